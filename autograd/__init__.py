@@ -1,0 +1,78 @@
+"""tapegrad's autograd: Tensor, the tape, differentiable ops, grad modes and gradcheck.
+
+import autograd as ag
+x = ag.tensor([[1.0, 2.0]], requires_grad=True)
+y = (x * x).sum(dim=1).mean()
+y.backward()
+x.grad                      # tensor([[2., 4.]])
+"""
+
+from __future__ import annotations
+
+from .dtypes import (
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    uint8,
+)
+from .engine import grad
+from .errors import ShapeError
+from .factory import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    zeros,
+    zeros_like,
+)
+from .function import Function
+from .grad_mode import (
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .ops import *  # noqa: F403 - the differentiable functions
+from .ops import __all__ as _ops_all
+from .random import get_rng_state, manual_seed, set_rng_state
+from .tensor import Tensor, as_tensor, from_dlpack, from_numpy, tensor
+
+bool = bool_  # noqa: A001 - PyTorch's spelling: ag.bool
+float = float32  # noqa: A001
+int = int32  # noqa: A001
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "grad",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
+    "is_anomaly_enabled", "ShapeError", "manual_seed", "get_rng_state", "set_rng_state",
+    "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",
+    "uint8", "long", "bool_", "get_default_dtype", "set_default_dtype",
+    "zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn", "randint",
+    "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
+    "randint_like",
+] + list(_ops_all)  # fmt: skip

@@ -1,0 +1,64 @@
+"""dtypes: numpy dtype objects under PyTorch's names, and the default float dtype."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "float16",
+    "float32",
+    "float64",
+    "int32",
+    "int64",
+    "bool_",
+    "half",
+    "float",
+    "double",
+    "int",
+    "long",
+    "get_default_dtype",
+    "set_default_dtype",
+    "as_dtype",
+]
+
+float16 = half = np.dtype(np.float16)
+float32 = float = np.dtype(np.float32)  # noqa: A001 - PyTorch's name
+float64 = double = np.dtype(np.float64)
+int8 = np.dtype(np.int8)
+uint8 = np.dtype(np.uint8)
+int16 = np.dtype(np.int16)
+int32 = int = np.dtype(np.int32)  # noqa: A001
+int64 = long = np.dtype(np.int64)
+bool_ = np.dtype(np.bool_)
+
+SUPPORTED = frozenset([float16, float32, float64, int8, uint8, int16, int32, int64, bool_])
+
+_default = [float32]
+
+_ALIASES = {"bool": bool_, "float": float32, "double": float64, "half": float16, "long": int64}
+
+
+def get_default_dtype():
+    """The dtype given to tensors made from Python floats (float32 unless changed)."""
+    return _default[0]
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the default float dtype: float32 or float64 (float16 allowed, not advised)."""
+    d = as_dtype(dtype)
+    if d.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {d}")
+    _default[0] = d
+
+
+def as_dtype(dtype):
+    """A numpy dtype from a dtype, a type (``np.float32``, ``bool``) or a name (``'float32'``)."""
+    if isinstance(dtype, str) and dtype in _ALIASES:
+        return _ALIASES[dtype]
+    try:
+        d = np.dtype(dtype)
+    except TypeError as e:
+        raise TypeError(f"not a dtype: {dtype!r}") from e
+    if d not in SUPPORTED:
+        raise TypeError(f"dtype {d} is not supported")
+    return d

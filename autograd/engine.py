@@ -1,0 +1,414 @@
+"""The backward pass: replay the tape in reverse and apply the chain rule.
+
+Records reachable from the roots are collected with an explicit stack (no recursion: a chain of
+10^6 ops works), sorted once by tape position (a topological order, since an op is recorded
+after its inputs), and run from the newest. Gradients of interior tensors wait in a dict keyed by
+record until their record runs; gradients of leaves are summed and stored in ``.grad`` at the end.
+Every gradient a rule returns is checked against its input's shape, dtype and array type.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from .function import RELEASED, Function, _user_frame
+from .grad_mode import _refresh, _state
+from .tensor import Tensor, _wrap
+
+__all__ = ["backward", "grad"]
+
+_ndarray = np.ndarray
+_generic = np.generic
+
+
+class _Handle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _extra(node):
+    if node._extra is None:
+        node._extra = {}
+    return node._extra
+
+
+def add_hook(t: Tensor, hook):
+    """Register ``hook(grad)`` on tensor ``t`` (leaf: on the tensor; interior: on its record)."""
+    if not callable(hook):
+        raise TypeError(f"register_hook: hook must be callable, got {type(hook).__name__}")
+    if t._node is None:
+        if t._hooks is None:
+            t._hooks = []
+        hooks = t._hooks
+    else:
+        hooks = _extra(t._node).setdefault("hooks", [])
+    hooks.append(hook)
+    return _Handle(hooks, hook)
+
+
+def retain(t: Tensor):
+    _extra(t._node)["retain"] = weakref.ref(t)
+
+
+def _as_grad_array(value, t: Tensor, what: str):
+    """Validate a user-supplied output gradient against tensor ``t``; returns an array."""
+    if isinstance(value, Tensor):
+        arr = value._data
+    else:
+        arr = np.asarray(value, dtype=t.dtype) if type(t._data) is _ndarray else value
+    if tuple(arr.shape) != tuple(t.shape):
+        raise RuntimeError(
+            f"{what}: gradient has shape {tuple(arr.shape)}, but the output has shape "
+            f"{tuple(t.shape)}"
+        )
+    if type(arr) is not type(t._data):
+        raise RuntimeError(f"{what}: gradient is on a different device than the output")
+    if arr.dtype != t.dtype:
+        arr = arr.astype(t.dtype)
+    return arr
+
+
+def _root_grads(outputs, grad_outputs, what):
+    roots = []
+    for i, t in enumerate(outputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{what}: outputs must be Tensors, got {type(t).__name__}")
+        if not t._rg:
+            raise RuntimeError(
+                f"{what}: element {i} of tensors does not require grad and does not have a "
+                "grad_fn (was it made under no_grad, or from tensors that don't require grad?)"
+            )
+        g = grad_outputs[i] if grad_outputs is not None else None
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError(
+                    f"{what}: grad can be implicitly created only for scalar outputs; the output "
+                    f"has shape {tuple(t.shape)}. Pass a gradient of that shape."
+                )
+            xp_ones = type(t._data)
+            g = (np if xp_ones is _ndarray else _cp()).ones(t.shape, dtype=t.dtype)
+            roots.append((t, g, True))
+        else:
+            if isinstance(g, Tensor) and g._rg:
+                roots.append((t, g, False))  # a graph-connected seed (create_graph use)
+            else:
+                roots.append((t, _as_grad_array(g, t, what), False))
+    return roots
+
+
+def _cp():
+    from backends import cupy_or_none
+
+    return cupy_or_none()
+
+
+def _collect(nodes):
+    """All records reachable from ``nodes``, newest first."""
+    seen = set(nodes)
+    stack = list(nodes)
+    pop, push, add = stack.pop, stack.append, seen.add
+    while stack:
+        for p in pop().parents:
+            if p is not None and p not in seen and not isinstance(p, Tensor):
+                add(p)
+                push(p)
+    order = sorted(seen, key=_seq_of, reverse=True)
+    return order
+
+
+def _seq_of(node):
+    return node.seq
+
+
+def _check(node, i, parent, g):
+    """Normalise gradient ``g`` for input ``i`` of ``node`` and check it against that input."""
+    if isinstance(parent, Tensor):
+        arr_p = parent._data
+        shape, dtype, atype = arr_p.shape, arr_p.dtype, type(arr_p)
+    else:
+        shape, dtype, atype = parent.oshape, parent.odtype, None
+    arr = g._data if isinstance(g, Tensor) else g
+    if atype is None:
+        atype = type(arr) if type(arr) is not _generic else _ndarray
+    if arr.shape != shape or arr.dtype != dtype or (type(arr) is not atype):
+        raise RuntimeError(
+            f"Function {type(node).__name__} returned an invalid gradient at index {i}: got "
+            f"shape {tuple(arr.shape)}, dtype {arr.dtype}, {type(arr).__module__}."
+            f"{type(arr).__name__}; expected shape {tuple(shape)}, dtype {dtype}, "
+            f"{atype.__module__}.{atype.__name__}"
+        )
+
+
+def _anomaly_backward(node, grads):
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        arr = g._data if isinstance(g, Tensor) else g
+        if arr.dtype.kind in "fc":
+            from backends import array_module
+
+            if not bool(array_module(arr).isfinite(arr).all()):
+                where = (node._extra or {}).get("where", "<unknown>")
+                raise RuntimeError(
+                    f"Function {type(node).__name__} returned non-finite values (NaN or Inf) in "
+                    f"its gradient for input {i}; the op was created at {where}"
+                )
+
+
+def _call_hooks(hooks, g, create_graph):
+    for hook in list(hooks):
+        gt = g if isinstance(g, Tensor) else _wrap(g, None, False)
+        r = hook(gt)
+        if r is not None:
+            if not isinstance(r, Tensor) or r.shape != gt.shape:
+                raise RuntimeError(
+                    "hook returned an invalid gradient: expected a Tensor of shape "
+                    f"{tuple(gt.shape)}, got {r!r:.80}"
+                )
+            g = r if create_graph else r._data
+    return g
+
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None, what="backward"):
+    """The engine. Accumulates into leaves' ``.grad``; or, with ``inputs``, returns their grads.
+
+    outputs: sequence of Tensors; grad_outputs: matching gradients or None (scalar outputs).
+    inputs: None, or Tensors whose gradients to return (nothing is accumulated then).
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _root_grads(outputs, grad_outputs, what)
+    node_grads: dict = {}
+    leaf_grads: dict = {}
+    leaf_list: list = []
+    user_ids = set()  # the caller's gradient arrays: a leaf's .grad must not alias them
+
+    def seed(t, g, created):
+        if not created:
+            user_ids.add(id(g._data if isinstance(g, Tensor) else g))
+        if create_graph and not isinstance(g, Tensor):
+            g = _wrap(g, None, False)
+        if t._node is None:
+            if t not in leaf_grads:
+                leaf_list.append(t)
+                leaf_grads[t] = g
+            else:
+                leaf_grads[t] = leaf_grads[t] + g
+        else:
+            node = t._node
+            node_grads[node] = node_grads[node] + g if node in node_grads else g
+
+    for t, g, created in roots:
+        seed(t, g, created)
+
+    order = _collect(list(node_grads))
+
+    targets = None
+    if inputs is not None:
+        targets = {}
+        for t in inputs:
+            if t._node is not None:
+                targets[t._node] = None
+        order = _prune(order, inputs)
+
+    prev = _state.grad
+    _state.grad = bool(create_graph)
+    _refresh()
+    try:
+        for node in order:
+            g = node_grads.pop(node, None)
+            if node._saved is RELEASED:
+                node._unpack(False)  # raises the "backward a second time" error
+            if g is None:
+                continue
+            extra = node._extra
+            if extra is not None:
+                if "hooks" in extra:
+                    g = _call_hooks(extra["hooks"], g, create_graph)
+                ref = extra.get("retain")
+                if ref is not None and ref() is not None and targets is None:
+                    t = ref()
+                    gt = g if create_graph else _wrap(g.copy(), None, False)
+                    t._grad = gt if t._grad is None else t._grad + gt
+            if targets is not None and node in targets:
+                targets[node] = g
+            node.saved = node._unpack(create_graph)
+            grads = node.backward(g)
+            if not retain_graph:
+                node._saved = RELEASED
+            node.saved = None
+            parents = node.parents
+            if type(grads) is not tuple:
+                grads = (grads,) if len(parents) == 1 else tuple(grads)
+            if len(grads) != len(parents):
+                raise RuntimeError(
+                    f"Function {type(node).__name__}.backward returned {len(grads)} gradients, "
+                    f"but forward had {len(parents)} arguments"
+                )
+            if _state.mode == 2 or (extra is not None and "where" in extra):
+                _anomaly_backward(node, grads)
+            for i, p in enumerate(parents):
+                if p is None:
+                    continue
+                gx = grads[i]
+                if gx is None:
+                    continue
+                if type(gx) is not _ndarray and not isinstance(gx, Tensor):
+                    gx = _normalise(gx)
+                _check(node, i, p, gx)
+                if isinstance(p, Tensor):
+                    if p in leaf_grads:
+                        leaf_grads[p] = leaf_grads[p] + gx
+                    else:
+                        leaf_list.append(p)
+                        leaf_grads[p] = gx
+                else:
+                    node_grads[p] = node_grads[p] + gx if p in node_grads else gx
+        if inputs is not None:
+            return _gather(inputs, targets, leaf_grads, create_graph)
+        _store_leaves(leaf_list, leaf_grads, user_ids, create_graph)
+        return None
+    finally:
+        _state.grad = prev
+        _refresh()
+
+
+def _normalise(g):
+    if isinstance(g, _generic):
+        return np.asarray(g)
+    return g
+
+
+def _prune(order, inputs):
+    """Keep only records on a path to one of ``inputs`` (order is newest first)."""
+    want_nodes = {t._node for t in inputs if t._node is not None}
+    want_leaves = {id(t) for t in inputs if t._node is None}
+    useful = set()
+    for node in reversed(order):  # oldest first: parents are decided before children
+        if node in want_nodes:
+            useful.add(node)
+            continue
+        for p in node.parents:
+            if p is None:
+                continue
+            if (isinstance(p, Tensor) and id(p) in want_leaves) or (
+                isinstance(p, Function) and p in useful
+            ):
+                useful.add(node)
+                break
+    return [n for n in order if n in useful]
+
+
+def _gather(inputs, targets, leaf_grads, create_graph):
+    out = []
+    for t in inputs:
+        if t._node is None:
+            g = leaf_grads.get(t)
+            if g is not None and t._hooks:
+                g = _call_hooks(t._hooks, g, create_graph)
+        else:
+            g = targets.get(t._node)
+        if g is None:
+            out.append(None)
+        elif isinstance(g, Tensor):
+            out.append(g)
+        else:
+            out.append(_wrap(g, None, False))
+    return out
+
+
+def _store_leaves(leaf_list, leaf_grads, user_ids, create_graph):
+    seen = set()
+    for t in leaf_list:
+        if not t._rg:
+            continue
+        g = leaf_grads[t]
+        if t._hooks:
+            g = _call_hooks(t._hooks, g, create_graph)
+        if create_graph:
+            gt = g if isinstance(g, Tensor) else _wrap(g, None, False)
+            t._grad = gt if t._grad is None else t._grad + gt
+            continue
+        if isinstance(g, Tensor):
+            g = g._data
+        cur = t._grad
+        if cur is None:
+            # the engine may hand one array to two leaves (z = a + b), or a view of another;
+            # a leaf's .grad must own its memory, since users update it in place
+            if id(g) in seen or id(g) in user_ids or g.base is not None:
+                g = g.copy()
+            seen.add(id(g))
+            t._grad = _wrap(g, None, False)
+        elif cur._data.shape == g.shape and cur._data.dtype == g.dtype and not cur._rg:
+            cur._data += g
+        else:
+            t._grad = _wrap(cur._data + g, None, False)
+
+
+def backward(t, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """``t.backward(...)``: accumulate gradients of ``t`` into the leaves' ``.grad``.
+
+    t: the output Tensor; gradient: same shape as t (needed unless t has one element).
+    inputs: optional Tensors to restrict accumulation to.
+    """
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        gs = run_backward([t], [gradient], retain_graph, create_graph, inputs, "backward")
+        for x, g in zip(inputs, gs):
+            if g is not None:
+                x._grad = g if x._grad is None else x._grad + g
+        return
+    run_backward([t], [gradient], retain_graph, create_graph, None, "backward")
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    allow_unused=False,
+):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated).
+
+    outputs: Tensor or sequence; inputs: Tensor or sequence (leaves or interior tensors).
+    grad_outputs: matching gradients (None for scalar outputs). Returns a tuple of Tensors, one
+    per input, each of that input's shape (None for unused inputs when ``allow_unused``).
+    With ``create_graph=True`` the results are themselves differentiable.
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"grad: inputs[{i}] must be a Tensor, got {type(x).__name__}")
+        if not x._rg:
+            raise RuntimeError(f"grad: inputs[{i}] does not require grad")
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    res = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, "grad")
+    for i, g in enumerate(res):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: one of the differentiated Tensors (inputs[{i}], shape "
+                f"{tuple(inputs[i].shape)}) appears to not have been used in the graph. "
+                "Set allow_unused=True if this is the desired behavior."
+            )
+    return tuple(res)
+
+
+__all__ += ["run_backward", "add_hook", "retain", "_user_frame"]

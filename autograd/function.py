@@ -1,0 +1,289 @@
+"""``Function``: the one mechanism every differentiable op (the project's and users') is built on.
+
+An op subclasses ``Function`` and writes two methods next to each other:
+
+* ``forward(self, *args)`` receives raw arrays (numpy or cupy) in place of tensors, and any
+  non-tensor argument (a Python scalar, an axis, a shape) unchanged. It returns one array.
+* ``backward(self, gy)`` receives the upstream gradient ``gy`` (same shape as the output) and
+  returns one gradient per forward argument (a tuple, or a single value for a one-argument op),
+  ``None`` where an argument needs none. It reads what forward saved from ``self.saved``.
+
+What backward needs is declared, not copied: ``save_inputs`` lists the indices of the forward
+arguments to keep, and ``save_output = True`` keeps the output; ``self.saved`` holds them in that
+order (inputs, then the output). Small non-tensor facts (an axis, a shape, a boolean mask) may be
+kept as attributes in forward; declare them in ``__slots__`` or let the subclass have a dict.
+
+The rule is written once for first and higher order. When ``create_graph`` is false the engine
+calls ``backward`` with raw arrays and recording off, so the rule costs what its array calls cost.
+When ``create_graph`` is true, ``gy`` and ``self.saved`` are tensors connected to the graph and the
+same arithmetic records a graph of the gradient. So rules use operators, array methods shared by
+arrays and tensors (``sum``, ``reshape``, ``transpose``, ``astype``), ``self.reduce_grad``
+(broadcasting's un-reduction), and the op functions of ``autograd`` (which accept both arrays
+and tensors).
+
+``self.needs_grad(i)`` says whether argument ``i`` wants a gradient; skip the work if not.
+
+Example, a user-defined op::
+
+    class Cube(ag.Function):
+        save_inputs = (0,)
+
+        def forward(self, x):
+            return x ** 3
+
+        def backward(self, gy):
+            (x,) = self.saved
+            return gy * 3 * x * x
+
+    y = Cube.apply(t)         # t: Tensor; y: Tensor, recorded on the tape
+"""
+
+from __future__ import annotations
+
+import itertools
+import traceback
+
+import numpy as np
+
+from .grad_mode import _state
+
+__all__ = ["Function", "sum_to"]
+
+_next_seq = itertools.count().__next__
+_ndarray = np.ndarray
+_generic = np.generic
+
+
+class _Released:
+    """Marker left in a record whose saved values were freed by a backward pass."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<released>"
+
+
+RELEASED = _Released()
+
+
+class Function:
+    """Base class of a differentiable op; an instance is the op's record on the tape.
+
+    Subclass it, set ``save_inputs`` / ``save_output``, and write ``forward`` and ``backward``
+    (see the module docstring). Call ``YourOp.apply(*args)``: tensors among ``args`` are inputs,
+    everything else is passed to ``forward`` unchanged. Returns a Tensor when any argument is a
+    Tensor, else the raw array (so backward rules run raw when not building a graph).
+    """
+
+    __slots__ = ("parents", "seq", "_saved", "saved", "oshape", "odtype", "_extra", "__weakref__")
+
+    save_inputs: tuple = ()
+    save_output: bool = False
+    # False for ops whose output never carries a gradient (comparisons, argmax, floor, ...)
+    differentiable: bool = True
+
+    def forward(self, *args):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    def backward(self, gy):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} does not implement backward")
+
+    def needs_grad(self, i: int) -> bool:
+        """Whether forward argument ``i`` is a tensor that wants a gradient."""
+        return self.parents[i] is not None
+
+    def input_meta(self, i: int):
+        """``(shape, dtype)`` of tensor argument ``i`` (one that needs a gradient)."""
+        p = self.parents[i]
+        if isinstance(p, Tensor):
+            return p._data.shape, p._data.dtype
+        return p.oshape, p.odtype
+
+    def reduce_grad(self, i: int, g):
+        """Fit ``g`` (array or Tensor) to argument ``i``: sum broadcast dims, cast the dtype.
+
+        g: shape broadcast from argument i's shape. Returns argument i's shape and dtype.
+        This is broadcasting's un-reduction, written once for every op.
+        """
+        p = self.parents[i]
+        if isinstance(p, Tensor):
+            shape, dtype = p._data.shape, p._data.dtype
+        else:
+            shape, dtype = p.oshape, p.odtype
+        if g.shape != shape:
+            g = sum_to(g, shape)
+        if g.dtype != dtype:
+            g = g.astype(dtype)
+        return g
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__}Backward>"
+
+    @classmethod
+    def apply(cls, *args):
+        """Run the op on ``args`` and record it when grad mode is on and an input requires grad.
+
+        Returns a Tensor (or a raw array when no argument is a Tensor).
+        """
+        node = object.__new__(cls)
+        n = len(args)
+        arrays = list(args)
+        parents = [None] * n
+        need = False
+        any_tensor = False
+        dev_type = None
+        for i in range(n):
+            a = args[i]
+            if isinstance(a, Tensor):
+                any_tensor = True
+                d = a._data
+                arrays[i] = d
+                if dev_type is None:
+                    dev_type = type(d)
+                elif type(d) is not dev_type:
+                    _device_mismatch(cls, args)
+                if a._rg:
+                    need = True
+                    parents[i] = a._node if a._node is not None else a
+        if not any_tensor:
+            out = node.forward(*arrays)
+            return np.asarray(out) if isinstance(out, _generic) else out
+        out = node.forward(*arrays)
+        if type(out) is not _ndarray and isinstance(out, (_generic, float, int, bool)):
+            out = np.asarray(out)
+        mode = _state.mode
+        if not (need and mode and cls.differentiable):
+            return _wrap(out, None, False)
+        node.parents = parents
+        node.seq = _next_seq()
+        node.oshape = out.shape
+        node.odtype = out.dtype
+        node._extra = None
+        result = _wrap(out, node, True)
+        si = cls.save_inputs
+        if si or cls.save_output:
+            saved = []
+            for i in si:
+                a = args[i]
+                if isinstance(a, Tensor):
+                    vc = a._vc
+                    if vc is None:
+                        vc = a._vc = [0]
+                    saved.append((a, vc, vc[0]))
+                else:
+                    saved.append((a, None, 0))
+            if cls.save_output:
+                vc = result._vc = [0]
+                saved.append((out, vc, 0))
+            node._saved = saved
+        else:
+            node._saved = ()
+        if mode == 2:
+            _anomaly_forward(node, out)
+        return result
+
+    # -- used by the engine -------------------------------------------------------------------
+
+    def _unpack(self, create_graph: bool):
+        """The saved values as arrays (or as graph-connected tensors when create_graph)."""
+        packed = self._saved
+        if packed is RELEASED:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (in {type(self).__name__}): "
+                "its saved values were freed after the first backward. Pass retain_graph=True "
+                "to the first backward() if you need to backward through it again."
+            )
+        out = []
+        for obj, vc, ver in packed:
+            if vc is not None and vc[0] != ver:
+                shape = obj.shape
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an in-place operation: a tensor of shape {tuple(shape)} saved by "
+                    f"{type(self).__name__} is at version {vc[0]}; expected version {ver}. "
+                    "Do the in-place change after backward(), or clone() before it."
+                )
+            if isinstance(obj, Tensor):
+                out.append(obj if create_graph else obj._data)
+            elif create_graph and vc is not None:
+                # the op's own output: re-wrapped so gradients flow back through this record
+                t = _wrap(obj, self, True)
+                t._vc = vc
+                out.append(t)
+            else:
+                out.append(obj)
+        return out
+
+
+def _device_mismatch(cls, args):
+    from .tensor import _device_str
+
+    devs = [_device_str(a._data) for a in args if isinstance(a, Tensor)]
+    first = devs[0]
+    other = next(d for d in devs if d != first)
+    raise RuntimeError(
+        f"Expected all tensors to be on the same device, but got {first} and {other} "
+        f"(in {_op_name(cls)})"
+    )
+
+
+def _op_name(cls) -> str:
+    return getattr(cls, "op_name", None) or cls.__name__.lower()
+
+
+def _user_frame() -> str:
+    """``file:line`` of the innermost stack frame outside this package."""
+    import os
+
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    for fr in reversed(traceback.extract_stack()):
+        if not os.path.abspath(fr.filename).startswith(pkg):
+            return f"{fr.filename}:{fr.lineno}"
+    return "<unknown>"
+
+
+def _anomaly_forward(node, out):
+    where = _user_frame()
+    node._extra = {"where": where}
+    if out.dtype.kind in "fc":
+        xp = _xp(out)
+        if not bool(xp.isfinite(out).all()):
+            raise RuntimeError(
+                f"Function {type(node).__name__} returned non-finite values (NaN or Inf) in its "
+                f"forward output, shape {tuple(out.shape)}; the op was created at {where}"
+            )
+
+
+def _xp(a):
+    from backends import array_module
+
+    return array_module(a)
+
+
+# -- broadcasting's reduction, written once -----------------------------------------------------
+
+
+def sum_to(g, shape):
+    """Sum ``g`` (array or Tensor) over broadcast dimensions so its shape becomes ``shape``.
+
+    g: shape S, broadcastable from ``shape``. Returns shape ``shape``. No-op when equal.
+    """
+    gshape = g.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if lead:
+        g = g.reshape(shape)
+    return g
+
+
+from .tensor import Tensor, _wrap  # noqa: E402  (tensor.py imports this module's users)

@@ -1,0 +1,147 @@
+"""Grad modes (``no_grad``, ``enable_grad``, ``set_grad_enabled``) and anomaly detection.
+
+The state is thread-local: one thread's ``no_grad`` never affects another's recording.
+``_state.mode`` packs both switches in one integer so the per-op path reads one attribute:
+0 = not recording, 1 = recording, 2 = recording with anomaly checks.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+]
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.grad = True
+        self.anomaly = False
+        self.mode = 1
+
+
+_state = _State()
+
+
+def _refresh():
+    _state.mode = (2 if _state.anomaly else 1) if _state.grad else 0
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops are recorded on the tape in this thread."""
+    return _state.grad
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether anomaly detection is on in this thread."""
+    return _state.anomaly
+
+
+class _Switch:
+    """Context manager and decorator that sets grad mode and restores the previous one."""
+
+    _value = True
+
+    def __enter__(self):
+        self._prev = _state.grad
+        _state.grad = self._value
+        _refresh()
+        return self
+
+    def __exit__(self, *exc):
+        _state.grad = self._prev
+        _refresh()
+        return False
+
+    def _fresh(self):
+        return type(self)()
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self._fresh():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_Switch):
+    """Turn recording off: ops inside build no graph and their outputs do not require grad.
+
+    Usable as ``with ag.no_grad():`` and as a decorator ``@ag.no_grad()``.
+    """
+
+    _value = False
+
+
+class enable_grad(_Switch):
+    """Turn recording back on inside a ``no_grad`` block (context manager or decorator)."""
+
+    _value = True
+
+
+class set_grad_enabled(_Switch):
+    """Set recording to ``mode``: immediately, and for the ``with`` block if used as one.
+
+    ``ag.set_grad_enabled(False)`` alone switches recording off (as in PyTorch); used as a
+    context manager or decorator it restores the previous mode on exit.
+    """
+
+    def __init__(self, mode: bool):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: mode must be a bool, got {type(mode).__name__}")
+        self._value = mode
+        self._prev = _state.grad
+        _state.grad = mode
+        _refresh()
+
+    def __enter__(self):
+        # the switch already happened in __init__; __exit__ restores what was before it
+        return self
+
+    def _fresh(self):
+        return set_grad_enabled(self._value)
+
+    def __call__(self, fn):
+        # used as a decorator: undo the switch __init__ made, apply it per call instead
+        _state.grad = self._prev
+        _refresh()
+        return super().__call__(fn)
+
+
+class detect_anomaly:
+    """Check every op's forward and backward output for NaN/Inf while active.
+
+    The first op that produces a non-finite value raises ``RuntimeError`` naming the op and the
+    ``file:line`` of user code where that op was created. Slow: use it to find a bug, not to
+    train. Context manager or decorator; ``check_nan=False`` disables it inside the block.
+    """
+
+    def __init__(self, check_nan: bool = True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._prev = _state.anomaly
+        _state.anomaly = self.check_nan
+        _refresh()
+        return self
+
+    def __exit__(self, *exc):
+        _state.anomaly = self._prev
+        _refresh()
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+
+        return wrapper

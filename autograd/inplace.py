@@ -1,0 +1,151 @@
+"""In-place ops (``add_``, ``mul_``, ``zero_``, ``fill_``, ``+=``, ``x[idx] = v``) and their safety.
+
+The rule that keeps gradients right:
+
+* With recording on, an in-place op on a tensor that requires grad (a leaf parameter or an
+  interior result) is refused with a RuntimeError: rewriting history in place is where silently
+  wrong gradients come from. Use the out-of-place form, or do it under ``no_grad()`` (as an
+  optimiser does).
+* Every in-place op bumps the tensor's version counter (shared with its views). A record that
+  saved the tensor for backward remembers the version it saw; backward through it after the
+  tensor changed raises, naming the op and both versions, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .grad_mode import _state
+from .tensor import Tensor
+
+__all__ = ["apply", "setitem"]
+
+
+def _bump(t: Tensor):
+    if t._vc is None:
+        t._vc = [1]
+    else:
+        t._vc[0] += 1
+
+
+def _guard(t: Tensor, op: str, others=()):
+    if not _state.grad:
+        return
+    if t._rg:
+        if t._node is None:
+            raise RuntimeError(
+                f"{op}: a leaf Tensor that requires grad (shape {tuple(t.shape)}) is being used "
+                "in an in-place operation; wrap it in `with autograd.no_grad():` (as optimisers "
+                "do) or use the out-of-place form"
+            )
+        raise RuntimeError(
+            f"{op}: in-place operations on a tensor that is part of a recorded graph (shape "
+            f"{tuple(t.shape)}, made by {type(t._node).__name__}) are not supported; use the "
+            "out-of-place form (e.g. x = x + y instead of x += y)"
+        )
+    for o in others:
+        if isinstance(o, Tensor) and o._rg:
+            raise RuntimeError(
+                f"{op}: the value written in place requires grad, but the tensor written to "
+                "does not; in-place writes do not record a graph. Use the out-of-place form."
+            )
+
+
+def _arr(v, t: Tensor, op: str):
+    if isinstance(v, Tensor):
+        if type(v._data) is not type(t._data):
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but got "
+                f"{t.device} and {v.device} (in {op})"
+            )
+        return v._data
+    return v
+
+
+def apply(t: Tensor, op: str, *args) -> Tensor:
+    """Run in-place op ``op`` on ``t`` after the safety checks; returns ``t``."""
+    _guard(t, op, args)
+    d = t._data
+    if op in ("add_", "sub_"):
+        other, alpha = _arr(args[0], t, op), args[1]
+        if alpha != 1:
+            other = other * alpha
+        _check_broadcast(d, other, op)
+        if op == "add_":
+            d += other
+        else:
+            d -= other
+    elif op in ("mul_", "div_", "pow_"):
+        other = _arr(args[0], t, op)
+        _check_broadcast(d, other, op)
+        if op == "mul_":
+            d *= other
+        elif op == "div_":
+            if d.dtype.kind not in "fc":
+                raise TypeError(f"div_: result of true division can't be stored in dtype {d.dtype}")
+            d /= other
+        else:
+            d **= other
+    elif op == "fill_":
+        v = args[0]
+        if isinstance(v, Tensor):
+            if v.numel() != 1:
+                raise RuntimeError(f"fill_: value must have one element, got shape {v.shape}")
+            v = v.item()
+        d[...] = v
+    elif op == "copy_":
+        src = _arr(args[0], t, op)
+        if not isinstance(src, type(d)):
+            src = np.asarray(src)
+        _check_broadcast(d, src, op)
+        d[...] = src
+    elif op == "clamp_":
+        lo, hi = args
+        if lo is None and hi is None:
+            raise ValueError("clamp_: at least one of min and max must be given")
+        xp = _xp(d)
+        xp.clip(d, _arr(lo, t, op), _arr(hi, t, op), out=d)
+    elif op in ("uniform_", "normal_"):
+        from .random import fill_random
+
+        fill_random(d, op[:-1], args[0], args[1], args[2])
+    else:  # pragma: no cover - internal misuse
+        raise ValueError(f"unknown in-place op {op}")
+    _bump(t)
+    return t
+
+
+def _check_broadcast(d, other, op):
+    shape = getattr(other, "shape", ())
+    try:
+        b = np.broadcast_shapes(d.shape, shape)
+    except ValueError:
+        b = None
+    if b != d.shape:
+        from .errors import ShapeError
+
+        raise ShapeError(
+            f"{op}: a value of shape {tuple(shape)} can't be written in place into a tensor of "
+            f"shape {tuple(d.shape)}"
+        )
+
+
+def setitem(t: Tensor, index, value):
+    """``t[index] = value`` in place (value: Tensor, array or scalar)."""
+    _guard(t, "setitem", (value,))
+    if isinstance(index, Tensor):
+        index = index._data
+    elif isinstance(index, tuple):
+        index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
+    v = _arr(value, t, "setitem")
+    try:
+        t._data[index] = v
+    except (ValueError, IndexError) as e:
+        raise type(e)(f"setitem: {e} (tensor shape {tuple(t.shape)})") from None
+    _bump(t)
+
+
+def _xp(a):
+    from backends import array_module
+
+    return array_module(a)

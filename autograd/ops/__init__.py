@@ -1,0 +1,289 @@
+"""The differentiable functions users call (``ag.exp(x)``, ``ag.sum(x, dim=1)``, ...).
+
+Each is a thin entry point that normalises arguments (dim/axis, keepdim/keepdims, shapes) and
+applies one op class. They accept Tensors, arrays and scalars: given a Tensor they return a Tensor
+(recorded when grad mode is on); given only raw arrays they return a raw array, which is what lets
+backward rules written with these functions run without recording.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor, _wrap
+from ._dims import norm_axes, norm_dim, pick_dim, pick_keep  # noqa: F401
+from .arithmetic import Add, Div, FloorDivide, Matmul, Mul, Neg, Pow, Remainder, Sub
+from .elementwise import (
+    UNARY,
+    Cast,
+    Clamp,
+    Clone,
+    Compare,
+    Maximum,
+    Minimum,
+    Round,
+    Softplus,
+    ToDevice,
+    Where,
+)
+from .reduction import *  # noqa: F403 - reduction entry points (sum, mean, max, ...)
+from .shape import *  # noqa: F403 - shape entry points (reshape, cat, getitem, ...)
+
+_INTERNAL = {"annotations", "np", "Tensor", "arithmetic", "elementwise", "reduction", "shape"}
+
+# -- arithmetic ---------------------------------------------------------------------------------
+
+
+def add(x, y):
+    """x + y with broadcasting. x, y: broadcastable shapes (or scalars)."""
+    return Add.apply(x, y)
+
+
+def sub(x, y):
+    """x - y with broadcasting."""
+    return Sub.apply(x, y)
+
+
+subtract = sub
+
+
+def mul(x, y):
+    """x * y with broadcasting."""
+    return Mul.apply(x, y)
+
+
+multiply = mul
+
+
+def div(x, y):
+    """x / y (true division) with broadcasting."""
+    return Div.apply(x, y)
+
+
+divide = true_divide = div
+
+
+def neg(x):
+    """-x."""
+    return Neg.apply(x)
+
+
+negative = neg
+
+
+def pow(x, y):  # noqa: A001 - PyTorch's name
+    """x ** y; either may be a scalar constant. Broadcasting shapes."""
+    return Pow.apply(x, y)
+
+
+def floor_divide(x, y):
+    """floor(x / y); zero gradient (piecewise constant)."""
+    return FloorDivide.apply(x, y)
+
+
+def remainder(x, y):
+    """x mod y with the sign of y (Python's convention)."""
+    return Remainder.apply(x, y)
+
+
+mod = fmod_python = remainder
+
+
+def matmul(x, y):
+    """Matrix product. x: (..., n, k) or (k,); y: (..., k, m) or (k,) -> (..., n, m)."""
+    return Matmul.apply(x, y)
+
+
+# -- unary elementwise (one table in elementwise.py) --------------------------------------------
+
+_exp, _log, _tanh = UNARY["exp"].apply, UNARY["log"].apply, UNARY["tanh"].apply
+
+
+def exp(x):
+    """e^x elementwise."""
+    return _exp(x)
+
+
+def log(x):
+    """Natural log elementwise."""
+    return _log(x)
+
+
+def log1p(x):
+    """log(1 + x), accurate for small x."""
+    return UNARY["log1p"].apply(x)
+
+
+def expm1(x):
+    """e^x - 1, accurate for small x."""
+    return UNARY["expm1"].apply(x)
+
+
+def log2(x):
+    """Base-2 log elementwise."""
+    return UNARY["log2"].apply(x)
+
+
+def sqrt(x):
+    """Square root elementwise."""
+    return UNARY["sqrt"].apply(x)
+
+
+def rsqrt(x):
+    """1 / sqrt(x) elementwise."""
+    return UNARY["rsqrt"].apply(x)
+
+
+def abs(x):  # noqa: A001
+    """|x| elementwise; abs'(0) = 0."""
+    return UNARY["abs"].apply(x)
+
+
+absolute = abs
+
+
+def sign(x):
+    """-1, 0 or 1 elementwise; zero gradient."""
+    return UNARY["sign"].apply(x)
+
+
+def sin(x):
+    """sin(x) elementwise."""
+    return UNARY["sin"].apply(x)
+
+
+def cos(x):
+    """cos(x) elementwise."""
+    return UNARY["cos"].apply(x)
+
+
+def tan(x):
+    """tan(x) elementwise."""
+    return UNARY["tan"].apply(x)
+
+
+def tanh(x):
+    """tanh(x) elementwise."""
+    return _tanh(x)
+
+
+def sigmoid(x):
+    """1 / (1 + e^-x) elementwise, without overflow for large |x|."""
+    return UNARY["sigmoid"].apply(x)
+
+
+def relu(x):
+    """max(x, 0) elementwise; relu'(0) = 0."""
+    return UNARY["relu"].apply(x)
+
+
+def erf(x):
+    """The error function elementwise."""
+    return UNARY["erf"].apply(x)
+
+
+def reciprocal(x):
+    """1 / x elementwise."""
+    return UNARY["reciprocal"].apply(x)
+
+
+def square(x):
+    """x * x elementwise."""
+    return UNARY["square"].apply(x)
+
+
+def floor(x):
+    """Round down; zero gradient."""
+    return UNARY["floor"].apply(x)
+
+
+def ceil(x):
+    """Round up; zero gradient."""
+    return UNARY["ceil"].apply(x)
+
+
+def trunc(x):
+    """Round toward zero; zero gradient."""
+    return UNARY["trunc"].apply(x)
+
+
+def round(x, decimals: int = 0):  # noqa: A001
+    """Round half to even (numpy's rule) to ``decimals`` places; zero gradient."""
+    return Round.apply(x, int(decimals))
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    """log(1 + e^(beta x)) / beta, linear where beta x > threshold (as PyTorch)."""
+    return Softplus.apply(x, beta, threshold)
+
+
+def clamp(x, min=None, max=None):  # noqa: A002
+    """Clip x to [min, max]; either bound may be None, a scalar or a tensor."""
+    return Clamp.apply(x, min, max)
+
+
+clip = clamp
+
+
+def maximum(x, y):
+    """Elementwise max with broadcasting; ties split the gradient half and half."""
+    return Maximum.apply(x, y)
+
+
+def minimum(x, y):
+    """Elementwise min with broadcasting; ties split the gradient half and half."""
+    return Minimum.apply(x, y)
+
+
+def where(cond, x, y):
+    """x where cond else y (cond: bool tensor/array; shapes broadcast)."""
+    return Where.apply(cond, x, y)
+
+
+def cast(x, dtype):
+    """x converted to ``dtype``; differentiable between float dtypes, a plain copy otherwise."""
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "fc" and isinstance(x, Tensor):
+        return _wrap(x._data.astype(dtype), None, False)
+    return Cast.apply(x, dtype)
+
+
+def to_device(x, device: str):
+    """x copied to ``device`` ('cpu' or 'cuda:N'); differentiable."""
+    return ToDevice.apply(x, device)
+
+
+def clone(x):
+    """A copy of x; the gradient passes through."""
+    return Clone.apply(x)
+
+
+# -- comparisons and logic (bool results, no gradient) ------------------------------------------
+
+
+def _cmp(fn):
+    def op(x, y=None):
+        return Compare.apply(fn, x) if y is None and fn.nin == 1 else Compare.apply(fn, x, y)
+
+    op.__name__ = fn.__name__
+    op.__doc__ = f"Elementwise numpy.{fn.__name__}; returns a bool tensor (no gradient)."
+    return op
+
+
+eq = _cmp(np.equal)
+ne = _cmp(np.not_equal)
+lt = _cmp(np.less)
+le = _cmp(np.less_equal)
+gt = _cmp(np.greater)
+ge = _cmp(np.greater_equal)
+logical_and = _cmp(np.logical_and)
+logical_or = _cmp(np.logical_or)
+logical_xor = _cmp(np.logical_xor)
+logical_not = _cmp(np.logical_not)
+isnan = _cmp(np.isnan)
+isinf = _cmp(np.isinf)
+isfinite = _cmp(np.isfinite)
+equal, not_equal, less, less_equal, greater, greater_equal = eq, ne, lt, le, gt, ge
+
+
+__all__ = [n for n in dir() if not n.startswith("_") and n not in _INTERNAL]

@@ -1,0 +1,287 @@
+"""Arithmetic with broadcasting: add, sub, mul, div, neg, pow, floor-div, mod, matmul.
+
+Each op's forward and backward sit together. Backward rules use operators and ``autograd``
+functions only, so they run on raw arrays (first order) and on tensors (higher order) alike.
+Python scalars are constants: they are never wrapped, and get no gradient.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from backends import kernels
+
+from ..errors import ShapeError
+from ..function import Function
+
+__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "FloorDivide", "Remainder", "Matmul"]
+
+
+def _bshape(op, x, y):
+    """Raise ShapeError naming ``op`` when x and y do not broadcast."""
+    xs, ys = getattr(x, "shape", ()), getattr(y, "shape", ())
+    try:
+        np.broadcast_shapes(xs, ys)
+    except ValueError:
+        raise ShapeError(
+            f"{op}: shapes {tuple(xs)} and {tuple(ys)} are not broadcastable"
+        ) from None
+    raise ShapeError(f"{op}: shapes {tuple(xs)} and {tuple(ys)} could not be combined")
+
+
+class Add(Function):
+    """z = x + y."""
+
+    __slots__ = ()
+
+    def forward(self, x, y):
+        try:
+            return x + y
+        except ValueError:
+            _bshape("add", x, y)
+
+    def backward(self, gy):
+        p0, p1 = self.parents
+        return (
+            None if p0 is None else self.reduce_grad(0, gy),
+            None if p1 is None else self.reduce_grad(1, gy),
+        )
+
+
+class Sub(Function):
+    """z = x - y."""
+
+    __slots__ = ()
+
+    def forward(self, x, y):
+        try:
+            return x - y
+        except ValueError:
+            _bshape("sub", x, y)
+
+    def backward(self, gy):
+        p0, p1 = self.parents
+        return (
+            None if p0 is None else self.reduce_grad(0, gy),
+            None if p1 is None else self.reduce_grad(1, -gy),
+        )
+
+
+class Mul(Function):
+    """z = x * y; dz/dx = y, dz/dy = x."""
+
+    __slots__ = ()
+    save_inputs = (0, 1)
+
+    def forward(self, x, y):
+        try:
+            return x * y
+        except ValueError:
+            _bshape("mul", x, y)
+
+    def backward(self, gy):
+        x, y = self.saved
+        p0, p1 = self.parents
+        return (
+            None if p0 is None else self.reduce_grad(0, gy * y),
+            None if p1 is None else self.reduce_grad(1, gy * x),
+        )
+
+
+class Div(Function):
+    """z = x / y; dz/dx = 1/y, dz/dy = -x/y^2."""
+
+    __slots__ = ()
+    save_inputs = (0, 1)
+
+    def forward(self, x, y):
+        try:
+            return x / y
+        except ValueError:
+            _bshape("div", x, y)
+
+    def backward(self, gy):
+        x, y = self.saved
+        p0, p1 = self.parents
+        gx = None if p0 is None else self.reduce_grad(0, gy / y)
+        gw = None if p1 is None else self.reduce_grad(1, -gy * x / (y * y))
+        return gx, gw
+
+
+class Neg(Function):
+    """z = -x."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        if x.dtype == np.bool_:
+            raise TypeError("neg: negation of a bool tensor is not supported; use ~x")
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+def _log_of(v):
+    """log of a constant or a tensor/array (used by pow's exponent gradient)."""
+    if isinstance(v, numbers.Number):
+        return math.log(v) if v > 0 else float("nan")
+    from . import log
+
+    return log(v)
+
+
+class Pow(Function):
+    """z = x ** y (either may be a constant); dz/dx = y x^(y-1), dz/dy = z log x."""
+
+    __slots__ = ()
+    save_inputs = (0, 1)
+    save_output = True
+
+    def forward(self, x, y):
+        try:
+            return x**y
+        except ValueError as e:
+            if "Integers to negative integer powers" in str(e):
+                raise ValueError(
+                    "pow: integer tensors can't be raised to negative integer powers; "
+                    "cast to float first"
+                ) from None
+            _bshape("pow", x, y)
+
+    def backward(self, gy):
+        x, y, z = self.saved
+        p0, p1 = self.parents
+        gx = gw = None
+        if p0 is not None:
+            if isinstance(y, numbers.Number):
+                gx = gy * 0 if y == 0 else gy * (y * x ** (y - 1))
+            else:
+                gx = gy * y * x ** (y - 1)
+            gx = self.reduce_grad(0, gx)
+        if p1 is not None:
+            gw = self.reduce_grad(1, gy * z * _log_of(x))
+        return gx, gw
+
+
+class FloorDivide(Function):
+    """z = floor(x / y): piecewise constant, so the gradient is zero (as in PyTorch)."""
+
+    __slots__ = ()
+
+    def forward(self, x, y):
+        try:
+            return x // y
+        except ValueError:
+            _bshape("floor_divide", x, y)
+
+    def backward(self, gy):
+        p0, p1 = self.parents
+        return (
+            None if p0 is None else self.reduce_grad(0, gy * 0),
+            None if p1 is None else self.reduce_grad(1, gy * 0),
+        )
+
+
+class Remainder(Function):
+    """z = x - floor(x / y) * y (Python's sign convention); dz/dx = 1, dz/dy = -floor(x / y)."""
+
+    __slots__ = ()
+    save_inputs = (0, 1)
+
+    def forward(self, x, y):
+        try:
+            return x % y
+        except ValueError:
+            _bshape("remainder", x, y)
+
+    def backward(self, gy):
+        x, y = self.saved
+        p0, p1 = self.parents
+        gx = None if p0 is None else self.reduce_grad(0, gy)
+        gw = None
+        if p1 is not None:
+            q = _raw(x) // _raw(y)  # piecewise-constant factor: a constant for higher orders
+            gw = self.reduce_grad(1, -gy * q)
+        return gx, gw
+
+
+def _raw(v):
+    from ..tensor import Tensor
+
+    return v._data if isinstance(v, Tensor) else v
+
+
+def _matmul_shapes(xs, ys):
+    """Check ``xs @ ys`` and raise ShapeError naming both shapes (PyTorch's message shape)."""
+    if len(xs) == 0 or len(ys) == 0:
+        raise ShapeError(
+            f"matmul: both arguments need at least 1 dimension, got {tuple(xs)} @ {tuple(ys)}"
+        )
+    k1 = xs[-1]
+    k2 = ys[0] if len(ys) == 1 else ys[-2]
+    if k1 != k2:
+        raise ShapeError(
+            f"matmul: {tuple(xs)} @ {tuple(ys)}: inner dimensions {k1} and {k2} differ"
+        )
+    try:
+        np.broadcast_shapes(xs[:-2], ys[:-2])
+    except ValueError:
+        raise ShapeError(
+            f"matmul: {tuple(xs)} @ {tuple(ys)}: batch dimensions {tuple(xs[:-2])} and "
+            f"{tuple(ys[:-2])} are not broadcastable"
+        ) from None
+
+
+class Matmul(Function):
+    """z = x @ y: 1-D, 2-D, batched, broadcast batch dims (numpy.matmul semantics).
+
+    x: (..., n, k) or (k,); y: (..., k, m) or (k,). dz/dx = gy @ y^T, dz/dy = x^T @ gy,
+    with broadcast batch dims summed back and 1-D operands promoted then squeezed.
+    """
+
+    __slots__ = ()
+    save_inputs = (0, 1)
+
+    def forward(self, x, y):
+        if (
+            x.ndim == 0
+            or y.ndim == 0
+            or x.shape[-1] != (y.shape[0] if y.ndim == 1 else y.shape[-2])
+        ):
+            _matmul_shapes(x.shape, y.shape)
+        try:
+            return kernels(x).matmul(x, y)
+        except ValueError:
+            _matmul_shapes(x.shape, y.shape)
+            raise
+
+    def backward(self, gy):
+        x, y = self.saved
+        p0, p1 = self.parents
+        xs, ys = x.shape, y.shape
+        if len(xs) == 1 and len(ys) == 1:  # dot product: gy is 0-d
+            gx = None if p0 is None else self.reduce_grad(0, gy * y)
+            gw = None if p1 is None else self.reduce_grad(1, gy * x)
+            return gx, gw
+        if len(xs) == 1:  # (k,) @ (..., k, m) -> (..., m)
+            x = x.reshape((1,) + tuple(xs))
+            gy = gy.reshape(tuple(gy.shape[:-1]) + (1, gy.shape[-1]))
+        elif len(ys) == 1:  # (..., n, k) @ (k,) -> (..., n)
+            y = y.reshape(tuple(ys) + (1,))
+            gy = gy.reshape(tuple(gy.shape) + (1,))
+        gx = gw = None
+        if p0 is not None:
+            gx = Matmul.apply(gy, y.swapaxes(-1, -2))
+            if len(xs) == 1:
+                gx = gx.reshape(tuple(gx.shape[:-2]) + (gx.shape[-1],))
+            gx = self.reduce_grad(0, gx)
+        if p1 is not None:
+            gw = Matmul.apply(x.swapaxes(-1, -2), gy)
+            if len(ys) == 1:
+                gw = gw.reshape(tuple(gw.shape[:-1]))
+            gw = self.reduce_grad(1, gw)
+        return gx, gw

@@ -1,0 +1,317 @@
+"""Elementwise ops: the unary table, clamp, maximum/minimum, where, casts, comparisons.
+
+The unary ops are rows of one table: name, forward ``f(x)`` (numpy ufuncs, which cupy arrays
+also accept), what backward needs (``"x"`` the input, ``"y"`` the output) and the derivative
+``df(x, y, gy)``, written with operators and ``autograd`` functions so it is differentiable again.
+Subgradients follow PyTorch: relu'(0) = 0, abs'(0) = 0, sign' = floor' = round' = 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..function import Function
+from .arithmetic import _bshape
+
+__all__ = [
+    "UNARY",
+    "Tanh",
+    "Clamp",
+    "Maximum",
+    "Minimum",
+    "Where",
+    "Cast",
+    "Clone",
+    "Softplus",
+    "Compare",
+]
+
+_LN2 = math.log(2.0)
+
+
+def _erf(x):
+    """Error function on an array: scipy's when installed, else math.erf elementwise."""
+    if type(x) is not np.ndarray:
+        from cupyx.scipy.special import erf
+
+        return erf(x)
+    try:
+        from scipy.special import erf
+    except ImportError:
+        return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+    return erf(x)
+
+
+def _sigmoid(x):
+    # 1 / (1 + e^-x) without overflow for either sign: exp(-log(1 + e^-x))
+    return np.exp(-np.logaddexp(0, -x))
+
+
+def _check_float(name, x):
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"{name}: expected a floating point tensor, got dtype {x.dtype}")
+
+
+def _unary(name, f, df, save, float_only=True):
+    """Make the Function class of a unary elementwise op from one table row."""
+
+    def forward(self, x):
+        if float_only and x.dtype.kind not in "fc":
+            _check_float(name, x)
+        return f(x)
+
+    if df is None:  # piecewise constant: zero gradient
+
+        def backward(self, gy):
+            return gy * 0
+
+    elif save == "x":
+
+        def backward(self, gy):
+            return df(self.saved[0], None, gy)
+
+    else:
+
+        def backward(self, gy):
+            return df(None, self.saved[0], gy)
+
+    cls = type(
+        name.capitalize(),
+        (Function,),
+        {
+            "__slots__": (),
+            "__doc__": f"Elementwise {name}.",
+            "op_name": name,
+            "save_inputs": (0,) if save == "x" else (),
+            "save_output": save == "y",
+            "forward": forward,
+            "backward": backward,
+        },
+    )
+    return cls
+
+
+def _f():
+    # the autograd functions used inside derivatives (imported late: ops/__init__ defines them)
+    from .. import ops
+
+    return ops
+
+
+# name: (forward, saved ("x" or "y"), derivative df(x, y, gy) or None for zero gradient)
+_TABLE = {
+    "exp": (np.exp, "y", lambda x, y, gy: gy * y),
+    "log": (np.log, "x", lambda x, y, gy: gy / x),
+    "log1p": (np.log1p, "x", lambda x, y, gy: gy / (x + 1)),
+    "expm1": (np.expm1, "y", lambda x, y, gy: gy * (y + 1)),
+    "log2": (np.log2, "x", lambda x, y, gy: gy / (x * _LN2)),
+    "sqrt": (np.sqrt, "y", lambda x, y, gy: gy / (y * 2)),
+    "rsqrt": (lambda x: 1 / np.sqrt(x), "y", lambda x, y, gy: gy * (y * y * y) * -0.5),
+    "sin": (np.sin, "x", lambda x, y, gy: gy * _f().cos(x)),
+    "cos": (np.cos, "x", lambda x, y, gy: -gy * _f().sin(x)),
+    "tan": (np.tan, "y", lambda x, y, gy: gy * (y * y + 1)),
+    "tanh": (np.tanh, "y", lambda x, y, gy: gy * (1 - y * y)),
+    "sigmoid": (_sigmoid, "y", lambda x, y, gy: gy * (y * (1 - y))),
+    "relu": (lambda x: np.maximum(x, 0), "y", lambda x, y, gy: gy * (y > 0)),
+    "abs": (np.abs, "x", lambda x, y, gy: gy * _f().sign(x)),
+    "erf": (_erf, "x", lambda x, y, gy: gy * (_f().exp(-(x * x)) * (2 / math.sqrt(math.pi)))),
+    "reciprocal": (lambda x: 1 / x, "y", lambda x, y, gy: -gy * (y * y)),
+    "square": (np.square, "x", lambda x, y, gy: gy * (x * 2)),
+    "sign": (np.sign, None, None),
+    "floor": (np.floor, None, None),
+    "ceil": (np.ceil, None, None),
+    "trunc": (np.trunc, None, None),
+}
+
+_INT_OK = {"abs", "sign", "square", "floor", "ceil", "trunc", "relu"}
+
+UNARY = {
+    name: _unary(name, f, df, save, float_only=name not in _INT_OK)
+    for name, (f, save, df) in _TABLE.items()
+}
+Tanh = UNARY["tanh"]
+
+
+class Round(Function):
+    """Round half to even to ``decimals`` places; zero gradient."""
+
+    __slots__ = ("decimals",)
+
+    def forward(self, x, decimals):
+        self.decimals = decimals
+        return np.round(x, decimals)
+
+    def backward(self, gy):
+        return gy * 0, None
+
+
+class Softplus(Function):
+    """y = log(1 + exp(beta x)) / beta, and x where beta x > threshold; dy/dx = sigmoid(beta x)."""
+
+    __slots__ = ()
+    save_inputs = (0, 1, 2)
+
+    def forward(self, x, beta, threshold):
+        _check_float("softplus", x)
+        bx = x * beta
+        return np.where(bx > threshold, x, np.logaddexp(0, bx) / beta)
+
+    def backward(self, gy):
+        x, beta, threshold = self.saved
+        bx = x * beta
+        s = _f().sigmoid(bx)
+        return _f().where(bx > threshold, gy, gy * s), None, None
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi), bounds optional (constants or tensors).
+
+    dy/dx = 1 where lo <= x <= hi (PyTorch's convention); the bounds get the rest.
+    """
+
+    __slots__ = ()
+    save_inputs = (0, 1, 2)
+
+    def forward(self, x, lo, hi):
+        if lo is None and hi is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        y = x
+        if lo is not None:
+            y = np.maximum(y, lo)
+        if hi is not None:
+            y = np.minimum(y, hi)
+        return y
+
+    def backward(self, gy):
+        x, lo, hi = self.saved
+        keep = True
+        glo = ghi = None
+        if lo is not None:
+            keep = x >= lo
+            if self.parents[1] is not None:
+                glo = self.reduce_grad(1, gy * (x < lo))
+        if hi is not None:
+            keep = keep & (x <= hi) if lo is not None else x <= hi
+            if self.parents[2] is not None:
+                ghi = self.reduce_grad(2, gy * (x > hi))
+        gx = None if self.parents[0] is None else self.reduce_grad(0, gy * keep)
+        return gx, glo, ghi
+
+
+class Maximum(Function):
+    """z = max(x, y) elementwise; a tie splits the gradient half and half."""
+
+    __slots__ = ()
+    save_inputs = (0, 1)
+    _gt = staticmethod(lambda a, b: a > b)
+
+    def forward(self, x, y):
+        try:
+            return np.maximum(x, y) if type(self) is Maximum else np.minimum(x, y)
+        except ValueError:
+            _bshape(type(self).__name__.lower(), x, y)
+
+    def backward(self, gy):
+        x, y = self.saved
+        win = self._gt(x, y)
+        tie = x == y
+        gx = gw = None
+        if self.parents[0] is not None:
+            gx = self.reduce_grad(0, gy * win + gy * tie * 0.5)
+        if self.parents[1] is not None:
+            gw = self.reduce_grad(1, gy * self._gt(y, x) + gy * tie * 0.5)
+        return gx, gw
+
+
+class Minimum(Maximum):
+    """z = min(x, y) elementwise; a tie splits the gradient half and half."""
+
+    __slots__ = ()
+    _gt = staticmethod(lambda a, b: a < b)
+
+
+class Where(Function):
+    """z = x where cond else y (cond: bool, no gradient)."""
+
+    __slots__ = ()
+    save_inputs = (0,)
+
+    def forward(self, cond, x, y):
+        if getattr(cond, "dtype", np.dtype(bool)) != np.bool_:
+            raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
+        try:
+            return np.where(cond, x, y)
+        except ValueError:
+            raise _where_error(cond, x, y) from None
+
+    def backward(self, gy):
+        (cond,) = self.saved
+        w = _f().where
+        gx = None if self.parents[1] is None else self.reduce_grad(1, w(cond, gy, 0))
+        gw = None if self.parents[2] is None else self.reduce_grad(2, w(cond, 0, gy))
+        return None, gx, gw
+
+
+def _where_error(cond, x, y):
+    from ..errors import ShapeError
+
+    shapes = [tuple(getattr(v, "shape", ())) for v in (cond, x, y)]
+    return ShapeError(
+        f"where: condition, x and y shapes {shapes[0]}, {shapes[1]}, {shapes[2]} are not "
+        "broadcastable"
+    )
+
+
+class Cast(Function):
+    """Change dtype; float-to-float casts pass the gradient back in the input's dtype."""
+
+    __slots__ = ()
+
+    def forward(self, x, dtype):
+        return x.astype(dtype)
+
+    def backward(self, gy):
+        return self.reduce_grad(0, gy), None
+
+
+class Clone(Function):
+    """A copy; the gradient passes through unchanged."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        return gy
+
+
+class Compare(Function):
+    """Comparisons and logic: bool outputs, never part of a gradient path."""
+
+    __slots__ = ()
+    differentiable = False
+
+    def forward(self, fn, *args):
+        try:
+            return fn(*args)
+        except ValueError:
+            _bshape(fn.__name__, *args[:2])
+
+
+class ToDevice(Function):
+    """The same values on another device; the gradient moves back."""
+
+    __slots__ = ("src",)
+
+    def forward(self, x, device):
+        from ..device import move
+        from ..tensor import _device_str
+
+        self.src = _device_str(x)
+        return move(x, device)
+
+    def backward(self, gy):
+        return ToDevice.apply(gy, self.src), None

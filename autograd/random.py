@@ -1,0 +1,69 @@
+"""The global random generator, ``manual_seed``, and random tensor factories' sampling.
+
+One ``numpy.random.Generator`` (PCG64) seeded by ``manual_seed``; functions that sample take an
+optional ``generator`` (a ``numpy.random.Generator``) instead. GPU tensors are sampled on the host
+and copied, so a seed gives the same numbers on every device.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["manual_seed", "default_generator", "seed", "get_rng_state", "set_rng_state"]
+
+_gen = [np.random.default_rng()]
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Seed the global generator; returns it."""
+    if not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
+    _gen[0] = np.random.default_rng(int(seed))
+    return _gen[0]
+
+
+seed = manual_seed
+
+
+def default_generator() -> np.random.Generator:
+    """The global generator that sampling functions use when given none."""
+    return _gen[0]
+
+
+def get_rng_state() -> dict:
+    """The global generator's state (a dict; pass to ``set_rng_state`` to restore)."""
+    return _gen[0].bit_generator.state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore a state from ``get_rng_state``."""
+    _gen[0].bit_generator.state = state
+
+
+def gen(generator=None) -> np.random.Generator:
+    if generator is None:
+        return _gen[0]
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(
+            f"generator must be a numpy.random.Generator, got {type(generator).__name__}"
+        )
+    return generator
+
+
+def fill_random(d, kind: str, a, b, generator=None):
+    """Fill array ``d`` in place: ``uniform`` on [a, b) or ``normal`` with mean a, std b."""
+    g = gen(generator)
+    if kind == "uniform":
+        host = g.uniform(a, b, size=d.shape)
+    else:
+        host = g.normal(a, b, size=d.shape)
+    if type(d) is np.ndarray:
+        d[...] = host
+    else:
+        d[...] = _to_device_like(host.astype(d.dtype), d)
+
+
+def _to_device_like(host, like):
+    from backends import array_module
+
+    return array_module(like).asarray(host)

@@ -1,0 +1,900 @@
+"""``Tensor``: an array (numpy or cupy) plus the record of the op that made it.
+
+A tensor holds its array in ``_data``, and, when it was made by a recorded op, that op's record
+(``_node``, a ``Function`` instance). Leaves have no record; a leaf that requires grad receives
+its gradient in ``.grad``. Operators are defined on the class and call the ops in ``autograd.ops``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from backends import array_module, device_of
+
+from . import dtypes as _dt
+
+__all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack"]
+
+_ndarray = np.ndarray
+
+
+def _wrap(data, node, requires_grad):
+    """Make a Tensor around ``data`` without any checks (the per-op path)."""
+    t = object.__new__(Tensor)
+    t._data = data
+    t._node = node
+    t._rg = requires_grad
+    t._grad = None
+    t._vc = None
+    t._hooks = None
+    return t
+
+
+def _device_str(a) -> str:
+    return device_of(a)
+
+
+def _to_array(data, dtype=None, copy=True, device=None):
+    """Convert ``data`` (Tensor, array, scalar, nested list) to an array with the default dtype."""
+    if isinstance(data, Tensor):
+        data = data._data
+    if dtype is not None:
+        dtype = _dt.as_dtype(dtype)
+    xp = np
+    if device is not None and str(device).startswith("cuda"):
+        from .device import cuda_module
+
+        xp = cuda_module(device)
+    elif type(data).__module__.startswith("cupy") and device is None:
+        xp = array_module(data)
+    elif type(data).__module__.startswith("cupy"):
+        data = data.get()
+    if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in _flat(data)):
+        data = _nested_to_numpy(data)
+    arr = xp.array(data, dtype=dtype, copy=True) if copy else xp.asarray(data, dtype=dtype)
+    if dtype is None:
+        if arr.dtype == np.float64 and not _is_float64_source(data):
+            arr = arr.astype(_dt.get_default_dtype())
+        elif arr.dtype.kind not in "biufc":
+            raise TypeError(
+                f"tensor: cannot make a tensor from {type(data).__name__} with dtype {arr.dtype}"
+            )
+    if arr.dtype not in _dt.SUPPORTED:
+        raise TypeError(
+            f"tensor: dtype {arr.dtype} is not supported; use one of "
+            + ", ".join(str(d) for d in _dt.SUPPORTED)
+        )
+    return arr
+
+
+def _flat(data):
+    for v in data:
+        if isinstance(v, (list, tuple)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+def _nested_to_numpy(data):
+    if isinstance(data, (list, tuple)):
+        return [_nested_to_numpy(v) for v in data]
+    if isinstance(data, Tensor):
+        return data.numpy()
+    return data
+
+
+def _is_float64_source(data) -> bool:
+    """Arrays that already are float64 keep it; Python floats and lists get the default dtype."""
+    if hasattr(data, "dtype") and not isinstance(data, np.generic):
+        return True
+    return isinstance(data, np.float64)
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
+
+    Build one with ``autograd.tensor(data, dtype=None, requires_grad=False, device=None)``.
+    ``Tensor(data, requires_grad=False)`` also works and does not copy numpy input.
+    """
+
+    __slots__ = ("_data", "_node", "_rg", "_grad", "_vc", "_hooks", "__weakref__")
+    # numpy must defer to us in ``ndarray * Tensor`` (so the graph is kept)
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None):
+        arr = _to_array(data, dtype=dtype, copy=False)
+        self._data = arr
+        self._node = None
+        self._rg = False
+        self._grad = None
+        self._vc = None
+        self._hooks = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # -- basic properties ----------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple:
+        """The shape, a tuple of ints."""
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def dtype(self):
+        """The numpy dtype of the elements."""
+        return self._data.dtype
+
+    @property
+    def device(self) -> str:
+        """``'cpu'`` or ``'cuda:N'``: where the array lives."""
+        return device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return type(self._data) is not _ndarray
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op (user-created, or not requiring grad)."""
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        """The record of the op that made this tensor, or None for a leaf."""
+        return self._node
+
+    @property
+    def grad(self):
+        """The gradient accumulated by ``backward()`` (a Tensor), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad must be a Tensor or None, got {type(value).__name__}")
+            if value.shape != self.shape or value.dtype != self.dtype:
+                raise ValueError(
+                    f"assigned grad has shape {value.shape} and dtype {value.dtype}, but the "
+                    f"tensor has shape {self.shape} and dtype {self.dtype}"
+                )
+        self._grad = value
+
+    @property
+    def data(self) -> Tensor:
+        """A tensor sharing this one's array, outside the graph (``requires_grad=False``)."""
+        return _wrap(self._data, None, False)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else _to_array(value, copy=False)
+
+    @property
+    def T(self) -> Tensor:
+        """All dimensions reversed (``permute(n-1, ..., 0)``)."""
+        return _ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dimensions swapped (batched matrix transpose)."""
+        if self.ndim < 2:
+            raise IndexError(f"mT: needs at least 2 dimensions, got a tensor of shape {self.shape}")
+        return _ops.transpose(self, -2, -1)
+
+    @property
+    def _version(self) -> int:
+        return 0 if self._vc is None else self._vc[0]
+
+    def size(self, dim: int | None = None):
+        """The shape, or its length along ``dim``."""
+        if dim is None:
+            return self._data.shape
+        return self._data.shape[_ops.norm_dim(dim, self.ndim, "size")]
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return int(self._data.size)
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    # -- conversion ----------------------------------------------------------------------------
+
+    def numpy(self) -> np.ndarray:
+        """The data as a numpy array (shared for cpu tensors; copied from the GPU)."""
+        if self._rg:
+            # as in PyTorch: make the user say they leave the graph
+            raise RuntimeError(
+                "Can't call numpy() on a tensor that requires grad. Use tensor.detach().numpy()."
+            )
+        d = self._data
+        return d if type(d) is _ndarray else d.get()
+
+    def __array__(self, dtype=None, copy=None):
+        d = self._data if type(self._data) is _ndarray else self._data.get()
+        if dtype is not None:
+            d = d.astype(dtype, copy=False)
+        return d.copy() if copy else d
+
+    def item(self):
+        """The single element as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"item(): a tensor with {self._data.size} elements cannot be converted to a "
+                f"Python scalar (shape {self.shape})"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of a tensor with {self._data.size} elements is ambiguous"
+            )
+        return bool(self._data.reshape(()))
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        d = self._data if type(self._data) is _ndarray else self._data.get()
+        body = np.array2string(
+            d, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3, precision=4
+        )
+        extra = [f"dtype={d.dtype}"]
+        if type(self._data) is not _ndarray:
+            extra.append(f"device='{self.device}'")
+        if self._node is not None:
+            extra.append(f"grad_fn={self._node!r}")
+        elif self._rg:
+            extra.append("requires_grad=True")
+        return f"tensor({body}, {', '.join(extra)})"
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    def __reduce__(self):
+        return (_rebuild, (self.numpy() if not self._rg else self._data, self._rg))
+
+    # -- graph management ----------------------------------------------------------------------
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set whether this leaf records ops for gradients; returns self."""
+        if not requires_grad and self._node is not None:
+            raise RuntimeError(
+                "requires_grad_(False): this tensor was made by a recorded op; use detach()"
+            )
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                "only tensors of floating point dtype can require gradients, "
+                f"got dtype {self._data.dtype}"
+            )
+        self._rg = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's array (and version counter), outside the graph."""
+        t = _wrap(self._data, None, False)
+        if self._vc is None:
+            self._vc = [0]
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from its graph in place; it becomes a leaf."""
+        self._node = None
+        self._rg = False
+        return self
+
+    def clone(self) -> Tensor:
+        """A copy of the data; differentiable (the gradient passes through unchanged)."""
+        return _ops.clone(self)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on a tensor that doesn't require grad")
+        if self._node is not None:
+            _engine.retain(self)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad) -> Tensor or None`` when this tensor's gradient is computed.
+
+        A returned tensor replaces the gradient. Returns a handle with ``remove()``.
+        """
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require grad")
+        return _engine.add_hook(self, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) * gradient into ``.grad`` of every leaf that requires grad.
+
+        gradient: same shape as self; required unless self has one element.
+        """
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    # -- device / dtype movement ---------------------------------------------------------------
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """``to(device)``, ``to(dtype)`` or ``to(device, dtype)``: differentiable move/cast."""
+        device = kwargs.pop("device", None)
+        dtype = kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, str) and (a.startswith("cpu") or a.startswith("cuda")):
+                device = a
+            else:
+                dtype = a
+        out = self
+        if dtype is not None and _dt.as_dtype(dtype) != self.dtype:
+            out = _ops.cast(out, _dt.as_dtype(dtype))
+        if (
+            device is not None
+            and str(device) != out.device
+            and not (str(device) == "cuda" and out.device.startswith("cuda"))
+        ):
+            out = _ops.to_device(out, str(device))
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> Tensor:
+        return self.to("cuda" if device is None else f"cuda:{int(device)}")
+
+    def type_as(self, other) -> Tensor:
+        return self.to(other.dtype)
+
+    def astype(self, dtype) -> Tensor:
+        """Cast to ``dtype`` (differentiable between float dtypes)."""
+        dtype = _dt.as_dtype(dtype)
+        return self if dtype == self.dtype else _ops.cast(self, dtype)
+
+    def float(self) -> Tensor:
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        return self.astype(np.float64)
+
+    def half(self) -> Tensor:
+        return self.astype(np.float16)
+
+    def int(self) -> Tensor:
+        return self.astype(np.int32)
+
+    def long(self) -> Tensor:
+        return self.astype(np.int64)
+
+    def bool(self) -> Tensor:
+        return self.astype(np.bool_)
+
+    # -- arithmetic (the per-op path: straight to the op classes) ------------------------------
+
+    def __add__(self, other):
+        return _Add.apply(self, other)
+
+    def __radd__(self, other):
+        return _Add.apply(other, self)
+
+    def __sub__(self, other):
+        return _Sub.apply(self, other)
+
+    def __rsub__(self, other):
+        return _Sub.apply(other, self)
+
+    def __mul__(self, other):
+        return _Mul.apply(self, other)
+
+    def __rmul__(self, other):
+        return _Mul.apply(other, self)
+
+    def __truediv__(self, other):
+        return _Div.apply(self, other)
+
+    def __rtruediv__(self, other):
+        return _Div.apply(other, self)
+
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    # comparisons and logic: no gradient
+    def __eq__(self, other):
+        return _ops.eq(self, other)
+
+    def __ne__(self, other):
+        return _ops.ne(self, other)
+
+    def __lt__(self, other):
+        return _ops.lt(self, other)
+
+    def __le__(self, other):
+        return _ops.le(self, other)
+
+    def __gt__(self, other):
+        return _ops.gt(self, other)
+
+    def __ge__(self, other):
+        return _ops.ge(self, other)
+
+    def __and__(self, other):
+        return _ops.logical_and(self, other)
+
+    def __rand__(self, other):
+        return _ops.logical_and(other, self)
+
+    def __or__(self, other):
+        return _ops.logical_or(self, other)
+
+    def __ror__(self, other):
+        return _ops.logical_or(other, self)
+
+    def __xor__(self, other):
+        return _ops.logical_xor(self, other)
+
+    def __rxor__(self, other):
+        return _ops.logical_xor(other, self)
+
+    def __invert__(self):
+        return _ops.logical_not(self)
+
+    # in-place arithmetic
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        _inplace.setitem(self, index, value)
+
+    # -- in-place ops (see autograd/inplace.py for the safety rules) ----------------------------
+
+    def add_(self, other, alpha=1) -> Tensor:
+        """self += alpha * other, in place."""
+        return _inplace.apply(self, "add_", other, alpha)
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return _inplace.apply(self, "sub_", other, alpha)
+
+    def mul_(self, other) -> Tensor:
+        return _inplace.apply(self, "mul_", other)
+
+    def div_(self, other) -> Tensor:
+        return _inplace.apply(self, "div_", other)
+
+    def pow_(self, other) -> Tensor:
+        return _inplace.apply(self, "pow_", other)
+
+    def zero_(self) -> Tensor:
+        return _inplace.apply(self, "fill_", 0)
+
+    def fill_(self, value) -> Tensor:
+        return _inplace.apply(self, "fill_", value)
+
+    def copy_(self, src) -> Tensor:
+        return _inplace.apply(self, "copy_", src)
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        return _inplace.apply(self, "clamp_", min, max)
+
+    def uniform_(self, a=0.0, b=1.0, generator=None) -> Tensor:
+        return _inplace.apply(self, "uniform_", a, b, generator)
+
+    def normal_(self, mean=0.0, std=1.0, generator=None) -> Tensor:
+        return _inplace.apply(self, "normal_", mean, std, generator)
+
+    # -- elementwise ---------------------------------------------------------------------------
+
+    def tanh(self):
+        return _Tanh.apply(self)
+
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def log1p(self):
+        return _ops.log1p(self)
+
+    def expm1(self):
+        return _ops.expm1(self)
+
+    def log2(self):
+        return _ops.log2(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def rsqrt(self):
+        return _ops.rsqrt(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def sign(self):
+        return _ops.sign(self)
+
+    def sin(self):
+        return _ops.sin(self)
+
+    def cos(self):
+        return _ops.cos(self)
+
+    def tan(self):
+        return _ops.tan(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def softplus(self, beta=1.0, threshold=20.0):
+        return _ops.softplus(self, beta, threshold)
+
+    def erf(self):
+        return _ops.erf(self)
+
+    def reciprocal(self):
+        return _ops.reciprocal(self)
+
+    def square(self):
+        return _ops.square(self)
+
+    def neg(self):
+        return _Neg.apply(self)
+
+    def floor(self):
+        return _ops.floor(self)
+
+    def ceil(self):
+        return _ops.ceil(self)
+
+    def round(self, decimals=0):
+        return _ops.round(self, decimals)
+
+    def clamp(self, min=None, max=None):
+        return _ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return _ops.maximum(self, other)
+
+    def minimum(self, other):
+        return _ops.minimum(self, other)
+
+    def pow(self, exponent):
+        return _ops.pow(self, exponent)
+
+    def add(self, other, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
+    def softmax(self, dim=-1, *, axis=None):
+        return _ops.softmax(self, dim if axis is None else axis)
+
+    def log_softmax(self, dim=-1, *, axis=None):
+        return _ops.log_softmax(self, dim if axis is None else axis)
+
+    def eq(self, other):
+        return _ops.eq(self, other)
+
+    def ne(self, other):
+        return _ops.ne(self, other)
+
+    def lt(self, other):
+        return _ops.lt(self, other)
+
+    def le(self, other):
+        return _ops.le(self, other)
+
+    def gt(self, other):
+        return _ops.gt(self, other)
+
+    def ge(self, other):
+        return _ops.ge(self, other)
+
+    def logical_not(self):
+        return _ops.logical_not(self)
+
+    def isnan(self):
+        return _ops.isnan(self)
+
+    def isfinite(self):
+        return _ops.isfinite(self)
+
+    # -- reductions (dim/axis, keepdim/keepdims both accepted) ---------------------------------
+
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+        return _ops.sum(self, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.mean(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def prod(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.prod(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.amax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def var(self, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None,
+            keepdims=None, ddof=None):  # fmt: skip
+        return _ops.var(self, dim, keepdim, correction=correction, unbiased=unbiased, axis=axis,
+                        keepdims=keepdims, ddof=ddof)  # fmt: skip
+
+    def std(self, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None,
+            keepdims=None, ddof=None):  # fmt: skip
+        return _ops.std(self, dim, keepdim, correction=correction, unbiased=unbiased, axis=axis,
+                        keepdims=keepdims, ddof=ddof)  # fmt: skip
+
+    def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.logsumexp(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def norm(self, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.norm(self, p, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, dim=None, *, axis=None):
+        return _ops.cumsum(self, dim, axis=axis)
+
+    def cumprod(self, dim=None, *, axis=None):
+        return _ops.cumprod(self, dim, axis=axis)
+
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.all(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.any(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    # -- shape ---------------------------------------------------------------------------------
+
+    def reshape(self, *shape):
+        return _ops.reshape(self, *shape)
+
+    def view(self, *shape):
+        return _ops.reshape(self, *shape)
+
+    def view_as(self, other):
+        return _ops.reshape(self, other.shape)
+
+    def reshape_as(self, other):
+        return _ops.reshape(self, other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def transpose(self, *dims):
+        if len(dims) == 2 and not isinstance(dims[0], (tuple, list)):
+            return _ops.transpose(self, dims[0], dims[1])
+        return _ops.permute(self, *dims) if dims else self.T
+
+    def swapaxes(self, a, b):
+        return _ops.transpose(self, a, b)
+
+    def permute(self, *dims):
+        return _ops.permute(self, *dims)
+
+    def expand(self, *shape):
+        return _ops.expand(self, *shape)
+
+    def expand_as(self, other):
+        return _ops.expand(self, other.shape)
+
+    def broadcast_to(self, shape):
+        return _ops.broadcast_to(self, shape)
+
+    def squeeze(self, dim=None, *, axis=None):
+        return _ops.squeeze(self, dim, axis=axis)
+
+    def unsqueeze(self, dim):
+        return _ops.unsqueeze(self, dim)
+
+    def flip(self, *dims):
+        return _ops.flip(self, *dims)
+
+    def repeat(self, *sizes):
+        return _ops.repeat(self, *sizes)
+
+    def tile(self, *reps):
+        return _ops.tile(self, *reps)
+
+    def split(self, split_size_or_sections, dim=0):
+        return _ops.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        return _ops.chunk(self, chunks, dim)
+
+    def index_select(self, dim, index):
+        return _ops.index_select(self, dim, index)
+
+    def gather(self, dim, index):
+        return _ops.gather(self, dim, index)
+
+    def scatter_add(self, dim, index, src):
+        return _ops.scatter_add(self, dim, index, src)
+
+    def masked_fill(self, mask, value):
+        return _ops.where(mask, value, self)
+
+    def contiguous(self):
+        return self
+
+
+def _rebuild(data, requires_grad):
+    t = Tensor(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+# -- construction -------------------------------------------------------------------------------
+
+
+def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (nested lists, scalars, arrays, tensors).
+
+    dtype: default float32 for Python floats, int64 for ints, kept for arrays.
+    device: ``'cpu'`` (default) or ``'cuda[:N]'``.
+    """
+    arr = _to_array(data, dtype=dtype, copy=True, device=device)
+    t = _wrap(arr, None, False)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but shares ``data``'s memory when no conversion is needed."""
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    return _wrap(_to_array(data, dtype=dtype, copy=False, device=device), None, False)
+
+
+def from_numpy(a: np.ndarray) -> Tensor:
+    """A tensor sharing ``a``'s memory (no copy; any supported dtype kept)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(a).__name__}")
+    if a.dtype not in _dt.SUPPORTED:
+        raise TypeError(f"from_numpy: dtype {a.dtype} is not supported")
+    return _wrap(a, None, False)
+
+
+def from_dlpack(ext) -> Tensor:
+    """Zero-copy tensor from any object with ``__dlpack__`` (numpy, cupy, torch arrays)."""
+    dev = ext.__dlpack_device__() if hasattr(ext, "__dlpack_device__") else (1, 0)
+    if dev[0] == 2:  # kDLCUDA
+        from .device import cuda_module
+
+        arr = cuda_module("cuda").from_dlpack(ext)
+    else:
+        arr = np.from_dlpack(ext)
+    return _wrap(arr, None, False)
+
+
+def is_scalar(x) -> bool:
+    return isinstance(x, numbers.Number)
+
+
+from . import engine as _engine  # noqa: E402
+from . import inplace as _inplace  # noqa: E402
+from . import ops as _ops  # noqa: E402
+from .ops.arithmetic import Add as _Add  # noqa: E402
+from .ops.arithmetic import Div as _Div  # noqa: E402
+from .ops.arithmetic import Mul as _Mul  # noqa: E402
+from .ops.arithmetic import Neg as _Neg  # noqa: E402
+from .ops.arithmetic import Sub as _Sub  # noqa: E402
+from .ops.elementwise import Tanh as _Tanh  # noqa: E402
