@@ -55,6 +55,7 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 - the differentiable functions
 from .ops import __all__ as _ops_all
 from .random import get_rng_state, manual_seed, set_rng_state
@@ -67,7 +68,7 @@ int = int32  # noqa: A001
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "grad",
+    "Tensor", "tensor", "as_tensor", "gradcheck", "gradgradcheck", "GradcheckError", "from_numpy", "from_dlpack", "Function", "grad",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "ShapeError", "manual_seed", "get_rng_state", "set_rng_state",
     "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",

@@ -202,10 +202,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 leaf_list.append(t)
                 leaf_grads[t] = g
             else:
-                leaf_grads[t] = leaf_grads[t] + g
+                leaf_grads[t] = _acc(leaf_grads[t], g)
         else:
             node = t._node
-            node_grads[node] = node_grads[node] + g if node in node_grads else g
+            node_grads[node] = _acc(node_grads[node], g) if node in node_grads else g
 
     for t, g, created in roots:
         seed(t, g, created)
@@ -267,12 +267,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 _check(node, i, p, gx)
                 if isinstance(p, Tensor):
                     if p in leaf_grads:
-                        leaf_grads[p] = leaf_grads[p] + gx
+                        leaf_grads[p] = _acc(leaf_grads[p], gx)
                     else:
                         leaf_list.append(p)
                         leaf_grads[p] = gx
                 else:
-                    node_grads[p] = node_grads[p] + gx if p in node_grads else gx
+                    node_grads[p] = _acc(node_grads[p], gx) if p in node_grads else gx
         if inputs is not None:
             return _gather(inputs, targets, leaf_grads, create_graph)
         _store_leaves(leaf_list, leaf_grads, user_ids, create_graph)
@@ -280,6 +280,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     finally:
         _state.grad = prev
         _refresh()
+
+
+def _acc(a, b):
+    # numpy turns 0-d + 0-d into a scalar; the engine keeps arrays
+    r = a + b
+    return np.asarray(r) if isinstance(r, _generic) else r
 
 
 def _normalise(g):

@@ -1,0 +1,187 @@
+"""``gradcheck`` and ``gradgradcheck``: analytic gradients against central differences.
+
+Both contract the outputs with a random cotangent ``v`` (an all-ones cotangent hides bugs that
+cancel), so one backward pass gives the analytic ``J^T v``, and one central difference per input
+element gives the numerical one: ``(f(x + eps e_j) - f(x - eps e_j)) / 2 eps`` with
+``f = sum(v * fn(x))``. Run them in float64: float32 inputs get a warning.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .engine import grad as _grad
+from .tensor import Tensor, _wrap
+
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
+
+
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck when analytic and numerical gradients disagree."""
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _outputs(fn, inputs):
+    out = _as_tuple(fn(*inputs))
+    for o in out:
+        if not isinstance(o, Tensor):
+            raise TypeError(f"gradcheck: fn must return Tensors, got {type(o).__name__}")
+    return out
+
+
+def _host(a):
+    return a if type(a) is np.ndarray else a.get()
+
+
+def _fail(msg, raise_exception):
+    if raise_exception:
+        raise GradcheckError(msg)
+    return False
+
+
+def gradcheck(
+    fn,
+    inputs,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
+    """Check ``fn``'s analytic gradients against central differences.
+
+    fn: callable taking ``*inputs`` and returning a Tensor or a tuple of Tensors (any shapes).
+    inputs: a Tensor or a tuple; every Tensor that requires grad is checked (others are held).
+    An element passes when ``|analytic - numerical| <= atol + rtol * |numerical|``.
+    Returns True, or raises GradcheckError naming the input, the worst element's index and
+    both values (returns False instead when ``raise_exception=False``).
+    """
+    inputs = _as_tuple(inputs)
+    diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not diff:
+        raise ValueError("gradcheck: no input requires grad; nothing to check")
+    for i in diff:
+        if inputs[i].dtype != np.float64:
+            warnings.warn(
+                f"gradcheck: input {i} has dtype {inputs[i].dtype}; central differences need "
+                "float64 to be meaningful (eps=1e-6 is below float32 precision)",
+                stacklevel=2,
+            )
+    rng = np.random.default_rng(seed)
+    outs = _outputs(fn, inputs)
+    vs = [rng.standard_normal(o.shape).astype(o.dtype) if o.dtype.kind == "f" else None
+          for o in outs]  # fmt: skip
+    # analytic J^T v for every differentiable input
+    live = [(o, v) for o, v in zip(outs, vs) if v is not None and o.requires_grad]
+    if live:
+        analytic = _grad(
+            [o for o, _ in live],
+            [inputs[i] for i in diff],
+            grad_outputs=[_move(v, o) for o, v in live],
+            allow_unused=True,
+        )
+    else:
+        analytic = [None] * len(diff)
+
+    def f():
+        # recording stays on: fn may itself differentiate (gradgradcheck's first_order does)
+        res = _outputs(fn, inputs)
+        total = 0.0
+        for o, v in zip(res, vs):
+            if v is not None:
+                total += float(np.sum(_host(o._data).astype(np.float64) * v))
+        return total
+
+    for k, i in enumerate(diff):
+        x = inputs[i]
+        data = x._data
+        a = analytic[k]
+        a = np.zeros(x.shape) if a is None else _host(a._data).astype(np.float64)
+        num = np.zeros(x.shape)
+        flat_idx = list(np.ndindex(*x.shape)) if x.ndim else [()]
+        for idx in flat_idx:
+            orig = data[idx].copy() if data.ndim else data[()].copy()
+            data[idx] = orig + eps
+            fp = f()
+            data[idx] = orig - eps
+            fm = f()
+            data[idx] = orig
+            num[idx] = (fp - fm) / (2 * eps)
+        err = np.abs(a - num) - (atol + rtol * np.abs(num))
+        bad = ~(err <= 0)  # NaN counts as failure
+        if bad.any():
+            worst = np.unravel_index(int(np.nanargmax(np.where(bad, np.abs(a - num), -1))),
+                                     num.shape) if num.ndim else ()  # fmt: skip
+            worst = tuple(int(w) for w in worst)
+            msg = (
+                f"gradcheck failed for input {i} (shape {tuple(x.shape)}, dtype {x.dtype}): "
+                f"{int(bad.sum())} of {bad.size} elements differ. Worst at index {worst}: "
+                f"analytic {float(a[worst])!r}, numerical {float(num[worst])!r} "
+                f"(atol={atol}, rtol={rtol}, eps={eps})"
+            )
+            return _fail(msg, raise_exception)
+    return True
+
+
+def _move(v, like: Tensor):
+    if type(like._data) is np.ndarray:
+        return _wrap(v, None, False)
+    from backends import array_module
+
+    return _wrap(array_module(like._data).asarray(v), None, False)
+
+
+def gradgradcheck(
+    fn,
+    inputs,
+    grad_outputs=None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
+    """Check second derivatives: gradcheck of ``x, v -> grad(fn(x), x, v, create_graph=True)``.
+
+    fn, inputs: as for gradcheck. grad_outputs: the first-order cotangents (random float64
+    tensors of the outputs' shapes when None); they are checked as inputs too.
+    """
+    inputs = _as_tuple(inputs)
+    diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    outs = _outputs(fn, inputs)
+    rng = np.random.default_rng(seed + 1)
+    if grad_outputs is None:
+        grad_outputs = [
+            _move(rng.standard_normal(o.shape).astype(o.dtype), o).requires_grad_(True)
+            for o in outs
+        ]
+    grad_outputs = list(_as_tuple(grad_outputs))
+    n_in = len(inputs)
+
+    def first_order(*args):
+        xs, gs = args[:n_in], args[n_in:]
+        ys = _outputs(fn, xs)
+        pairs = [(y, g) for y, g in zip(ys, gs) if y.requires_grad]
+        gr = _grad(
+            [y for y, _ in pairs],
+            [xs[i] for i in diff],
+            grad_outputs=[g for _, g in pairs],
+            create_graph=True,
+            allow_unused=True,
+        )
+        return tuple(g for g in gr if g is not None)
+
+    return gradcheck(
+        first_order,
+        tuple(inputs) + tuple(grad_outputs),
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+        seed=seed + 2,
+    )

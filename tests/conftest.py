@@ -1,0 +1,27 @@
+"""Shared test setup: a fixed seed per test, and the ``gpu`` marker's skip."""
+
+from __future__ import annotations
+
+import pytest
+
+import autograd as ag
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    ag.manual_seed(0)
+
+
+def _has_gpu() -> bool:
+    from backends import cupy_or_none
+
+    return cupy_or_none() is not None
+
+
+def pytest_collection_modifyitems(config, items):
+    if _has_gpu():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU (cupy with a visible device)")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
