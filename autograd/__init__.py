@@ -68,7 +68,8 @@ int = int32  # noqa: A001
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "as_tensor", "gradcheck", "gradgradcheck", "GradcheckError", "from_numpy", "from_dlpack", "Function", "grad",
+    "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "grad",
+    "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "ShapeError", "manual_seed", "get_rng_state", "set_rng_state",
     "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",
