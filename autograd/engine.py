@@ -9,6 +9,7 @@ Every gradient a rule returns is checked against its input's shape, dtype and ar
 
 from __future__ import annotations
 
+import heapq
 import weakref
 
 import numpy as np
@@ -129,14 +130,21 @@ def _seq_of(node):
     return node.seq
 
 
-def _check(node, i, parent, g):
-    """Normalise gradient ``g`` for input ``i`` of ``node`` and check it against that input."""
+def _check(node, parent, g):
+    """Check gradient ``g`` that ``node`` returned for input ``parent`` against that input."""
+    i = next(k for k, p in enumerate(node.parents) if p is parent)
     if isinstance(parent, Tensor):
         arr_p = parent._data
         shape, dtype, atype = arr_p.shape, arr_p.dtype, type(arr_p)
     else:
         shape, dtype, atype = parent.oshape, parent.odtype, None
     arr = g._data if isinstance(g, Tensor) else g
+    if not (hasattr(arr, "shape") and hasattr(arr, "dtype")):
+        raise RuntimeError(
+            f"Function {type(node).__name__} returned an invalid gradient at index {i}: got "
+            f"{type(g).__name__}; expected an array or Tensor of shape {tuple(shape)}, "
+            f"dtype {dtype}"
+        )
     if atype is None:
         atype = type(arr) if type(arr) is not _generic else _ndarray
     if arr.shape != shape or arr.dtype != dtype or (type(arr) is not atype):
@@ -169,10 +177,15 @@ def _call_hooks(hooks, g, create_graph):
         gt = g if isinstance(g, Tensor) else _wrap(g, None, False)
         r = hook(gt)
         if r is not None:
-            if not isinstance(r, Tensor) or r.shape != gt.shape:
+            if (
+                not isinstance(r, Tensor)
+                or r.shape != gt.shape
+                or r.dtype != gt.dtype
+                or type(r._data) is not type(gt._data)
+            ):
                 raise RuntimeError(
                     "hook returned an invalid gradient: expected a Tensor of shape "
-                    f"{tuple(gt.shape)}, got {r!r:.80}"
+                    f"{tuple(gt.shape)} and dtype {gt.dtype} on {gt.device}, got {r!r:.80}"
                 )
             g = r if create_graph else r._data
     return g
@@ -210,69 +223,80 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     for t, g, created in roots:
         seed(t, g, created)
 
-    order = _collect(list(node_grads))
-
-    targets = None
+    targets = allowed = None
     if inputs is not None:
-        targets = {}
-        for t in inputs:
-            if t._node is not None:
-                targets[t._node] = None
-        order = _prune(order, inputs)
+        targets = {t._node: None for t in inputs if t._node is not None}
+        allowed = set(_prune(_collect(list(node_grads)), inputs))
+        allowed_leaves = {t for t in inputs if t._node is None}
+
+    # Records run newest first. A record is queued when its first gradient arrives; every record
+    # that can contribute to it is newer, so it has run by the time this one leaves the heap.
+    # While only one record is pending (a chain), the heap is skipped altogether.
+    heap = [(-n.seq, n) for n in node_grads]
+    heapq.heapify(heap)
+    current = heapq.heappop(heap)[1] if heap else None
 
     prev = _state.grad
     _state.grad = bool(create_graph)
     _refresh()
+    anomaly = _state.anomaly
     try:
-        for node in order:
-            g = node_grads.pop(node, None)
-            if node._saved is RELEASED:
-                node._unpack(False)  # raises the "backward a second time" error
-            if g is None:
-                continue
+        while current is not None:
+            node = current
+            g = node_grads.pop(node)
+            packed = node._saved
             extra = node._extra
-            if extra is not None:
-                if "hooks" in extra:
-                    g = _call_hooks(extra["hooks"], g, create_graph)
-                ref = extra.get("retain")
-                if ref is not None and ref() is not None and targets is None:
-                    t = ref()
-                    gt = g if create_graph else _wrap(g.copy(), None, False)
-                    t._grad = gt if t._grad is None else t._grad + gt
-            if targets is not None and node in targets:
-                targets[node] = g
-            node.saved = node._unpack(create_graph)
+            if extra is not None or targets is not None or packed is RELEASED:
+                g = _before(node, g, packed, extra, targets, create_graph)
+            node.saved = node._unpack(create_graph) if packed else ()
             grads = node.backward(g)
+            node.saved = None
             if not retain_graph:
                 node._saved = RELEASED
-            node.saved = None
             parents = node.parents
-            if type(grads) is not tuple:
-                grads = (grads,) if len(parents) == 1 else tuple(grads)
+            if grads.__class__ is not tuple:
+                grads = (grads,)
             if len(grads) != len(parents):
-                raise RuntimeError(
-                    f"Function {type(node).__name__}.backward returned {len(grads)} gradients, "
-                    f"but forward had {len(parents)} arguments"
-                )
-            if _state.mode == 2 or (extra is not None and "where" in extra):
+                _arity(node, grads, parents)
+            if anomaly or (extra is not None and "where" in extra):
                 _anomaly_backward(node, grads)
-            for i, p in enumerate(parents):
-                if p is None:
+            fresh = None
+            for p, gx in zip(parents, grads):
+                if p is None or gx is None:
                     continue
-                gx = grads[i]
-                if gx is None:
-                    continue
-                if type(gx) is not _ndarray and not isinstance(gx, Tensor):
+                if gx.__class__ is not _ndarray and not isinstance(gx, Tensor):
                     gx = _normalise(gx)
-                _check(node, i, p, gx)
-                if isinstance(p, Tensor):
+                if p._leaf_edge:
+                    _check(node, p, gx)
+                    if allowed is not None and p not in allowed_leaves:
+                        continue
                     if p in leaf_grads:
                         leaf_grads[p] = _acc(leaf_grads[p], gx)
                     else:
                         leaf_list.append(p)
                         leaf_grads[p] = gx
+                    continue
+                if not (
+                    gx.__class__ is _ndarray and gx.shape == p.oshape and gx.dtype == p.odtype
+                ):
+                    _check(node, p, gx)
+                if allowed is not None and p not in allowed:
+                    continue
+                if p in node_grads:
+                    node_grads[p] = _acc(node_grads[p], gx)
+                elif fresh is None:
+                    node_grads[p] = gx
+                    fresh = p
                 else:
-                    node_grads[p] = _acc(node_grads[p], gx) if p in node_grads else gx
+                    node_grads[p] = gx
+                    heapq.heappush(heap, (-p.seq, p))
+            if fresh is not None:
+                if heap and heap[0][0] < -fresh.seq:
+                    current = heapq.heappushpop(heap, (-fresh.seq, fresh))[1]
+                else:
+                    current = fresh
+            else:
+                current = heapq.heappop(heap)[1] if heap else None
         if inputs is not None:
             return _gather(inputs, targets, leaf_grads, create_graph)
         _store_leaves(leaf_list, leaf_grads, user_ids, create_graph)
@@ -280,6 +304,34 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     finally:
         _state.grad = prev
         _refresh()
+
+
+def _before(node, g, packed, extra, targets, create_graph):
+    """The rare per-record work: released check, hooks, retain_grad, ag.grad targets."""
+    if packed is RELEASED:
+        node._unpack(False)  # raises the "backward a second time" error
+    if extra is not None:
+        if "hooks" in extra:
+            g = _call_hooks(extra["hooks"], g, create_graph)
+        ref = extra.get("retain")
+        t = ref() if ref is not None else None
+        if t is not None and targets is None:
+            gt = g if create_graph else _wrap(g.copy(), None, False)
+            t._grad = gt if t._grad is None else t._grad + gt
+    if targets is not None and node in targets:
+        targets[node] = g
+    return g
+
+
+def _arity(node, grads, parents):
+    """Allow omitted or None gradients for trailing non-tensor arguments; else raise."""
+    n = min(len(grads), len(parents))
+    if all(p is None for p in parents[n:]) and all(g is None for g in grads[n:]):
+        return
+    raise RuntimeError(
+        f"Function {type(node).__name__}.backward returned {len(grads)} gradients, but forward "
+        f"had {len(parents)} arguments"
+    )
 
 
 def _acc(a, b):
@@ -342,7 +394,15 @@ def _store_leaves(leaf_list, leaf_grads, user_ids, create_graph):
             g = _call_hooks(t._hooks, g, create_graph)
         if create_graph:
             gt = g if isinstance(g, Tensor) else _wrap(g, None, False)
-            t._grad = gt if t._grad is None else t._grad + gt
+            if t._grad is None:
+                # as below: one gradient may reach two leaves, or be the caller's own tensor
+                a = gt._data
+                if id(a) in seen or id(a) in user_ids or a.base is not None:
+                    gt = _own(gt, True)
+                seen.add(id(gt._data))
+                t._grad = gt
+            else:
+                t._grad = t._grad + gt
             continue
         if isinstance(g, Tensor):
             g = g._data
@@ -360,6 +420,15 @@ def _store_leaves(leaf_list, leaf_grads, user_ids, create_graph):
             t._grad = _wrap(cur._data + g, None, False)
 
 
+def _own(g, create_graph):
+    """``g`` (a Tensor) with memory of its own; differentiable when ``create_graph``."""
+    if create_graph and g._rg:
+        from .ops import clone
+
+        return clone(g)
+    return _wrap(g._data.copy(), None, False)
+
+
 def backward(t, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     """``t.backward(...)``: accumulate gradients of ``t`` into the leaves' ``.grad``.
 
@@ -371,7 +440,8 @@ def backward(t, gradient=None, retain_graph=None, create_graph=False, inputs=Non
         gs = run_backward([t], [gradient], retain_graph, create_graph, inputs, "backward")
         for x, g in zip(inputs, gs):
             if g is not None:
-                x._grad = g if x._grad is None else x._grad + g
+                # the gathered gradients may share memory with each other or the caller's seed
+                x._grad = _own(g, create_graph) if x._grad is None else x._grad + g
         return
     run_backward([t], [gradient], retain_graph, create_graph, None, "backward")
 
@@ -401,8 +471,8 @@ def grad(
             raise RuntimeError(f"grad: inputs[{i}] does not require grad")
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
-    elif isinstance(grad_outputs, Tensor):
-        grad_outputs = [grad_outputs]
+    elif isinstance(grad_outputs, Tensor) or hasattr(grad_outputs, "shape"):
+        grad_outputs = [grad_outputs]  # one Tensor or array: the gradient of the one output
     grad_outputs = list(grad_outputs)
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")

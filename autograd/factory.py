@@ -49,6 +49,14 @@ def _float(dtype):
     return _dt.get_default_dtype() if dtype is None else _dt.as_dtype(dtype)
 
 
+def _sample_dtype(dtype, op):
+    """The float dtype to draw ``op``'s samples in; TypeError for integer and bool dtypes."""
+    d = _float(dtype)
+    if d.kind != "f":
+        raise TypeError(f"{op}: expected a floating point dtype, got {d}")
+    return d
+
+
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of zeros of shape ``size``."""
     return _finish(np.zeros(_shape(size), _float(dtype)), device, requires_grad)
@@ -67,9 +75,9 @@ def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from it)."""
     if dtype is None:
-        if isinstance(fill_value, bool):
+        if isinstance(fill_value, (bool, np.bool_)):
             dtype = np.bool_
-        elif isinstance(fill_value, int):
+        elif isinstance(fill_value, (int, np.integer)):
             dtype = np.int64
     shape = _shape((size,))
     return _finish(np.full(shape, fill_value, _float(dtype)), device, requires_grad)
@@ -102,13 +110,13 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Uniform samples on [0, 1) of shape ``size``."""
-    arr = gen(generator).random(_shape(size)).astype(_float(dtype))
+    arr = gen(generator).random(_shape(size)).astype(_sample_dtype(dtype, "rand"))
     return _finish(arr, device, requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Standard normal samples of shape ``size``."""
-    arr = gen(generator).standard_normal(_shape(size)).astype(_float(dtype))
+    arr = gen(generator).standard_normal(_shape(size)).astype(_sample_dtype(dtype, "randn"))
     return _finish(arr, device, requires_grad)
 
 

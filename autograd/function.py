@@ -50,6 +50,7 @@ from .grad_mode import _state
 __all__ = ["Function", "sum_to"]
 
 _next_seq = itertools.count().__next__
+_new = object.__new__
 _ndarray = np.ndarray
 _generic = np.generic
 
@@ -79,6 +80,8 @@ class Function:
 
     save_inputs: tuple = ()
     save_output: bool = False
+    _generic_only: bool = False
+    _leaf_edge = False  # see Tensor._leaf_edge
     # False for ops whose output never carries a gradient (comparisons, argmax, floor, ...)
     differentiable: bool = True
 
@@ -186,6 +189,50 @@ class Function:
             _anomaly_forward(node, out)
         return result
 
+    @classmethod
+    def apply_to(cls, x, *consts):
+        """``apply(x, *consts)`` for a Tensor ``x`` and non-tensor ``consts``: the per-op fast path.
+
+        The same record as ``apply`` makes, without the generic argument loop; the constants get
+        no edge (a backward may omit their trailing ``None`` gradients). Tensor's operators and
+        hot methods call this.
+        """
+        mode = _state.mode
+        if mode == 2 or cls._generic_only:
+            return cls.apply(x, *consts)
+        node = _new(cls)
+        out = node.forward(x._data, *consts)
+        if out.__class__ is not _ndarray and isinstance(out, _generic):
+            out = np.asarray(out)
+        t = _new(Tensor)
+        t._data = out
+        t._grad = None
+        t._hooks = None
+        if not (mode and x._rg):
+            t._node = None
+            t._rg = False
+            t._vc = None
+            return t
+        node.parents = (x if x._node is None else x._node,)
+        node.seq = _next_seq()
+        node.oshape = out.shape
+        node.odtype = out.dtype
+        node._extra = None
+        t._node = node
+        t._rg = True
+        if cls.save_output:
+            vc = t._vc = [0]
+            node._saved = ((out, vc, 0),)
+        else:
+            t._vc = None
+            node._saved = ()
+        return t
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # ops that save inputs or never differentiate take the generic path in apply_to
+        cls._generic_only = bool(cls.save_inputs) or not cls.differentiable
+
     # -- used by the engine -------------------------------------------------------------------
 
     def _unpack(self, create_graph: bool):
@@ -200,23 +247,31 @@ class Function:
         out = []
         for obj, vc, ver in packed:
             if vc is not None and vc[0] != ver:
-                shape = obj.shape
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by "
-                    f"an in-place operation: a tensor of shape {tuple(shape)} saved by "
-                    f"{type(self).__name__} is at version {vc[0]}; expected version {ver}. "
-                    "Do the in-place change after backward(), or clone() before it."
-                )
-            if isinstance(obj, Tensor):
-                out.append(obj if create_graph else obj._data)
-            elif create_graph and vc is not None:
-                # the op's own output: re-wrapped so gradients flow back through this record
-                t = _wrap(obj, self, True)
+                _modified(self, obj, vc, ver)
+            if obj.__class__ is _ndarray:
+                if create_graph and vc is not None:
+                    # the op's own output: re-wrapped so gradients flow back through this record
+                    t = _wrap(obj, self, True)
+                    t._vc = vc
+                    obj = t
+            elif isinstance(obj, Tensor) and not create_graph:
+                obj = obj._data
+            elif create_graph and vc is not None and not isinstance(obj, Tensor):
+                t = _wrap(obj, self, True)  # a cupy output
                 t._vc = vc
-                out.append(t)
-            else:
-                out.append(obj)
+                obj = t
+            out.append(obj)
         return out
+
+
+def _modified(node, obj, vc, ver):
+    shape = obj.shape
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an in-place "
+        f"operation: a tensor of shape {tuple(shape)} saved by {type(node).__name__} is at "
+        f"version {vc[0]}; expected version {ver}. Do the in-place change after backward(), or "
+        "clone() before it."
+    )
 
 
 def _device_mismatch(cls, args):

@@ -115,7 +115,9 @@ def gradcheck(
         err = np.abs(a - num) - (atol + rtol * np.abs(num))
         bad = ~(err <= 0)  # NaN counts as failure
         if bad.any():
-            worst = np.unravel_index(int(np.nanargmax(np.where(bad, np.abs(a - num), -1))),
+            # a NaN difference is the worst of all (nanargmax would skip it for a passing element)
+            diff = np.nan_to_num(np.abs(a - num), nan=np.inf)
+            worst = np.unravel_index(int(np.argmax(np.where(bad, diff, -1))),
                                      num.shape) if num.ndim else ()  # fmt: skip
             worst = tuple(int(w) for w in worst)
             msg = (

@@ -81,7 +81,7 @@ def _nested_to_numpy(data):
     if isinstance(data, (list, tuple)):
         return [_nested_to_numpy(v) for v in data]
     if isinstance(data, Tensor):
-        return data.numpy()
+        return data.detach().numpy()  # the new tensor is a leaf: values only, as in PyTorch
     return data
 
 
@@ -103,6 +103,7 @@ class Tensor:
     # numpy must defer to us in ``ndarray * Tensor`` (so the graph is kept)
     __array_ufunc__ = None
     __array_priority__ = 1000
+    _leaf_edge = True  # the engine tells leaf tensors from records by this flag
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
         arr = _to_array(data, dtype=dtype, copy=False)
@@ -110,7 +111,7 @@ class Tensor:
         self._node = None
         self._rg = False
         self._grad = None
-        self._vc = None
+        self._vc = _shared_vc(data, arr)
         self._hooks = None
         if requires_grad:
             self.requires_grad_(True)
@@ -177,12 +178,20 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        """A tensor sharing this one's array, outside the graph (``requires_grad=False``)."""
-        return _wrap(self._data, None, False)
+        """A tensor sharing this one's array, outside the graph (``requires_grad=False``).
+
+        Unlike PyTorch's ``.data`` it shares the version counter too (it is ``detach()``): an
+        in-place change through it is seen by every record that saved this tensor.
+        """
+        return self.detach()
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else _to_array(value, copy=False)
+        arr = value._data if isinstance(value, Tensor) else _to_array(value, copy=False)
+        if self._vc is not None:
+            self._vc[0] += 1  # records that saved the old values must not use the new ones
+        self._data = arr
+        self._vc = _shared_vc(value, arr)
 
     @property
     def T(self) -> Tensor:
@@ -417,22 +426,37 @@ class Tensor:
 
     # -- arithmetic (the per-op path: straight to the op classes) ------------------------------
 
+    # a Python int/float operand is a constant: the const ops skip the generic argument loop.
+    # (numpy scalars are not weak under NumPy 2 promotion, so they take the generic path.)
+
     def __add__(self, other):
+        if other.__class__ is float or other.__class__ is int:
+            return _AddConst.apply_to(self, other)
         return _Add.apply(self, other)
 
     def __radd__(self, other):
+        if other.__class__ is float or other.__class__ is int:
+            return _AddConst.apply_to(self, other)
         return _Add.apply(other, self)
 
     def __sub__(self, other):
+        if other.__class__ is float or other.__class__ is int:
+            return _AddConst.apply_to(self, -other)
         return _Sub.apply(self, other)
 
     def __rsub__(self, other):
+        if other.__class__ is float or other.__class__ is int:
+            return _RSubConst.apply_to(self, other)
         return _Sub.apply(other, self)
 
     def __mul__(self, other):
+        if other.__class__ is float or other.__class__ is int:
+            return _MulConst.apply_to(self, other)
         return _Mul.apply(self, other)
 
     def __rmul__(self, other):
+        if other.__class__ is float or other.__class__ is int:
+            return _MulConst.apply_to(self, other)
         return _Mul.apply(other, self)
 
     def __truediv__(self, other):
@@ -466,7 +490,7 @@ class Tensor:
         return _ops.matmul(other, self)
 
     def __neg__(self):
-        return _Neg.apply(self)
+        return _Neg.apply_to(self)
 
     def __pos__(self):
         return self
@@ -573,7 +597,7 @@ class Tensor:
     # -- elementwise ---------------------------------------------------------------------------
 
     def tanh(self):
-        return _Tanh.apply(self)
+        return _Tanh.apply_to(self)
 
     def exp(self):
         return _ops.exp(self)
@@ -861,7 +885,19 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares ``data``'s memory when no conversion is needed."""
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
-    return _wrap(_to_array(data, dtype=dtype, copy=False, device=device), None, False)
+    arr = _to_array(data, dtype=dtype, copy=False, device=device)
+    t = _wrap(arr, None, False)
+    t._vc = _shared_vc(data, arr)
+    return t
+
+
+def _shared_vc(src, arr):
+    """The version counter for a new tensor on ``arr``: ``src``'s when ``arr`` is its array."""
+    if isinstance(src, Tensor) and arr is src._data:
+        if src._vc is None:
+            src._vc = [0]
+        return src._vc
+    return None
 
 
 def from_numpy(a: np.ndarray) -> Tensor:
@@ -882,6 +918,8 @@ def from_dlpack(ext) -> Tensor:
         arr = cuda_module("cuda").from_dlpack(ext)
     else:
         arr = np.from_dlpack(ext)
+    if arr.dtype not in _dt.SUPPORTED:
+        raise TypeError(f"from_dlpack: dtype {arr.dtype} is not supported")
     return _wrap(arr, None, False)
 
 
@@ -893,6 +931,9 @@ from . import engine as _engine  # noqa: E402
 from . import inplace as _inplace  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from .ops.arithmetic import Add as _Add  # noqa: E402
+from .ops.arithmetic import AddConst as _AddConst  # noqa: E402
+from .ops.arithmetic import MulConst as _MulConst  # noqa: E402
+from .ops.arithmetic import RSubConst as _RSubConst  # noqa: E402
 from .ops.arithmetic import Div as _Div  # noqa: E402
 from .ops.arithmetic import Mul as _Mul  # noqa: E402
 from .ops.arithmetic import Neg as _Neg  # noqa: E402

@@ -17,7 +17,10 @@ from backends import kernels
 from ..errors import ShapeError
 from ..function import Function
 
-__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "FloorDivide", "Remainder", "Matmul"]
+__all__ = [
+    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "FloorDivide", "Remainder", "Matmul",
+    "AddConst", "MulConst", "RSubConst",
+]  # fmt: skip
 
 
 def _bshape(op, x, y):
@@ -109,6 +112,43 @@ class Div(Function):
         gx = None if p0 is None else self.reduce_grad(0, gy / y)
         gw = None if p1 is None else self.reduce_grad(1, -gy * x / (y * y))
         return gx, gw
+
+
+class AddConst(Function):
+    """z = x + c for a Python scalar c (Tensor operators' fast path); dz/dx = 1."""
+
+    __slots__ = ()
+
+    def forward(self, x, c):
+        return x + c
+
+    def backward(self, gy):
+        return gy
+
+
+class MulConst(Function):
+    """z = x * c for a Python scalar c (Tensor operators' fast path); dz/dx = c."""
+
+    __slots__ = ("c",)
+
+    def forward(self, x, c):
+        self.c = c
+        return x * c
+
+    def backward(self, gy):
+        return gy * self.c
+
+
+class RSubConst(Function):
+    """z = c - x for a Python scalar c; dz/dx = -1."""
+
+    __slots__ = ()
+
+    def forward(self, x, c):
+        return c - x
+
+    def backward(self, gy):
+        return -gy
 
 
 class Neg(Function):

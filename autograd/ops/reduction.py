@@ -1,18 +1,115 @@
-"""Reductions over ``dim``/``axis`` (int, tuple or None) with ``keepdim``/``keepdims``.
+"""Reductions over ``dim``/``axis`` (int, tuple or None) with ``keepdim``/``keepdims``, scans
+(cumsum, cumprod) and the normalisers along one dim (softmax, log_softmax).
 
 Backward of a reduction first restores the reduced dims (``keepdims`` shape) and then broadcasts
 to the input's shape; both steps are differentiable ops, so the rules work for any order.
+Subgradients follow PyTorch: a full ``max()``/``amax`` spreads the gradient equally over tied
+extrema, ``max(x, dim)`` sends it to the returned index, ``norm`` has gradient 0 at x = 0.
 """
 
 from __future__ import annotations
 
+import builtins as _b
+import math
+import operator
+import warnings
+from collections import namedtuple
+
 import numpy as np
 
-from ..function import Function
-from ._dims import ndim_of as _ndim
-from ._dims import norm_axes, pick_dim, pick_keep
+from backends import array_module
 
-__all__ = ["Sum", "Mean", "expand_reduced", "sum", "mean"]
+from ..function import Function
+from ..tensor import Tensor, _wrap
+from ._dims import ndim_of as _ndim
+from ._dims import norm_axes, norm_dim, pick_dim, pick_keep
+
+__all__ = [
+    "Sum", "Mean", "Prod", "AMax", "AMin", "MaxDim", "Var", "Std", "LogSumExp", "Norm", "Cumsum",
+    "Cumprod", "Softmax", "LogSoftmax", "expand_reduced",
+    "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "logsumexp", "norm",
+    "argmax", "argmin", "cumsum", "cumprod", "all", "any", "softmax", "log_softmax",
+]  # fmt: skip
+
+# what max(x, dim) / min(x, dim) return, like torch.return_types.max / .min
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _f():
+    # the autograd functions used inside rules (imported late: ops/__init__ defines them)
+    from .. import ops
+
+    return ops
+
+
+def _raw(v):
+    return v._data if isinstance(v, Tensor) else v
+
+
+def _like(x, arr):
+    """``arr`` as a no-grad Tensor when ``x`` is a Tensor, else as an array (0-d kept)."""
+    if isinstance(arr, np.generic):
+        arr = np.asarray(arr)
+    return _wrap(arr, None, False) if isinstance(x, Tensor) else arr
+
+
+def _check_float(op, x):
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"{op}: expected a floating point tensor, got dtype {x.dtype}")
+
+
+def _axes(op, x, dim, axis):
+    """The reduced dims: None (all) or a sorted tuple. A 0-d x accepts dim 0 / -1 (as PyTorch)."""
+    nd = _ndim(x)
+    axes = norm_axes(pick_dim(dim, axis, op), nd, op)
+    return None if nd == 0 else axes
+
+
+def _kshape(xshape, axes):
+    """x's shape with the reduced dims (None = all) set to 1: the keepdim shape."""
+    return tuple(1 if (axes is None or i in axes) else s for i, s in enumerate(xshape))
+
+
+def _count(xshape, axes) -> int:
+    """Number of elements reduced into each output element."""
+    if axes is None:
+        return math.prod(xshape)
+    return math.prod(xshape[a] for a in axes)
+
+
+def _rshape(xshape, axes):
+    """x's shape without the reduced dims (None = all): the shape of a reduction."""
+    return () if axes is None else tuple(s for i, s in enumerate(xshape) if i not in axes)
+
+
+def _keep(v, axes, keep, xshape):
+    """A reduced value reshaped to the keepdim shape (so it broadcasts against x)."""
+    return v if keep else v.reshape(_kshape(xshape, axes))
+
+
+def _nonempty(op, xshape, axes):
+    """Raise like PyTorch when a max/min-like reduction has nothing to reduce."""
+    if axes is None:
+        if math.prod(xshape) == 0:
+            raise RuntimeError(
+                f"{op}(): expected a non-empty tensor for a reduction over all dims, got shape "
+                f"{tuple(xshape)}; specify the reduction dim"
+            )
+        return
+    for a in axes:
+        if xshape[a] == 0:
+            raise IndexError(
+                f"{op}(): expected reduction dim {a} to have non-zero size (shape {tuple(xshape)})"
+            )
+
+
+def _idx(axis, sl):
+    """An index tuple applying slice ``sl`` along ``axis`` (non-negative)."""
+    return (slice(None),) * axis + (sl,)
 
 
 def expand_reduced(gy, axes, keepdim, xshape):
@@ -23,9 +120,77 @@ def expand_reduced(gy, axes, keepdim, xshape):
     from . import broadcast_to
 
     if not keepdim:
-        kshape = tuple(1 if (axes is None or i in axes) else s for i, s in enumerate(xshape))
-        gy = gy.reshape(kshape)
+        gy = gy.reshape(_kshape(xshape, axes))
     return broadcast_to(gy, xshape)
+
+
+class _Shift(Function):
+    """y[i] = x[i - d] along ``axis``, with ``fill`` shifted in; dy/dx is a shift by -d."""
+
+    __slots__ = ("d", "axis")
+
+    def forward(self, x, d, axis, fill):
+        self.d, self.axis = d, axis
+        xp = np if type(x) is np.ndarray else array_module(x)
+        y = xp.full(x.shape, fill, dtype=x.dtype)
+        n = x.shape[axis]
+        if abs(d) < n:
+            if d >= 0:
+                y[_idx(axis, slice(d, None))] = x[_idx(axis, slice(0, n - d))]
+            else:
+                y[_idx(axis, slice(0, n + d))] = x[_idx(axis, slice(-d, None))]
+        return y
+
+    def backward(self, gy):
+        return _Shift.apply(gy, -self.d, self.axis, 0), None, None, None
+
+
+class _Flip(Function):
+    """y = x reversed along ``axis`` (a view); dy/dx reverses gy."""
+
+    __slots__ = ("axis",)
+
+    def forward(self, x, axis):
+        self.axis = axis
+        return x[_idx(axis, slice(None, None, -1))]
+
+    def backward(self, gy):
+        return _Flip.apply(gy, self.axis), None
+
+
+def _rcumsum(v, axis):
+    """Reverse cumulative sum along ``axis``: out[i] = sum_{k >= i} v[k]."""
+    return _Flip.apply(Cumsum.apply(_Flip.apply(v, axis), axis), axis)
+
+
+def _excl_cumprod(x, axis):
+    """Exclusive cumulative product along ``axis``: out[i] = prod_{j < i} x[j] (no division)."""
+    return Cumprod.apply(_Shift.apply(x, 1, axis, 1), axis)
+
+
+def _rexcl_cumprod(x, axis):
+    """Reverse exclusive cumulative product: out[i] = prod_{j > i} x[j]."""
+    return _Flip.apply(_excl_cumprod(_Flip.apply(x, axis), axis), axis)
+
+
+def _raffine_scan(a, b, axis):
+    """s[i] = b[i] + a[i] * s[i+1] along ``axis`` (s past the end = 0; needs a[-1] = 0).
+
+    A Hillis-Steele scan: log2(n) steps, each composing element i's affine map with element
+    i+d's; zeros shifted in past the end are exact because a[-1] = 0. Only products and sums,
+    so it is a polynomial in a and b and differentiates exactly (zeros included).
+    """
+    n = b.shape[axis]
+    d = 1
+    while d < n:
+        b = b + a * _Shift.apply(b, -d, axis, 0)
+        if 2 * d < n:
+            a = a * _Shift.apply(a, -d, axis, 0)
+        d *= 2
+    return b
+
+
+# -- sum, mean, prod ----------------------------------------------------------------------------
 
 
 class Sum(Function):
@@ -61,16 +226,621 @@ class Mean(Function):
         xs = self.xshape
         n = int(np.prod(xs)) if self.axes is None else int(np.prod([xs[a] for a in self.axes]))
         g = expand_reduced(gy, self.axes, self.keep, xs)
-        return g * (1.0 / max(n, 1)), None, None
+        return g * (1.0 / _b.max(n, 1)), None, None
+
+
+class Prod(Function):
+    """y = product of x over ``axes``; dy/dx_i = prod_{j != i} x_j.
+
+    That is (prod_{j<i} x_j) * (prod_{j>i} x_j): two exclusive cumulative products over the
+    reduced elements, with no division, so zeros in x (one or several) are exact, and the rule
+    is differentiable again (cumprod's own rule handles zeros).
+    """
+
+    __slots__ = ("axes", "keep", "xshape")
+    save_inputs = (0,)
+
+    def forward(self, x, axes, keep):
+        self.axes, self.keep, self.xshape = axes, keep, x.shape
+        return x.prod(axis=axes, keepdims=keep)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        axes, xshape = self.axes, self.xshape
+        g = expand_reduced(gy, axes, self.keep, xshape)
+        if len(xshape) == 0:
+            return self.reduce_grad(0, g), None, None
+        if axes is not None and len(axes) == 1:  # along one dim: no reshaping needed
+            a = axes[0]
+            others = _excl_cumprod(x, a) * _rexcl_cumprod(x, a)
+        else:
+            # move the reduced dims last and flatten them into one of size n
+            ops = _f()
+            red = tuple(range(len(xshape))) if axes is None else axes
+            kept = tuple(i for i in range(len(xshape)) if i not in red)
+            perm = kept + red
+            pshape = tuple(xshape[i] for i in perm)
+            xt = ops.reshape(ops.permute(x, perm), pshape[: len(kept)] + (-1,))
+            ex = _excl_cumprod(xt, len(kept)) * _rexcl_cumprod(xt, len(kept))
+            others = ops.permute(ops.reshape(ex, pshape), tuple(np.argsort(perm)))
+        return self.reduce_grad(0, g * others), None, None
 
 
 def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):  # noqa: A001
     """Sum over ``dim`` (int, tuple, or None for all). x: any shape."""
-    axes = norm_axes(pick_dim(dim, axis, "sum"), _ndim(x), "sum")
+    axes = _axes("sum", x, dim, axis)
     return Sum.apply(x, axes, pick_keep(keepdim, keepdims), dtype)
 
 
 def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Mean over ``dim`` (int, tuple, or None for all). x: any float shape."""
-    axes = norm_axes(pick_dim(dim, axis, "mean"), _ndim(x), "mean")
+    axes = _axes("mean", x, dim, axis)
     return Mean.apply(x, axes, pick_keep(keepdim, keepdims))
+
+
+def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Product over ``dim`` (int, tuple, or None for all).
+
+    x: any shape. Returns x's shape without the reduced dims (size 1 with keepdim). The
+    gradient is exact with zeros in x (no division by x).
+    """
+    axes = _axes("prod", x, dim, axis)
+    return Prod.apply(x, axes, pick_keep(keepdim, keepdims))
+
+
+# -- max, min, amax, amin, argmax, argmin -------------------------------------------------------
+
+
+class AMax(Function):
+    """y = max of x over ``axes``; the gradient is split equally among the tied maxima."""
+
+    __slots__ = ("axes", "keep", "xshape")
+    save_inputs = (0,)
+    save_output = True
+    op_name = "amax"
+
+    def _reduce(self, x, axes, keep):
+        return x.max(axis=axes, keepdims=keep)
+
+    def forward(self, x, axes, keep):
+        _nonempty(self.op_name, x.shape, axes)
+        self.axes, self.keep, self.xshape = axes, keep, x.shape
+        return self._reduce(x, axes, keep)
+
+    def backward(self, gy):
+        x, y = self.saved
+        axes, xshape = self.axes, self.xshape
+        xr, yr = _raw(x), _keep(_raw(y), axes, self.keep, xshape)
+        hit = xr == yr
+        if yr.dtype.kind == "f" and bool(np.isnan(yr).any()):  # NaN is the max: it gets the grad
+            hit |= np.isnan(xr) & np.isnan(yr)
+        # the weights are piecewise constant in x: a constant for higher orders
+        w = hit.astype(xr.dtype)
+        w = w / w.sum(axis=axes, keepdims=True)
+        return self.reduce_grad(0, expand_reduced(gy, axes, self.keep, xshape) * w), None, None
+
+
+class AMin(AMax):
+    """y = min of x over ``axes``; the gradient is split equally among the tied minima."""
+
+    __slots__ = ()
+    op_name = "amin"
+
+    def _reduce(self, x, axes, keep):
+        return x.min(axis=axes, keepdims=keep)
+
+
+class MaxDim(Function):
+    """values = x at ``idx`` along ``axis`` (idx: argmax or argmin, keepdim shape).
+
+    The gradient goes to the selected index only (PyTorch's max(dim)/min(dim) semantics).
+    """
+
+    __slots__ = ("idx", "axis", "keep", "xshape")
+
+    def forward(self, x, idx, axis, keep):
+        self.idx, self.axis, self.keep, self.xshape = idx, axis, keep, x.shape
+        xp = np if type(x) is np.ndarray else array_module(x)
+        y = xp.take_along_axis(x, idx, axis)
+        return y if keep else y.reshape(idx.shape[:axis] + idx.shape[axis + 1 :])
+
+    def backward(self, gy):
+        axis, xshape = self.axis, self.xshape
+        if not self.keep:
+            gy = gy.reshape(self.idx.shape)
+        xp = array_module(self.idx)
+        pos = xp.arange(xshape[axis]).reshape((-1,) + (1,) * (len(xshape) - axis - 1))
+        onehot = pos == self.idx  # broadcasts to xshape; a constant
+        return self.reduce_grad(0, gy * onehot), None, None, None
+
+
+def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Max over ``dim`` (int, tuple, or None for all); ties share the gradient equally.
+
+    x: any non-empty shape. Returns x's shape without the reduced dims (size 1 with keepdim).
+    """
+    axes = _axes("amax", x, dim, axis)
+    return AMax.apply(x, axes, pick_keep(keepdim, keepdims))
+
+
+def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Min over ``dim`` (int, tuple, or None for all); ties share the gradient equally.
+
+    x: any non-empty shape. Returns x's shape without the reduced dims (size 1 with keepdim).
+    """
+    axes = _axes("amin", x, dim, axis)
+    return AMin.apply(x, axes, pick_keep(keepdim, keepdims))
+
+
+def _arg(op, x, dim, keep, find):
+    """argmax/argmin: int64 indices (no gradient). dim None: into the flattened x."""
+    xr = _raw(x)
+    if dim is None:
+        _nonempty(op, xr.shape, None)
+        i = find(xr, None)
+        i = i.reshape((1,) * xr.ndim) if keep else i
+    else:
+        d = norm_dim(dim, xr.ndim, op)
+        if xr.ndim == 0:
+            i = find(xr, None)
+        else:
+            _nonempty(op, xr.shape, (d,))
+            i = find(xr, d)
+            if keep:
+                i = i.reshape(_kshape(xr.shape, (d,)))
+    i = i.astype(np.int64) if hasattr(i, "astype") else np.asarray(i, dtype=np.int64)
+    return _like(x, i)
+
+
+def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Indices (int64, no gradient) of the max along ``dim``; dim None: into the flattened x.
+
+    x: any non-empty shape. Returns x's shape without ``dim`` (size 1 with keepdim; all ones
+    with dim None and keepdim; 0-d with dim None).
+    """
+    dim = pick_dim(dim, axis, "argmax")
+    return _arg("argmax", x, dim, pick_keep(keepdim, keepdims), lambda a, d: a.argmax(axis=d))
+
+
+def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Indices (int64, no gradient) of the min along ``dim``; dim None: into the flattened x.
+
+    x: any non-empty shape. Returns x's shape without ``dim`` (size 1 with keepdim).
+    """
+    dim = pick_dim(dim, axis, "argmin")
+    return _arg("argmin", x, dim, pick_keep(keepdim, keepdims), lambda a, d: a.argmin(axis=d))
+
+
+def _is_other(dim) -> bool:
+    """Whether max/min's second argument is a tensor/array to compare with, not a dim."""
+    if isinstance(dim, Tensor):
+        return True
+    if dim is None or isinstance(dim, (int, tuple, list)):
+        return False
+    try:
+        operator.index(dim)  # numpy ints and 0-d int arrays are dims
+        return False
+    except TypeError:
+        return hasattr(dim, "shape")
+
+
+def _max_min(op, x, dim, keepdim, axis, keepdims):
+    dim = pick_dim(dim, axis, op)
+    keep = pick_keep(keepdim, keepdims)
+    if _is_other(dim):  # max(x, other): the elementwise maximum (PyTorch's overload)
+        return (_f().maximum if op == "max" else _f().minimum)(x, dim)
+    nd = _ndim(x)
+    if dim is None or isinstance(dim, (tuple, list)):
+        cls = AMax if op == "max" else AMin
+        return cls.apply(x, None if nd == 0 else norm_axes(dim, nd, op), keep)
+    d = norm_dim(dim, nd, op)
+    if nd == 0:  # a 0-d tensor: itself, at index 0
+        x, keep = x.reshape(1), False
+    xr = _raw(x)
+    _nonempty(op, xr.shape, (d,))
+    i = (xr.argmax if op == "max" else xr.argmin)(axis=d)
+    i = i.reshape(_kshape(xr.shape, (d,))).astype(np.int64)
+    values = MaxDim.apply(x, i, d, keep)
+    indices = _like(x, i if keep else i.reshape(i.shape[:d] + i.shape[d + 1 :]))
+    return (MaxResult if op == "max" else MinResult)(values, indices)
+
+
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """The max of x; with an int ``dim``, a ``(values, indices)`` namedtuple (like PyTorch).
+
+    dim None (or a tuple): the max over those dims as a Tensor, the gradient split equally
+    among tied maxima. dim int: ``values`` and int64 ``indices`` (x's shape without ``dim``, or
+    size 1 with keepdim); the gradient goes to the returned index. ``max(x, other_tensor)`` is
+    the elementwise maximum.
+    """
+    return _max_min("max", x, dim, keepdim, axis, keepdims)
+
+
+def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """The min of x; with an int ``dim``, a ``(values, indices)`` namedtuple (like PyTorch).
+
+    dim None (or a tuple): the min over those dims, the gradient split equally among tied
+    minima. dim int: ``values`` and int64 ``indices``; the gradient goes to the index.
+    """
+    return _max_min("min", x, dim, keepdim, axis, keepdims)
+
+
+# -- var, std -----------------------------------------------------------------------------------
+
+
+class Var(Function):
+    """y = sum((x - mean)^2) / (n - correction) over ``axes``; dy/dx = 2 (x - mean) / dof."""
+
+    __slots__ = ("axes", "keep", "xshape", "dof")
+    save_inputs = (0,)
+
+    def forward(self, x, axes, keep, correction):
+        _check_float(self.name.lower(), x)
+        self.axes, self.keep, self.xshape = axes, keep, x.shape
+        self.dof = _b.max(_count(x.shape, axes) - correction, 0)
+        if self.dof > 0:
+            return self._finish(x.var(axis=axes, keepdims=keep, ddof=correction))
+        warnings.warn(
+            f"{self.name.lower()}(): degrees of freedom is <= 0 (correction {correction} for "
+            f"{_count(x.shape, axes)} elements); the result is inf or nan",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # numpy's own warning: said above
+            return self._finish(x.var(axis=axes, keepdims=keep, ddof=correction))
+
+    def _finish(self, v):
+        return v
+
+    def _scale(self, gy):
+        return gy
+
+    def backward(self, gy):
+        x = self.saved[0]
+        d = x - x.mean(axis=self.axes, keepdims=True)
+        scale = 2.0 / self.dof if self.dof > 0 else math.inf
+        g = expand_reduced(self._scale(gy), self.axes, self.keep, self.xshape)
+        return self.reduce_grad(0, g * d * scale), None, None, None
+
+
+class Std(Var):
+    """y = sqrt(var(x)); dy/dx = (x - mean) / (dof y), and 0 where y = 0 (as PyTorch)."""
+
+    __slots__ = ()
+    save_output = True
+
+    def _finish(self, v):
+        return np.sqrt(v)
+
+    def _scale(self, gy):
+        # d sqrt(v) = dv / (2 y); a constant x (y = 0) gets gradient 0, not NaN
+        y = self.saved[1]
+        zero = _raw(y) == 0
+        if bool(zero.any()):
+            ops = _f()
+            return ops.where(zero, 0, gy / ops.where(zero, 1, y)) * 0.5
+        return gy / y * 0.5
+
+
+def _correction(op, correction, unbiased, ddof):
+    if ddof is not None:
+        if unbiased is not None:
+            raise TypeError(f"{op}: pass one of unbiased and ddof, not both")
+        return ddof
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    return 1 if correction is None else correction
+
+
+def var(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None, keepdims=None,
+        ddof=None):  # fmt: skip
+    """Variance over ``dim`` (int, tuple, or None for all), divided by ``n - correction``.
+
+    x: any float shape. ``unbiased=False`` means correction 0; ``ddof`` is NumPy's name for
+    correction. Returns x's shape without the reduced dims (size 1 with keepdim).
+    """
+    axes = _axes("var", x, dim, axis)
+    c = _correction("var", correction, unbiased, ddof)
+    return Var.apply(x, axes, pick_keep(keepdim, keepdims), c)
+
+
+def std(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None, keepdims=None,
+        ddof=None):  # fmt: skip
+    """Standard deviation: sqrt(var(x, ...)); same arguments and shapes as ``var``.
+
+    The gradient is 0 where the std is 0 (a constant slice), as in PyTorch.
+    """
+    axes = _axes("std", x, dim, axis)
+    c = _correction("std", correction, unbiased, ddof)
+    return Std.apply(x, axes, pick_keep(keepdim, keepdims), c)
+
+
+# -- logsumexp, softmax, log_softmax ------------------------------------------------------------
+
+
+def _stable_max(x, axes):
+    """The max over ``axes`` (keepdims) with non-finite values (all -inf rows) replaced by 0."""
+    if x.size == 0 or (axes is not None and _b.any(x.shape[a] == 0 for a in axes)):
+        return 0
+    m = x.max(axis=axes, keepdims=True)
+    if m.dtype.kind == "f":
+        xp = np if type(m) is np.ndarray else array_module(m)
+        m = xp.where(np.isfinite(m), m, 0)
+    return m
+
+
+class LogSumExp(Function):
+    """y = log(sum(exp(x))) over ``axes``, computed as m + log(sum(exp(x - m))), m = max.
+
+    dy/dx = exp(x - y) (a softmax); rows that are all -inf get gradient 0.
+    """
+
+    __slots__ = ("axes", "keep", "xshape")
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, x, axes, keep):
+        _check_float("logsumexp", x)
+        self.axes, self.keep, self.xshape = axes, keep, x.shape
+        m = _stable_max(x, axes)
+        with np.errstate(divide="ignore"):  # log(0) = -inf for all -inf rows
+            y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        return y if keep else y.reshape(_rshape(x.shape, axes))
+
+    def backward(self, gy):
+        x, y = self.saved
+        axes, xshape = self.axes, self.xshape
+        yk = _keep(y, axes, self.keep, xshape)
+        ninf = _raw(yk) == -np.inf
+        if bool(ninf.any()):  # all -inf rows: exp(-inf - 0) = 0, not exp(-inf + inf) = NaN
+            yk = _f().where(ninf, 0, yk)
+        g = expand_reduced(gy, axes, self.keep, xshape) * _f().exp(x - yk)
+        return self.reduce_grad(0, g), None, None
+
+
+def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """log(sum(exp(x))) over ``dim`` (int, tuple, or None for all), numerically stable.
+
+    x: any float shape. Finite for inputs of +-1e4; -inf for rows that are all -inf.
+    Returns x's shape without the reduced dims (size 1 with keepdim).
+    """
+    axes = _axes("logsumexp", x, dim, axis)
+    return LogSumExp.apply(x, axes, pick_keep(keepdim, keepdims))
+
+
+class Softmax(Function):
+    """y = exp(x - m) / sum(exp(x - m)) along ``axis``; dx = y * (gy - sum(gy * y))."""
+
+    __slots__ = ("axis",)
+    save_output = True
+
+    def forward(self, x, axis):
+        _check_float("softmax", x)
+        self.axis = axis
+        e = np.exp(x - _stable_max(x, None if axis is None else (axis,)))
+        with np.errstate(invalid="ignore"):  # all -inf rows: 0/0 = NaN, as PyTorch
+            return e / e.sum(axis=axis, keepdims=True)
+
+    def backward(self, gy):
+        (y,) = self.saved
+        gyy = gy * y
+        return self.reduce_grad(0, gyy - y * gyy.sum(axis=self.axis, keepdims=True)), None
+
+
+class LogSoftmax(Function):
+    """y = x - m - log(sum(exp(x - m))) along ``axis``; dx = gy - exp(y) * sum(gy)."""
+
+    __slots__ = ("axis",)
+    save_output = True
+
+    def forward(self, x, axis):
+        _check_float("log_softmax", x)
+        self.axis = axis
+        z = x - _stable_max(x, None if axis is None else (axis,))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+
+    def backward(self, gy):
+        (y,) = self.saved
+        g = gy - _f().exp(y) * gy.sum(axis=self.axis, keepdims=True)
+        return self.reduce_grad(0, g), None
+
+
+def _sm_dim(op, x, dim, axis):
+    nd = _ndim(x)
+    d = norm_dim(pick_dim(dim, axis, op), nd, op)
+    return None if nd == 0 else d  # a 0-d x: the one element
+
+
+def softmax(x, dim=-1, *, axis=None, dtype=None):
+    """exp(x) / sum(exp(x)) along ``dim`` (default the last), stable for large |x|.
+
+    x: any float shape; returns the same shape. ``dtype``: cast x first.
+    """
+    if dtype is not None:
+        x = _f().cast(x, dtype)
+    d = _sm_dim("softmax", x, dim, axis)
+    return Softmax.apply(x, d)
+
+
+def log_softmax(x, dim=-1, *, axis=None, dtype=None):
+    """log(softmax(x)) along ``dim`` (default the last), computed stably.
+
+    x: any float shape; returns the same shape. ``dtype``: cast x first.
+    """
+    if dtype is not None:
+        x = _f().cast(x, dtype)
+    d = _sm_dim("log_softmax", x, dim, axis)
+    return LogSoftmax.apply(x, d)
+
+
+# -- norm ---------------------------------------------------------------------------------------
+
+
+class Norm(Function):
+    """y = (sum |x|^p)^(1/p) over ``axes`` for a finite p != 0 (p = 2: sqrt(sum x^2)).
+
+    dy/dx = sign(x) |x|^(p-1) / y^(p-1) (x / y for p = 2), and 0 where y = 0 (PyTorch's
+    convention: the gradient of a norm at 0 is 0, not NaN).
+    """
+
+    __slots__ = ("p", "axes", "keep", "xshape")
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, x, p, axes, keep):
+        _check_float("norm", x)
+        self.p, self.axes, self.keep, self.xshape = p, axes, keep, x.shape
+        if p == 2:
+            return np.sqrt((x * x).sum(axis=axes, keepdims=keep))
+        with np.errstate(divide="ignore"):
+            return (np.abs(x) ** p).sum(axis=axes, keepdims=keep) ** (1.0 / p)
+
+    def backward(self, gy):
+        x, y = self.saved
+        p, ops = self.p, _f()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 2:
+                xpart, ypart = x, y
+            else:
+                xpart = ops.sign(x) * ops.abs(x) ** (p - 1)
+                if p < 1:  # |x|^(p-1) is infinite at 0: use 0 there
+                    xpart = ops.where(_raw(x) == 0, 0, xpart)
+                ypart = y ** (p - 1)
+            zero = _raw(y) == 0
+            if bool(zero.any()):
+                s = ops.where(zero, 0, gy / ops.where(zero, 1, ypart))
+            else:
+                s = gy / ypart
+        g = expand_reduced(s, self.axes, self.keep, self.xshape) * xpart
+        return self.reduce_grad(0, g), None, None, None
+
+
+def norm(x, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The vector p-norm of x over ``dim`` (int, tuple, or None for all elements).
+
+    p: ``'fro'`` or 2 (Euclidean), 1, ``inf`` (max |x|), ``-inf`` (min |x|), 0 (count of
+    non-zeros) or any other float. x: any float shape. Returns x's shape without the reduced
+    dims (size 1 with keepdim). The gradient at x = 0 is 0 (PyTorch's convention); ties of
+    |x| for inf/-inf share the gradient equally.
+    """
+    axes = _axes("norm", x, dim, axis)
+    keep = pick_keep(keepdim, keepdims)
+    if isinstance(p, str):
+        if p != "fro":
+            raise ValueError(f"norm: p={p!r} is not supported; use 'fro' or a number")
+        p = 2
+    try:
+        p = float(p)
+    except (TypeError, ValueError):
+        raise TypeError(f"norm: p must be 'fro' or a number, got {p!r}") from None
+    _check_float("norm", x)
+    ops = _f()
+    if p == math.inf:
+        return AMax.apply(ops.abs(x), axes, keep)
+    if p == -math.inf:
+        return AMin.apply(ops.abs(x), axes, keep)
+    if p == 1:
+        return Sum.apply(ops.abs(x), axes, keep, None)
+    if p == 0:
+        xr = _raw(x)
+        return _like(x, (xr != 0).sum(axis=axes, keepdims=keep).astype(xr.dtype))
+    if math.isnan(p):
+        raise ValueError("norm: p must not be NaN")
+    return Norm.apply(x, p, axes, keep)
+
+
+# -- scans --------------------------------------------------------------------------------------
+
+
+class Cumsum(Function):
+    """y[i] = sum_{j <= i} x[j] along ``axis``; dx[i] = sum_{k >= i} gy[k]."""
+
+    __slots__ = ("axis",)
+
+    def forward(self, x, axis):
+        self.axis = axis
+        return x.cumsum(axis=axis) if x.ndim else x.copy()
+
+    def backward(self, gy):
+        if gy.ndim == 0:
+            return self.reduce_grad(0, gy), None
+        return self.reduce_grad(0, _rcumsum(gy, self.axis)), None
+
+
+class Cumprod(Function):
+    """y[k] = prod_{j <= k} x[j] along ``axis``; dx[i] = sum_{k >= i} gy[k] prod_{j<=k, j!=i} x[j].
+
+    That is L[i] * s[i] with L the exclusive cumprod and s[i] = gy[i] + x[i+1] s[i+1], a linear
+    recurrence solved by a log-depth scan: exact with zeros, and differentiable again. Without
+    zeros (and at first order) it is the cheaper reverse-cumsum(gy * y) / x.
+    """
+
+    __slots__ = ("axis",)
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, x, axis):
+        self.axis = axis
+        return x.cumprod(axis=axis) if x.ndim else x.copy()
+
+    def backward(self, gy):
+        x, y = self.saved
+        if gy.ndim == 0:
+            return self.reduce_grad(0, gy), None
+        ax = self.axis
+        if not isinstance(x, Tensor) and not isinstance(gy, Tensor) and bool((x != 0).all()):
+            g = _rcumsum(gy * y, ax) / x
+        else:
+            g = _excl_cumprod(x, ax) * _raffine_scan(_Shift.apply(x, -1, ax, 0), gy, ax)
+        return self.reduce_grad(0, g), None
+
+
+def _scan_dim(op, x, dim, axis):
+    dim = pick_dim(dim, axis, op)
+    nd = _ndim(x)
+    if dim is None:
+        if nd > 1:
+            raise TypeError(
+                f"{op}: dim is required for a tensor with {nd} dimensions (pass dim=...)"
+            )
+        return 0
+    return norm_dim(dim, nd, op)
+
+
+def cumsum(x, dim=None, *, axis=None):
+    """Cumulative sum along ``dim`` (required unless x has at most one dim).
+
+    x: any shape; returns the same shape (ints and bools accumulate in int64, as NumPy).
+    """
+    return Cumsum.apply(x, _scan_dim("cumsum", x, dim, axis))
+
+
+def cumprod(x, dim=None, *, axis=None):
+    """Cumulative product along ``dim`` (required unless x has at most one dim).
+
+    x: any shape; returns the same shape. The gradient is exact with zeros in x.
+    """
+    return Cumprod.apply(x, _scan_dim("cumprod", x, dim, axis))
+
+
+# -- all, any -----------------------------------------------------------------------------------
+
+
+def all(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """Whether every element over ``dim`` (int, tuple, None for all) is non-zero; bool, no grad.
+
+    x: any shape. Returns x's shape without the reduced dims (size 1 with keepdim).
+    """
+    axes = _axes("all", x, dim, axis)
+    return _like(x, _raw(x).all(axis=axes, keepdims=pick_keep(keepdim, keepdims)))
+
+
+def any(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """Whether some element over ``dim`` (int, tuple, None for all) is non-zero; bool, no grad.
+
+    x: any shape. Returns x's shape without the reduced dims (size 1 with keepdim).
+    """
+    axes = _axes("any", x, dim, axis)
+    return _like(x, _raw(x).any(axis=axes, keepdims=pick_keep(keepdim, keepdims)))

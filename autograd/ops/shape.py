@@ -7,17 +7,26 @@ is seen by every record that saved the other.
 
 from __future__ import annotations
 
+import functools
+import math
+import numbers
+import operator
+import string
+
 import numpy as np
 
 from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from ._dims import ndim_of as _ndim
-from ._dims import norm_dim
+from ._dims import norm_axes, norm_dim, pick_dim
 
 __all__ = [
-    "Reshape", "Permute", "BroadcastTo", "GetItem", "IndexAdd", "share_version", "getitem",
+    "Reshape", "Permute", "BroadcastTo", "GetItem", "IndexAdd", "Concat", "Stack", "Flip", "Pad",
+    "Tile", "ScatterAdd", "Einsum", "share_version", "getitem",
     "reshape", "view", "permute", "transpose", "swapaxes", "broadcast_to", "expand",
+    "flatten", "squeeze", "unsqueeze", "cat", "concatenate", "stack", "split", "chunk", "flip",
+    "pad", "repeat", "tile", "index_select", "gather", "scatter_add", "einsum",
 ]  # fmt: skip
 
 
@@ -145,16 +154,81 @@ class IndexAdd(Function):
         out = xp.zeros(shape, dtype=g.dtype)
         if _is_basic(index):
             out[index] = g
-        elif xp is np:
-            np.add.at(out, index, g)
         else:
-            import cupyx
-
-            cupyx.scatter_add(out, index, g)
+            _add_at(out, index, g)
         return out
 
     def backward(self, gy):
         return GetItem.apply(gy, self.index), None, None
+
+
+def _add_at(out, index, g):
+    """out[index] += g in place, accumulating over repeated indices (numpy or cupy)."""
+    if type(out) is np.ndarray:
+        if out.ndim > 1:
+            axis, idx = _single_axis_index(index)
+            if idx is not None and idx.size and _add_at_axis(out, axis, idx, g):
+                return
+        np.add.at(out, index, g)
+    else:
+        import cupyx
+
+        cupyx.scatter_add(out, index, g)
+
+
+def _single_axis_index(index):
+    """``(axis, idx)`` when ``index`` selects along one axis by a 1-D int array, else (0, None).
+
+    That is ``idx`` or ``(:, ..., :, idx)``: what index_select, reflect pad and ``x[idx]`` use.
+    """
+    if type(index) is np.ndarray:
+        items, axis = (index,), 0
+    elif type(index) is tuple and index and type(index[-1]) is np.ndarray:
+        items, axis = index, len(index) - 1
+        for it in index[:-1]:
+            if type(it) is not slice or it != _FULL:
+                return 0, None
+    else:
+        return 0, None
+    idx = items[-1]
+    if idx.ndim != 1 or idx.dtype.kind not in "iu":
+        return 0, None
+    return axis, idx
+
+
+_FULL = slice(None)
+
+
+def _add_at_axis(out, axis, idx, g) -> bool:
+    """out[(:,) * axis + (idx,)] += g with repeated indices summed; False if not worth it.
+
+    np.add.at walks element by element. Here the k-th occurrence of every index is added in
+    pass k (within a pass indices are distinct, so a fancy ``+=`` is exact), whole slices at a
+    time: several times faster for the slices index_select and reflect pad scatter. Occurrences
+    are added in their original order, as np.add.at does. Declines (returns False) when one
+    index repeats so often that the passes would cost more than np.add.at.
+    """
+    k = idx.shape[0]
+    n = out.shape[axis]
+    idx = np.where(idx < 0, idx + n, idx)
+    order = np.argsort(idx, kind="stable")
+    sidx = idx[order]
+    new = np.empty(k, dtype=bool)
+    new[0] = True
+    np.not_equal(sidx[1:], sidx[:-1], out=new[1:])
+    pos = np.arange(k)
+    rank = pos - np.maximum.accumulate(np.where(new, pos, 0))
+    passes = int(rank.max()) + 1
+    if passes > 16:
+        return False
+    om, gm = np.moveaxis(out, axis, 0), np.moveaxis(g, axis, 0)
+    if passes == 1:
+        om[sidx] += gm[order]
+        return True
+    for r in range(passes):
+        m = rank == r
+        om[sidx[m]] += gm[order[m]]
+    return True
 
 
 def getitem(x, index):
@@ -215,3 +289,850 @@ def expand(x, *shape):
     lead = len(shape) - _ndim(x)
     full = tuple(x.shape[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(shape))
     return broadcast_to(x, full)
+
+
+# -- helpers shared by the ops below ---------------------------------------------------------------
+
+
+def _raw(v):
+    return v._data if isinstance(v, Tensor) else v
+
+
+def _module_of(arrays):
+    """The array module of a sequence of arrays: cupy if any of them is a cupy array."""
+    for a in arrays:
+        if type(a) is not np.ndarray and hasattr(a, "shape"):
+            return _xp(a)
+    return np
+
+
+def _as_operand(v):
+    """A Tensor or array kept as is; anything else (nested lists, scalars) as a numpy array."""
+    if isinstance(v, Tensor) or (hasattr(v, "shape") and hasattr(v, "dtype")):
+        return v
+    return np.asarray(v)
+
+
+def _seq_of_tensors(tensors, op: str) -> list:
+    if isinstance(tensors, Tensor) or hasattr(tensors, "shape") or isinstance(tensors, str):
+        raise TypeError(
+            f"{op}: expected a sequence of tensors, got {type(tensors).__name__}; "
+            f"pass a list or tuple, e.g. {op}([a, b])"
+        )
+    try:
+        items = [_as_operand(t) for t in tensors]
+    except TypeError:
+        raise TypeError(
+            f"{op}: expected a sequence of tensors, got {type(tensors).__name__}"
+        ) from None
+    if not items:
+        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
+    return items
+
+
+def _dim_or_axis(dim, axis, op: str):
+    """``dim`` (default 0) or NumPy's ``axis``; passing a non-default dim and axis is an error."""
+    if axis is None:
+        return dim
+    if dim not in (0, None):
+        raise TypeError(f"{op}: got both dim={dim!r} and axis={axis!r}; pass one")
+    return axis
+
+
+def _insert_dim(dim, ndim: int, op: str) -> int:
+    """A position for a new dim, in [-ndim-1, ndim]; IndexError naming op, dim and ndim."""
+    try:
+        d = operator.index(dim)
+    except TypeError:
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}") from None
+    if not -ndim - 1 <= d <= ndim:
+        raise IndexError(
+            f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions "
+            f"(expected to be in range of [{-ndim - 1}, {ndim}])"
+        )
+    return d % (ndim + 1)
+
+
+def _shape_str(shape) -> str:
+    return str(tuple(int(s) for s in shape))
+
+
+# -- reshapes: flatten, squeeze, unsqueeze ---------------------------------------------------------
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Dims ``start_dim..end_dim`` (inclusive) merged into one; a reshape (a view when possible).
+
+    x: (d0, ..., dn-1) -> (d0, ..., prod(d_start..d_end), ..., dn-1). A 0-d x becomes (1,).
+    """
+    shape = tuple(x.shape)
+    n = len(shape)
+    s = norm_dim(start_dim, n, "flatten")
+    e = norm_dim(end_dim, n, "flatten")
+    if n == 0:
+        return reshape(x, (1,))
+    if s > e:
+        raise IndexError(
+            f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a tensor with "
+            f"{n} dimensions"
+        )
+    return reshape(x, shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
+
+
+def squeeze(x, dim=None, *, axis=None):
+    """x without size-1 dims: all of them (dim None), or those named by ``dim`` (int or tuple).
+
+    A named dim whose size is not 1 is kept (a no-op, as in PyTorch). x: any shape -> shape
+    with those 1s removed. A reshape sharing x's version counter.
+    """
+    dim = pick_dim(dim, axis, "squeeze")
+    shape = tuple(x.shape)
+    if dim is None:
+        new = tuple(s for s in shape if s != 1)
+    else:
+        axes = norm_axes(dim, len(shape), "squeeze")
+        new = tuple(s for i, s in enumerate(shape) if not (s == 1 and i in axes))
+    return reshape(x, new)
+
+
+def unsqueeze(x, dim=None, *, axis=None):
+    """x with a size-1 dim inserted at ``dim`` (in [-ndim-1, ndim]); ``axis=`` is accepted too.
+
+    x: (d0, ..., dn-1) -> n+1 dims. A reshape sharing x's version counter.
+    """
+    dim = pick_dim(dim, axis, "unsqueeze")
+    if dim is None:
+        raise TypeError("unsqueeze: missing the dim argument")
+    shape = tuple(x.shape)
+    d = _insert_dim(dim, len(shape), "unsqueeze")
+    return reshape(x, shape[:d] + (1,) + shape[d:])
+
+
+# -- cat, stack, split, chunk ----------------------------------------------------------------------
+
+
+class Concat(Function):
+    """y = concatenate(xs, dim); each input's gradient is its slice of gy (cast to its dtype)."""
+
+    __slots__ = ("dim", "bounds")
+    op_name = "cat"
+
+    def forward(self, dim, *xs):
+        self.dim = dim
+        bounds, off = [], 0
+        for x in xs:
+            bounds.append((off, off + x.shape[dim]))
+            off += x.shape[dim]
+        self.bounds = bounds
+        return _module_of(xs).concatenate(xs, axis=dim)
+
+    def backward(self, gy):
+        pre = (slice(None),) * self.dim
+        parents = self.parents
+        grads = [None]
+        for i, (a, b) in enumerate(self.bounds, 1):
+            if parents[i] is None:
+                grads.append(None)
+            else:
+                grads.append(self.reduce_grad(i, GetItem.apply(gy, pre + (slice(a, b),))))
+        return tuple(grads)
+
+
+class Stack(Function):
+    """y = stack(xs, dim) (a new dim); input i's gradient is gy[..., i, ...] along ``dim``."""
+
+    __slots__ = ("dim",)
+    op_name = "stack"
+
+    def forward(self, dim, *xs):
+        self.dim = dim
+        return _module_of(xs).stack(xs, axis=dim)
+
+    def backward(self, gy):
+        pre = (slice(None),) * self.dim
+        parents = self.parents
+        grads = [None]
+        for i in range(1, len(parents)):
+            if parents[i] is None:
+                grads.append(None)
+            else:
+                grads.append(self.reduce_grad(i, GetItem.apply(gy, pre + (i - 1,))))
+        return tuple(grads)
+
+
+def cat(tensors, dim=0, *, axis=None):
+    """Join tensors along an existing dim. Inputs may mix Tensors and arrays.
+
+    tensors: shapes equal except along ``dim``: (..., n_i, ...) -> (..., sum n_i, ...).
+    Mixed dtypes promote as numpy does; each gradient is cast back to its input's dtype.
+    """
+    items = _seq_of_tensors(tensors, "cat")
+    dim = _dim_or_axis(dim, axis, "cat")
+    first = tuple(items[0].shape)
+    n = len(first)
+    for i, t in enumerate(items):
+        if len(t.shape) == 0:
+            raise ShapeError(
+                f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated"
+            )
+    d = norm_dim(dim, n, "cat")
+    for i, t in enumerate(items[1:], 1):
+        s = tuple(t.shape)
+        if len(s) != n or s[:d] != first[:d] or s[d + 1 :] != first[d + 1 :]:
+            raise ShapeError(
+                f"cat: sizes of tensors must match except in dimension {d}: got shapes "
+                f"{_shape_str(first)} (tensor 0) and {_shape_str(s)} (tensor {i})"
+            )
+    return Concat.apply(d, *items)
+
+
+concatenate = cat
+
+
+def stack(tensors, dim=0, *, axis=None):
+    """Join equal-shape tensors along a new dim ``dim`` (in [-ndim-1, ndim]).
+
+    tensors: k tensors of shape S -> shape S with k inserted at ``dim``. Inputs may mix Tensors
+    and arrays; mixed dtypes promote as numpy does.
+    """
+    items = _seq_of_tensors(tensors, "stack")
+    dim = _dim_or_axis(dim, axis, "stack")
+    first = tuple(items[0].shape)
+    d = _insert_dim(dim, len(first), "stack")
+    for i, t in enumerate(items[1:], 1):
+        if tuple(t.shape) != first:
+            raise ShapeError(
+                f"stack: expects each tensor to be equal size (stacking along dim {d}), but got "
+                f"{_shape_str(first)} at entry 0 and {_shape_str(t.shape)} at entry {i}"
+            )
+    return Stack.apply(d, *items)
+
+
+def _split_dim(x, dim, op):
+    n = _ndim(x)
+    if n == 0:
+        raise ShapeError(f"{op}: expects at least a 1-dimensional tensor, got shape ()")
+    d = norm_dim(dim, n, op)
+    return d, x.shape[d]
+
+
+def _pieces(x, d, sizes):
+    pre = (slice(None),) * d
+    out, off = [], 0
+    for s in sizes:
+        out.append(getitem(x, pre + (slice(off, off + s),)))
+        off += s
+    return tuple(out)
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Split x along ``dim`` into pieces; each piece is a slice of x (its own recorded op).
+
+    split_size_or_sections: an int k (pieces of size k along dim, the last one smaller) or a
+    list of sizes that sums to ``x.shape[dim]``. Returns a tuple of Tensors.
+    """
+    d, size = _split_dim(x, dim, "split")
+    s = split_size_or_sections
+    if isinstance(s, (list, tuple)):
+        try:
+            sizes = [operator.index(v) for v in s]
+        except TypeError:
+            raise TypeError(f"split: split sizes must be ints, got {s!r}") from None
+        if any(v < 0 for v in sizes):
+            raise ValueError(f"split: split sizes must be non-negative, got {list(sizes)}")
+        if sum(sizes) != size:
+            raise ShapeError(
+                f"split: split sizes {list(sizes)} sum to {sum(sizes)}, but dimension {d} of the "
+                f"tensor of shape {_shape_str(x.shape)} has size {size}"
+            )
+        return _pieces(x, d, sizes)
+    try:
+        k = operator.index(s)
+    except TypeError:
+        raise TypeError(
+            f"split: split_size_or_sections must be an int or a list of ints, got "
+            f"{type(s).__name__}"
+        ) from None
+    if k < 0 or (k == 0 and size != 0):
+        raise ValueError(
+            f"split: split size must be positive, got {k} (dimension {d} has size {size})"
+        )
+    if size == 0:
+        return _pieces(x, d, [0])
+    sizes = [k] * (size // k) + ([size % k] if size % k else [])
+    return _pieces(x, d, sizes)
+
+
+def chunk(x, chunks, dim=0):
+    """Split x along ``dim`` into ``chunks`` pieces of size ceil(n / chunks) (PyTorch's rule).
+
+    The last piece may be smaller and fewer than ``chunks`` pieces may come back. Returns a
+    tuple of Tensors, each a slice of x.
+    """
+    try:
+        c = operator.index(chunks)
+    except TypeError:
+        raise TypeError(f"chunk: chunks must be an int, got {type(chunks).__name__}") from None
+    if c <= 0:
+        raise ValueError(f"chunk: chunks must be greater than 0, got {c}")
+    d, size = _split_dim(x, dim, "chunk")
+    if size == 0:
+        return _pieces(x, d, [0] * c)
+    return split(x, -(-size // c), d)
+
+
+# -- flip, pad, repeat/tile ------------------------------------------------------------------------
+
+
+class Flip(Function):
+    """y = x reversed along ``axes`` (a view); gy is flipped back the same way."""
+
+    __slots__ = ("axes",)
+
+    def forward(self, x, axes):
+        self.axes = axes
+        return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
+
+    def backward(self, gy):
+        return Flip.apply(gy, self.axes), None
+
+
+def flip(x, *dims, axis=None):
+    """x reversed along ``dims`` (ints, or one tuple/list); no dims given flips every dim.
+
+    ``axis=`` (NumPy's spelling) may name the dims instead. x: any shape -> the same shape.
+    A view of x (shares its version counter).
+    """
+    if axis is not None:
+        if dims:
+            raise TypeError(f"flip: got both dims {dims!r} and axis={axis!r}; pass one")
+        dims = (axis,)
+    n = _ndim(x)
+    if not dims:
+        axes = tuple(range(n))
+    else:
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        axes = norm_axes(dims, n, "flip") if n else ()
+    if not axes:
+        return reshape(x, tuple(x.shape))
+    return share_version(x, Flip.apply(x, axes))
+
+
+class Pad(Function):
+    """y = x with ``value`` added around it (non-negative ``widths``); gx = gy cropped back."""
+
+    __slots__ = ("crop",)
+
+    def forward(self, x, widths, value):
+        self.crop = tuple(slice(lo, lo + s) for (lo, _), s in zip(widths, x.shape))
+        xp = np if type(x) is np.ndarray else _xp(x)
+        return xp.pad(x, widths, mode="constant", constant_values=value)
+
+    def backward(self, gy):
+        return GetItem.apply(gy, self.crop), None, None
+
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _pad_positions(mode, size, lo, hi, dim, pad_arg, shape):
+    """Source index along one dim for each output position of a reflect/replicate/circular pad."""
+
+    def bad(why):
+        return ShapeError(
+            f"pad: {mode} padding {(lo, hi)} at dimension {dim} is invalid for input of shape "
+            f"{_shape_str(shape)} ({why}; pad={tuple(pad_arg)})"
+        )
+
+    if size + lo + hi < 0:
+        raise bad("negative padding crops more than the dimension holds")
+    pos = np.arange(-lo, size + hi)
+    if mode == "reflect":
+        if lo >= size or hi >= size:
+            raise bad(f"reflect padding must be less than the dimension size {size}")
+        pos = np.abs(pos)
+        return np.where(pos >= size, 2 * (size - 1) - pos, pos)
+    if mode == "replicate":
+        if size == 0 and (lo > 0 or hi > 0):
+            raise bad("replicate padding needs a non-empty dimension")
+        return np.clip(pos, 0, size - 1)
+    if lo > size or hi > size:
+        raise bad(f"circular padding must be at most the dimension size {size}")
+    return pos % size if size else pos
+
+
+def pad(x, pad, mode="constant", value=0.0):
+    """Pad x as ``torch.nn.functional.pad``: ``pad`` lists the last dim first.
+
+    pad: (left, right) pads the last dim, (left, right, top, bottom) the last two, and so on;
+    negative amounts crop. mode: 'constant' (fill with ``value``), 'reflect' (mirror without the
+    edge; each amount must be less than that dim's size), 'replicate' or 'circular'.
+    x: (..., d) -> (..., d + left + right), etc. Non-constant modes are index selections along
+    each padded dim, so their backward is a scatter-add (differentiable again).
+    """
+    try:
+        pads = tuple(operator.index(p) for p in pad)
+    except TypeError:
+        raise TypeError(f"pad: pad must be a sequence of ints, got {pad!r}") from None
+    if len(pads) % 2:
+        raise ValueError(f"pad: padding length must be divisible by 2, got {len(pads)} ({pads})")
+    shape = tuple(x.shape)
+    n = len(shape)
+    k = len(pads) // 2
+    if k > n:
+        raise ShapeError(
+            f"pad: padding {pads} covers {k} dimensions, but the input of shape "
+            f"{_shape_str(shape)} has only {n}"
+        )
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode {mode!r} is not supported; use one of {_PAD_MODES}")
+    widths = [(0, 0)] * n
+    for j in range(k):
+        widths[n - 1 - j] = (pads[2 * j], pads[2 * j + 1])
+    if mode != "constant":
+        for a, (lo, hi) in enumerate(widths):
+            if lo or hi:
+                pos = _pad_positions(mode, shape[a], lo, hi, a - n, pads, shape)
+                x = index_select(x, a, pos)
+        return x
+    if not isinstance(value, numbers.Number):
+        raise TypeError(f"pad: value must be a number, got {type(value).__name__}")
+    if any(lo < 0 or hi < 0 for lo, hi in widths):
+        crop = []
+        for a, (lo, hi) in enumerate(widths):
+            start, stop = max(-lo, 0), shape[a] - max(-hi, 0)
+            if stop < start:
+                raise ShapeError(
+                    f"pad: negative padding {(lo, hi)} at dimension {a - n} crops more than the "
+                    f"input of shape {_shape_str(shape)} holds"
+                )
+            crop.append(slice(start, stop))
+        x = getitem(x, tuple(crop))
+        widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+    return Pad.apply(x, tuple(widths), value)
+
+
+class Tile(Function):
+    """y = tile(x, reps) with len(reps) == x.ndim; gx sums the tiles.
+
+    gy: (r0*s0, r1*s1, ...) is viewed as (r0, s0, r1, s1, ...) and summed over the r axes.
+    """
+
+    __slots__ = ("reps", "xshape")
+
+    def forward(self, x, reps):
+        self.reps, self.xshape = reps, x.shape
+        xp = np if type(x) is np.ndarray else _xp(x)
+        return xp.tile(x, reps)
+
+    def backward(self, gy):
+        split_shape = []
+        for r, s in zip(self.reps, self.xshape):
+            split_shape += (r, s)
+        axes = tuple(range(0, 2 * len(self.reps), 2))
+        return gy.reshape(tuple(split_shape)).sum(axis=axes), None
+
+
+def repeat(x, *sizes):
+    """``torch.Tensor.repeat``: x tiled ``sizes[i]`` times along dim i (numpy.tile semantics).
+
+    sizes: ints (or one tuple), at least x.ndim of them; extra leading sizes add new dims.
+    x: (s0, ..., sn-1) -> (r0*s0, ..., rn-1*sn-1) with leading new dims of size r.
+    """
+    reps = norm_shape(sizes, "repeat")
+    shape = tuple(x.shape)
+    if len(reps) < len(shape):
+        raise ShapeError(
+            f"repeat: number of repeat dims {len(reps)} ({reps}) can not be smaller than the "
+            f"number of dimensions of the tensor of shape {_shape_str(shape)}"
+        )
+    if any(r < 0 for r in reps):
+        raise ValueError(f"repeat: repeats must be non-negative, got {reps}")
+    if len(reps) > len(shape):
+        x = reshape(x, (1,) * (len(reps) - len(shape)) + shape)
+    return Tile.apply(x, reps)
+
+
+def tile(x, *reps):
+    """``torch.tile`` / ``numpy.tile``: like ``repeat``, but fewer reps than dims pad with 1s.
+
+    x: (s0, ..., sn-1); reps: ints (or one tuple). Returns each dim multiplied by its rep.
+    """
+    reps = norm_shape(reps, "tile")
+    n = _ndim(x)
+    if len(reps) < n:
+        reps = (1,) * (n - len(reps)) + reps
+    return repeat(x, reps)
+
+
+# -- index_select, gather, scatter_add -------------------------------------------------------------
+
+
+def _int_index(index, x, op: str):
+    """``index`` (Tensor, array, list or int) as an integer array on x's device."""
+    if isinstance(index, Tensor):
+        a = index._data
+    elif hasattr(index, "dtype") and hasattr(index, "shape"):
+        a = index
+    elif isinstance(index, (list, tuple, numbers.Integral)):
+        a = np.asarray(index)
+        if a.size == 0:
+            a = a.astype(np.int64)
+    else:
+        raise TypeError(f"{op}: index must be an integer tensor, got {type(index).__name__}")
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor, got dtype {a.dtype}")
+    xr = _raw(x)
+    if type(xr) is not np.ndarray and type(a) is np.ndarray:
+        a = _xp(xr).asarray(a)
+    return a
+
+
+def _check_range(idx, size: int, d: int, op: str):
+    """IndexError unless every index is in [-size, size) (negative ones count from the end)."""
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        if lo < -size or hi >= size:
+            bad = lo if lo < -size else hi
+            raise IndexError(
+                f"{op}: index {bad} is out of bounds for dimension {d} with size {size}"
+            )
+
+
+def index_select(x, dim, index):
+    """x's entries at ``index`` along ``dim``; repeated indices accumulate in the gradient.
+
+    x: (..., n, ...); index: 1-D ints of length k (a Tensor, array or list; negative ones count
+    from the end). Returns (..., k, ...).
+    """
+    n = _ndim(x)
+    if n == 0:
+        raise ShapeError("index_select: expects at least a 1-dimensional tensor, got shape ()")
+    d = norm_dim(dim, n, "index_select")
+    idx = _int_index(index, x, "index_select")
+    if idx.ndim > 1:
+        raise ShapeError(
+            f"index_select: index must be 1-D (or a scalar), got shape {_shape_str(idx.shape)}"
+        )
+    idx = idx.reshape(-1)
+    _check_range(idx, x.shape[d], d, "index_select")
+    return GetItem.apply(x, (slice(None),) * d + (idx,))
+
+
+def _along(idx, d: int):
+    """An advanced index selecting ``out[i0.., i_d = idx[i], ..]`` (gather/scatter's pattern)."""
+    xp = np if type(idx) is np.ndarray else _xp(idx)
+    n = idx.ndim
+    out = []
+    for k in range(n):
+        if k == d:
+            out.append(idx)
+        else:
+            shape = [1] * n
+            shape[k] = idx.shape[k]
+            out.append(xp.arange(idx.shape[k]).reshape(shape))
+    return tuple(out)
+
+
+def _gather_index(x, d, index, op, other=None):
+    n = _ndim(x)
+    idx = _int_index(index, x, op)
+    if idx.ndim != n:
+        raise ShapeError(
+            f"{op}: index must have the same number of dimensions as the input: index shape "
+            f"{_shape_str(idx.shape)}, input shape {_shape_str(x.shape)}"
+        )
+    for k in range(n):
+        if k != d and idx.shape[k] > x.shape[k]:
+            raise ShapeError(
+                f"{op}: index shape {_shape_str(idx.shape)} is larger than input shape "
+                f"{_shape_str(x.shape)} at dimension {k} (only dimension {d} may be larger)"
+            )
+        if other is not None and idx.shape[k] > other.shape[k]:
+            raise ShapeError(
+                f"{op}: index shape {_shape_str(idx.shape)} is larger than src shape "
+                f"{_shape_str(other.shape)} at dimension {k}"
+            )
+    _check_range(idx, x.shape[d], d, op)
+    return idx
+
+
+def gather(x, dim, index):
+    """``torch.gather``: out[i][j][k] = x[i][index[i][j][k]][k] for dim=1 (any rank).
+
+    x: (n0, ..., nd-1); index: integer, same rank, index.shape[k] <= x.shape[k] for k != dim.
+    Returns index's shape. Backward scatter-adds gy into zeros (the adjoint of gather).
+    """
+    n = _ndim(x)
+    if n == 0:
+        raise ShapeError("gather: expects at least a 1-dimensional tensor, got shape ()")
+    d = norm_dim(dim, n, "gather")
+    idx = _gather_index(x, d, index, "gather")
+    return GetItem.apply(x, _along(idx, d))
+
+
+class ScatterAdd(Function):
+    """y = x with src added at ``index`` along a dim (out of place); gx = gy, gsrc = gather(gy).
+
+    ``index`` is the full advanced index built by ``_along``; ``crop`` picks the part of src
+    that index covers (None when src has index's shape).
+    """
+
+    __slots__ = ("index", "crop", "src_shape")
+
+    def forward(self, x, index, src, crop):
+        self.index, self.crop, self.src_shape = index, crop, src.shape
+        out = x.copy()
+        _add_at(out, index, src if crop is None else src[crop])
+        return out
+
+    def backward(self, gy):
+        gx = gs = None
+        if self.parents[0] is not None:
+            gx = self.reduce_grad(0, gy)
+        if self.parents[2] is not None:
+            gs = GetItem.apply(gy, self.index)
+            if self.crop is not None:
+                gs = IndexAdd.apply(gs, self.crop, self.src_shape)
+            gs = self.reduce_grad(2, gs)
+        return gx, None, gs, None
+
+
+def scatter_add(x, dim, index, src):
+    """``torch.scatter_add`` (out of place): y = x; y[i][index[i][j]] += src[i][j] for dim=1.
+
+    x: (n0, ...); index: integer, same rank, index.shape[k] <= src.shape[k] for every k and
+    <= x.shape[k] for k != dim; src: same rank and dtype as x. Returns x's shape. Repeated
+    indices accumulate. The gradient of src is gather(gy, dim, index).
+    """
+    n = _ndim(x)
+    if n == 0:
+        raise ShapeError("scatter_add: expects at least a 1-dimensional tensor, got shape ()")
+    d = norm_dim(dim, n, "scatter_add")
+    src = _as_operand(src)
+    if _ndim(src) != n:
+        raise ShapeError(
+            f"scatter_add: src must have the same number of dimensions as the input: src shape "
+            f"{_shape_str(src.shape)}, input shape {_shape_str(x.shape)}"
+        )
+    if src.dtype != x.dtype:
+        raise TypeError(
+            f"scatter_add: expected src dtype to equal the input's, got {src.dtype} and {x.dtype}"
+        )
+    idx = _gather_index(x, d, index, "scatter_add", other=src)
+    crop = None
+    if tuple(idx.shape) != tuple(src.shape):
+        crop = tuple(slice(0, s) for s in idx.shape)
+    return ScatterAdd.apply(x, _along(idx, d), src, crop)
+
+
+# -- einsum ----------------------------------------------------------------------------------------
+
+_LETTERS = string.ascii_letters
+
+
+class _EinsumPlan:
+    """A parsed einsum: the equation with ellipses spelled out, broadcasts, and backward rules."""
+
+    __slots__ = ("equation", "eq", "targets", "back", "optimize")
+
+    def __init__(self, equation, eq, targets, back, optimize):
+        self.equation, self.eq, self.targets = equation, eq, targets
+        self.back, self.optimize = back, optimize
+
+
+def _einsum_error(equation, msg, cls=ValueError):
+    return cls(f"einsum({equation!r}): {msg}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _einsum_plan(equation: str, shapes: tuple) -> _EinsumPlan:
+    eq = equation.replace(" ", "")
+    for c in eq:
+        if c not in _LETTERS and c not in ",->.":
+            raise _einsum_error(equation, f"invalid subscript {c!r}; use letters a-z, A-Z")
+    if eq.count("->") > 1 or eq.replace("->", "").count("-") or eq.replace("->", "").count(">"):
+        raise _einsum_error(equation, "the equation must contain at most one '->'")
+    lhs, rhs = eq.split("->") if "->" in eq else (eq, None)
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise _einsum_error(
+            equation, f"the equation names {len(terms)} operands, but {len(shapes)} were given"
+        )
+    for t in terms + ([rhs] if rhs is not None else []):
+        if t.count("...") > 1 or "." in t.replace("...", ""):
+            raise _einsum_error(equation, f"subscripts {t!r}: '.' is only valid as one '...'")
+    used = {c for c in eq if c in _LETTERS}
+    ell_dims = []
+    for i, (t, s) in enumerate(zip(terms, shapes)):
+        named = len(t.replace("...", ""))
+        k = len(s) - named
+        if k < 0 or (k > 0 and "..." not in t):
+            raise _einsum_error(
+                equation,
+                f"operand {i} has shape {_shape_str(s)} ({len(s)} dimensions), but its "
+                f"subscripts {t!r} name {named}",
+                ShapeError,
+            )
+        ell_dims.append(k)
+    n_ell = max(ell_dims)
+    free = [c for c in _LETTERS if c not in used]
+    if n_ell > len(free):
+        raise _einsum_error(equation, "too many dimensions for 52 subscript letters")
+    ell = "".join(free[:n_ell])
+    free = free[n_ell:]
+    full = [t.replace("...", ell[n_ell - k :]) for t, k in zip(terms, ell_dims)]
+    if rhs is None:
+        counts: dict = {}
+        for t in terms:
+            for c in t.replace("...", ""):
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, m in counts.items() if m == 1))
+    else:
+        out = rhs.replace("...", ell)
+        for c in out:
+            if out.count(c) > 1:
+                raise _einsum_error(equation, f"output subscript {c!r} appears more than once")
+            if not any(c in t for t in full):
+                raise _einsum_error(
+                    equation, f"output subscript {c!r} does not appear in any operand"
+                )
+    # each letter's size; size-1 dims broadcast against other operands (as PyTorch)
+    sizes: dict = {}
+    for i, (t, s) in enumerate(zip(full, shapes)):
+        mine: dict = {}
+        for c, m in zip(t, s):
+            if mine.setdefault(c, m) != m:
+                raise _einsum_error(
+                    equation,
+                    f"subscript {c!r} is repeated in operand {i} for dimensions of sizes "
+                    f"{mine[c]} and {m} (shape {_shape_str(s)})",
+                    ShapeError,
+                )
+            have = sizes.get(c)
+            if have is None or have == 1:
+                sizes[c] = m
+            elif m != 1 and m != have:
+                raise _einsum_error(
+                    equation,
+                    f"subscript {c!r} has size {have} in one operand and {m} in operand {i}; "
+                    f"operand shapes {', '.join(_shape_str(v) for v in shapes)}",
+                    ShapeError,
+                )
+    targets = []
+    for t, s in zip(full, shapes):
+        want = tuple(sizes[c] for c in t)
+        targets.append(None if want == tuple(s) else want)
+    # backward of operand i: einsum of gy with the other operands, producing operand i's
+    # subscripts. A letter repeated in operand i (a diagonal) gets a fresh letter per extra
+    # occurrence, tied to the first by an identity matrix; letters that only operand i has
+    # (summed away) are missing from that einsum and broadcast back afterwards.
+    back = []
+    for i, t in enumerate(full):
+        pool = iter(free)
+        renamed, eyes, seen = [], [], set()
+        for c in t:
+            if c in seen:
+                f = next(pool, None)
+                if f is None:
+                    raise _einsum_error(
+                        equation,
+                        "too many repeated subscripts to build the gradient",
+                        NotImplementedError,
+                    )
+                renamed.append(f)
+                eyes.append(c + f)
+            else:
+                seen.add(c)
+                renamed.append(c)
+        others = tuple(j for j in range(len(full)) if j != i)
+        avail = set(out).union(*(full[j] for j in others), *eyes)
+        keep = "".join(c for c in renamed if c in avail)
+        eq_g = ",".join([out] + [full[j] for j in others] + eyes) + "->" + keep
+        expand = None
+        if len(keep) != len(renamed):
+            expand = (
+                tuple(sizes[c] if c in avail else 1 for c in renamed),
+                tuple(sizes[c] for c in t),
+            )
+        back.append((eq_g, others, tuple(sizes[e[0]] for e in eyes), expand))
+    work = math.prod(sizes.values()) if sizes else 1
+    optimize = len(full) > 2 or (len(full) == 2 and work >= 1 << 15)
+    return _EinsumPlan(equation, ",".join(full) + "->" + out, tuple(targets), back, optimize)
+
+
+class Einsum(Function):
+    """y = einsum(equation, *operands); operand i's gradient is an einsum of gy with the others.
+
+    Subclassed per number of operands (``_einsum_op``) so every operand is saved for backward.
+    """
+
+    __slots__ = ("plan",)
+
+    def forward(self, plan, *xs):
+        self.plan = plan
+        xp = _module_of(xs)
+        if plan.optimize:
+            return xp.einsum(plan.eq, *xs, optimize=True)
+        return xp.einsum(plan.eq, *xs)
+
+    def backward(self, gy):
+        ops = self.saved
+        parents = self.parents
+        grads = [None]
+        for i, (eq_g, others, eyes, expand) in enumerate(self.plan.back):
+            if parents[i + 1] is None:
+                grads.append(None)
+                continue
+            args = [gy] + [ops[j] for j in others]
+            if eyes:
+                g_raw = _raw(gy)
+                xp = np if type(g_raw) is np.ndarray else _xp(g_raw)
+                args += [xp.eye(m, dtype=g_raw.dtype) for m in eyes]
+            g = einsum(eq_g, *args)
+            if expand is not None:
+                g = broadcast_to(g.reshape(expand[0]), expand[1])
+            grads.append(self.reduce_grad(i + 1, g))
+        return tuple(grads)
+
+
+_EINSUM_OPS: dict = {}
+
+
+def _einsum_op(n: int):
+    cls = _EINSUM_OPS.get(n)
+    if cls is None:
+        cls = type(
+            "Einsum",
+            (Einsum,),
+            {"__slots__": (), "__doc__": Einsum.__doc__, "save_inputs": tuple(range(1, n + 1))},
+        )
+        _EINSUM_OPS[n] = cls
+    return cls
+
+
+def einsum(equation, *operands):
+    """Einstein summation, as ``numpy.einsum`` / ``torch.einsum``.
+
+    equation: e.g. 'ij,jk->ik' (explicit), 'ij,jk' (implicit: the letters seen once, sorted),
+    '...ij,...jk->...ik' (ellipsis), 'ii->i' (diagonal), 'ii' (trace). Dims sharing a letter
+    must match or be 1 (broadcast). operands: Tensors or arrays, one per comma-separated term
+    (or one list of them). Returns the output subscripts' shape. An ellipsis left out of an
+    explicit output is summed.
+    """
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: equation must be a str, got {type(equation).__name__}")
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        inner = operands[0]
+        if inner and all(isinstance(o, Tensor) or hasattr(o, "shape") for o in inner):
+            operands = tuple(inner)
+    ops = [_as_operand(o) for o in operands]
+    plan = _einsum_plan(equation, tuple(tuple(o.shape) for o in ops))
+    for i, target in enumerate(plan.targets):
+        if target is not None:
+            ops[i] = broadcast_to(ops[i], target)
+    out = _einsum_op(len(ops)).apply(plan, *ops)
+    if len(ops) == 1 and isinstance(out, Tensor) and out._data.base is not None:
+        share_version(ops[0], out)  # numpy returns a view for 'ij->ji', 'ii->i', ...
+    return out
