@@ -276,9 +276,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                         leaf_list.append(p)
                         leaf_grads[p] = gx
                     continue
-                if not (
-                    gx.__class__ is _ndarray and gx.shape == p.oshape and gx.dtype == p.odtype
-                ):
+                if not (gx.__class__ is _ndarray and gx.shape == p.oshape and gx.dtype == p.odtype):
                     _check(node, p, gx)
                 if allowed is not None and p not in allowed:
                     continue

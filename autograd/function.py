@@ -45,9 +45,11 @@ import traceback
 
 import numpy as np
 
+from backends import array_types
+
 from .grad_mode import _state
 
-__all__ = ["Function", "sum_to"]
+__all__ = ["Function", "sum_to", "apply_fast"]
 
 _next_seq = itertools.count().__next__
 _new = object.__new__
@@ -177,6 +179,10 @@ class Function:
                     if vc is None:
                         vc = a._vc = [0]
                     saved.append((a, vc, vc[0]))
+                elif isinstance(a, array_types()):
+                    # a raw array operand has no version counter: keep a private copy, so a
+                    # later change to the caller's array cannot alter this gradient
+                    saved.append((a.copy(), None, 0))
                 else:
                     saved.append((a, None, 0))
             if cls.save_output:
@@ -189,48 +195,9 @@ class Function:
             _anomaly_forward(node, out)
         return result
 
-    @classmethod
-    def apply_to(cls, x, *consts):
-        """``apply(x, *consts)`` for a Tensor ``x`` and non-tensor ``consts``: the per-op fast path.
-
-        The same record as ``apply`` makes, without the generic argument loop; the constants get
-        no edge (a backward may omit their trailing ``None`` gradients). Tensor's operators and
-        hot methods call this.
-        """
-        mode = _state.mode
-        if mode == 2 or cls._generic_only:
-            return cls.apply(x, *consts)
-        node = _new(cls)
-        out = node.forward(x._data, *consts)
-        if out.__class__ is not _ndarray and isinstance(out, _generic):
-            out = np.asarray(out)
-        t = _new(Tensor)
-        t._data = out
-        t._grad = None
-        t._hooks = None
-        if not (mode and x._rg):
-            t._node = None
-            t._rg = False
-            t._vc = None
-            return t
-        node.parents = (x if x._node is None else x._node,)
-        node.seq = _next_seq()
-        node.oshape = out.shape
-        node.odtype = out.dtype
-        node._extra = None
-        t._node = node
-        t._rg = True
-        if cls.save_output:
-            vc = t._vc = [0]
-            node._saved = ((out, vc, 0),)
-        else:
-            t._vc = None
-            node._saved = ()
-        return t
-
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # ops that save inputs or never differentiate take the generic path in apply_to
+        # ops that save inputs or never differentiate take the generic path in apply_fast
         cls._generic_only = bool(cls.save_inputs) or not cls.differentiable
 
     # -- used by the engine -------------------------------------------------------------------
@@ -262,6 +229,45 @@ class Function:
                 obj = t
             out.append(obj)
         return out
+
+
+def apply_fast(cls, x, c=None):
+    """``cls.apply(x)`` or ``cls.apply(x, c)`` for a Tensor ``x`` and a constant ``c``.
+
+    The per-op fast path that Tensor's operators and hot methods call: the same record ``apply``
+    makes, without the generic argument loop, and no edge for the constant (its trailing
+    ``None`` gradient may be omitted by backward). Ops that save inputs take the generic path.
+    """
+    mode = _state.mode
+    if mode == 2 or cls._generic_only:
+        return cls.apply(x) if c is None else cls.apply(x, c)
+    node = cls()
+    out = node.forward(x._data) if c is None else node.forward(x._data, c)
+    if out.__class__ is not _ndarray and isinstance(out, _generic):
+        out = np.asarray(out)
+    t = _new(Tensor)
+    t._data = out
+    t._grad = None
+    t._hooks = None
+    if not (mode and x._rg):
+        t._node = None
+        t._rg = False
+        t._vc = None
+        return t
+    node.parents = (x if x._node is None else x._node,)
+    node.seq = _next_seq()
+    node.oshape = out.shape
+    node.odtype = out.dtype
+    node._extra = None
+    t._node = node
+    t._rg = True
+    if cls.save_output:
+        vc = t._vc = [0]
+        node._saved = ((out, vc, 0),)
+    else:
+        t._vc = None
+        node._saved = ()
+    return t
 
 
 def _modified(node, obj, vc, ver):

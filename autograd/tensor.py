@@ -431,32 +431,32 @@ class Tensor:
 
     def __add__(self, other):
         if other.__class__ is float or other.__class__ is int:
-            return _AddConst.apply_to(self, other)
+            return _fast(_AddConst, self, other)
         return _Add.apply(self, other)
 
     def __radd__(self, other):
         if other.__class__ is float or other.__class__ is int:
-            return _AddConst.apply_to(self, other)
+            return _fast(_AddConst, self, other)
         return _Add.apply(other, self)
 
     def __sub__(self, other):
         if other.__class__ is float or other.__class__ is int:
-            return _AddConst.apply_to(self, -other)
+            return _fast(_AddConst, self, -other)
         return _Sub.apply(self, other)
 
     def __rsub__(self, other):
         if other.__class__ is float or other.__class__ is int:
-            return _RSubConst.apply_to(self, other)
+            return _fast(_RSubConst, self, other)
         return _Sub.apply(other, self)
 
     def __mul__(self, other):
         if other.__class__ is float or other.__class__ is int:
-            return _MulConst.apply_to(self, other)
+            return _fast(_MulConst, self, other)
         return _Mul.apply(self, other)
 
     def __rmul__(self, other):
         if other.__class__ is float or other.__class__ is int:
-            return _MulConst.apply_to(self, other)
+            return _fast(_MulConst, self, other)
         return _Mul.apply(other, self)
 
     def __truediv__(self, other):
@@ -490,7 +490,7 @@ class Tensor:
         return _ops.matmul(other, self)
 
     def __neg__(self):
-        return _Neg.apply_to(self)
+        return _fast(_Neg, self)
 
     def __pos__(self):
         return self
@@ -597,7 +597,7 @@ class Tensor:
     # -- elementwise ---------------------------------------------------------------------------
 
     def tanh(self):
-        return _Tanh.apply_to(self)
+        return _fast(_Tanh, self)
 
     def exp(self):
         return _ops.exp(self)
@@ -930,12 +930,13 @@ def is_scalar(x) -> bool:
 from . import engine as _engine  # noqa: E402
 from . import inplace as _inplace  # noqa: E402
 from . import ops as _ops  # noqa: E402
+from .function import apply_fast as _fast  # noqa: E402
 from .ops.arithmetic import Add as _Add  # noqa: E402
 from .ops.arithmetic import AddConst as _AddConst  # noqa: E402
-from .ops.arithmetic import MulConst as _MulConst  # noqa: E402
-from .ops.arithmetic import RSubConst as _RSubConst  # noqa: E402
 from .ops.arithmetic import Div as _Div  # noqa: E402
 from .ops.arithmetic import Mul as _Mul  # noqa: E402
+from .ops.arithmetic import MulConst as _MulConst  # noqa: E402
 from .ops.arithmetic import Neg as _Neg  # noqa: E402
+from .ops.arithmetic import RSubConst as _RSubConst  # noqa: E402
 from .ops.arithmetic import Sub as _Sub  # noqa: E402
 from .ops.elementwise import Tanh as _Tanh  # noqa: E402

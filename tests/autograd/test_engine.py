@@ -112,6 +112,17 @@ def test_multiple_outputs_to_grad():
     np.testing.assert_allclose(g.numpy(), v1 * np.cos(x.detach().numpy()) + x.detach().numpy())
 
 
+def test_gradients_keep_each_inputs_dtype():
+    x32 = ag.tensor([1.0, 2.0], requires_grad=True)
+    w64 = f64([1.0, 3.0])
+    h16 = ag.tensor([0.5, 0.25], dtype=ag.float16, requires_grad=True)
+    (x32 * w64 * h16).sum().backward()
+    assert (x32.grad.dtype, w64.grad.dtype, h16.grad.dtype) == (np.float32, np.float64, np.float16)
+    np.testing.assert_allclose(x32.grad.numpy(), [0.5, 0.75])
+    np.testing.assert_allclose(w64.grad.numpy(), [0.5, 0.5])
+    np.testing.assert_allclose(h16.grad.numpy(), [1.0, 6.0])
+
+
 # -- accumulation -------------------------------------------------------------------------------
 
 
