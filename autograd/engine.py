@@ -255,6 +255,26 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 node._saved = RELEASED
             parents = node.parents
             if grads.__class__ is not tuple:
+                if (
+                    grads.__class__ is _ndarray
+                    and not heap
+                    and len(parents) == 1
+                    and allowed is None
+                    and extra is None
+                    and not anomaly
+                ):
+                    # a link of a chain: one record in, one out, nothing else pending
+                    p = parents[0]
+                    if (
+                        p is not None
+                        and not p._leaf_edge
+                        and grads.shape == p.oshape
+                        and grads.dtype == p.odtype
+                        and p not in node_grads
+                    ):
+                        node_grads[p] = grads
+                        current = p
+                        continue
                 grads = (grads,)
             if len(grads) != len(parents):
                 _arity(node, grads, parents)
