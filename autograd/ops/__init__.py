@@ -13,6 +13,7 @@ import numpy as np
 from ..tensor import Tensor, _wrap
 from ._dims import norm_axes, norm_dim, pick_dim, pick_keep  # noqa: F401
 from .arithmetic import Add, Div, FloorDivide, Matmul, Mul, Neg, Pow, Remainder, Sub
+from .einsum import *  # noqa: F403 - einsum
 from .elementwise import (
     UNARY,
     Cast,
@@ -29,7 +30,15 @@ from .elementwise import (
 from .reduction import *  # noqa: F403 - reduction entry points (sum, mean, max, ...)
 from .shape import *  # noqa: F403 - shape entry points (reshape, cat, getitem, ...)
 
-_INTERNAL = {"annotations", "np", "Tensor", "arithmetic", "elementwise", "reduction", "shape"}
+_INTERNAL = {
+    "annotations",
+    "np",
+    "Tensor",
+    "arithmetic",
+    "elementwise",
+    "reduction",
+    "shape",
+}
 
 # -- arithmetic ---------------------------------------------------------------------------------
 
