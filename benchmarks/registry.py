@@ -157,3 +157,27 @@ register(
         setup="benchmarks.overhead:setup",
     )
 )
+
+register(
+    Workload(
+        name="optim",
+        description=(
+            "optimizer step (Adam, SGD momentum) over the float32 parameters of a "
+            "784-1024-1024-10 MLP"
+        ),
+        devices=("cpu",),
+        setup="benchmarks.optim_step:setup",
+    )
+)
+
+register(
+    Workload(
+        name="conv",
+        description=(
+            "conv2d forward+backward (gx, gw, gb): x (64, 3, 32, 32), w (32, 3, 3, 3), "
+            "padding 1, float32"
+        ),
+        devices=("cpu",),
+        setup="benchmarks.conv:setup",
+    )
+)

@@ -1,0 +1,340 @@
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList``,
+``ParameterDict``."""
+
+from __future__ import annotations
+
+import operator
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+
+from .module import Module
+from .parameter import Parameter
+
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+
+
+def _index(idx, n: int, what: str) -> int:
+    idx = operator.index(idx)
+    if not -n <= idx < n:
+        raise IndexError(f"{what}: index {idx} is out of range for length {n}")
+    return idx + n if idx < 0 else idx
+
+
+class Sequential(Module):
+    """Modules applied in order: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
+
+    Built from modules (named '0', '1', ...) or from one OrderedDict of ``name: module``.
+    Input and output shapes are those of the first and last module.
+    """
+
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], (OrderedDict, dict)):
+            for key, module in args[0].items():
+                self.add_module(key, module)
+        else:
+            for i, module in enumerate(args):
+                self.add_module(str(i), module)
+
+    def forward(self, x):
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return type(self)(OrderedDict(list(self._modules.items())[idx]))
+        keys = list(self._modules)
+        return self._modules[keys[_index(idx, len(keys), "Sequential")]]
+
+    def __setitem__(self, idx, module: Module) -> None:
+        keys = list(self._modules)
+        self.add_module(keys[_index(idx, len(keys), "Sequential")], module)
+
+    def __delitem__(self, idx) -> None:
+        keys = list(self._modules)
+        if isinstance(idx, slice):
+            for k in keys[idx]:
+                del self._modules[k]
+        else:
+            del self._modules[keys[_index(idx, len(keys), "Sequential")]]
+        if all(k.isdigit() for k in self._modules):  # keep '0', '1', ... contiguous
+            mods = list(self._modules.values())
+            self._modules.clear()
+            for i, m in enumerate(mods):
+                self._modules[str(i)] = m
+
+    def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end; returns self."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        """Append each module of ``modules``; returns self."""
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Insert ``module`` before position ``index``; returns self."""
+        mods = list(self._modules.values())
+        n = len(mods)
+        index = operator.index(index)
+        if not -n <= index <= n:
+            raise IndexError(f"Sequential.insert: index {index} is out of range for length {n}")
+        mods.insert(index + n if index < 0 else index, module)
+        self._modules.clear()
+        for i, m in enumerate(mods):
+            self.add_module(str(i), m)
+        return self
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove and return the module at ``index``."""
+        m = self[index]
+        del self[index]
+        return m
+
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+
+class ModuleList(Module):
+    """A list of modules, registered as children '0', '1', ... (no forward of its own)."""
+
+    def __init__(self, modules: Iterable[Module] | None = None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return type(self)(list(self._modules.values())[idx])
+        return self._modules[str(_index(idx, len(self), "ModuleList"))]
+
+    def __setitem__(self, idx, module: Module) -> None:
+        self.add_module(str(_index(idx, len(self), "ModuleList")), module)
+
+    def __delitem__(self, idx) -> None:
+        mods = list(self._modules.values())
+        if isinstance(idx, slice):
+            del mods[idx]
+        else:
+            del mods[_index(idx, len(mods), "ModuleList")]
+        self._modules.clear()
+        for i, m in enumerate(mods):
+            self._modules[str(i)] = m
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList(list(self) + list(other))
+
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end; returns self."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Append every module of ``modules``; returns self."""
+        if not isinstance(modules, Iterable):
+            raise TypeError(
+                f"ModuleList.extend should be called with an iterable, got {type(modules).__name__}"
+            )
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index``."""
+        mods = list(self._modules.values())
+        mods.insert(operator.index(index), module)
+        self._modules.clear()
+        for i, m in enumerate(mods):
+            self.add_module(str(i), m)
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove and return the module at ``index``."""
+        m = self[index]
+        del self[index]
+        return m
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(
+            "ModuleList has no forward: iterate over it in your module's forward"
+        )
+
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+
+class ModuleDict(Module):
+    """An ordered dict of modules ``{name: module}``, registered as children (no forward)."""
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable | None = None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key) -> bool:
+        return key in self._modules
+
+    def keys(self):
+        """The names, in insertion order."""
+        return self._modules.keys()
+
+    def items(self):
+        """``(name, module)`` pairs, in insertion order."""
+        return self._modules.items()
+
+    def values(self):
+        """The modules, in insertion order."""
+        return self._modules.values()
+
+    def clear(self) -> None:
+        """Remove every module."""
+        self._modules.clear()
+
+    def pop(self, key: str) -> Module:
+        """Remove ``key`` and return its module."""
+        m = self[key]
+        del self[key]
+        return m
+
+    def update(self, modules) -> None:
+        """Add modules from a mapping or an iterable of ``(name, module)`` pairs."""
+        if isinstance(modules, Mapping):
+            items = modules.items()
+        elif isinstance(modules, Iterable):
+            items = []
+            for j, pair in enumerate(modules):
+                if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                    raise ValueError(
+                        f"ModuleDict.update: element #{j} should be a (name, module) pair"
+                    )
+                items.append(pair)
+        else:
+            raise TypeError(
+                f"ModuleDict.update needs a mapping or an iterable, got {type(modules).__name__}"
+            )
+        for k, m in items:
+            self[k] = m
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ModuleDict has no forward: index it in your module's forward")
+
+
+class ParameterList(Module):
+    """A list of parameters, registered as '0', '1', ... (tensors are wrapped as Parameters)."""
+
+    def __init__(self, values: Iterable | None = None):
+        super().__init__()
+        if values is not None:
+            for v in values:
+                self.append(v)
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return ParameterList(list(self._parameters.values())[idx])
+        return self._parameters[str(_index(idx, len(self), "ParameterList"))]
+
+    def __setitem__(self, idx, value) -> None:
+        i = _index(idx, len(self), "ParameterList")
+        self.register_parameter(str(i), value if isinstance(value, Parameter) else Parameter(value))
+
+    def append(self, value) -> ParameterList:
+        """Add a parameter (a Tensor is wrapped, sharing its array); returns self."""
+        p = value if isinstance(value, Parameter) else Parameter(value)
+        self.register_parameter(str(len(self)), p)
+        return self
+
+    def extend(self, values: Iterable) -> ParameterList:
+        """Append every value; returns self."""
+        for v in values:
+            self.append(v)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(
+            f"({k}): Parameter containing: [Tensor of shape {tuple(p.shape)}, dtype {p.dtype}]"
+            for k, p in self._parameters.items()
+        )
+
+
+class ParameterDict(Module):
+    """An ordered dict of parameters ``{name: Parameter}`` (tensors are wrapped)."""
+
+    def __init__(self, parameters: Mapping | None = None):
+        super().__init__()
+        if parameters is not None:
+            for k, v in parameters.items():
+                self[k] = v
+
+    def __getitem__(self, key: str) -> Parameter:
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value) -> None:
+        self.register_parameter(key, value if isinstance(value, Parameter) else Parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __contains__(self, key) -> bool:
+        return key in self._parameters
+
+    def keys(self):
+        """The names."""
+        return self._parameters.keys()
+
+    def items(self):
+        """``(name, parameter)`` pairs."""
+        return self._parameters.items()
+
+    def values(self):
+        """The parameters."""
+        return self._parameters.values()
+
+    def extra_repr(self) -> str:
+        return "\n".join(
+            f"({k}): Parameter containing: [Tensor of shape {tuple(p.shape)}, dtype {p.dtype}]"
+            for k, p in self._parameters.items()
+        )

@@ -1,0 +1,362 @@
+"""Activation functions. Each takes ``x`` of any shape and returns that shape (softmax-like ones
+take a ``dim``).
+
+Piecewise ops whose derivative needs care are Functions with the rule written once (raw arrays
+when not recording, tensors for ``create_graph``): step, leaky_relu, elu, gelu, silu, hardtanh.
+The rest compose autograd ops.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import autograd as ag
+from autograd import Function, ShapeError
+from autograd.tensor import Tensor
+
+__all__ = [
+    "step",
+    "heaviside",
+    "identity",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "prelu",
+    "elu",
+    "selu",
+    "celu",
+    "gelu",
+    "silu",
+    "mish",
+    "softplus",
+    "softsign",
+    "hardtanh",
+    "hardsigmoid",
+    "hardswish",
+    "logsigmoid",
+    "maxout",
+    "softmax",
+    "log_softmax",
+    "softmin",
+]
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _float(name, x):
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"{name}: expected a floating point tensor, got dtype {x.dtype}")
+
+
+# -- step (Heaviside) -------------------------------------------------------------------------
+
+
+class Step(Function):
+    """y = 1 where x > 0 else 0. dy/dx = 0, or a straight-through surrogate when asked."""
+
+    __slots__ = ("mode",)
+    save_inputs = (0,)
+
+    def forward(self, x, mode):
+        _float("step", x)
+        self.mode = mode
+        return (x > 0).astype(x.dtype)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        if self.mode == "identity":
+            return gy, None
+        if self.mode == "clipped":  # the hardtanh surrogate: pass where |x| <= 1
+            return gy * (ag.abs(x) <= 1), None
+        return gy * 0, None
+
+
+def step(x, straight_through=False):
+    """The Heaviside step: 1 where x > 0, else 0 (so step(0) = 0). x: any shape.
+
+    Its true derivative is 0 everywhere (undefined at 0), so backpropagation through it gives
+    every weight before it a zero gradient: a network of step units cannot be trained by
+    gradient descent (the perceptron rule and sigmoid units exist for this reason).
+
+    straight_through: False (the true zero gradient), True or ``'identity'`` (the
+    straight-through estimator: pass gy unchanged, as if the step were the identity), or
+    ``'clipped'`` (pass gy only where |x| <= 1, the hardtanh surrogate of Hubara et al.).
+    """
+    mode = {False: None, None: None, True: "identity", "identity": "identity",
+            "clipped": "clipped"}.get(straight_through, "bad")  # fmt: skip
+    if mode == "bad":
+        raise ValueError(
+            f"step: straight_through must be False, True, 'identity' or 'clipped', got "
+            f"{straight_through!r}"
+        )
+    return Step.apply(x, mode)
+
+
+heaviside = step
+
+
+def identity(x):
+    """Returns x (the linear activation)."""
+    return x
+
+
+def sigmoid(x):
+    """1 / (1 + e^-x), stable for large |x|. Any shape."""
+    return ag.sigmoid(x)
+
+
+def tanh(x):
+    """tanh(x). Any shape."""
+    return ag.tanh(x)
+
+
+def relu(x, inplace: bool = False):
+    """max(x, 0); relu'(0) = 0. Any shape. ``inplace`` is accepted and ignored."""
+    return ag.relu(x)
+
+
+# -- leaky relu, elu, selu, celu --------------------------------------------------------------
+
+
+class LeakyReLU(Function):
+    """y = x if x > 0 else slope * x; dy/dx = 1 if x > 0 else slope (slope at 0, as PyTorch)."""
+
+    __slots__ = ("slope",)
+    save_inputs = (0,)
+
+    def forward(self, x, slope):
+        _float("leaky_relu", x)
+        self.slope = slope
+        return np.where(x > 0, x, x * slope)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        return ag.where(x > 0, gy, gy * self.slope), None
+
+
+def leaky_relu(x, negative_slope: float = 0.01, inplace: bool = False):
+    """x where x > 0, negative_slope * x elsewhere. Any shape."""
+    return LeakyReLU.apply(x, float(negative_slope))
+
+
+class ELU(Function):
+    """y = x if x > 0 else alpha (e^x - 1); dy/dx = 1 if x > 0 else alpha e^x."""
+
+    __slots__ = ("alpha",)
+    save_inputs = (0,)
+
+    def forward(self, x, alpha):
+        _float("elu", x)
+        self.alpha = alpha
+        return np.where(x > 0, x, np.expm1(np.minimum(x, 0)) * alpha)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        neg = ag.exp(ag.minimum(x, 0)) * self.alpha  # e^x, no overflow where x > 0
+        return ag.where(x > 0, gy, gy * neg), None
+
+
+def elu(x, alpha: float = 1.0, inplace: bool = False):
+    """x where x > 0, alpha * (exp(x) - 1) elsewhere. Any shape."""
+    return ELU.apply(x, float(alpha))
+
+
+def selu(x, inplace: bool = False):
+    """scale * elu(x, alpha) with the self-normalising constants (Klambauer et al. 2017)."""
+    return ELU.apply(x, SELU_ALPHA) * SELU_SCALE
+
+
+def celu(x, alpha: float = 1.0, inplace: bool = False):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). Any shape."""
+    return ELU.apply(x / alpha, 1.0) * alpha if alpha != 1.0 else ELU.apply(x, 1.0)
+
+
+# -- gelu, silu, mish ---------------------------------------------------------------------------
+
+
+class GELU(Function):
+    """Exact: y = x Phi(x), dy/dx = Phi(x) + x phi(x).
+
+    tanh: y = x/2 (1 + tanh(u)), u = sqrt(2/pi)(x + 0.044715 x^3),
+    dy/dx = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi)(1 + 3 * 0.044715 x^2), t = tanh(u).
+    """
+
+    __slots__ = ("approx",)
+    save_inputs = (0,)
+
+    def forward(self, x, approx):
+        _float("gelu", x)
+        self.approx = approx
+        if approx == "tanh":
+            return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+        return 0.5 * x * (1 + ag.erf(x * _INV_SQRT_2))
+
+    def backward(self, gy):
+        (x,) = self.saved
+        if self.approx == "tanh":
+            t = ag.tanh((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI)
+            dt = (1 - t * t) * ((x * x * (3 * 0.044715) + 1) * _SQRT_2_OVER_PI)
+            return gy * ((t + 1) * 0.5 + x * 0.5 * dt), None
+        cdf = (ag.erf(x * _INV_SQRT_2) + 1) * 0.5
+        pdf = ag.exp(x * x * -0.5) * _INV_SQRT_2PI
+        return gy * (cdf + x * pdf), None
+
+
+def gelu(x, approximate: str = "none"):
+    """Gaussian error linear unit x * Phi(x); ``approximate='tanh'`` uses the tanh formula."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU.apply(x, approximate)
+
+
+class SiLU(Function):
+    """y = x sigmoid(x); dy/dx = s (1 + x (1 - s)), s = sigmoid(x)."""
+
+    __slots__ = ()
+    save_inputs = (0,)
+
+    def forward(self, x):
+        _float("silu", x)
+        return x * ag.sigmoid(x)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        s = ag.sigmoid(x)
+        return gy * (s * (x * (1 - s) + 1))
+
+
+def silu(x, inplace: bool = False):
+    """x * sigmoid(x) (swish). Any shape."""
+    return SiLU.apply(x)
+
+
+def mish(x, inplace: bool = False):
+    """x * tanh(softplus(x)). Any shape."""
+    return x * ag.tanh(ag.softplus(x))
+
+
+def softplus(x, beta: float = 1.0, threshold: float = 20.0):
+    """log(1 + exp(beta x)) / beta, linear where beta x > threshold. Any shape."""
+    return ag.softplus(x, beta, threshold)
+
+
+def softsign(x):
+    """x / (1 + |x|). Any shape."""
+    return x / (ag.abs(x) + 1)
+
+
+def logsigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|. Any shape."""
+    return -ag.softplus(-x)
+
+
+# -- hard (piecewise linear) ------------------------------------------------------------------
+
+
+class Hardtanh(Function):
+    """y = clip(x, lo, hi); dy/dx = 1 strictly inside (lo, hi), else 0 (as PyTorch)."""
+
+    __slots__ = ("lo", "hi")
+    save_inputs = (0,)
+
+    def forward(self, x, lo, hi):
+        _float("hardtanh", x)
+        self.lo, self.hi = lo, hi
+        return np.clip(x, lo, hi)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        return gy * ((x > self.lo) & (x < self.hi)), None, None
+
+
+def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    """Clip x to [min_val, max_val]. Any shape."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val {min_val} must not exceed max_val {max_val}")
+    return Hardtanh.apply(x, float(min_val), float(max_val))
+
+
+def relu6(x, inplace: bool = False):
+    """min(max(x, 0), 6). Any shape."""
+    return Hardtanh.apply(x, 0.0, 6.0)
+
+
+def hardsigmoid(x, inplace: bool = False):
+    """relu6(x + 3) / 6. Any shape."""
+    return Hardtanh.apply(x + 3, 0.0, 6.0) / 6
+
+
+def hardswish(x, inplace: bool = False):
+    """x * relu6(x + 3) / 6. Any shape."""
+    return x * (Hardtanh.apply(x + 3, 0.0, 6.0) / 6)
+
+
+# -- parametric and multi-input -----------------------------------------------------------------
+
+
+def prelu(x, weight):
+    """x where x > 0, weight * x elsewhere; weight: (1,) or (C,) for channel dim 1.
+
+    x: (N, C, ...) or (C,) or any shape when weight has one element. Returns x's shape.
+    """
+    w = weight._data if isinstance(weight, Tensor) else weight
+    n = w.size
+    if n != 1:
+        xs = tuple(x.shape)
+        c = xs[1] if len(xs) >= 2 else (xs[0] if len(xs) == 1 else None)
+        if c != n:
+            raise ShapeError(
+                f"prelu: weight has {n} parameters but the input of shape {xs} has "
+                f"{c} channels (dimension 1)"
+            )
+        if len(xs) >= 2:
+            weight = ag.reshape(weight, (n,) + (1,) * (len(xs) - 2))
+    elif w.ndim:
+        weight = ag.reshape(weight, ())
+    return ag.where(x > 0, x, x * weight)
+
+
+def maxout(x, weight, bias=None, pieces: int | None = None):
+    """Max over k affine maps: y_j = max_i (x @ W[j, i]^T + b[j, i]).
+
+    x: (..., in); weight: (out, pieces, in); bias: (out, pieces) or None. Returns (..., out).
+    """
+    w = weight._data if isinstance(weight, Tensor) else weight
+    if w.ndim != 3 or x.shape[-1] != w.shape[2]:
+        raise ShapeError(
+            f"maxout: input shape {tuple(x.shape)} and weight shape {tuple(w.shape)} don't match "
+            "(expected weight (out, pieces, in) with in = the input's last dimension)"
+        )
+    out_f, k, in_f = w.shape
+    from .linear import linear
+
+    z = linear(x, ag.reshape(weight, (out_f * k, in_f)),
+               None if bias is None else ag.reshape(bias, (out_f * k,)))  # fmt: skip
+    z = ag.reshape(z, tuple(x.shape[:-1]) + (out_f, k))
+    return ag.amax(z, -1)
+
+
+# -- softmax family ---------------------------------------------------------------------------
+
+
+def softmax(x, dim: int = -1, dtype=None):
+    """exp(x) / sum(exp(x)) along ``dim`` (default the last), stable. Returns x's shape."""
+    return ag.softmax(x, dim if dim is not None else -1, dtype=dtype)
+
+
+def log_softmax(x, dim: int = -1, dtype=None):
+    """log(softmax(x)) along ``dim``, computed stably (no log of a rounded softmax)."""
+    return ag.log_softmax(x, dim if dim is not None else -1, dtype=dtype)
+
+
+def softmin(x, dim: int = -1, dtype=None):
+    """softmax(-x) along ``dim``."""
+    return ag.softmax(-x, dim if dim is not None else -1, dtype=dtype)

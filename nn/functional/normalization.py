@@ -1,0 +1,190 @@
+"""Normalisation: ``batch_norm``, ``layer_norm``, ``group_norm``, as in ``torch.nn.functional``.
+
+All three standardise x over some axes, y = (x - mean) / sqrt(var + eps) (biased variance), then
+apply an optional per-feature affine map ``y * weight + bias``. One fused op does it,
+``NormAffine``, with the hand-derived backward (xhat = standardised x, g = gy * weight):
+
+    gx = rstd * (g - mean(g) - xhat * mean(g * xhat))      means over the normalised axes
+    gweight = sum(gy * xhat),  gbias = sum(gy)              over the other axes
+
+The statistics are computed outside the op, without recording, and handed in; the backward
+recomputes them with differentiable ops only when a graph of the gradient is being built
+(``create_graph=True``), where they depend on x too.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import autograd as ag
+from autograd import Function, ShapeError, Tensor
+
+__all__ = ["batch_norm", "layer_norm", "group_norm"]
+
+
+class NormAffine(Function):
+    """y = ((x - mean) * rstd) * weight + bias, the statistics taken over groups of x.
+
+    x: any shape; weight, bias: broadcastable to x's shape, or None; stat_shape: x's shape
+    regrouped so that ``axes`` are the normalised ones (x.reshape(stat_shape)); mean, rstd:
+    (stat_shape with ``axes`` set to 1), computed by the caller; eps: used to recompute rstd
+    for higher-order gradients. Returns y, x's shape.
+    """
+
+    __slots__ = ("stat_shape", "axes", "eps")
+    save_inputs = (0, 1, 3, 4)
+
+    def forward(self, x, weight, bias, mean, rstd, stat_shape, axes, eps):
+        self.stat_shape, self.axes, self.eps = stat_shape, axes, eps
+        y = x.reshape(stat_shape) - mean
+        y *= rstd
+        y = y.reshape(x.shape)
+        if weight is not None:
+            y *= weight
+        if bias is not None:
+            y += bias
+        return y
+
+    def backward(self, gy):
+        x, weight, mean, rstd = self.saved
+        axes, stat_shape = self.axes, self.stat_shape
+        p0, p1, p2 = self.parents[:3]
+        xs = x.reshape(stat_shape)
+        if isinstance(x, Tensor):  # create_graph: the statistics are functions of x as well
+            mean = xs.mean(axis=axes, keepdims=True)
+            xc = xs - mean
+            rstd = ((xc * xc).mean(axis=axes, keepdims=True) + self.eps) ** -0.5
+            xhat = xc * rstd
+        else:
+            xhat = (xs - mean) * rstd
+        gx = gw = gb = None
+        if p1 is not None:
+            gw = self.reduce_grad(1, gy * xhat.reshape(x.shape))
+        if p2 is not None:
+            gb = self.reduce_grad(2, gy)
+        if p0 is not None:
+            g = (gy if weight is None else gy * weight).reshape(stat_shape)
+            gx = g - g.mean(axis=axes, keepdims=True)
+            gx = gx - xhat * (g * xhat).mean(axis=axes, keepdims=True)
+            gx = (gx * rstd).reshape(x.shape)
+        return gx, gw, gb
+
+
+def _moments(xs, axes):
+    """Biased mean and variance of xs over axes, keepdims, not recorded."""
+    with ag.no_grad():
+        mean = xs.mean(axis=axes, keepdims=True)
+        var = xs.var(axis=axes, keepdims=True, correction=0)
+    return mean, var
+
+
+def _rstd(var, eps):
+    with ag.no_grad():
+        return (var + eps).rsqrt()
+
+
+def _float(op, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor input, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
+
+
+def _check_param(op, name, p, shape):
+    if p is not None and tuple(p.shape) != tuple(shape):
+        raise ShapeError(f"{op}: {name} must have shape {tuple(shape)}, got {tuple(p.shape)}")
+
+
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):  # fmt: skip
+    """Batch normalisation over every dim but the channels (dim 1).
+
+    x: (N, C) or (N, C, *S); running_mean, running_var: (C,) Tensors or None; weight, bias:
+    (C,) or None. training (or no running statistics): normalise with the batch statistics and,
+    when running statistics are given, update them in place:
+    ``running = (1 - momentum) running + momentum batch`` (the variance unbiased, as PyTorch).
+    Otherwise normalise with the running statistics. Returns x's shape.
+    """
+    op = "batch_norm"
+    _float(op, x)
+    if x.ndim < 2:
+        raise ShapeError(f"{op}: expected an input of shape (N, C) or (N, C, *S), got {x.shape}")
+    C = x.shape[1]
+    for name, p in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):  # fmt: skip
+        _check_param(op, name, p, (C,))
+    bshape = (1, C) + (1,) * (x.ndim - 2)
+    if training or running_mean is None or running_var is None:
+        axes = (0,) + tuple(range(2, x.ndim))
+        n = math.prod(x.shape[i] for i in axes)
+        if training and n <= 1:
+            raise ValueError(
+                f"{op}: expected more than 1 value per channel when training, got input of "
+                f"shape {x.shape}"
+            )
+        mean, var = _moments(x, axes)
+        if training and running_mean is not None and running_var is not None:
+            with ag.no_grad():
+                m = float(momentum)
+                running_mean.mul_(1.0 - m).add_(mean.reshape(C) * m)
+                running_var.mul_(1.0 - m).add_(var.reshape(C) * (m * n / (n - 1)))
+        w = None if weight is None else weight.reshape(bshape)
+        b = None if bias is None else bias.reshape(bshape)
+        return NormAffine.apply(x, w, b, mean, _rstd(var, eps), tuple(x.shape), axes, eps)
+    # evaluation: a per-channel affine map with the running statistics
+    scale = (running_var + eps).rsqrt()
+    if weight is not None:
+        scale = scale * weight
+    shift = -running_mean * scale
+    if bias is not None:
+        shift = shift + bias
+    return x * scale.reshape(bshape) + shift.reshape(bshape)
+
+
+def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalisation over the trailing dims ``normalized_shape``.
+
+    x: (*, *normalized_shape); weight, bias: normalized_shape or None. Returns x's shape.
+    """
+    op = "layer_norm"
+    _float(op, x)
+    if isinstance(normalized_shape, numbers.Integral):
+        normalized_shape = (int(normalized_shape),)
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    k = len(normalized_shape)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k :]) != normalized_shape:
+        raise ShapeError(
+            f"{op}: input of shape {x.shape} does not end with normalized_shape {normalized_shape}"
+        )
+    _check_param(op, "weight", weight, normalized_shape)
+    _check_param(op, "bias", bias, normalized_shape)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    mean, var = _moments(x, axes)
+    return NormAffine.apply(x, weight, bias, mean, _rstd(var, eps), tuple(x.shape), axes, eps)
+
+
+def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
+    """Group normalisation: the C channels in num_groups groups, each normalised over its
+    channels and the spatial dims, per sample.
+
+    x: (N, C, *S) with C divisible by num_groups; weight, bias: (C,) or None. Returns x's shape.
+    """
+    op = "group_norm"
+    _float(op, x)
+    if x.ndim < 2:
+        raise ShapeError(f"{op}: expected an input of shape (N, C, *S), got {x.shape}")
+    N, C = x.shape[:2]
+    G = int(num_groups)
+    if G < 1 or C % G:
+        raise ValueError(
+            f"{op}: num_groups={num_groups} must divide the {C} channels of input {x.shape}"
+        )
+    _check_param(op, "weight", weight, (C,))
+    _check_param(op, "bias", bias, (C,))
+    stat_shape = (N, G, math.prod(x.shape) // max(1, N * G))
+    mean, var = _moments(x.reshape(stat_shape), (2,))
+    bshape = (1, C) + (1,) * (x.ndim - 2)
+    w = None if weight is None else weight.reshape(bshape)
+    b = None if bias is None else bias.reshape(bshape)
+    return NormAffine.apply(x, w, b, mean, _rstd(var, eps), stat_shape, (2,), eps)

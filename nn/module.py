@@ -1,0 +1,701 @@
+"""``Module``: the base class of layers and models, with PyTorch's API.
+
+A module owns parameters (``Parameter``), buffers (non-learnable tensors such as running
+statistics) and child modules, all registered by plain attribute assignment::
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(4, 8)         # a child module
+            self.scale = nn.Parameter(ag.ones(8))
+            self.register_buffer("steps", ag.zeros((), dtype=ag.int64))
+
+        def forward(self, x):                 # x: (N, 4) -> (N, 8)
+            return self.fc1(x).relu() * self.scale
+
+Calling the module runs forward pre-hooks, ``forward`` and forward hooks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+
+import autograd as ag
+from autograd import dtypes as _dt
+from autograd.errors import ShapeError
+from autograd.tensor import Tensor
+
+from .parameter import Buffer, Parameter
+
+__all__ = ["Module", "RemovableHandle"]
+
+_handle_ids = itertools.count()
+
+
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict(strict=False)`` returns: the keys it skipped."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+
+class RemovableHandle:
+    """Returned by the ``register_*_hook`` methods: ``remove()`` unregisters the hook.
+
+    Also a context manager (the hook is removed on exit).
+    """
+
+    __slots__ = ("_dicts", "id")
+
+    def __init__(self, *dicts):
+        self._dicts = dicts
+        self.id = next(_handle_ids)
+
+    def remove(self) -> None:
+        """Unregister the hook (a second call does nothing)."""
+        for d in self._dicts:
+            d.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _addindent(s: str, n: int) -> str:
+    lines = s.split("\n")
+    if len(lines) == 1:
+        return s
+    return lines[0] + "\n" + "\n".join(" " * n + line for line in lines[1:])
+
+
+def _check_name(kind: str, name) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+    if name == "":
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+
+
+class Module:
+    """Base class for all layers and models.
+
+    Subclasses call ``super().__init__()`` first, assign parameters, buffers and submodules as
+    attributes, and implement ``forward``. ``module(*args)`` runs the hooks around ``forward``.
+    """
+
+    training: bool
+    _version = 1
+
+    def __init__(self):
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = OrderedDict()
+        d["_buffers"] = OrderedDict()
+        d["_non_persistent_buffers"] = set()
+        d["_modules"] = OrderedDict()
+        d["_forward_pre_hooks"] = OrderedDict()
+        d["_forward_pre_hooks_with_kwargs"] = set()
+        d["_forward_hooks"] = OrderedDict()
+        d["_forward_hooks_with_kwargs"] = set()
+
+    # -- forward and hooks -------------------------------------------------------------------
+
+    def forward(self, *args, **kwargs):
+        """Compute the module's output; every subclass defines it."""
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function'
+        )
+
+    def __call__(self, *args, **kwargs):
+        if not (self._forward_pre_hooks or self._forward_hooks):
+            return self.forward(*args, **kwargs)
+        for hid, hook in list(self._forward_pre_hooks.items()):
+            if hid in self._forward_pre_hooks_with_kwargs:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    if not (isinstance(res, tuple) and len(res) == 2):
+                        raise RuntimeError(
+                            "forward pre-hook registered with with_kwargs=True must return None "
+                            f"or a tuple (new_args, new_kwargs), got {res!r}"
+                        )
+                    args, kwargs = res
+            else:
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+        out = self.forward(*args, **kwargs)
+        for hid, hook in list(self._forward_hooks.items()):
+            if hid in self._forward_hooks_with_kwargs:
+                res = hook(self, args, kwargs, out)
+            else:
+                res = hook(self, args, out)
+            if res is not None:
+                out = res
+        return out
+
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """Call ``hook(module, args)`` before forward (``hook(module, args, kwargs)`` with kwargs).
+
+        The hook may return None, new args (a tuple, or a single value) or, with
+        ``with_kwargs=True``, a tuple ``(args, kwargs)``. Returns a RemovableHandle.
+        """
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs.add(handle.id)
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """Call ``hook(module, args, output)`` after forward (``(module, args, kwargs, output)``).
+
+        A non-None return value replaces the output. Returns a RemovableHandle.
+        """
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_hooks_with_kwargs.add(handle.id)
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    # -- registration --------------------------------------------------------------------------
+
+    def _require_init(self, what: str):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"cannot assign {what} before Module.__init__() call "
+                f"(call super().__init__() first in {type(self).__name__}.__init__)"
+            )
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a parameter (or None, a declared but absent one) under ``name``."""
+        self._require_init("parameters")
+        _check_name("parameter", name)
+        if hasattr(self, name) and name not in self._parameters:
+            raise KeyError(f"attribute '{name}' already exists")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                "(nn.Parameter or None required)"
+            )
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Add a buffer: a tensor that is state but not a parameter (e.g. running statistics).
+
+        Buffers move with ``to()`` and, when ``persistent``, are saved in ``state_dict()``.
+        """
+        self._require_init("buffers")
+        _check_name("buffer", name)
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(f"attribute '{name}' already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                "(Tensor or None required)"
+            )
+        if isinstance(tensor, (Buffer, Parameter)):
+            tensor = _plain(tensor)
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add a child module (or None) under ``name``."""
+        self._require_init("child modules")
+        if not isinstance(module, Module) and module is not None:
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        _check_name("module", name)
+        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"attribute '{name}' already exists")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def __setattr__(self, name: str, value) -> None:
+        d = self.__dict__
+        params = d.get("_parameters")
+        if isinstance(value, Parameter):
+            self._require_init("parameters")
+            _remove_from(name, d, self._buffers, self._modules, self._non_persistent_buffers)
+            self.register_parameter(name, value)
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                    "(nn.Parameter or None expected)"
+                )
+            params[name] = None
+        elif isinstance(value, Module):
+            self._require_init("child modules")
+            _remove_from(name, d, params, self._buffers, self._non_persistent_buffers)
+            self._modules[name] = value
+        elif d.get("_modules") is not None and name in d["_modules"]:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                    "(nn.Module or None expected)"
+                )
+            d["_modules"][name] = None
+        elif isinstance(value, Buffer):
+            self._require_init("buffers")
+            _remove_from(name, d, params, self._modules, set())
+            self.register_buffer(name, value, persistent=value.persistent)
+        elif d.get("_buffers") is not None and name in d["_buffers"]:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                    "(Tensor or None expected)"
+                )
+            d["_buffers"][name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str):
+        d = self.__dict__
+        if "_parameters" in d:
+            if name in d["_parameters"]:
+                return d["_parameters"][name]
+            if name in d["_buffers"]:
+                return d["_buffers"][name]
+            if name in d["_modules"]:
+                return d["_modules"][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        d = self.__dict__
+        if name in d.get("_parameters", ()):
+            del d["_parameters"][name]
+        elif name in d.get("_buffers", ()):
+            del d["_buffers"][name]
+            d["_non_persistent_buffers"].discard(name)
+        elif name in d.get("_modules", ()):
+            del d["_modules"][name]
+        else:
+            object.__delattr__(self, name)
+
+    def __dir__(self):
+        keys = list(super().__dir__())
+        keys += list(self._parameters) + list(self._buffers) + list(self._modules)
+        return sorted(set(k for k in keys if not k[0].isdigit()))
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at dotted path ``target`` ('' is self); AttributeError if absent."""
+        mod = self
+        if target == "":
+            return mod
+        for item in target.split("."):
+            if item not in mod._modules or mod._modules[item] is None:
+                raise AttributeError(
+                    f"{type(mod).__name__} has no submodule `{item}` (in '{target}')"
+                )
+            mod = mod._modules[item]
+        return mod
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path ``target`` (e.g. ``'0.weight'``)."""
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if name not in mod._parameters:
+            raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
+        return mod._parameters[name]
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path ``target``."""
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if name not in mod._buffers:
+            raise AttributeError(f"{type(mod).__name__} has no buffer `{name}`")
+        return mod._buffers[name]
+
+    # -- iteration -----------------------------------------------------------------------------
+
+    def _named_members(self, get, prefix="", recurse=True, remove_duplicate=True):
+        memo = set()
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse \
+            else [(prefix, self)]  # fmt: skip
+        for mod_prefix, mod in mods:
+            for k, v in get(mod):
+                if v is None or (remove_duplicate and id(v) in memo):
+                    continue
+                if remove_duplicate:
+                    memo.add(id(v))
+                yield (mod_prefix + "." + k if mod_prefix else k), v
+
+    def parameters(self, recurse: bool = True):
+        """Iterate over parameters (each once), this module's and, if ``recurse``, descendants'."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate=True):
+        """Iterate over ``(dotted_name, parameter)`` pairs, e.g. ``('0.weight', p)``."""
+        yield from self._named_members(
+            lambda m: m._parameters.items(), prefix, recurse, remove_duplicate
+        )
+
+    def buffers(self, recurse: bool = True):
+        """Iterate over buffers (each once)."""
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate=True):
+        """Iterate over ``(dotted_name, buffer)`` pairs."""
+        yield from self._named_members(
+            lambda m: m._buffers.items(), prefix, recurse, remove_duplicate
+        )
+
+    def children(self):
+        """Iterate over the direct child modules (each once)."""
+        for _, m in self.named_children():
+            yield m
+
+    def named_children(self):
+        """Iterate over ``(name, child)`` pairs of direct children."""
+        memo = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in memo:
+                memo.add(id(m))
+                yield name, m
+
+    def modules(self):
+        """Iterate over all modules in the tree, self first (each once)."""
+        for _, m in self.named_modules():
+            yield m
+
+    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
+        """Iterate over ``(dotted_name, module)`` for the whole tree, self first as ``''``.
+
+        Depth-first with an explicit stack, so very deep trees do not hit the recursion limit.
+        """
+        if memo is None:
+            memo = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, mod = stack.pop()
+            if remove_duplicate:
+                if id(mod) in memo:
+                    continue
+                memo.add(id(mod))
+            yield name, mod
+            kids = [
+                (name + "." + k if name else k, m) for k, m in mod._modules.items() if m is not None
+            ]
+            stack.extend(reversed(kids))
+
+    # -- modes and gradients -------------------------------------------------------------------
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (``training = mode``) on this module and all descendants."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        for m in self.modules():
+            m.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode (``train(False)``): dropout off, batch norm uses running stats."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (e.g. False to freeze a layer)."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's ``.grad``: to None (default) or to zeros in place."""
+        for p in self.parameters():
+            g = p._grad
+            if g is None:
+                continue
+            if set_to_none:
+                p._grad = None
+            elif g._node is not None or g._rg:
+                p._grad = ag.zeros_like(g.detach())
+            else:
+                with ag.no_grad():
+                    g.zero_()
+
+    # -- devices and dtypes --------------------------------------------------------------------
+
+    def _apply_to_tensors(self, fn, params_too: bool = True):
+        """Replace every parameter's and buffer's array by ``fn(tensor)``'s (identity kept).
+
+        All new arrays are computed first, then assigned: a failing conversion changes nothing.
+        """
+        plan = []
+        with ag.no_grad():
+            for m in self.modules():
+                if params_too:
+                    for p in m._parameters.values():
+                        if p is None:
+                            continue
+                        new = fn(p.detach())
+                        g = p._grad
+                        newg = None if g is None else fn(g.detach())
+                        plan.append((p, new, g, newg))
+                for b in m._buffers.values():
+                    if b is not None:
+                        plan.append((b, fn(b.detach()), None, None))
+        for t, new, g, newg in plan:
+            if new._data is not t._data:
+                _swap_data(t, new._data)
+            if g is not None and newg._data is not g._data:
+                t._grad = Tensor(newg._data)
+        return self
+
+    def to(self, *args, **kwargs) -> Module:
+        """Move parameters and buffers: ``to(device)``, ``to(dtype)`` or ``to(device, dtype)``.
+
+        A dtype applies to floating point tensors only (integer buffers keep theirs).
+        Parameters keep their identity (their arrays are replaced), so an optimiser built before
+        the move keeps working. Returns self.
+        """
+        device = kwargs.pop("device", None)
+        dtype = kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, str) and (a.startswith("cpu") or a.startswith("cuda")):
+                device = a
+            else:
+                dtype = a
+        if dtype is not None:
+            dtype = _dt.as_dtype(dtype)
+            if dtype.kind not in "fc":
+                raise TypeError(
+                    "nn.Module.to only accepts floating point dtypes, but got desired "
+                    f"dtype={dtype}"
+                )
+
+        def convert(t):
+            if dtype is not None and t.dtype.kind in "fc":
+                t = t.to(dtype)
+            if device is not None:
+                t = t.to(device)
+            return t
+
+        return self._apply_to_tensors(convert)
+
+    def cpu(self) -> Module:
+        """Move everything to the CPU."""
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> Module:
+        """Move everything to the GPU (``cuda`` or ``cuda:N``)."""
+        return self.to("cuda" if device is None else f"cuda:{int(device)}")
+
+    def float(self) -> Module:
+        """Cast floating point parameters and buffers to float32."""
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """Cast floating point parameters and buffers to float64."""
+        return self.to(np.float64)
+
+    def half(self) -> Module:
+        """Cast floating point parameters and buffers to float16."""
+        return self.to(np.float16)
+
+    def apply(self, fn) -> Module:
+        """Call ``fn(module)`` on every descendant (children first) and then self; returns self.
+
+        Typical use: custom initialisation, ``model.apply(init_weights)``.
+        """
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # -- state dict ----------------------------------------------------------------------------
+
+    def _state_items(self, prefix: str):
+        for name, p in self._parameters.items():
+            if p is not None:
+                yield prefix + name, p
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers:
+                yield prefix + name, b
+
+    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
+        """An ordered dict ``{dotted_name: tensor}`` of parameters and persistent buffers.
+
+        Values share memory with the module (detached tensors, or the parameters themselves
+        with ``keep_vars=True``), as in PyTorch: ``copy.deepcopy`` it to keep a snapshot.
+        """
+        if destination is None:
+            destination = OrderedDict()
+        for mprefix, m in self.named_modules(prefix=prefix.rstrip(".") if prefix else ""):
+            p = mprefix + "." if mprefix else ""
+            for key, t in m._state_items(p):
+                destination[key] = t if keep_vars else t.detach()
+        return destination
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        """Copy parameters and buffers from ``state_dict`` (values: Tensors or arrays).
+
+        strict: missing or unexpected keys raise (else they are returned). A wrongly shaped
+        value always raises (a ShapeError). Everything is checked and converted before anything
+        is written, so on error every parameter and buffer is left as it was. Values are cast to
+        each tensor's dtype and device. Returns ``IncompatibleKeys(missing_keys,
+        unexpected_keys)``.
+        """
+        if not hasattr(state_dict, "keys"):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}")
+        own = OrderedDict()
+        for mprefix, m in self.named_modules():
+            p = mprefix + "." if mprefix else ""
+            for key, t in m._state_items(p):
+                own[key] = t
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors = []
+        shape_errors = []
+        plan = []
+        for key, t in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            try:
+                arr = _value_array(value)
+            except TypeError as e:
+                errors.append(f'While copying the parameter named "{key}": {e}')
+                continue
+            if tuple(arr.shape) != tuple(t.shape):
+                shape_errors.append(
+                    f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} "
+                    f"from checkpoint, the shape in current model is {tuple(t.shape)}."
+                )
+                continue
+            try:
+                arr = _convert_like(arr, t)
+            except Exception as e:  # e.g. cupy missing for a GPU model
+                errors.append(f'While copying the parameter named "{key}": {e}')
+                continue
+            plan.append((t, arr))
+        if strict:
+            if unexpected:
+                keys = ", ".join(f'"{k}"' for k in unexpected)
+                errors.insert(0, f"Unexpected key(s) in state_dict: {keys}.")
+            if missing:
+                keys = ", ".join(f'"{k}"' for k in missing)
+                errors.insert(0, f"Missing key(s) in state_dict: {keys}.")
+        if errors or shape_errors:
+            msg = f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(
+                errors + shape_errors
+            )
+            raise (ShapeError if shape_errors else RuntimeError)(msg)
+        # every value checked and converted: now write (nothing below can fail on bad input)
+        for t, arr in plan:
+            if assign:
+                _swap_data(t, arr)
+            else:
+                with ag.no_grad():
+                    t.copy_(Tensor(arr))
+        return IncompatibleKeys(missing, unexpected)
+
+    # -- repr ----------------------------------------------------------------------------------
+
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses in ``repr`` (override in layers)."""
+        return ""
+
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self):
+        lines = []
+        extra = self.extra_repr()
+        if extra:
+            lines = extra.split("\n")
+        child_lines = []
+        for key, module in self._modules.items():
+            mod_str = _addindent(repr(module), 2)
+            child_lines.append(f"({key}): {mod_str}")
+        lines += child_lines
+        main = self._get_name() + "("
+        if lines:
+            if len(extra.split("\n")) == 1 and not child_lines:
+                main += extra
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
+
+
+def _plain(t: Tensor) -> Tensor:
+    out = Tensor(t._data)
+    out._vc = t._vc if t._vc is not None else None
+    return out
+
+
+def _remove_from(name, d, *containers):
+    for c in containers:
+        if c is None:
+            continue
+        if isinstance(c, set):
+            c.discard(name)
+        elif name in c:
+            del c[name]
+    d.pop(name, None)
+
+
+def _swap_data(t: Tensor, arr) -> None:
+    """Point tensor ``t`` at array ``arr`` in place (identity kept), invalidating saved copies."""
+    if t._vc is not None:
+        t._vc[0] += 1  # records that saved the old array must not read the new one
+    t._data = arr
+    t._vc = None
+
+
+def _value_array(value):
+    if isinstance(value, Tensor):
+        return value._data
+    if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):
+        return value.detach().cpu().numpy()  # a torch tensor
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return value
+    if isinstance(value, (int, float, bool, list, tuple, np.generic)):
+        return np.asarray(value)
+    raise TypeError(f"expected a Tensor or an array, got {type(value).__name__}")
+
+
+def _convert_like(arr, t: Tensor):
+    """``arr`` as a new array with ``t``'s dtype and on ``t``'s device."""
+    target = type(t._data)
+    if type(arr) is not target:
+        if target is np.ndarray:
+            arr = arr.get() if hasattr(arr, "get") else np.asarray(arr)
+        else:
+            from backends import array_module
+
+            arr = array_module(t._data).asarray(arr)
+    if arr.dtype != t.dtype:
+        if arr.dtype.kind in "fc" and t.dtype.kind in "iub":
+            warnings.warn(
+                f"load_state_dict: casting floating point values to {t.dtype}", stacklevel=3
+            )
+        arr = arr.astype(t.dtype)
+    else:
+        arr = arr.copy()
+    return arr
