@@ -1,18 +1,17 @@
 """Regularisation and parameter helpers: norm penalties, gradient clipping, flat vectors.
 
+Gradient clipping lives in ``optim.clip`` (optimisers need it without ``nn``) and is re-exported
+here under PyTorch's names.
+
 ``parameters`` arguments accept a Module, a single Tensor, or an iterable of Tensors.
 """
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
 import autograd as ag
 from autograd import ShapeError
 from autograd.tensor import Tensor
-from backends import array_module
+from optim.clip import clip_grad_norm_, clip_grad_value_, get_total_norm
 
 __all__ = [
     "l1_penalty",
@@ -63,72 +62,6 @@ def l2_penalty(parameters):
     for p in ps[1:]:
         total = total + (p * p).sum()
     return total
-
-
-def _norm_of(arrays, norm_type: float) -> float:
-    """The norm of the concatenation of ``arrays`` (float64 accumulation)."""
-    if not arrays:
-        return 0.0
-    if norm_type == math.inf:
-        return max(float(array_module(a).abs(a).max()) if a.size else 0.0 for a in arrays)
-    if norm_type == -math.inf:
-        return min(float(array_module(a).abs(a).min()) if a.size else math.inf for a in arrays)
-    total = 0.0
-    for a in arrays:
-        xp = array_module(a)
-        a64 = xp.abs(a.astype(np.float64))
-        total += float((a64**norm_type).sum()) if norm_type != 2 else float((a64 * a64).sum())
-    return total ** (1.0 / norm_type)
-
-
-def get_total_norm(tensors, norm_type: float = 2.0) -> Tensor:
-    """The ``norm_type``-norm of all ``tensors`` taken together (as one flat vector); 0-d."""
-    arrays = [t._data for t in _params(tensors) if t is not None]
-    return ag.tensor(_norm_of(arrays, float(norm_type)), dtype=np.float32)
-
-
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False, foreach=None) -> Tensor:  # fmt: skip
-    """Rescale all gradients together so their joint norm is at most ``max_norm``.
-
-    The total norm is that of all ``.grad`` tensors concatenated; if it exceeds ``max_norm``
-    every gradient is multiplied by ``max_norm / (total + 1e-6)`` in place. norm_type: a
-    float, or ``inf`` for the max |g|. error_if_nonfinite: raise (changing nothing) when the
-    total norm is NaN or inf. Returns the total norm (before clipping) as a 0-d float tensor.
-    """
-    max_norm = float(max_norm)
-    norm_type = float(norm_type)
-    grads = [p.grad for p in _params(parameters) if p.grad is not None]
-    total = _norm_of([g._data for g in grads], norm_type)
-    if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(
-            f"The total norm of order {norm_type} for gradients from `parameters` is "
-            "non-finite, so it cannot be clipped. To disable this error and scale the gradients "
-            "by the non-finite norm anyway, set `error_if_nonfinite=False`"
-        )
-    coef = max_norm / (total + 1e-6)
-    if coef < 1 or math.isnan(coef):  # a NaN norm poisons the gradients, as PyTorch
-        with ag.no_grad(), np.errstate(invalid="ignore"):  # inf * 0 -> NaN, as PyTorch
-            for g in grads:
-                d = g._data
-                d *= d.dtype.type(coef)
-                if g._vc is not None:
-                    g._vc[0] += 1
-    return ag.tensor(total, dtype=np.float32)
-
-
-def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
-    """Clamp every gradient element to [-clip_value, clip_value] in place."""
-    clip_value = float(clip_value)
-    if clip_value < 0:
-        raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
-    for p in _params(parameters):
-        g = p.grad
-        if g is not None:
-            d = g._data
-            array_module(d).clip(d, -clip_value, clip_value, out=d)
-            if g._vc is not None:
-                g._vc[0] += 1
 
 
 def parameters_to_vector(parameters) -> Tensor:

@@ -1,4 +1,9 @@
-"""Gradient clipping: ``clip_grad_norm_`` and ``clip_grad_value_`` (in place on ``.grad``)."""
+"""Gradient clipping: ``clip_grad_norm_``, ``clip_grad_value_`` and ``get_total_norm``.
+
+They act in place on ``.grad`` (bumping its version counter) and never record a graph.
+``parameters`` may be a Module (anything with ``.parameters()``), a Tensor, or an iterable of
+Tensors; ``nn.utils`` re-exports these functions under PyTorch's names.
+"""
 
 from __future__ import annotations
 
@@ -6,74 +11,84 @@ import math
 
 import numpy as np
 
+import autograd as ag
 from autograd.tensor import Tensor
 from backends import array_module
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm"]
 
 
-def _grads(parameters):
+def _params(parameters) -> list:
     if isinstance(parameters, Tensor):
-        parameters = [parameters]
-    return [p._grad._data for p in parameters if p._grad is not None]
+        return [parameters]
+    if callable(getattr(parameters, "parameters", None)):
+        return list(parameters.parameters())
+    return list(parameters)
 
 
-def _norm(a, norm_type: float) -> float:
-    xp = array_module(a)
-    if a.size == 0:
+def _norm_of(arrays, norm_type: float) -> float:
+    """The norm of the concatenation of ``arrays`` (float64 accumulation)."""
+    if not (norm_type > 0 or norm_type == -math.inf):
+        raise ValueError(f"norm_type must be > 0 or +-inf, got {norm_type}")
+    if not arrays:
         return 0.0
     if norm_type == math.inf:
-        return float(xp.abs(a).max())
-    flat = a.reshape(-1)
-    if norm_type == 2.0:
-        return math.sqrt(float(xp.dot(flat, flat)))
-    if norm_type == 1.0:
-        return float(xp.abs(flat).sum())
-    return float((xp.abs(flat) ** norm_type).sum()) ** (1.0 / norm_type)
+        return max(float(array_module(a).abs(a).max()) if a.size else 0.0 for a in arrays)
+    if norm_type == -math.inf:
+        return min(float(array_module(a).abs(a).min()) if a.size else math.inf for a in arrays)
+    total = 0.0
+    for a in arrays:
+        xp = array_module(a)
+        a64 = xp.abs(a.astype(np.float64))
+        total += float((a64**norm_type).sum()) if norm_type != 2 else float((a64 * a64).sum())
+    return total ** (1.0 / norm_type)
 
 
-def clip_grad_norm_(
-    parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
-) -> Tensor:
-    """Scale the gradients of ``parameters`` in place so their joint norm is at most ``max_norm``.
+def get_total_norm(tensors, norm_type: float = 2.0) -> Tensor:
+    """The ``norm_type``-norm of all ``tensors`` taken together (as one flat vector); 0-d."""
+    arrays = [t._data for t in _params(tensors) if t is not None]
+    return ag.tensor(_norm_of(arrays, float(norm_type)), dtype=np.float32)
 
-    parameters: a Tensor or an iterable of Tensors (those with ``.grad`` None are skipped).
-    norm_type: the p of the p-norm (``math.inf`` for the max norm); the joint norm is the norm of
-    the per-parameter norms, as if all gradients were one vector. Gradients are multiplied by
-    ``max_norm / (total_norm + 1e-6)`` when that is below 1 (PyTorch's rule).
-    error_if_nonfinite: raise RuntimeError, changing nothing, if the joint norm is NaN or Inf.
-    Returns the joint norm before clipping, as a 0-d float64 Tensor.
+
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False, foreach=None) -> Tensor:  # fmt: skip
+    """Rescale all gradients together so their joint norm is at most ``max_norm``.
+
+    The total norm is that of all ``.grad`` tensors concatenated; if it exceeds ``max_norm``
+    every gradient is multiplied by ``max_norm / (total + 1e-6)`` in place. norm_type: a
+    float, or ``inf`` for the max |g|. error_if_nonfinite: raise (changing nothing) when the
+    total norm is NaN or inf. Returns the total norm (before clipping) as a 0-d float tensor.
     """
+    max_norm = float(max_norm)
     norm_type = float(norm_type)
-    if not norm_type > 0:
-        raise ValueError(f"clip_grad_norm_: norm_type must be > 0, got {norm_type}")
-    grads = _grads(parameters)
-    if not grads:
-        return Tensor(np.asarray(0.0))
-    norms = [_norm(g, norm_type) for g in grads]
-    if norm_type == math.inf:
-        total = max(norms)
-    else:
-        total = math.fsum(n**norm_type for n in norms) ** (1.0 / norm_type)
+    grads = [p.grad for p in _params(parameters) if p.grad is not None]
+    total = _norm_of([g._data for g in grads], norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
-            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}, "
-            "so they cannot be clipped. Set error_if_nonfinite=False to scale them anyway."
+            f"The total norm of order {norm_type} for gradients from `parameters` is "
+            "non-finite, so it cannot be clipped. To disable this error and scale the gradients "
+            "by the non-finite norm anyway, set `error_if_nonfinite=False`"
         )
-    coef = float(max_norm) / (total + 1e-6)
-    if coef < 1.0:
-        for g in grads:
-            g *= coef
-    return Tensor(np.asarray(total, dtype=np.float64))
+    coef = max_norm / (total + 1e-6)
+    if coef < 1 or math.isnan(coef):  # a NaN norm poisons the gradients, as PyTorch
+        with ag.no_grad(), np.errstate(invalid="ignore"):  # inf * 0 -> NaN, as PyTorch
+            for g in grads:
+                d = g._data
+                d *= d.dtype.type(coef)
+                if g._vc is not None:
+                    g._vc[0] += 1
+    return ag.tensor(total, dtype=np.float32)
 
 
-def clip_grad_value_(parameters, clip_value: float) -> None:
-    """Clamp every gradient element of ``parameters`` to ``[-clip_value, clip_value]`` in place.
-
-    parameters: a Tensor or an iterable of Tensors (those with ``.grad`` None are skipped).
-    """
+def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
+    """Clamp every gradient element to [-clip_value, clip_value] in place."""
     clip_value = float(clip_value)
-    if not clip_value >= 0:
+    if clip_value < 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
-    for g in _grads(parameters):
-        array_module(g).clip(g, -clip_value, clip_value, out=g)
+    for p in _params(parameters):
+        g = p.grad
+        if g is not None:
+            d = g._data
+            array_module(d).clip(d, -clip_value, clip_value, out=d)
+            if g._vc is not None:
+                g._vc[0] += 1
