@@ -57,6 +57,7 @@ def add_hook(t: Tensor, hook):
 
 
 def retain(t: Tensor):
+    """Keep ``.grad`` for interior tensor ``t`` when its record runs (``retain_grad``)."""
     _extra(t._node)["retain"] = weakref.ref(t)
 
 

@@ -123,6 +123,7 @@ class Function:
 
     @property
     def name(self) -> str:
+        """The op's class name (used in error messages)."""
         return type(self).__name__
 
     def __repr__(self):

@@ -41,6 +41,7 @@ def set_rng_state(state: dict) -> None:
 
 
 def gen(generator=None) -> np.random.Generator:
+    """The generator to sample from: ``generator`` if given (checked), else the global one."""
     if generator is None:
         return _gen[0]
     if not isinstance(generator, np.random.Generator):

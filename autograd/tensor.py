@@ -7,8 +7,6 @@ its gradient in ``.grad``. Operators are defined on the class and call the ops i
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from backends import array_module, device_of
@@ -125,6 +123,7 @@ class Tensor:
 
     @property
     def ndim(self) -> int:
+        """Number of dimensions."""
         return self._data.ndim
 
     @property
@@ -139,14 +138,17 @@ class Tensor:
 
     @property
     def is_cuda(self) -> bool:
+        """True when the data lives on a GPU."""
         return type(self._data) is not _ndarray
 
     @property
     def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded for gradients."""
         return self._rg
 
     @requires_grad.setter
     def requires_grad(self, value):
+        """Whether ops on this tensor are recorded for gradients."""
         self.requires_grad_(value)
 
     @property
@@ -166,6 +168,7 @@ class Tensor:
 
     @grad.setter
     def grad(self, value):
+        """The gradient accumulated by ``backward()`` (a Tensor of this shape), or None."""
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"grad must be a Tensor or None, got {type(value).__name__}")
@@ -187,6 +190,7 @@ class Tensor:
 
     @data.setter
     def data(self, value):
+        """A tensor sharing this one's array, outside the graph (like ``detach()``)."""
         arr = value._data if isinstance(value, Tensor) else _to_array(value, copy=False)
         if self._vc is not None:
             self._vc[0] += 1  # records that saved the old values must not use the new ones
@@ -220,9 +224,11 @@ class Tensor:
         return int(self._data.size)
 
     def dim(self) -> int:
+        """Number of dimensions (PyTorch spelling of ``ndim``)."""
         return self._data.ndim
 
     def element_size(self) -> int:
+        """Bytes per element."""
         return self._data.itemsize
 
     # -- conversion ----------------------------------------------------------------------------
@@ -253,6 +259,7 @@ class Tensor:
         return self._data.reshape(()).item()
 
     def tolist(self):
+        """The data as nested Python lists."""
         return self._data.tolist()
 
     def __len__(self):
@@ -393,12 +400,15 @@ class Tensor:
         return out
 
     def cpu(self) -> Tensor:
+        """This tensor on the CPU (differentiable copy when it is on a GPU)."""
         return self.to("cpu")
 
     def cuda(self, device=None) -> Tensor:
+        """This tensor on GPU ``device`` (differentiable copy)."""
         return self.to("cuda" if device is None else f"cuda:{int(device)}")
 
     def type_as(self, other) -> Tensor:
+        """This tensor cast to ``other``'s dtype."""
         return self.to(other.dtype)
 
     def astype(self, dtype) -> Tensor:
@@ -407,21 +417,27 @@ class Tensor:
         return self if dtype == self.dtype else _ops.cast(self, dtype)
 
     def float(self) -> Tensor:
+        """Cast to float32."""
         return self.astype(np.float32)
 
     def double(self) -> Tensor:
+        """Cast to float64."""
         return self.astype(np.float64)
 
     def half(self) -> Tensor:
+        """Cast to float16."""
         return self.astype(np.float16)
 
     def int(self) -> Tensor:
+        """Cast to int32 (no gradient)."""
         return self.astype(np.int32)
 
     def long(self) -> Tensor:
+        """Cast to int64 (no gradient)."""
         return self.astype(np.int64)
 
     def bool(self) -> Tensor:
+        """Cast to bool (no gradient)."""
         return self.astype(np.bool_)
 
     # -- arithmetic (the per-op path: straight to the op classes) ------------------------------
@@ -568,293 +584,385 @@ class Tensor:
         return _inplace.apply(self, "sub_", other, alpha)
 
     def mul_(self, other) -> Tensor:
+        """self *= other, in place."""
         return _inplace.apply(self, "mul_", other)
 
     def div_(self, other) -> Tensor:
+        """self /= other, in place."""
         return _inplace.apply(self, "div_", other)
 
     def pow_(self, other) -> Tensor:
+        """self **= other, in place."""
         return _inplace.apply(self, "pow_", other)
 
     def zero_(self) -> Tensor:
+        """Fill with zeros in place."""
         return _inplace.apply(self, "fill_", 0)
 
     def fill_(self, value) -> Tensor:
+        """Fill with ``value`` in place."""
         return _inplace.apply(self, "fill_", value)
 
     def copy_(self, src) -> Tensor:
+        """Copy ``src`` (broadcastable) into self in place."""
         return _inplace.apply(self, "copy_", src)
 
     def clamp_(self, min=None, max=None) -> Tensor:
+        """Clip to [min, max] in place."""
         return _inplace.apply(self, "clamp_", min, max)
 
     def uniform_(self, a=0.0, b=1.0, generator=None) -> Tensor:
+        """Fill in place with samples uniform on [a, b)."""
         return _inplace.apply(self, "uniform_", a, b, generator)
 
     def normal_(self, mean=0.0, std=1.0, generator=None) -> Tensor:
+        """Fill in place with normal samples (mean, std)."""
         return _inplace.apply(self, "normal_", mean, std, generator)
 
     # -- elementwise ---------------------------------------------------------------------------
 
     def tanh(self):
+        """See ``autograd.tanh``: tanh(x) elementwise."""
         return _fast(_Tanh, self)
 
     def exp(self):
+        """See ``autograd.exp``: e^x elementwise."""
         return _ops.exp(self)
 
     def log(self):
+        """See ``autograd.log``: Natural log elementwise."""
         return _ops.log(self)
 
     def log1p(self):
+        """See ``autograd.log1p``: log(1 + x), accurate for small x."""
         return _ops.log1p(self)
 
     def expm1(self):
+        """See ``autograd.expm1``: e^x - 1, accurate for small x."""
         return _ops.expm1(self)
 
     def log2(self):
+        """See ``autograd.log2``: Base-2 log elementwise."""
         return _ops.log2(self)
 
     def sqrt(self):
+        """See ``autograd.sqrt``: Square root elementwise."""
         return _ops.sqrt(self)
 
     def rsqrt(self):
+        """See ``autograd.rsqrt``: 1 / sqrt(x) elementwise."""
         return _ops.rsqrt(self)
 
     def abs(self):
+        """See ``autograd.abs``: |x| elementwise; abs'(0) = 0."""
         return _ops.abs(self)
 
     def sign(self):
+        """See ``autograd.sign``: -1, 0 or 1 elementwise; zero gradient."""
         return _ops.sign(self)
 
     def sin(self):
+        """See ``autograd.sin``: sin(x) elementwise."""
         return _ops.sin(self)
 
     def cos(self):
+        """See ``autograd.cos``: cos(x) elementwise."""
         return _ops.cos(self)
 
     def tan(self):
+        """See ``autograd.tan``: tan(x) elementwise."""
         return _ops.tan(self)
 
     def sigmoid(self):
+        """See ``autograd.sigmoid``: 1 / (1 + e^-x) elementwise, without overflow for large |x|."""
         return _ops.sigmoid(self)
 
     def relu(self):
+        """See ``autograd.relu``: max(x, 0) elementwise; relu'(0) = 0."""
         return _ops.relu(self)
 
     def softplus(self, beta=1.0, threshold=20.0):
+        """See ``autograd.softplus``: log(1 + e^(beta x)) / beta, linear where beta x >..."""
         return _ops.softplus(self, beta, threshold)
 
     def erf(self):
+        """See ``autograd.erf``: The error function elementwise."""
         return _ops.erf(self)
 
     def reciprocal(self):
+        """See ``autograd.reciprocal``: 1 / x elementwise."""
         return _ops.reciprocal(self)
 
     def square(self):
+        """See ``autograd.square``: x * x elementwise."""
         return _ops.square(self)
 
     def neg(self):
+        """-self."""
         return _Neg.apply(self)
 
     def floor(self):
+        """See ``autograd.floor``: Round down; zero gradient."""
         return _ops.floor(self)
 
     def ceil(self):
+        """See ``autograd.ceil``: Round up; zero gradient."""
         return _ops.ceil(self)
 
     def round(self, decimals=0):
+        """See ``autograd.round``: Round half to even (numpy's rule) to ``decimals`` places;..."""
         return _ops.round(self, decimals)
 
     def clamp(self, min=None, max=None):
+        """See ``autograd.clamp``: Clip x to [min, max]; either bound may be None, a scalar..."""
         return _ops.clamp(self, min, max)
 
     clip = clamp
 
     def maximum(self, other):
+        """See ``autograd.maximum``: Elementwise max with broadcasting; ties split the..."""
         return _ops.maximum(self, other)
 
     def minimum(self, other):
+        """See ``autograd.minimum``: Elementwise min with broadcasting; ties split the..."""
         return _ops.minimum(self, other)
 
     def pow(self, exponent):
+        """See ``autograd.pow``: x ** y; either may be a scalar constant. Broadcasting shapes."""
         return _ops.pow(self, exponent)
 
     def add(self, other, alpha=1):
+        """self + alpha * other."""
         return self + (other if alpha == 1 else other * alpha)
 
     def sub(self, other, alpha=1):
+        """self - alpha * other."""
         return self - (other if alpha == 1 else other * alpha)
 
     def mul(self, other):
+        """self * other."""
         return self * other
 
     def div(self, other):
+        """self / other."""
         return self / other
 
     def matmul(self, other):
+        """See ``autograd.matmul``: Matrix product. x: (..., n, k) or (k,); y: (..., k, m)..."""
         return _ops.matmul(self, other)
 
     def softmax(self, dim=-1, *, axis=None):
+        """See ``autograd.softmax``: exp(x) / sum(exp(x)) along ``dim`` (default the last),..."""
         return _ops.softmax(self, dim if axis is None else axis)
 
     def log_softmax(self, dim=-1, *, axis=None):
+        """See ``autograd.log_softmax``: log(softmax(x)) along ``dim`` (default the last),..."""
         return _ops.log_softmax(self, dim if axis is None else axis)
 
     def eq(self, other):
+        """See ``autograd.eq``: Elementwise numpy.equal; returns a bool tensor (no gradient)."""
         return _ops.eq(self, other)
 
     def ne(self, other):
+        """See ``autograd.ne``: Elementwise numpy.not_equal; returns a bool tensor (no gradient)."""
         return _ops.ne(self, other)
 
     def lt(self, other):
+        """See ``autograd.lt``: Elementwise numpy.less; returns a bool tensor (no gradient)."""
         return _ops.lt(self, other)
 
     def le(self, other):
+        """See ``autograd.le``: Elementwise numpy.less_equal; returns a bool tensor (no..."""
         return _ops.le(self, other)
 
     def gt(self, other):
+        """See ``autograd.gt``: Elementwise numpy.greater; returns a bool tensor (no gradient)."""
         return _ops.gt(self, other)
 
     def ge(self, other):
+        """See ``autograd.ge``: Elementwise numpy.greater_equal; returns a bool tensor (no..."""
         return _ops.ge(self, other)
 
     def logical_not(self):
+        """See ``autograd.logical_not``: Elementwise numpy.logical_not; returns a bool..."""
         return _ops.logical_not(self)
 
     def isnan(self):
+        """See ``autograd.isnan``: Elementwise numpy.isnan; returns a bool tensor (no gradient)."""
         return _ops.isnan(self)
 
     def isfinite(self):
+        """See ``autograd.isfinite``: Elementwise numpy.isfinite; returns a bool tensor (no..."""
         return _ops.isfinite(self)
 
     # -- reductions (dim/axis, keepdim/keepdims both accepted) ---------------------------------
 
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+        """See ``autograd.sum``: Sum over ``dim`` (int, tuple, or None for all). x: any shape."""
         return _ops.sum(self, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
 
     def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """See ``autograd.mean``: Mean over ``dim`` (int, tuple, or None for all). x: any..."""
         return _ops.mean(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def prod(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """See ``autograd.prod``: Product over ``dim`` (int, tuple, or None for all)."""
         return _ops.prod(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """See ``autograd.max``: The max of x; with an int ``dim``, a ``(values, indices)``..."""
         return _ops.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """See ``autograd.min``: The min of x; with an int ``dim``, a ``(values, indices)``..."""
         return _ops.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """See ``autograd.amax``: Max over ``dim`` (int, tuple, or None for all); ties share..."""
         return _ops.amax(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """See ``autograd.amin``: Min over ``dim`` (int, tuple, or None for all); ties share..."""
         return _ops.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def var(self, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None,
             keepdims=None, ddof=None):  # fmt: skip
+        """See ``autograd.var``: Variance over ``dim`` (int, tuple, or None for all),..."""
         return _ops.var(self, dim, keepdim, correction=correction, unbiased=unbiased, axis=axis,
                         keepdims=keepdims, ddof=ddof)  # fmt: skip
 
     def std(self, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None,
             keepdims=None, ddof=None):  # fmt: skip
+        """See ``autograd.std``: Standard deviation: sqrt(var(x, ...)); same arguments and..."""
         return _ops.std(self, dim, keepdim, correction=correction, unbiased=unbiased, axis=axis,
                         keepdims=keepdims, ddof=ddof)  # fmt: skip
 
     def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """See ``autograd.logsumexp``: log(sum(exp(x))) over ``dim`` (int, tuple, or None..."""
         return _ops.logsumexp(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def norm(self, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """See ``autograd.norm``: The vector p-norm of x over ``dim`` (int, tuple, or None..."""
         return _ops.norm(self, p, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """See ``autograd.argmax``: Indices (int64, no gradient) of the max along ``dim``;..."""
         return _ops.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """See ``autograd.argmin``: Indices (int64, no gradient) of the min along ``dim``;..."""
         return _ops.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def cumsum(self, dim=None, *, axis=None):
+        """See ``autograd.cumsum``: Cumulative sum along ``dim`` (required unless x has at..."""
         return _ops.cumsum(self, dim, axis=axis)
 
     def cumprod(self, dim=None, *, axis=None):
+        """See ``autograd.cumprod``: Cumulative product along ``dim`` (required unless x has..."""
         return _ops.cumprod(self, dim, axis=axis)
 
     def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """See ``autograd.all``: Whether every element over ``dim`` (int, tuple, None for..."""
         return _ops.all(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """See ``autograd.any``: Whether some element over ``dim`` (int, tuple, None for..."""
         return _ops.any(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     # -- shape ---------------------------------------------------------------------------------
 
     def reshape(self, *shape):
+        """See ``autograd.reshape``: x with a new shape (one dim may be -1); a view when..."""
         return _ops.reshape(self, *shape)
 
     def view(self, *shape):
+        """Same as ``reshape``."""
         return _ops.reshape(self, *shape)
 
     def view_as(self, other):
+        """Reshaped to ``other``'s shape."""
         return _ops.reshape(self, other.shape)
 
     def reshape_as(self, other):
+        """Reshaped to ``other``'s shape."""
         return _ops.reshape(self, other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
+        """See ``autograd.flatten``: Dims ``start_dim..end_dim`` (inclusive) merged into..."""
         return _ops.flatten(self, start_dim, end_dim)
 
     def transpose(self, *dims):
+        """``transpose(d0, d1)`` swaps two dims; ``transpose(perm)`` permutes them."""
         if len(dims) == 2 and not isinstance(dims[0], (tuple, list)):
             return _ops.transpose(self, dims[0], dims[1])
         return _ops.permute(self, *dims) if dims else self.T
 
     def swapaxes(self, a, b):
+        """Swap dims ``a`` and ``b``."""
         return _ops.transpose(self, a, b)
 
     def permute(self, *dims):
+        """See ``autograd.permute``: x with dims reordered: ``permute(x, 2, 0, 1)`` or..."""
         return _ops.permute(self, *dims)
 
     def expand(self, *shape):
+        """See ``autograd.expand``: x broadcast to ``shape``; -1 keeps a dimension..."""
         return _ops.expand(self, *shape)
 
     def expand_as(self, other):
+        """Broadcast to ``other``'s shape."""
         return _ops.expand(self, other.shape)
 
     def broadcast_to(self, shape):
+        """See ``autograd.broadcast_to``: x broadcast to ``shape`` (a read-only view); the..."""
         return _ops.broadcast_to(self, shape)
 
     def squeeze(self, dim=None, *, axis=None):
+        """See ``autograd.squeeze``: x without size-1 dims: all of them (dim None), or those..."""
         return _ops.squeeze(self, dim, axis=axis)
 
     def unsqueeze(self, dim):
+        """See ``autograd.unsqueeze``: x with a size-1 dim inserted at ``dim`` (in [-ndim-1,..."""
         return _ops.unsqueeze(self, dim)
 
     def flip(self, *dims):
+        """See ``autograd.flip``: x reversed along ``dims`` (ints, or one tuple/list); no..."""
         return _ops.flip(self, *dims)
 
     def repeat(self, *sizes):
+        """See ``autograd.repeat``: ``torch.Tensor.repeat``: x tiled ``sizes[i]`` times..."""
         return _ops.repeat(self, *sizes)
 
     def tile(self, *reps):
+        """See ``autograd.tile``: ``torch.tile`` / ``numpy.tile``: like ``repeat``, but..."""
         return _ops.tile(self, *reps)
 
     def split(self, split_size_or_sections, dim=0):
+        """See ``autograd.split``: Split x along ``dim`` into pieces; each piece is a slice..."""
         return _ops.split(self, split_size_or_sections, dim)
 
     def chunk(self, chunks, dim=0):
+        """See ``autograd.chunk``: Split x along ``dim`` into ``chunks`` pieces of size..."""
         return _ops.chunk(self, chunks, dim)
 
     def index_select(self, dim, index):
+        """See ``autograd.index_select``: x's entries at ``index`` along ``dim``; repeated..."""
         return _ops.index_select(self, dim, index)
 
     def gather(self, dim, index):
+        """See ``autograd.gather``: ``torch.gather``: out[i][j][k] = x[i][index[i][j][k]][k]..."""
         return _ops.gather(self, dim, index)
 
     def scatter_add(self, dim, index, src):
+        """See ``autograd.scatter_add``: ``torch.scatter_add`` (out of place): y = x;..."""
         return _ops.scatter_add(self, dim, index, src)
 
     def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is True, else self (differentiable in self)."""
         return _ops.where(mask, value, self)
 
     def contiguous(self):
+        """Self (arrays are handled by numpy/cupy, which accept any strides)."""
         return self
 
 
@@ -921,10 +1029,6 @@ def from_dlpack(ext) -> Tensor:
     if arr.dtype not in _dt.SUPPORTED:
         raise TypeError(f"from_dlpack: dtype {arr.dtype} is not supported")
     return _wrap(arr, None, False)
-
-
-def is_scalar(x) -> bool:
-    return isinstance(x, numbers.Number)
 
 
 from . import engine as _engine  # noqa: E402

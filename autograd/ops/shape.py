@@ -239,6 +239,7 @@ def getitem(x, index):
 
 
 def norm_perm(dims, ndim, op="permute"):
+    """``dims`` (ints, or one tuple/list) as a checked permutation of ``range(ndim)``."""
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = tuple(dims[0])
     perm = tuple(norm_dim(d, ndim, op) for d in dims)
