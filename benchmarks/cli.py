@@ -1,5 +1,9 @@
 """The command line: ``python -m benchmarks [--device cpu|cuda] [--only WORKLOAD ...] [--quick]
-[--out DIR] [--threads N] [--compare OLD.json] [--rounds N] [--list]``.
+[--out DIR] [--threads N] [--compare OLD.json] [--rounds N] [--settle SECONDS] [--list]``.
+
+Writes ``results-<time>.json/.md``, ``latest.json/.md`` and, when matplotlib is importable, PNG
+charts (``ratio_vs_torch.png``, ``gflops.png``) to ``--out``. The exit status is 1 when a
+workload failed (its error is reported; the other workloads still run).
 
 Arguments are parsed and ``--threads`` applied (the OpenMP/BLAS thread variables set) before
 anything imports NumPy, since BLAS libraries read them once, when they are loaded.
@@ -45,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--compare", metavar="OLD.json", help="print the change vs an earlier run")
     p.add_argument("--rounds", type=int, metavar="N", help="timed rounds (overrides --quick's)")
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=0.1,
+        metavar="SECONDS",
+        help="pause when the timing switches between NumPy and torch candidates, so the other "
+        "runtime's idle threads stop spinning (default 0.1; only with more than one thread)",
+    )
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
     return p
 
@@ -112,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         min_sample_s=sample_s,
         threads=args.threads,
         effective_threads=_effective_threads(args.threads),
+        settle_s=max(0.0, args.settle),
     )
     old = None
     if args.compare:
@@ -124,14 +137,23 @@ def main(argv: list[str] | None = None) -> int:
             return 2
 
     # NumPy (and tapegrad, torch) are imported from here on
+    from .plots import write_plots
     from .report import format_compare, format_markdown, write_results
     from .runner import run
 
     names = args.only or list(WORKLOADS)
     results = run(config, names, argv)
+    results["plots"] = write_plots(results, args.out)
     compare_md = format_compare(old, results, args.compare) if old is not None else None
     markdown = format_markdown(results, compare_md)
     print(markdown)
     paths = write_results(results, markdown, args.out)
     print(f"wrote {paths['json']} and {paths['md']} (also latest.json, latest.md)")
+    if results["plots"].get("files"):
+        print(f"wrote {', '.join(results['plots']['files'])}")
+    elif results["plots"].get("skipped"):
+        print(f"plots skipped: {results['plots']['skipped']}")
+    if results.get("errors"):
+        print(f"error: workloads failed: {', '.join(results['errors'])}", file=sys.stderr)
+        return 1
     return 0

@@ -128,6 +128,10 @@ def setup(config: RunConfig) -> WorkloadSetup:
         torch_fns = {"fwd+bwd": th_fwd_bwd, "fwd": th_fwd}
 
     modes = {"fwd+bwd": "fwd+bwd", "fwd": "fwd no_grad"}
+    # the forward's GEMM: 2 N H' W' O C k k flops (stride 1, 'same' padding: H' W' = H W);
+    # the backward's two (gx, gw) as many again each; the bias is negligible
+    fwd_flops = 2.0 * X_SHAPE[0] * X_SHAPE[2] * X_SHAPE[3] * np.prod(W_SHAPE)
+    flops = {"fwd+bwd": 3 * fwd_flops, "fwd": fwd_flops}
     candidates = [
         Candidate("numpy im2col fwd+bwd", "numpy", "fwd+bwd", np_fwd_bwd),
         Candidate("numpy im2col fwd", "numpy", "fwd", np_fwd),
@@ -138,6 +142,8 @@ def setup(config: RunConfig) -> WorkloadSetup:
         Candidate(f"torch {label}", "torch", mode, torch_fns.get(mode), skip_reason=reason)
         for mode, label in modes.items()
     ]
+    for c in candidates:
+        c.flops = float(flops[c.mode])
     target = 1.0 if config.effective_threads <= 1 else 1.25
     ratios = [
         Ratio("tapegrad / torch, fwd+bwd", "tapegrad fwd+bwd", "torch fwd+bwd", target=target),
@@ -186,6 +192,7 @@ def setup(config: RunConfig) -> WorkloadSetup:
             "device": "cpu",
             "grads": ["x", "w", "b"],
             "target_vs_torch": target,
+            "flops_per_call": {k: float(v) for k, v in flops.items()},
         },
         check=check,
         notes=[

@@ -45,6 +45,9 @@ class RunConfig:
     threads: int | None = None  # --threads, or None to leave the environment's defaults
     effective_threads: int = 1  # what torch.set_num_threads is given (and BLAS was told)
     progress: bool = True
+    # pause when the timing switches between thread pools (NumPy's BLAS, torch's OpenMP), so the
+    # previous runtime's spinning threads are idle; only with more than one thread
+    settle_s: float = 0.1
 
 
 @dataclass
@@ -54,9 +57,15 @@ class Candidate:
     name: unique within the workload, e.g. ``"tapegrad fwd+bwd"``.
     impl: who computes it: ``"numpy"``, ``"tapegrad"``, ``"torch"``, ...
     mode: what is computed: ``"fwd+bwd"``, ``"fwd"``, ``"fwd no_grad"``, ``"step"``, ...
-    fn: the timed callable; ``None`` when skipped.
+    fn: the timed callable; ``None`` when skipped. (In a ``measure="value"`` workload, ``fn()``
+    returns one sample of the measured quantity instead of being timed.)
     skip_reason: why this candidate cannot run here (e.g. torch is not installed).
     sync: called once after each timed batch of calls (GPU workloads: a device synchronize).
+    group: the configuration this candidate belongs to when a workload has several (e.g.
+    ``"512 float32"``); tables and charts group candidates by it. None: the workload's only one.
+    flops: floating-point operations per call, when meaningful; the report then shows GFLOP/s.
+    pool: the thread pool its work runs on; default ``"torch"`` (OpenMP) for impl ``"torch"``,
+    ``"numpy"`` (NumPy's BLAS) otherwise. The timing separates pools (see ``timing.py``).
     """
 
     name: str
@@ -65,6 +74,14 @@ class Candidate:
     fn: Callable[[], Any] | None = None
     skip_reason: str | None = None
     sync: Callable[[], Any] | None = None
+    group: str | None = None
+    flops: float | None = None
+    pool: str | None = None
+
+    @property
+    def thread_pool(self) -> str:
+        """``pool``, or the default for the impl."""
+        return self.pool or ("torch" if self.impl == "torch" else "numpy")
 
     @property
     def skipped(self) -> bool:
@@ -77,12 +94,16 @@ class Ratio:
     """``numerator``'s time over ``denominator``'s (candidate names); lower is better for it.
 
     target: when set, the ratio should be ``<= target`` (the report says whether it is).
+    higher_is_better: the ratio is of throughputs instead: ``denominator``'s time over
+    ``numerator``'s (the numerator's speed as a multiple of the denominator's), and it should be
+    ``>= target``.
     """
 
     name: str
     numerator: str
     denominator: str
     target: float | None = None
+    higher_is_better: bool = False
 
 
 @dataclass
@@ -93,6 +114,11 @@ class WorkloadSetup:
     ``t / units_per_call / unit_seconds`` in ``unit`` (e.g. 1,000 ops per call, in µs/op).
     check: optional; runs each candidate's computation once and compares the results, returning
     ``(ok, detail)``, so a fast but wrong candidate is flagged.
+    items_per_call, items_label: when set, the report adds a throughput column
+    (``items_per_call / seconds per call``, e.g. samples/s for a train step).
+    measure: ``"time"`` (the candidates are timed) or ``"value"``: each ``fn()`` returns one
+    sample of a quantity in ``unit`` (e.g. peak MB, measured in a subprocess); every candidate
+    is then called ``value_rounds`` times, round-robin, and ``unit_seconds`` is not used.
     """
 
     candidates: list[Candidate]
@@ -103,6 +129,10 @@ class WorkloadSetup:
     params: dict = field(default_factory=dict)
     check: Callable[[], tuple[bool, str]] | None = None
     notes: list[str] = field(default_factory=list)
+    items_per_call: float | None = None
+    items_label: str = "samples"
+    measure: str = "time"
+    value_rounds: int = 1
 
 
 @dataclass
@@ -160,13 +190,13 @@ register(
 
 register(
     Workload(
-        name="optim",
+        name="matmul",
         description=(
-            "optimizer step (Adam, SGD momentum) over the float32 parameters of a "
-            "784-1024-1024-10 MLP"
+            "x @ w forward+backward (gx, gw), square n = 256, 512, 1024 (quick: 128, 256, "
+            "512), float32 and float64"
         ),
         devices=("cpu",),
-        setup="benchmarks.optim_step:setup",
+        setup="benchmarks.matmul:setup",
     )
 )
 
@@ -181,3 +211,79 @@ register(
         setup="benchmarks.conv:setup",
     )
 )
+
+register(
+    Workload(
+        name="pool",
+        description=(
+            "max_pool2d and avg_pool2d (kernel 2, stride 2) forward+backward on x "
+            "(32, 64, 56, 56) (quick: (8, 64, 28, 28)), float32"
+        ),
+        devices=("cpu",),
+        setup="benchmarks.pool:setup",
+    )
+)
+
+register(
+    Workload(
+        name="optim",
+        description=(
+            "optimizer step (Adam, SGD momentum) over the float32 parameters of a "
+            "784-1024-1024-10 MLP"
+        ),
+        devices=("cpu",),
+        setup="benchmarks.optim_step:setup",
+    )
+)
+
+register(
+    Workload(
+        name="mlp",
+        description=(
+            "MLP train step: batch 256, 784-1024-1024-10, ReLU, cross-entropy, SGD lr 0.01, float32"
+        ),
+        devices=("cpu",),
+        setup="benchmarks.mlp:setup",
+    )
+)
+
+register(
+    Workload(
+        name="cnn",
+        description=(
+            "LeNet-style train step: (64, 1, 28, 28), Conv2d(1, 6, 5)-ReLU-MaxPool2d(2)-"
+            "Conv2d(6, 16, 5)-ReLU-MaxPool2d(2)-Flatten-Linear(256, 120)-ReLU-Linear(120, 84)-"
+            "ReLU-Linear(84, 10), cross-entropy, SGD lr 0.01, float32"
+        ),
+        devices=("cpu",),
+        setup="benchmarks.cnn:setup",
+    )
+)
+
+register(
+    Workload(
+        name="memory",
+        description=(
+            "peak memory of the MLP train step (the mlp workload's) above the set-up baseline, "
+            "one subprocess per implementation (RSS high-water mark)"
+        ),
+        devices=("cpu",),
+        setup="benchmarks.memory:setup",
+    )
+)
+
+register(
+    Workload(
+        name="gradcheck",
+        description=(
+            "gradcheck of (a @ b).tanh(), a (8, 16), b (16, 8), float64: ag.gradcheck vs "
+            "torch.autograd.gradcheck"
+        ),
+        devices=("cpu",),
+        setup="benchmarks.gradcheck:setup",
+    )
+)
+
+# the GPU workloads (python -m benchmarks --device cuda) are defined in benchmarks/gpu.py
+for _kw in importlib.import_module(".gpu", __package__).GPU_WORKLOADS:
+    register(Workload(**_kw))

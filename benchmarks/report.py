@@ -1,18 +1,29 @@
-"""Results as markdown (stdout and a file) and JSON, and the change against an earlier run.
+"""Results as markdown (stdout and a file), JSON and PNG charts, and the change against an
+earlier run.
 
 The JSON layout (``SCHEMA``)::
 
     {"schema", "created", "command", "config": {...}, "machine": {...},
-     "workloads": {name: {"description", "device", "unit", "units_per_call", "params", "notes",
+     "workloads": {name: {"description", "device", "measure": "time" | "value", "unit",
+                          "units_per_call", "items_label", "params", "notes",
                           "check": {"ok", "detail"} | null, "wall_s",
-                          "candidates": {name: {"impl", "mode", "status": "ok" | "skipped",
+                          "candidates": {name: {"impl", "mode", "group", "flops",
+                                                "status": "ok" | "skipped",
                                                 "skip_reason", "median", "min", "max", "mean",
-                                                "stdev", "rounds", "inner_calls", "samples"}},
-                          "ratios": {name: {"numerator", "denominator", "target", "median",
-                                            "min", "meets_target", "skip_reason"}}}},
-     "skipped": {workload name: reason}}
+                                                "stdev", "rounds", "inner_calls", "samples",
+                                                ["gflops", "gflops_best"],
+                                                ["throughput", "throughput_best"]}},
+                          "ratios": {name: {"numerator", "denominator", "target",
+                                            "higher_is_better", "median", "min",
+                                            "meets_target", "skip_reason"}}}},
+     "skipped": {workload name: reason},
+     ["errors": {workload name: the exception}],
+     "plots": {"files": [paths]} | {"skipped": reason}}
 
-Times are in the workload's ``unit`` (e.g. µs/op); ratios are plain numbers (lower is better).
+Times are in the workload's ``unit`` (e.g. µs/op); a ``"value"`` workload's figures are the
+measured quantity in its unit (e.g. MB). GFLOP/s and throughput (``items_label``/s) come from the
+median and the best (min) time. Ratios are plain numbers: of times (lower is better) unless
+``higher_is_better``, where they are of throughputs.
 """
 
 from __future__ import annotations
@@ -24,14 +35,17 @@ from datetime import datetime
 __all__ = [
     "SCHEMA",
     "fmt_time",
+    "fmt_target",
+    "fmt_rate",
     "format_markdown",
+    "format_summary",
     "format_workload",
     "format_compare",
     "load_results",
     "write_results",
 ]
 
-SCHEMA = "tapegrad-bench/1"
+SCHEMA = "tapegrad-bench/2"
 
 
 def fmt_time(v: float | None) -> str:
@@ -52,6 +66,28 @@ def _fmt_ratio(v: float | None) -> str:
     return "–" if v is None else f"{v:.2f}x"
 
 
+def fmt_target(target: float, higher_is_better: bool = False) -> str:
+    """A ratio's target as written in the issue: ``<= 1.25x``, ``>= 0.97x``, ``<= 3.0x``.
+
+    Up to three decimals, trailing zeros dropped (one kept), so a target is never shown rounded.
+    """
+    s = f"{target:.3f}".rstrip("0")
+    s += "0" if s.endswith(".") else ""
+    return f"{'>=' if higher_is_better else '<='} {s}x"
+
+
+def fmt_rate(v: float | None) -> str:
+    """A rate (GFLOP/s, samples/s) with about three significant digits and thousands commas."""
+    if v is None:
+        return "–"
+    a = abs(v)
+    if a >= 100:
+        return f"{v:,.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
 def _status(r: dict) -> str:
     if r.get("median") is None:
         return "skipped"
@@ -60,34 +96,55 @@ def _status(r: dict) -> str:
     return "meets" if r.get("meets_target") else "**misses**"
 
 
+def _ratio_direction(r: dict) -> str:
+    return "higher is better" if r.get("higher_is_better") else "lower is better"
+
+
 def format_workload(name: str, w: dict) -> str:
-    """Markdown for one workload: the candidates' times and the ratios (with their targets)."""
+    """Markdown for one workload: the candidates' figures and the ratios (with their targets)."""
     unit = w["unit"]
+    value = w.get("measure", "time") == "value"
+    cands = w["candidates"].items()
+    groups = any(c.get("group") for _, c in cands)
+    gflops = any(c.get("gflops") is not None for _, c in cands)
+    items = w.get("items_label")
     lines = [f"### {name} ({w['device']})", "", w["description"], ""]
-    lines += [
-        f"| candidate | median {unit} | min {unit} | mean ± sd {unit} | rounds × calls |",
-        "|---|---:|---:|---:|---:|",
-    ]
+    head = ["candidate"] + (["config"] if groups else [])
+    head += [f"median {unit}", f"min {unit}", f"mean ± sd {unit}"]
+    head += ["GFLOP/s (median)"] if gflops else []
+    head += [f"{items}/s (median)"] if items else []
+    head += ["runs" if value else "rounds × calls"]
+    align = "|---|" + ("---|" if groups else "") + "---:|" * (len(head) - 1 - groups)
+    lines += ["| " + " | ".join(head) + " |", align]
     skipped: dict[str, list[str]] = {}  # reason -> candidate names
-    for cname, c in w["candidates"].items():
+    for cname, c in cands:
+        row = [cname] + ([c.get("group") or ""] if groups else [])
         if c["status"] != "ok":
             skipped.setdefault(c["skip_reason"], []).append(cname)
-            lines.append(f"| {cname} | skipped | | | |")
+            row += ["skipped"] + [""] * (len(head) - len(row) - 1)
+            lines.append("| " + " | ".join(row) + " |")
             continue
-        lines.append(
-            f"| {cname} | {fmt_time(c['median'])} | {fmt_time(c['min'])} | "
-            f"{fmt_time(c['mean'])} ± {fmt_time(c['stdev'])} | {c['rounds']} × {c['inner_calls']} |"
-        )
+        row += [
+            fmt_time(c["median"]),
+            fmt_time(c["min"]),
+            f"{fmt_time(c['mean'])} ± {fmt_time(c['stdev'])}",
+        ]
+        row += [fmt_rate(c.get("gflops"))] if gflops else []
+        row += [fmt_rate(c.get("throughput"))] if items else []
+        row += [str(c["rounds"]) if value else f"{c['rounds']} × {c['inner_calls']}"]
+        lines.append("| " + " | ".join(row) + " |")
     if w["ratios"]:
         lines += [
             "",
-            "| ratio (lower is better) | of medians | of mins | target | status |",
+            "| ratio | of medians | of mins | target | status |",
             "|---|---:|---:|---:|---|",
         ]
         for rname, r in w["ratios"].items():
-            target = "" if r["target"] is None else f"<= {r['target']:.1f}x"
+            hib = bool(r.get("higher_is_better"))
+            target = "" if r["target"] is None else fmt_target(r["target"], hib)
+            label = f"{rname} ({_ratio_direction(r)})"
             lines.append(
-                f"| {rname} | {_fmt_ratio(r['median'])} | {_fmt_ratio(r['min'])} | {target} | "
+                f"| {label} | {_fmt_ratio(r['median'])} | {_fmt_ratio(r['min'])} | {target} | "
                 f"{_status(r)} |"
             )
     if skipped:
@@ -100,6 +157,30 @@ def format_workload(name: str, w: dict) -> str:
     for note in w.get("notes", ()):
         lines.append(f"- {note}")
     return "\n".join(lines)
+
+
+def format_summary(results: dict) -> str | None:
+    """Markdown: every ratio that has a target, across workloads, with its status; None if
+    there is none."""
+    rows = []
+    for name, w in results.get("workloads", {}).items():
+        for rname, r in w.get("ratios", {}).items():
+            if r.get("target") is None:
+                continue
+            hib = bool(r.get("higher_is_better"))
+            rows.append(
+                f"| {name} | {rname} | {_fmt_ratio(r.get('median'))} | "
+                f"{fmt_target(r['target'], hib)} | {_status(r)} |"
+            )
+    if not rows:
+        return None
+    head = [
+        "### targets",
+        "",
+        "| workload | ratio | of medians | target | status |",
+        "|---|---|---:|---:|---|",
+    ]
+    return "\n".join(head + rows)
 
 
 def _machine_lines(m: dict, config: dict) -> list[str]:
@@ -122,9 +203,14 @@ def _machine_lines(m: dict, config: dict) -> list[str]:
         f"- threads: {threads.get('effective')} "
         f"({'--threads ' + str(threads['requested']) if threads.get('requested') else 'default'})",
         f"- rounds: {config.get('rounds')} timed + {config.get('warmup_rounds')} warm-up, "
-        f"interleaved round-robin; samples of >= {config.get('min_sample_s')} s"
-        + (" (--quick)" if config.get("quick") else ""),
+        f"interleaved round-robin in a shuffled order; samples of >= "
+        f"{config.get('min_sample_s')} s" + (" (--quick)" if config.get("quick") else ""),
     ]
+    if config.get("settle_s") and (threads.get("effective") or 1) > 1:
+        lines.append(
+            f"- NumPy and torch candidates run in separate blocks of each round, "
+            f"{config['settle_s']} s apart (idle BLAS/OpenMP threads spin, slowing the other)"
+        )
     if "gpu" in m:
         lines.append(f"- GPU: {m['gpu'] or 'none (' + m.get('gpu_skip_reason', '') + ')'}")
     return lines
@@ -134,11 +220,20 @@ def format_markdown(results: dict, compare_md: str | None = None) -> str:
     """The whole run as a markdown document (what is printed and written to ``results.md``)."""
     lines = [f"## tapegrad benchmarks, {results['created']}", ""]
     lines += _machine_lines(results["machine"], results["config"])
+    summary = format_summary(results)
+    if summary:
+        lines += ["", summary]
     for name, w in results["workloads"].items():
         lines += ["", format_workload(name, w)]
     if results.get("skipped"):
         lines += ["", "Skipped workloads:"]
         lines += [f"- {name}: {reason}" for name, reason in results["skipped"].items()]
+    if results.get("errors"):
+        lines += ["", "**Failed workloads:**"]
+        lines += [f"- {name}: {err}" for name, err in results["errors"].items()]
+    plots = results.get("plots")
+    if plots and plots.get("skipped"):
+        lines += ["", f"Plots skipped: {plots['skipped']}."]
     if compare_md:
         lines += ["", compare_md]
     return "\n".join(lines) + "\n"
@@ -153,7 +248,8 @@ def _pct(old: float | None, new: float | None) -> str:
 def format_compare(old: dict, new: dict, old_label: str = "old") -> str:
     """Markdown: per workload, each candidate's median and each ratio, old vs new, and the change.
 
-    Negative changes are faster (times) or closer to the floor (ratios).
+    For times and lower-is-better ratios a negative change is an improvement; for throughput
+    ratios (higher is better) a positive one.
     """
     lines = [f"### change vs {old_label} ({old.get('created', '?')})"]
     common = [w for w in new.get("workloads", {}) if w in old.get("workloads", {})]
@@ -182,7 +278,8 @@ def format_compare(old: dict, new: dict, old_label: str = "old") -> str:
             if orr is None or orr.get("median") is None or r.get("median") is None:
                 continue
             lines.append(
-                f"| {rname} | {_fmt_ratio(orr['median'])} | {_fmt_ratio(r['median'])} "
+                f"| {rname} ({_ratio_direction(r)}) | {_fmt_ratio(orr['median'])} | "
+                f"{_fmt_ratio(r['median'])} "
                 f"| {_pct(orr['median'], r['median'])} |"
             )
     return "\n".join(lines)

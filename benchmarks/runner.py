@@ -5,24 +5,30 @@ from __future__ import annotations
 
 import sys
 import time
+import traceback
 from dataclasses import asdict
 from datetime import datetime, timezone
 
 from .machine import gpu_status, machine_info
 from .registry import RunConfig, Workload, WorkloadSetup, get_workload
 from .report import SCHEMA
-from .timing import time_interleaved
+from .timing import log, measure_interleaved, time_interleaved, workload_bar
 
 __all__ = ["run", "run_workload", "ratio_values"]
 
 
-def _log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+def ratio_values(
+    num: dict, den: dict, higher_is_better: bool = False
+) -> tuple[float | None, float | None]:
+    """Ratios of medians and of mins of two candidate results, or None where either is missing.
 
-
-def ratio_values(num: dict, den: dict) -> tuple[float | None, float | None]:
-    """Ratios of medians and of mins of two candidate results, or None where either is missing."""
+    higher_is_better: the ratio of throughputs, i.e. ``den / num`` of times.
+    """
     if num.get("median") is None or den.get("median") is None:
+        return None, None
+    if higher_is_better:
+        num, den = den, num
+    if not den["median"] or not den["min"]:
         return None, None
     return num["median"] / den["median"], num["min"] / den["min"]
 
@@ -31,8 +37,10 @@ def _setup_result(workload: Workload, config: RunConfig, ws: WorkloadSetup) -> d
     return {
         "description": workload.description,
         "device": config.device,
+        "measure": ws.measure,
         "unit": ws.unit,
         "units_per_call": ws.units_per_call,
+        "items_label": ws.items_label if ws.items_per_call else None,
         "params": ws.params,
         "notes": list(ws.notes),
         "check": None,
@@ -53,29 +61,42 @@ def run_workload(workload: Workload, config: RunConfig) -> dict:
         ok, detail = ws.check()
         out["check"] = {"ok": bool(ok), "detail": detail}
         if not ok:
-            _log(f"WARNING: {workload.name}: correctness check failed: {detail}")
-    timed = [(c.name, c.fn, c.sync) for c in ws.candidates if not c.skipped]
+            log(f"WARNING: {workload.name}: correctness check failed: {detail}")
+    active = [(c.name, c.fn, c.sync) for c in ws.candidates if not c.skipped]
     for c in ws.candidates:
         if c.skipped:
-            _log(f"skip {workload.name} / {c.name}: {c.skip_reason or 'no implementation'}")
-    _log(
-        f"{workload.name}: timing {len(timed)} candidates, {config.warmup_rounds} + "
-        f"{config.rounds} rounds, interleaved"
-    )
-    stats = (
-        time_interleaved(
-            timed,
-            rounds=config.rounds,
-            warmup_rounds=config.warmup_rounds,
-            min_sample_s=config.min_sample_s,
-            progress=workload.name if config.progress else None,
+            log(f"skip {workload.name} / {c.name}: {c.skip_reason or 'no implementation'}")
+    label = ("runs" if ws.measure == "value" else "rounds") if config.progress else None
+    if ws.measure == "value":
+        log(
+            f"{workload.name}: measuring {len(active)} candidates, {ws.value_rounds} "
+            "round(s), interleaved"
         )
-        if timed
-        else {}
-    )
-    scale = 1.0 / (ws.units_per_call * ws.unit_seconds)  # seconds per call -> unit
+        stats = measure_interleaved(active, ws.value_rounds, progress=label) if active else {}
+        scale = 1.0  # the samples are already in the unit
+    elif ws.measure == "time":
+        log(
+            f"{workload.name}: timing {len(active)} candidates, {config.warmup_rounds} + "
+            f"{config.rounds} rounds, interleaved"
+        )
+        stats = (
+            time_interleaved(
+                active,
+                rounds=config.rounds,
+                warmup_rounds=config.warmup_rounds,
+                min_sample_s=config.min_sample_s,
+                progress=label,
+                pools={c.name: c.thread_pool for c in ws.candidates if not c.skipped},
+                settle_s=config.settle_s if config.effective_threads > 1 else 0.0,
+            )
+            if active
+            else {}
+        )
+        scale = 1.0 / (ws.units_per_call * ws.unit_seconds)  # seconds per call -> unit
+    else:
+        raise ValueError(f"workload {workload.name}: unknown measure {ws.measure!r}")
     for c in ws.candidates:
-        entry = {"impl": c.impl, "mode": c.mode}
+        entry = {"impl": c.impl, "mode": c.mode, "group": c.group, "flops": c.flops}
         s = stats.get(c.name)
         if s is None:
             entry.update(status="skipped", skip_reason=c.skip_reason or "no implementation")
@@ -92,6 +113,14 @@ def run_workload(workload: Workload, config: RunConfig) -> dict:
                 inner_calls=s.inner,
                 samples=[v * scale for v in s.samples],
             )
+            if ws.measure == "time":
+                # rates from the median and from the best (min) seconds per call
+                if c.flops:
+                    entry["gflops"] = c.flops / s.median / 1e9
+                    entry["gflops_best"] = c.flops / s.min / 1e9
+                if ws.items_per_call:
+                    entry["throughput"] = ws.items_per_call / s.median
+                    entry["throughput_best"] = ws.items_per_call / s.min
         out["candidates"][c.name] = entry
     for r in ws.ratios:
         num = out["candidates"].get(r.numerator)
@@ -100,17 +129,21 @@ def run_workload(workload: Workload, config: RunConfig) -> dict:
             raise ValueError(
                 f"workload {workload.name}: ratio {r.name!r} names an unknown candidate"
             )
-        med, mn = ratio_values(num, den)
+        med, mn = ratio_values(num, den, r.higher_is_better)
         reason = None
         if med is None:
             reason = num.get("skip_reason") or den.get("skip_reason")
+        meets = None
+        if r.target is not None and med is not None:
+            meets = med >= r.target if r.higher_is_better else med <= r.target
         out["ratios"][r.name] = {
             "numerator": r.numerator,
             "denominator": r.denominator,
             "target": r.target,
+            "higher_is_better": r.higher_is_better,
             "median": med,
             "min": mn,
-            "meets_target": None if (r.target is None or med is None) else med <= r.target,
+            "meets_target": meets,
             "skip_reason": reason,
         }
     out["wall_s"] = time.perf_counter() - t0
@@ -138,17 +171,33 @@ def run(config: RunConfig, names: list[str], argv: list[str] | None = None) -> d
         if not ok:
             gpu_reason = f"--device cuda but no CUDA GPU is available ({detail})"
             print(f"skip: {gpu_reason}; skipping workloads: {', '.join(names)}", flush=True)
-    for name in names:
-        w = get_workload(name)
-        if gpu_reason is not None:
-            results["skipped"][name] = gpu_reason
-            continue
-        reason = None
-        if config.device not in w.devices:
-            reason = f"runs on {'/'.join(w.devices)} only, not {config.device}"
-        if reason is not None:
-            print(f"skip {name}: {reason}", flush=True)
-            results["skipped"][name] = reason
-            continue
-        results["workloads"][name] = run_workload(w, config)
+    bar = workload_bar(len(names)) if config.progress and gpu_reason is None else None
+    try:
+        for name in names:
+            w = get_workload(name)
+            if bar is not None:
+                bar.set_description(f"workloads: {name}")
+            if gpu_reason is not None:
+                results["skipped"][name] = gpu_reason
+                continue
+            reason = None
+            if config.device not in w.devices:
+                reason = f"runs on {'/'.join(w.devices)} only, not {config.device}"
+                if config.device == "cuda":
+                    reason = f"not GPU-capable yet ({reason})"
+            if reason is not None:
+                log(f"skip {name}: {reason}", stream=sys.stdout)
+                results["skipped"][name] = reason
+            else:
+                try:
+                    results["workloads"][name] = run_workload(w, config)
+                except Exception as e:  # one broken workload must not lose the others' results
+                    detail = "".join(traceback.format_exception_only(type(e), e)).strip()
+                    log(f"ERROR: workload {name} failed:\n{traceback.format_exc()}")
+                    results.setdefault("errors", {})[name] = detail
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
     return results

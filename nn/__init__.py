@@ -8,9 +8,10 @@ loss.backward()
 
 from __future__ import annotations
 
-from . import functional, init, utils  # noqa: F401
+from . import data, functional, init, utils  # noqa: F401
 from .activation import *  # noqa: F403
 from .activation import __all__ as _act_all
+from .checkpoint import CheckpointError, load, save
 from .container import *  # noqa: F403
 from .container import __all__ as _cont_all
 from .conv import *  # noqa: F403
@@ -39,3 +40,4 @@ __all__ = (
     + list(_norm_all)
     + list(_drop_all)
 )
+__all__ += ["data", "save", "load", "CheckpointError"]

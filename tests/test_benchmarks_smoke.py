@@ -1,8 +1,10 @@
-"""Smoke test of the benchmark suite: ``python -m benchmarks --quick --only overhead`` runs and
-writes its JSON and markdown. Timings are never asserted on (they belong to the report)."""
+"""Smoke test of the benchmark suite: ``python -m benchmarks --quick`` runs every workload once
+(one subprocess, shared by the tests below) and writes its JSON, markdown and, with matplotlib,
+PNG charts. Timings are never asserted on (they belong to the report)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import numbers
 import os
@@ -10,10 +12,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from benchmarks.registry import WORKLOADS
+from benchmarks.report import fmt_target
+
 ROOT = Path(__file__).resolve().parents[1]
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
 
-def _run(*args: str) -> subprocess.CompletedProcess:
+def _run(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return subprocess.run(
@@ -22,48 +31,101 @@ def _run(*args: str) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 
-def test_quick_overhead_writes_json_and_markdown(tmp_path):
-    proc = _run("--quick", "--only", "overhead", "--out", str(tmp_path), "--threads", "1")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "| candidate |" in proc.stdout
-    assert (tmp_path / "latest.json").is_file()
-    assert (tmp_path / "latest.md").is_file()
-    assert list(tmp_path.glob("results-*.json")) and list(tmp_path.glob("results-*.md"))
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """The one ``--quick`` run over all workloads: (process, output folder, parsed JSON)."""
+    out = tmp_path_factory.mktemp("bench")
+    proc = _run("--quick", "--out", str(out), "--threads", "1")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    data = json.loads((out / "latest.json").read_text(encoding="utf-8"))
+    return proc, out, data
 
-    data = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
-    for key in ("schema", "created", "config", "machine", "workloads", "skipped"):
+
+def test_files_written(quick):
+    proc, out, _ = quick
+    assert "| candidate |" in proc.stdout
+    assert (out / "latest.json").is_file() and (out / "latest.md").is_file()
+    assert list(out.glob("results-*.json")) and list(out.glob("results-*.md"))
+    assert "### targets" in (out / "latest.md").read_text(encoding="utf-8")
+
+
+def test_plots_written_or_skip_reported(quick):
+    proc, out, data = quick
+    if HAS_MATPLOTLIB:
+        assert data["plots"]["files"], data["plots"]
+        for name in ("ratio_vs_torch.png", "gflops.png") if HAS_TORCH else ("gflops.png",):
+            png = out / name
+            assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    else:
+        assert data["plots"]["skipped"] and "plots skipped" in proc.stdout
+
+
+def test_json_layout(quick):
+    _, _, data = quick
+    for key in ("schema", "created", "config", "machine", "workloads", "skipped", "plots"):
         assert key in data
+    assert "errors" not in data, data.get("errors")
     for key in ("cpu_model", "logical_cores", "python", "numpy", "numpy_config", "threads"):
         assert key in data["machine"]
     assert data["machine"]["threads"]["effective"] == 1
-    w = data["workloads"]["overhead"]
-    assert w["unit"] == "µs/op" and w["units_per_call"] == 1000
-    assert w["check"]["ok"], w["check"]
-    for name in ("numpy floor fwd+bwd", "numpy floor fwd", "tapegrad fwd+bwd",
-                 "tapegrad fwd (recording)", "tapegrad fwd no_grad"):  # fmt: skip
-        c = w["candidates"][name]
-        assert c["status"] == "ok"
-        assert isinstance(c["median"], numbers.Real) and isinstance(c["min"], numbers.Real)
-    for name in ("tapegrad / floor, fwd+bwd", "tapegrad / floor, fwd (recording)"):
-        r = w["ratios"][name]
-        assert isinstance(r["median"], numbers.Real) and isinstance(r["min"], numbers.Real)
-        assert isinstance(r["target"], numbers.Real) and isinstance(r["meets_target"], bool)
-    torch_ok = w["candidates"]["torch fwd+bwd"]["status"] == "ok"
-    r = w["ratios"]["tapegrad / torch, fwd+bwd"]
-    assert isinstance(r["median"], numbers.Real) if torch_ok else r["skip_reason"]
+    cpu = {name for name, w in WORKLOADS.items() if "cpu" in w.devices}
+    assert set(data["workloads"]) == cpu
+    assert set(data["skipped"]) == set(WORKLOADS) - cpu  # the GPU-only ones, with reasons
+    for name, w in data["workloads"].items():
+        for key in ("description", "unit", "candidates", "ratios", "check", "params", "wall_s"):
+            assert key in w, (name, key)
+        if w["check"] is not None:
+            assert w["check"]["ok"], (name, w["check"])
+        for cname, c in w["candidates"].items():
+            if c["status"] == "ok":
+                assert isinstance(c["median"], numbers.Real), (name, cname)
+                assert isinstance(c["min"], numbers.Real), (name, cname)
+            else:
+                assert c["skip_reason"], (name, cname)
+                assert c["impl"] == "torch" and not HAS_TORCH, (name, cname, c["skip_reason"])
+        for rname, r in w["ratios"].items():
+            if r["median"] is None:
+                assert r["skip_reason"], (name, rname)
+            else:
+                assert isinstance(r["median"], numbers.Real), (name, rname)
+            if r["target"] is not None and r["median"] is not None:
+                assert isinstance(r["meets_target"], bool), (name, rname)
 
 
-def test_compare_and_cuda_skip(tmp_path):
-    first = _run("--quick", "--only", "overhead", "--out", str(tmp_path / "a"), "--rounds", "2")
-    assert first.returncode == 0, first.stdout + first.stderr
-    old = tmp_path / "a" / "latest.json"
-    proc = _run("--device", "cuda", "--out", str(tmp_path / "b"), "--compare", str(old))
+def test_rates_and_targets(quick):
+    _, _, data = quick
+    w = data["workloads"]
+    for c in w["matmul"]["candidates"].values():
+        assert c["flops"] and (c["status"] != "ok" or c["gflops"] > 0)
+    assert w["mlp"]["items_label"] == "samples"
+    assert w["mlp"]["candidates"]["tapegrad"]["throughput"] > 0
+    r = w["mlp"]["ratios"]["tapegrad / floor, throughput"]
+    assert r["target"] == 0.97 and r["higher_is_better"] is True
+    assert w["memory"]["measure"] == "value" and w["memory"]["unit"] == "MiB"
+    assert w["memory"]["ratios"]["tapegrad / floor, peak memory"]["target"] == 1.15
+    assert w["overhead"]["unit"] == "µs/op" and w["overhead"]["units_per_call"] == 1000
+
+
+def test_targets_printed_exactly(quick):
+    proc, _, _ = quick
+    assert "<= 1.15x" in proc.stdout and ">= 0.97x" in proc.stdout
+    assert "<= 1.0x" in proc.stdout  # conv's target at 1 thread
+    assert fmt_target(1.25) == "<= 1.25x"  # was printed as "<= 1.2x"
+    assert fmt_target(3.0) == "<= 3.0x" and fmt_target(0.97, True) == ">= 0.97x"
+
+
+def test_compare_and_cuda_skip(quick, tmp_path):
+    _, out, _ = quick
+    proc = _run(
+        "--device", "cuda", "--only", "gradcheck", "--out", str(tmp_path),
+        "--compare", str(out / "latest.json"), timeout=120,
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    data = json.loads((tmp_path / "b" / "latest.json").read_text(encoding="utf-8"))
+    data = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
     # without a GPU every workload is skipped with a reason; with one, the CPU-only ones are
-    assert "overhead" in data["skipped"] or "overhead" in data["workloads"]
+    assert "gradcheck" in data["skipped"] or "gradcheck" in data["workloads"]
     assert "change vs" in proc.stdout

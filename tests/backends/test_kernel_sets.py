@@ -1,5 +1,5 @@
-"""Kernel sets: every set exports the same functions with the same signatures; the cupy set
-imports without cupy; the array-module-generic code the cupy set runs is checked on the CPU
+"""Kernel sets: every set exports the same functions with the same signatures; the cupy and numba
+sets import without cupy or numba; the array-module-generic code the cupy set runs is checked on the CPU
 through a cupy-shaped view of NumPy; on a GPU, the cupy set against the numpy set."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 import backends
 import backends.numpy_kernels as nk
 
-SETS = ["backends.numpy_kernels", "backends.cupy_kernels"]
+SETS = ["backends.numpy_kernels", "backends.cupy_kernels", "backends.numba_kernels"]
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -36,7 +36,7 @@ def test_every_set_exports_the_same_names_and_signatures():
     expected = {"matmul", "conv_forward", "conv_grad_input", "conv_grad_weight", "max_pool_forward",
                 "max_pool_backward", "avg_pool_forward", "avg_pool_backward"}  # fmt: skip
     assert expected <= set(_functions(ref))
-    assert [m.name for m in mods] == ["numpy", "cupy"]
+    assert [m.name for m in mods] == ["numpy", "cupy", "numba"]
 
 
 def test_every_public_kernel_has_a_docstring_with_shapes():
@@ -56,6 +56,14 @@ def test_cupy_set_imports_lazily_and_says_what_is_missing():
         mod.conv_forward(
             np.zeros((1, 1, 3, 3)), np.zeros((1, 1, 1, 1)), None, (1, 1), ((0, 0),) * 2, (1, 1), 1
         )
+
+
+def test_numba_set_imports_lazily():
+    code = (
+        "import sys, backends, backends.numba_kernels; "
+        "assert 'numba' not in sys.modules and 'cupy' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
 def test_numpy_arrays_get_the_numpy_set():

@@ -1,0 +1,165 @@
+"""Workload "gradcheck": how long checking a mid-size op's gradients takes.
+
+The op is ``(a @ b).tanh()`` with a (8, 16) and b (16, 8), float64, both checked (256 input
+elements, 64 outputs), at eps 1e-6, atol 1e-5, rtol 1e-3.
+
+Candidates:
+
+* ``numpy floor``: tapegrad's algorithm in raw NumPy: one analytic vector-Jacobian product with
+  a random cotangent v (the hand-written backward: ``g = v (1 - y^2)``, ``ga = g b^T``,
+  ``gb = a^T g``), then a central difference of ``sum(v * f)`` per input element (512
+  evaluations of the op). It is what the check costs without an engine.
+* ``tapegrad``: ``ag.gradcheck(fn, (a, b))``: the same algorithm, the op evaluated through the
+  engine (with recording on, as gradcheck keeps it for gradgradcheck).
+* ``torch`` and ``torch fast_mode``: ``torch.autograd.gradcheck(fn, (a, b))`` when torch
+  imports. Its default builds the whole Jacobian: the same 512 evaluations plus one backward per
+  output element (64). ``fast_mode=True`` checks one number per input, ``v^T J u`` for random
+  v and u: one directional difference (2 evaluations) per input instead of 2 per element.
+
+So tapegrad / floor is the like-for-like ratio (the engine's cost per op evaluation); the torch
+ratios compare different amounts of checking: more (full Jacobian) and far less (fast_mode).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .machine import load_torch
+from .registry import Candidate, Ratio, RunConfig, WorkloadSetup
+
+__all__ = ["A_SHAPE", "B_SHAPE", "EPS", "ATOL", "RTOL", "floor_gradcheck", "setup"]
+
+A_SHAPE = (8, 16)
+B_SHAPE = (16, 8)
+EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
+
+
+def floor_gradcheck(a: np.ndarray, b: np.ndarray, seed: int = 0) -> bool:
+    """Check the hand-written gradient of ``tanh(a @ b)`` against central differences.
+
+    a: (n, k), b: (k, m), float64 (perturbed in place, then restored). Returns True, or raises
+    AssertionError naming the input whose gradient is off.
+    """
+    rng = np.random.default_rng(seed)
+    y = np.tanh(a @ b)
+    v = rng.standard_normal(y.shape)
+    g = v * (1 - y * y)
+    analytic = (g @ b.T, a.T @ g)
+    for name, x, ga in (("a", a, analytic[0]), ("b", b, analytic[1])):
+        flat = x.reshape(-1)  # a view: writes perturb x
+        num = np.empty(flat.size)
+        for j in range(flat.size):
+            orig = flat[j]
+            flat[j] = orig + EPS
+            fp = float(np.sum(v * np.tanh(a @ b)))
+            flat[j] = orig - EPS
+            fm = float(np.sum(v * np.tanh(a @ b)))
+            flat[j] = orig
+            num[j] = (fp - fm) / (2 * EPS)
+        if not np.all(np.abs(ga.reshape(-1) - num) <= ATOL + RTOL * np.abs(num)):
+            raise AssertionError(f"floor gradcheck: the gradient of {name} is off")
+    return True
+
+
+def _fn(a, b):
+    return (a @ b).tanh()
+
+
+def setup(config: RunConfig) -> WorkloadSetup:
+    """Build the gradcheck workload's candidates, ratios and check."""
+    import autograd as ag
+
+    rng = np.random.default_rng(0)
+    a_np = rng.standard_normal(A_SHAPE)
+    b_np = rng.standard_normal(B_SHAPE) / 4
+    a_fl, b_fl = a_np.copy(), b_np.copy()
+    a_tg = ag.tensor(a_np, requires_grad=True)
+    b_tg = ag.tensor(b_np, requires_grad=True)
+
+    fns = {
+        "numpy floor": lambda: floor_gradcheck(a_fl, b_fl),
+        "tapegrad": lambda: ag.gradcheck(_fn, (a_tg, b_tg), eps=EPS, atol=ATOL, rtol=RTOL),
+    }
+    torch, reason = load_torch(config)
+    if torch is not None:
+        a_th = torch.tensor(a_np, requires_grad=True)
+        b_th = torch.tensor(b_np, requires_grad=True)
+        tgc = torch.autograd.gradcheck
+        fns["torch"] = lambda: tgc(_fn, (a_th, b_th), eps=EPS, atol=ATOL, rtol=RTOL)
+        fns["torch fast_mode"] = lambda: tgc(
+            _fn, (a_th, b_th), eps=EPS, atol=ATOL, rtol=RTOL, fast_mode=True
+        )
+    candidates = [
+        Candidate(
+            name,
+            name.split()[0],
+            "gradcheck",
+            fns.get(name),
+            skip_reason=None if name in fns else reason,
+        )
+        for name in ("numpy floor", "tapegrad", "torch", "torch fast_mode")
+    ]
+    ratios = [
+        Ratio("tapegrad / floor", "tapegrad", "numpy floor"),
+        Ratio("tapegrad / torch fast_mode", "tapegrad", "torch fast_mode"),
+        Ratio("tapegrad / torch (full Jacobian)", "tapegrad", "torch"),
+    ]
+
+    def check() -> tuple[bool, str]:
+        """Every candidate passes on the correct op, and tapegrad's gradcheck catches a wrong
+        backward (so the timed check is a real one)."""
+        problems = []
+        for name, fn in fns.items():
+            try:
+                if fn() is not True:
+                    problems.append(f"{name} did not return True")
+            except Exception as e:  # a failed check raises
+                problems.append(f"{name} failed: {type(e).__name__}: {e}")
+
+        class BadTanh(ag.Function):
+            """tanh with the derivative off by 10%."""
+
+            save_output = True
+
+            def forward(self, x):
+                return np.tanh(x)
+
+            def backward(self, gy):
+                (y,) = self.saved
+                return gy * 1.1 * (1 - y * y)
+
+        try:
+            caught = not ag.gradcheck(
+                lambda a, b: BadTanh.apply(a @ b), (a_tg, b_tg), raise_exception=False
+            )
+        except Exception as e:
+            caught, problems = False, problems + [f"broken-op gradcheck raised {e!r}"]
+        if not caught:
+            problems.append("tapegrad's gradcheck passed a deliberately wrong backward")
+        if problems:
+            return False, "; ".join(problems)
+        return True, "all pass on the op; tapegrad's gradcheck catches a 10% wrong backward"
+
+    return WorkloadSetup(
+        candidates=candidates,
+        ratios=ratios,
+        unit="ms/check",
+        unit_seconds=1e-3,
+        units_per_call=1,
+        params={
+            "op": "(a @ b).tanh()",
+            "a": list(A_SHAPE),
+            "b": list(B_SHAPE),
+            "dtype": "float64",
+            "eps": EPS,
+            "atol": ATOL,
+            "rtol": RTOL,
+            "op_evaluations": 2 * (int(np.prod(A_SHAPE)) + int(np.prod(B_SHAPE))),
+        },
+        check=check,
+        notes=[
+            "tapegrad and the floor check J^T v for a random v element by element (one "
+            "backward, 512 op evaluations); torch's default builds the full Jacobian (512 "
+            "evaluations and 64 backwards); its fast_mode checks v^T J u (4 evaluations).",
+        ],
+    )

@@ -1,0 +1,394 @@
+"""The ``numba`` kernel set under numba's CUDA simulator, against the ``numpy`` set.
+
+``NUMBA_ENABLE_CUDASIM=1`` must be set before numba is imported, and the rest of the suite
+imports numba normally, so every check runs in a subprocess: this file runs itself as a script
+(``python test_numba_sim.py CHECK``) with the variable set. The simulator runs each CUDA thread
+as a Python thread (slow: a few seconds per thousand blocks), so the shapes are small, odd and
+not multiples of the tiles; some checks also shrink the tiles so that one product spans several
+tiles in every direction, and the split-K and grid-chunking paths are forced on.
+
+A second kind of check needs no GPU either: every kernel variant is compiled to PTX for sm_90 by
+NVVM and its register use read back from ptxas (when the CUDA toolkit is installed), which
+catches typing errors the simulator (plain Python) cannot, and local-memory accumulators.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# the simulator's cost is mostly threads x barriers, so most checks run 4-thread blocks (4 x 16
+# output tiles, 32-deep slabs); the production tiles (256 threads) run in a few checks, and
+# 6 x 8 tiles with 4-deep slabs put several tiles in every direction of one product
+FAST_TILES = (1, 4, 4, 4, 32)
+SMALL_TILES = (2, 4, 3, 2, 4)
+
+
+SIM_CHECKS = ["matmul", "matmul_paths", "conv", "conv_more", "pooling", "nn"]
+
+
+def _start(name: str, sim: bool) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.pop("TAPEGRAD_BACKEND", None)
+    if sim:
+        env["NUMBA_ENABLE_CUDASIM"] = "1"
+    else:
+        env.pop("NUMBA_ENABLE_CUDASIM", None)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.Popen(
+        [sys.executable, __file__, name],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def checks(request):
+    """The selected checks' subprocesses, all started at once (the simulator is single-threaded
+    at heart, so they share the machine's cores); each test waits for its own."""
+    pytest.importorskip("numba")
+    here = request.node.nodeid.split("::")[0]
+    chosen = [item for item in request.session.items if item.nodeid.startswith(here + "::")]
+    names = {getattr(item, "callspec", None) and item.callspec.params.get("check") for item in chosen}
+    procs = {name: _start(name, sim=True) for name in SIM_CHECKS if name in names}
+    if any(item.name.startswith("test_numba_kernels_compile") for item in chosen):
+        procs["ptx"] = _start("ptx", sim=False)
+    yield procs
+    for p in procs.values():
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def _finish(proc: subprocess.Popen, name: str, timeout: float = 300) -> None:
+    out, _ = proc.communicate(timeout=timeout)
+    if proc.returncode == 77:
+        pytest.skip(out.strip().splitlines()[-1])
+    assert proc.returncode == 0, f"check {name} failed:\n{out}"
+    print(out.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("check", SIM_CHECKS)
+def test_numba_kernels_under_the_simulator(checks, check):
+    _finish(checks[check], check)
+
+
+def test_numba_kernels_compile_for_sm90_without_spills(checks):
+    _finish(checks["ptx"], "ptx")
+
+
+# == the checks (run in the subprocess) ===========================================================
+
+
+def _close(got, want, dtype):
+    tol = 2e-5 if np.dtype(dtype) == np.float32 else 1e-11
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+def check_matmul():
+    import backends.numba_kernels as bk
+
+    rng = np.random.default_rng(0)
+    for dt in (np.float32, np.float64):
+        a = rng.standard_normal((37, 45)).astype(dt)
+        b = rng.standard_normal((45, 19)).astype(dt)
+        _close(bk.matmul(a, b), a @ b, dt)  # production tiles, one partial tile, 6 k-slabs
+        with bk._config(tiles=FAST_TILES):
+            # transposed operands read in place (m-major A, k-major B), and a strided slice
+            at, bt = np.asfortranarray(a).T.copy().T, np.ascontiguousarray(b.T).T
+            assert not at.flags.c_contiguous and not bt.flags.c_contiguous
+            _close(bk.matmul(at, bt), a @ b, dt)
+            s = rng.standard_normal((20, 45)).astype(dt)[::3]
+            _close(bk.matmul(s, b), s @ b, dt)
+    with bk._config(tiles=SMALL_TILES):  # several tiles in m, n and k, none of them full
+        a = rng.standard_normal((14, 9))
+        b = rng.standard_normal((9, 17))
+        _close(bk.matmul(a, b), a @ b, np.float64)
+        _close(bk.matmul(b.T, a.T), b.T @ a.T, np.float64)
+
+
+def check_matmul_paths():
+    import backends.numba_kernels as bk
+
+    with bk._config(tiles=FAST_TILES):
+        _matmul_paths(bk)
+
+
+def _matmul_paths(bk):
+    rng = np.random.default_rng(1)
+    r = rng.standard_normal
+    cases = [
+        (r((3, 9, 5)), r((5, 6))),  # a batch against a broadcast matrix
+        (r((2, 1, 4, 5)), r((3, 5, 2))),  # batch dims broadcast both ways
+        (r((5,)), r((5, 3))),  # 1-D operands promoted and squeezed
+        (r((4, 5)), r((5,))),
+        (r((5,)), r((5,))),
+        (r((2, 3, 5)), r((5,))),
+        (r((3, 0)), r((0, 4))),  # K = 0: zeros
+        (r((0, 3)), r((3, 4))),  # M = 0: empty
+        (r((2, 3)).astype(np.float32), r((3, 2))),  # mixed dtypes: numpy's promotion
+    ]
+    for a, b in cases:
+        want = np.matmul(a, b)
+        got = bk.matmul(a, b)
+        assert np.shape(got) == np.shape(want), (a.shape, b.shape, np.shape(got))
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-12)
+        assert np.asarray(got).dtype == want.dtype
+    ints = np.arange(6).reshape(2, 3)
+    np.testing.assert_array_equal(bk.matmul(ints, ints.T), ints @ ints.T)  # off the hot path
+    try:
+        bk.matmul(r((2, 3)), r((4, 2)))
+    except ValueError as e:
+        assert "mismatch" in str(e)
+    else:
+        raise AssertionError("a core-dimension mismatch must raise ValueError")
+    # split-K (partial tiles summed), and batches / row tiles past the grid's limits
+    a, b = r((5, 300)), r((300, 3))
+    with bk._config(split_target_blocks=16, split_min_k=40):
+        assert bk._splits(1, 300, a) > 1
+        _close(bk.matmul(a, b), a @ b, np.float64)
+    old = bk._MAX_GRID_YZ
+    try:
+        bk._MAX_GRID_YZ = 2
+        a, b = r((5, 3, 4)), r((5, 4, 2))
+        _close(bk.matmul(a, b), a @ b, np.float64)  # G = 5 in launches of 2 along z
+        with bk._config(tiles=SMALL_TILES):
+            a, b = r((40, 3)), r((3, 5))  # 4 row tiles in launches of 2 along y
+            _close(bk.matmul(a, b), a @ b, np.float64)
+    finally:
+        bk._MAX_GRID_YZ = old
+
+
+def _conv_case(bk, nk, rng, dt, xs, ws, geom, bias=True):
+    x = rng.standard_normal(xs).astype(dt)
+    w = rng.standard_normal(ws).astype(dt)
+    b = rng.standard_normal(ws[0]).astype(dt) if bias else None
+    y = nk.conv_forward(x, w, b, *geom)
+    _close(bk.conv_forward(x, w, b, *geom), y, dt)
+    gy = rng.standard_normal(y.shape).astype(dt)
+    _close(bk.conv_grad_input(gy, w, x.shape, *geom), nk.conv_grad_input(gy, w, x.shape, *geom), dt)
+    _close(
+        bk.conv_grad_weight(x, gy, w.shape, *geom), nk.conv_grad_weight(x, gy, w.shape, *geom), dt
+    )
+
+
+def check_conv():
+    import backends.numba_kernels as bk
+    import backends.numpy_kernels as nk
+
+    rng = np.random.default_rng(2)
+    # stride, asymmetric padding, dilation and groups at once (2-D), with the production tiles
+    geom = ((2, 1), ((1, 1), (0, 1)), (1, 2), 2)
+    _conv_case(bk, nk, rng, np.float32, (2, 4, 7, 6), (6, 2, 3, 2), geom)
+    with bk._config(tiles=FAST_TILES):
+        _conv_case(bk, nk, rng, np.float64, (2, 4, 7, 6), (6, 2, 3, 2), geom)
+        _conv_more(bk, nk, rng)
+
+
+def _conv_more(bk, nk, rng):
+    # a stride longer than the kernel: input rows no window reads get zero gradient
+    _conv_case(bk, nk, rng, np.float64, (1, 3, 8, 7), (2, 3, 2, 2), ((3, 3), ((0, 0), (1, 0)), (1, 1), 1), bias=False)  # fmt: skip
+    # depthwise (groups = channels), with a strided non-contiguous input
+    x = rng.standard_normal((2, 3, 9, 12))[:, :, ::1, ::2]
+    w = rng.standard_normal((3, 1, 3, 3))
+    geom = ((1, 1), ((1, 1), (1, 1)), (1, 1), 3)
+    _close(bk.conv_forward(x, w, None, *geom), nk.conv_forward(x, w, None, *geom), np.float64)
+
+
+def check_conv_more():
+    import backends.numba_kernels as bk
+    import backends.numpy_kernels as nk
+
+    rng = np.random.default_rng(3)
+    with bk._config(tiles=FAST_TILES):  # 1-D and 3-D run as 3-D
+        _conv_case(bk, nk, rng, np.float64, (2, 4, 11), (6, 2, 3), ((2,), ((2, 1),), (2,), 2))
+        _conv_case(bk, nk, rng, np.float32, (1, 2, 4, 5, 4), (2, 1, 2, 3, 2), ((1, 1, 2), ((0, 1), (1, 1), (0, 0)), (1, 1, 1), 2))  # fmt: skip
+    # several tiles per product, and split-K in grad-weight
+    with bk._config(tiles=SMALL_TILES, split_target_blocks=64, split_min_k=8):
+        assert bk._splits(1, 20, np.zeros(1)) > 1
+        _conv_case(bk, nk, rng, np.float64, (1, 3, 4, 5), (13, 3, 2, 2), ((1, 1), ((1, 0), (0, 1)), (1, 1), 1))  # fmt: skip
+
+
+def check_pooling():
+    import backends.numba_kernels as bk
+    import backends.numpy_kernels as nk
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 3, 7, 6))
+    x[0, 0, 1, 1] = x[0, 0, 1, 2]  # a tie: the first maximum wins
+    cases = [
+        ((3, 2), (2, 2), (1, 1), (1, 1), True),  # overlapping windows, ceil_mode
+        ((2, 2), (2, 2), (0, 0), (1, 1), False),  # disjoint windows
+        ((2, 3), (1, 2), (1, 1), (2, 1), False),  # dilation
+    ]
+    for dt in (np.float32, np.float64):
+        xd = x.astype(dt)
+        for pool in cases:
+            y, idx = bk.max_pool_forward(xd, *pool)
+            ry, ri = nk.max_pool_forward(xd, *pool)
+            np.testing.assert_array_equal(y, ry)
+            np.testing.assert_array_equal(idx, ri)
+            assert y.dtype == ry.dtype and idx.dtype == ri.dtype
+            gy = rng.standard_normal(y.shape).astype(dt)
+            _close(
+                bk.max_pool_backward(gy, idx, xd.shape, *pool[:4]),
+                nk.max_pool_backward(gy, idx, xd.shape, *pool[:4]),
+                dt,
+            )
+        for avg in [((3, 2), (2, 2), (1, 1), True, False), ((3, 3), (2, 1), (1, 0), False, True)]:
+            y = bk.avg_pool_forward(xd, *avg)
+            _close(y, nk.avg_pool_forward(xd, *avg), dt)
+            gy = rng.standard_normal(y.shape).astype(dt)
+            _close(
+                bk.avg_pool_backward(gy, xd.shape, *avg[:3], avg[4]),
+                nk.avg_pool_backward(gy, xd.shape, *avg[:3], avg[4]),
+                dt,
+            )
+    # NaN wins (the last one), a non-finite gy stays in its window, 1-D and 3-D, integers
+    v = np.array([[[1.0, np.nan, 3.0, 2.0, np.nan, np.nan]]])
+    y, idx = bk.max_pool_forward(v, (3,), (3,), (0,), (1,), False)
+    assert np.isnan(y).all() and idx.tolist() == [[[1, 2]]]
+    v = np.array([[[1.0, 3.0, 2.0, 0.0]]])
+    y, idx = bk.max_pool_forward(v, (2,), (2,), (0,), (1,), False)
+    gx = bk.max_pool_backward(np.array([[[np.inf, 1.0]]]), idx, v.shape, (2,), (2,), (0,), (1,))
+    np.testing.assert_array_equal(gx, [[[0.0, np.inf, 1.0, 0.0]]])
+    x3 = rng.standard_normal((1, 2, 4, 5, 3))
+    pool3 = ((2, 3, 2), (2, 2, 1), (1, 1, 0), (1, 1, 1), False)
+    y, idx = bk.max_pool_forward(x3, *pool3)
+    ry, ri = nk.max_pool_forward(x3, *pool3)
+    np.testing.assert_array_equal(y, ry)
+    np.testing.assert_array_equal(idx, ri)
+    xi = rng.integers(-50, 50, size=(1, 2, 5, 5)).astype(np.int32)
+    y, idx = bk.max_pool_forward(xi, (2, 2), (2, 2), (1, 1), (1, 1), False)
+    ry, ri = nk.max_pool_forward(xi, (2, 2), (2, 2), (1, 1), (1, 1), False)
+    np.testing.assert_array_equal(y, ry)
+    np.testing.assert_array_equal(idx, ri)
+
+
+def check_nn():
+    """nn and autograd run unchanged on the numba set: here it stands in for the numpy set on
+    numpy arrays, so a CNN's train step and a gradcheck go through every numba kernel."""
+    import autograd as ag
+    import backends
+    import backends.numba_kernels as bk
+    import backends.numpy_kernels as nk
+    import nn
+    import nn.functional as F
+
+    rng = np.random.default_rng(5)
+    x_np = rng.standard_normal((2, 1, 6, 6))
+    t_np = np.array([1, 0])
+
+    def step():
+        ag.manual_seed(0)
+        model = nn.Sequential(
+            nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(3, 2, 2),
+            nn.AvgPool2d(2), nn.Flatten(), nn.Linear(2, 2),
+        ).double()  # fmt: skip
+        loss = F.cross_entropy(model(ag.tensor(x_np)), ag.tensor(t_np))
+        loss.backward()
+        return loss.item(), [p.grad.numpy() for p in model.parameters()]
+
+    ref_loss, ref_grads = step()
+    backends._numpy_kernels = bk  # numpy arrays now get the numba kernels
+    try:
+        with bk._config(tiles=FAST_TILES):
+            loss, grads = step()
+            # numerical against analytic gradients, all through the numba conv kernels
+            a = ag.tensor(rng.standard_normal((1, 2, 3, 2)), requires_grad=True)
+            w = ag.tensor(rng.standard_normal((2, 1, 2, 2)), requires_grad=True)
+            conv = lambda a, w: F.conv2d(a, w, stride=(2, 1), padding=1, groups=2)  # noqa: E731
+            assert ag.gradcheck(conv, (a, w))
+        np.testing.assert_allclose(loss, ref_loss, rtol=1e-12)
+        for g, r in zip(grads, ref_grads):
+            np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12)
+    finally:
+        backends._numpy_kernels = nk
+
+
+def check_ptx():
+    """Compile every GEMM and pooling kernel for sm_90 (NVVM; no GPU needed) and check ptxas
+    keeps the register blocks in registers (no stack frame, no spills)."""
+    try:
+        from numba.cuda.cudadrv import nvvm
+
+        nvvm.NVVM()
+    except Exception as e:
+        print(f"skip: NVVM (the CUDA toolkit) is not available: {type(e).__name__}")
+        sys.exit(77)
+    import types as pytypes
+
+    import numba
+    import numba.cuda.dispatcher as dispatcher
+    from numba import cuda, types
+
+    import backends.numba_kernels as bk
+    from backends import _numba_cuda as nc
+
+    # device functions compile for the current device's compute capability: pretend an H100
+    dispatcher.get_current_device = lambda: pytypes.SimpleNamespace(compute_capability=(9, 0))
+    ptxas = shutil.which("ptxas")
+    i64 = types.int64
+
+    def arr(dt, nd, layout="A"):
+        return types.Array(numba.from_dtype(np.dtype(dt)), nd, layout)
+
+    ndims = {"mm": (3, 3, 3), "conv_fwd": (3, 5, 5), "conv_gx": (5, 5, 5), "conv_gw": (5, 5, 3)}
+    report = []
+    for dt, tiles in bk._TILES.items():
+        for mode, spec in nc.MODES.items():
+            layouts = [spec[5:]] if spec[5] is not None else [(True, True), (False, False)]
+            for ak, bn in layouts:
+                kern = nc.gemm_kernel(mode, dt, tiles, ak, bn)
+                na, nb_, ncd = ndims[mode]
+                geo = types.UniTuple(i64, 1 if mode == "mm" else 20)
+                sig = (arr(dt, na), arr(dt, nb_), arr(dt, ncd, "C"), arr(dt, 1), types.boolean,
+                       geo, i64, i64, i64, i64, i64, i64)  # fmt: skip
+                ptx, _ = cuda.compile_ptx(kern.py_func, sig, cc=(9, 0))
+                if ptxas is None:
+                    continue
+                path = pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / f"tg_{mode}_{dt}.ptx"
+                path.write_text(ptx)
+                out = subprocess.run(
+                    [ptxas, "-arch=sm_90", "-v", str(path), "-o", os.devnull],
+                    capture_output=True,
+                    text=True,
+                ).stderr
+                path.unlink()
+                assert "0 bytes stack frame" in out and "0 bytes spill" in out, (mode, dt, out)
+                regs = out.split("Used ")[-1].split(" registers")[0]
+                report.append(f"{mode} {dt} {'k' if ak else 'm'}{'n' if bn else 'k'}: {regs} regs")
+        T = numba.from_dtype(dt)
+        tup = types.UniTuple(i64, 12)
+        mf, mb, af, ab = nc.pool_kernels(dt)
+        cuda.compile_ptx(mf.py_func, (arr(dt, 4), arr(dt, 4, "C"), arr(np.int8, 4, "C"), T, tup), cc=(9, 0))  # fmt: skip
+        cuda.compile_ptx(mb.py_func, (arr(dt, 4), arr(np.int16, 4), arr(dt, 4, "C"), tup), cc=(9, 0))  # fmt: skip
+        cuda.compile_ptx(af.py_func, (arr(dt, 4), arr(dt, 4, "C"), tup, types.boolean), cc=(9, 0))
+        cuda.compile_ptx(ab.py_func, (arr(dt, 4), arr(dt, 4, "C"), tup, types.boolean), cc=(9, 0))
+    for dt in (np.int32, np.int64):
+        mf, mb = nc.pool_kernels(np.dtype(dt))[:2]
+        T = numba.from_dtype(np.dtype(dt))
+        cuda.compile_ptx(mf.py_func, (arr(dt, 4), arr(dt, 4, "C"), arr(np.int8, 4, "C"), T, tup), cc=(9, 0))  # fmt: skip
+        cuda.compile_ptx(mb.py_func, (arr(dt, 4), arr(np.int8, 4), arr(dt, 4, "C"), tup), cc=(9, 0))  # fmt: skip
+    cuda.compile_ptx(nc.fill_one.py_func, (arr(np.float32, 1), types.float32), cc=(9, 0))
+    print("\n".join(report) or "compiled (ptxas not found: registers not checked)")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    t0 = time.perf_counter()
+    globals()[f"check_{sys.argv[1]}"]()
+    print(f"check {sys.argv[1]} passed in {time.perf_counter() - t0:.1f} s")
