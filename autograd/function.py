@@ -332,19 +332,18 @@ def _xp(a):
 def sum_to(g, shape):
     """Sum ``g`` (array or Tensor) over broadcast dimensions so its shape becomes ``shape``.
 
-    g: shape S, broadcastable from ``shape``. Returns shape ``shape``. No-op when equal.
+    g: shape S, broadcastable from ``shape``. Returns shape ``shape``. No-op when equal. The
+    result is a fresh array (never a view), so a leaf can keep it as its ``.grad``.
     """
     gshape = g.shape
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
-    )
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
-    if lead:
-        g = g.reshape(shape)
     return g
 
 

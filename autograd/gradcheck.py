@@ -94,7 +94,7 @@ def gradcheck(
         total = 0.0
         for o, v in zip(res, vs):
             if v is not None:
-                total += float(np.sum(_host(o._data).astype(np.float64) * v))
+                total += float(np.sum(_host(o._data).astype(np.float64, copy=False) * v))
         return total
 
     for k, i in enumerate(diff):

@@ -17,11 +17,12 @@ tiles are gathered straight from x / w / gy, never materialised as im2col matric
   ``kchunk`` of K and its partial tile goes to its own slab of C (summed by the caller), which
   keeps small-M, small-N, huge-K products (conv grad-weight) parallel and deterministic.
 
-What A, B and C are comes from a *mode*: three device functions ``load_a(A, g, m, k, geo, zero)``,
-``load_b(B, g, k, n, geo, zero)``, ``col(C, g, n, geo)`` (where output column n goes, worked out
-once per column), ``store(C, z, g, m, col, value, geo)`` and ``row_bias(bias, g, m, geo)`` (added
-to row m when the launch says there is a bias), where ``geo`` is a tuple of ints with the mode's geometry. Convolutions are always 3-D here (1-D and 2-D add
-unit dims); geo = (Cg, Og, KD, KH, KW, D, H, W, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh, dw).
+What A, B and C are comes from a *mode*, five device functions: ``load_a(A, g, m, k, geo,
+zero)``, ``load_b(B, g, k, n, geo, zero)``, ``col(C, g, n, geo)`` (where output column n goes,
+worked out once per column), ``store(C, z, g, m, col, value, geo)`` and ``row_bias(bias, g, m,
+geo)`` (added to row m when the launch says there is a bias), where ``geo`` is a tuple of ints
+with the mode's geometry. Convolutions are always 3-D here (1-D and 2-D add unit dims); their
+geo = (Cg, Og, KD, KH, KW, D, H, W, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh, dw).
 
 Pooling kernels are elementwise: one thread per output (forward) or input (backward, a gather
 over the windows that hold it: no atomics, deterministic), over a (N, C, D, H, W) view.

@@ -378,8 +378,7 @@ def _as4(a):
 
 def _pool_geo(kernel, stride, padding, dilation):
     return tuple(
-        int(v)
-        for v in _pad3(kernel, 1) + _pad3(stride, 1) + _pad3(padding, 0) + _pad3(dilation, 1)
+        int(v) for v in _pad3(kernel, 1) + _pad3(stride, 1) + _pad3(padding, 0) + _pad3(dilation, 1)
     )
 
 

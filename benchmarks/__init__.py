@@ -1,9 +1,11 @@
 """tapegrad's benchmark suite, run as ``python -m benchmarks``.
 
-Each workload (``overhead`` first; matmul, conv, MLP and optimizer workloads later) is a set of
-*candidates*, the same computation done by different implementations (a raw-NumPy floor, tapegrad,
-PyTorch when installed), timed interleaved round-robin in one process so machine noise hits all
-alike. Results are printed as a markdown table and written as JSON + markdown to ``--out``.
+Each workload (per-op overhead, matmul, conv, pooling, optimizer steps, MLP and LeNet train
+steps, peak memory, gradcheck; ``--list`` names them) is a set of *candidates*, the same
+computation done by different implementations (a raw-NumPy floor, tapegrad, PyTorch when
+installed), timed interleaved round-robin in one process so machine noise hits all alike (peak
+memory is measured in a subprocess per candidate instead). Results are printed as markdown tables
+and written as JSON + markdown (and PNG charts, with matplotlib) to ``--out``.
 
 Adding a workload: write ``benchmarks/<name>.py`` with ``setup(config: RunConfig) ->
 WorkloadSetup`` (candidates, ratios, unit), and register it with one line at the bottom of

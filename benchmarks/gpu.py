@@ -197,11 +197,11 @@ def _check(outputs: dict, rel: float) -> tuple[bool, str]:
 
 def setup_matmul(config: RunConfig) -> WorkloadSetup:
     """C = A @ B, n x n float32 (n = 4096; 2048 with --quick), per kernel set and torch."""
-    from .registry import Candidate, Ratio, WorkloadSetup
-
     import numpy as np
 
     import backends.cupy_kernels as ck
+
+    from .registry import Candidate, Ratio, WorkloadSetup
 
     cp = _cupy()
     n = 2048 if config.quick else 4096
@@ -213,8 +213,15 @@ def setup_matmul(config: RunConfig) -> WorkloadSetup:
     sync = cp.cuda.Device().synchronize
     group = f"{n} float32"
     cands = [
-        Candidate("cupy set", "tapegrad", "matmul", fn=lambda: ck.matmul(a, b), sync=sync,
-                  group=group, flops=flops),  # fmt: skip
+        Candidate(
+            "cupy set",
+            "tapegrad",
+            "matmul",
+            fn=lambda: ck.matmul(a, b),
+            sync=sync,
+            group=group,
+            flops=flops,
+        ),  # fmt: skip
     ]
     reason = _set_reason("numba")
     if reason is None:
@@ -236,8 +243,13 @@ def setup_matmul(config: RunConfig) -> WorkloadSetup:
     notes, timings = _event_notes(cands, flops, 5 if config.quick else 20, torch)
     ratios = [
         Ratio("cupy set / torch, throughput", "cupy set", "torch", 0.95, higher_is_better=True),
-        Ratio("numba set / cupy set (cuBLAS), throughput", "numba set", "cupy set", 0.5,
-              higher_is_better=True),  # fmt: skip
+        Ratio(
+            "numba set / cupy set (cuBLAS), throughput",
+            "numba set",
+            "cupy set",
+            0.5,
+            higher_is_better=True,
+        ),  # fmt: skip
         Ratio("numba set / torch, throughput", "numba set", "torch", higher_is_better=True),
     ]
 
@@ -260,12 +272,12 @@ def setup_matmul(config: RunConfig) -> WorkloadSetup:
 
 def setup_conv(config: RunConfig) -> WorkloadSetup:
     """conv2d forward + backward (gx, gw, gb) on cuda, tapegrad per kernel set and torch."""
-    from .registry import Candidate, Ratio, WorkloadSetup
-
     import numpy as np
 
     import autograd as ag
     import nn.functional as F
+
+    from .registry import Candidate, Ratio, WorkloadSetup
 
     cp = _cupy()
     batch = 8 if config.quick else 32
@@ -363,12 +375,12 @@ def setup_mlp(config: RunConfig) -> WorkloadSetup:
 
     Each candidate trains its own copy of the same initial model (the check uses fresh copies).
     """
-    from .registry import Candidate, Ratio, WorkloadSetup
-
     import autograd as ag
     import nn
     import nn.functional as F
     import optim
+
+    from .registry import Candidate, Ratio, WorkloadSetup
 
     cp = _cupy()
     x_np, y_np, params = _mlp_data()
@@ -467,11 +479,11 @@ CHAIN_OPS = 1000
 def setup_overhead(config: RunConfig) -> WorkloadSetup:
     """The per-op path on cuda: 1,000 ops (mul, add, tanh) on a (4,) float32 tensor, forward
     and backward, tapegrad against torch; reported in µs per op."""
-    from .registry import Candidate, Ratio, WorkloadSetup
-
     import numpy as np
 
     import autograd as ag
+
+    from .registry import Candidate, Ratio, WorkloadSetup
 
     cp = _cupy()
     triples, rest = divmod(CHAIN_OPS, 3)

@@ -110,7 +110,7 @@ def write_plots(results: dict, out_dir: str) -> dict:
             ax.set_title(wname, fontsize=9)
             ax.legend(fontsize=7)
         fig.suptitle(f"GFLOP/s per candidate ({threads} threads, {created})", fontsize=9)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0, 1, 0.98))
         path = os.path.join(out_dir, "gflops.png")
         fig.savefig(path, dpi=110)
         plt.close(fig)

@@ -62,8 +62,13 @@ def fmt_time(v: float | None) -> str:
     return f"{v:.3f}"
 
 
-def _fmt_ratio(v: float | None) -> str:
-    return "–" if v is None else f"{v:.2f}x"
+def _fmt_ratio(v: float | None, target: float | None = None) -> str:
+    """``1.23x``; with a third decimal when two would look equal to the target."""
+    if v is None:
+        return "–"
+    if target is not None and f"{v:.2f}" == f"{target:.2f}" and v != target:
+        return f"{v:.3f}x"
+    return f"{v:.2f}x"
 
 
 def fmt_target(target: float, higher_is_better: bool = False) -> str:
@@ -144,8 +149,8 @@ def format_workload(name: str, w: dict) -> str:
             target = "" if r["target"] is None else fmt_target(r["target"], hib)
             label = f"{rname} ({_ratio_direction(r)})"
             lines.append(
-                f"| {label} | {_fmt_ratio(r['median'])} | {_fmt_ratio(r['min'])} | {target} | "
-                f"{_status(r)} |"
+                f"| {label} | {_fmt_ratio(r['median'], r['target'])} | "
+                f"{_fmt_ratio(r['min'], r['target'])} | {target} | {_status(r)} |"
             )
     if skipped:
         lines.append("")
@@ -169,7 +174,7 @@ def format_summary(results: dict) -> str | None:
                 continue
             hib = bool(r.get("higher_is_better"))
             rows.append(
-                f"| {name} | {rname} | {_fmt_ratio(r.get('median'))} | "
+                f"| {name} | {rname} | {_fmt_ratio(r.get('median'), r['target'])} | "
                 f"{fmt_target(r['target'], hib)} | {_status(r)} |"
             )
     if not rows:

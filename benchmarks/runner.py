@@ -87,7 +87,12 @@ def run_workload(workload: Workload, config: RunConfig) -> dict:
                 min_sample_s=config.min_sample_s,
                 progress=label,
                 pools={c.name: c.thread_pool for c in ws.candidates if not c.skipped},
-                settle_s=config.settle_s if config.effective_threads > 1 else 0.0,
+                # CPU thread pools compete only on the CPU (a GPU run's host threads idle)
+                settle_s=(
+                    config.settle_s
+                    if config.effective_threads > 1 and config.device == "cpu"
+                    else 0.0
+                ),
             )
             if active
             else {}

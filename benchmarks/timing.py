@@ -15,8 +15,9 @@ Two things keep one candidate's leftovers off another's time:
   work, each runtime's idle threads keep spinning for a while (OpenBLAS about 0.1 s, OpenMP a few
   ms), and a candidate of the other runtime started meanwhile competes with them for the cores:
   measured here on 2 cores, torch's MLP step took 2x as long right after the NumPy floor's, and
-  the floor 1.2x as long after torch's. So each round runs the candidates of one pool, then the
-  other's, and waits ``settle_s`` whenever the pool changes (only with more than one thread).
+  the floor 1.4x as long right after torch's; 0.1 s apart, neither was slowed. So each round
+  runs the candidates of one pool, then the other's, and waits ``settle_s`` whenever the pool
+  changes (only with more than one thread).
 """
 
 from __future__ import annotations

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from backends import array_module
 
-__all__ = ["grad_in", "lerp_"]
+__all__ = ["grad_in", "lerp_", "add_scaled_"]
+
+# elements per scratch block in add_scaled_: 1 MiB of float32, small enough to stay in cache
+_BLOCK = 1 << 18
 
 
 def grad_in(p, g, weight_decay: float, maximize: bool, ws):
@@ -43,3 +46,24 @@ def lerp_(a, b, weight: float, tmp, xp):
     xp.subtract(b, a, out=tmp)
     tmp *= weight
     a += tmp
+
+
+def add_scaled_(p, d, alpha: float, ws, slot: int = 2):
+    """``p += alpha * d`` in place through a scratch block of at most ``_BLOCK`` elements.
+
+    p, d: arrays of one shape. The product goes through the workspace (``slot``) in blocks, so
+    no parameter-sized temporary is kept: the step's peak memory stays near the gradients'.
+    """
+    xp = array_module(p)
+    n = p.size
+    if n <= _BLOCK or not (p.flags.c_contiguous and d.flags.c_contiguous):
+        t = ws.like(d, slot)
+        xp.multiply(d, alpha, out=t)
+        p += t
+        return
+    pf, df = p.reshape(-1), d.reshape(-1)
+    for i in range(0, n, _BLOCK):
+        dd = df[i : i + _BLOCK]
+        t = ws.like(dd, slot)
+        xp.multiply(dd, alpha, out=t)
+        pf[i : i + _BLOCK] += t

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backends import array_module
 
-from ._functional import grad_in
+from ._functional import add_scaled_, grad_in
 from .optimizer import Optimizer, check_bool, check_nonneg
 
 __all__ = ["SGD", "sgd"]
@@ -41,9 +41,7 @@ def sgd(params, grads, states, ws, *, lr, momentum, dampening, nesterov, weight_
                 d += g
             else:
                 d = buf
-        t = ws.like(p, 2)
-        xp.multiply(d, lr, out=t)
-        p -= t
+        add_scaled_(p, d, -lr, ws)
 
 
 class SGD(Optimizer):

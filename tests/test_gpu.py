@@ -105,17 +105,32 @@ def _r(*shape, seed=0):
     "name,fn,shapes",
     [
         ("matmul batched", lambda a, b: (a @ b).tanh(), [(2, 3, 5), (5, 4)]),
-        ("conv2d", lambda x, w: F.conv2d(x, w, stride=(2, 1), padding=1, dilation=(1, 2), groups=2),
-         [(2, 4, 6, 7), (4, 2, 3, 2)]),  # fmt: skip
+        (
+            "conv2d",
+            lambda x, w: F.conv2d(x, w, stride=(2, 1), padding=1, dilation=(1, 2), groups=2),
+            [(2, 4, 6, 7), (4, 2, 3, 2)],
+        ),  # fmt: skip
         ("conv1d", lambda x, w: F.conv1d(x, w, padding="same"), [(1, 2, 7), (3, 2, 4)]),
-        ("conv_transpose2d", lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1),
-         [(1, 2, 3, 4), (2, 3, 3, 3)]),  # fmt: skip
-        ("max_pool2d", lambda x: F.max_pool2d(x, 3, stride=2, padding=1, ceil_mode=True),
-         [(2, 2, 7, 6)]),  # fmt: skip
-        ("avg_pool2d", lambda x: F.avg_pool2d(x, 3, stride=2, padding=1,
-                                              count_include_pad=False), [(2, 2, 7, 6)]),  # fmt: skip
-        ("cross_entropy", lambda x: F.cross_entropy(x, ag.tensor([0, 2, 1], device="cuda"),
-                                                    label_smoothing=0.1), [(3, 4)]),  # fmt: skip
+        (
+            "conv_transpose2d",
+            lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1),
+            [(1, 2, 3, 4), (2, 3, 3, 3)],
+        ),  # fmt: skip
+        (
+            "max_pool2d",
+            lambda x: F.max_pool2d(x, 3, stride=2, padding=1, ceil_mode=True),
+            [(2, 2, 7, 6)],
+        ),  # fmt: skip
+        (
+            "avg_pool2d",
+            lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False),
+            [(2, 2, 7, 6)],
+        ),  # fmt: skip
+        (
+            "cross_entropy",
+            lambda x: F.cross_entropy(x, ag.tensor([0, 2, 1], device="cuda"), label_smoothing=0.1),
+            [(3, 4)],
+        ),  # fmt: skip
     ],
 )
 def test_gradcheck_float64_on_cuda(name, fn, shapes, gpu_set):

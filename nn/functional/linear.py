@@ -29,7 +29,10 @@ class Linear(Function):
     def forward(self, x, w, b):
         y = kernels(x).matmul(x, w.T)
         if b is not None:
-            y = y + b
+            if b.dtype == y.dtype:
+                y += b  # y is this op's own fresh product: add in place, no second array
+            else:
+                y = y + b
         return y
 
     def backward(self, gy):

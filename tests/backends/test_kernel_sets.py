@@ -1,6 +1,7 @@
-"""Kernel sets: every set exports the same functions with the same signatures; the cupy and numba
-sets import without cupy or numba; the array-module-generic code the cupy set runs is checked on the CPU
-through a cupy-shaped view of NumPy; on a GPU, the cupy set against the numpy set."""
+"""Kernel sets: every set exports the same functions with the same signatures; the cupy and
+numba sets import without cupy or numba; the array-module-generic code the cupy set runs is
+checked on the CPU through a cupy-shaped view of NumPy; on a GPU, the cupy set against the numpy
+set (tests/test_gpu.py has every set against the others)."""
 
 from __future__ import annotations
 

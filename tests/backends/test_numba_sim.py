@@ -60,7 +60,9 @@ def checks(request):
     pytest.importorskip("numba")
     here = request.node.nodeid.split("::")[0]
     chosen = [item for item in request.session.items if item.nodeid.startswith(here + "::")]
-    names = {getattr(item, "callspec", None) and item.callspec.params.get("check") for item in chosen}
+    names = {
+        getattr(item, "callspec", None) and item.callspec.params.get("check") for item in chosen
+    }
     procs = {name: _start(name, sim=True) for name in SIM_CHECKS if name in names}
     if any(item.name.startswith("test_numba_kernels_compile") for item in chosen):
         procs["ptx"] = _start("ptx", sim=False)
@@ -200,7 +202,8 @@ def check_conv():
 
 def _conv_more(bk, nk, rng):
     # a stride longer than the kernel: input rows no window reads get zero gradient
-    _conv_case(bk, nk, rng, np.float64, (1, 3, 8, 7), (2, 3, 2, 2), ((3, 3), ((0, 0), (1, 0)), (1, 1), 1), bias=False)  # fmt: skip
+    geom = ((3, 3), ((0, 0), (1, 0)), (1, 1), 1)
+    _conv_case(bk, nk, rng, np.float64, (1, 3, 8, 7), (2, 3, 2, 2), geom, bias=False)
     # depthwise (groups = channels), with a strided non-contiguous input
     x = rng.standard_normal((2, 3, 9, 12))[:, :, ::1, ::2]
     w = rng.standard_normal((3, 1, 3, 3))
@@ -215,11 +218,13 @@ def check_conv_more():
     rng = np.random.default_rng(3)
     with bk._config(tiles=FAST_TILES):  # 1-D and 3-D run as 3-D
         _conv_case(bk, nk, rng, np.float64, (2, 4, 11), (6, 2, 3), ((2,), ((2, 1),), (2,), 2))
-        _conv_case(bk, nk, rng, np.float32, (1, 2, 4, 5, 4), (2, 1, 2, 3, 2), ((1, 1, 2), ((0, 1), (1, 1), (0, 0)), (1, 1, 1), 2))  # fmt: skip
+        geom = ((1, 1, 2), ((0, 1), (1, 1), (0, 0)), (1, 1, 1), 2)
+        _conv_case(bk, nk, rng, np.float32, (1, 2, 4, 5, 4), (2, 1, 2, 3, 2), geom)
     # several tiles per product, and split-K in grad-weight
     with bk._config(tiles=SMALL_TILES, split_target_blocks=64, split_min_k=8):
         assert bk._splits(1, 20, np.zeros(1)) > 1
-        _conv_case(bk, nk, rng, np.float64, (1, 3, 4, 5), (13, 3, 2, 2), ((1, 1), ((1, 0), (0, 1)), (1, 1), 1))  # fmt: skip
+        geom = ((1, 1), ((1, 0), (0, 1)), (1, 1), 1)
+        _conv_case(bk, nk, rng, np.float64, (1, 3, 4, 5), (13, 3, 2, 2), geom)
 
 
 def check_pooling():
@@ -346,6 +351,9 @@ def check_ptx():
     def arr(dt, nd, layout="A"):
         return types.Array(numba.from_dtype(np.dtype(dt)), nd, layout)
 
+    def ptx_of(kernel, sig):
+        return cuda.compile_ptx(kernel.py_func, sig, cc=(9, 0))[0]
+
     ndims = {"mm": (3, 3, 3), "conv_fwd": (3, 5, 5), "conv_gx": (5, 5, 5), "conv_gw": (5, 5, 3)}
     report = []
     for dt, tiles in bk._TILES.items():
@@ -357,7 +365,7 @@ def check_ptx():
                 geo = types.UniTuple(i64, 1 if mode == "mm" else 20)
                 sig = (arr(dt, na), arr(dt, nb_), arr(dt, ncd, "C"), arr(dt, 1), types.boolean,
                        geo, i64, i64, i64, i64, i64, i64)  # fmt: skip
-                ptx, _ = cuda.compile_ptx(kern.py_func, sig, cc=(9, 0))
+                ptx = ptx_of(kern, sig)
                 if ptxas is None:
                     continue
                 path = pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / f"tg_{mode}_{dt}.ptx"
@@ -371,19 +379,17 @@ def check_ptx():
                 assert "0 bytes stack frame" in out and "0 bytes spill" in out, (mode, dt, out)
                 regs = out.split("Used ")[-1].split(" registers")[0]
                 report.append(f"{mode} {dt} {'k' if ak else 'm'}{'n' if bn else 'k'}: {regs} regs")
-        T = numba.from_dtype(dt)
-        tup = types.UniTuple(i64, 12)
+    tup = types.UniTuple(i64, 12)
+    for dt in list(bk._TILES) + [np.dtype(np.int32), np.dtype(np.int64)]:
         mf, mb, af, ab = nc.pool_kernels(dt)
-        cuda.compile_ptx(mf.py_func, (arr(dt, 4), arr(dt, 4, "C"), arr(np.int8, 4, "C"), T, tup), cc=(9, 0))  # fmt: skip
-        cuda.compile_ptx(mb.py_func, (arr(dt, 4), arr(np.int16, 4), arr(dt, 4, "C"), tup), cc=(9, 0))  # fmt: skip
-        cuda.compile_ptx(af.py_func, (arr(dt, 4), arr(dt, 4, "C"), tup, types.boolean), cc=(9, 0))
-        cuda.compile_ptx(ab.py_func, (arr(dt, 4), arr(dt, 4, "C"), tup, types.boolean), cc=(9, 0))
-    for dt in (np.int32, np.int64):
-        mf, mb = nc.pool_kernels(np.dtype(dt))[:2]
-        T = numba.from_dtype(np.dtype(dt))
-        cuda.compile_ptx(mf.py_func, (arr(dt, 4), arr(dt, 4, "C"), arr(np.int8, 4, "C"), T, tup), cc=(9, 0))  # fmt: skip
-        cuda.compile_ptx(mb.py_func, (arr(dt, 4), arr(np.int8, 4), arr(dt, 4, "C"), tup), cc=(9, 0))  # fmt: skip
-    cuda.compile_ptx(nc.fill_one.py_func, (arr(np.float32, 1), types.float32), cc=(9, 0))
+        x4, out4 = arr(dt, 4), arr(dt, 4, "C")
+        idx = arr(np.int8, 4, "C")
+        ptx_of(mf, (x4, out4, idx, numba.from_dtype(dt), tup))
+        ptx_of(mb, (x4, arr(np.int16, 4), out4, tup))
+        if dt.kind == "f":
+            ptx_of(af, (x4, out4, tup, types.boolean))
+            ptx_of(ab, (x4, out4, tup, types.boolean))
+    ptx_of(nc.fill_one, (arr(np.float32, 1), types.float32))
     print("\n".join(report) or "compiled (ptxas not found: registers not checked)")
 
 
