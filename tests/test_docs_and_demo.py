@@ -19,7 +19,7 @@ def test_readme_leads_with_the_ci_test_command():
     text = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     cmds = re.findall(r"```bash\n(.*?)\n```", text, re.S)
-    assert "examples.demo" in cmds[0]
+    assert "examples.digits" in cmds[0]
     assert "pytest" in cmds[1]
     assert cmds[1].strip() in ci
 
