@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["cuda_module", "parse_device"]
+__all__ = ["cuda_module", "parse_device", "parse_to_args"]
 
 
 def parse_device(device) -> tuple[str, int]:
@@ -38,3 +38,23 @@ def move(arr, device: str):
     if kind == "cpu":
         return arr if type(arr).__module__ == "numpy" else arr.get()
     return cuda_module(device).asarray(arr)
+
+
+def parse_to_args(args, kwargs) -> tuple:
+    """``(device, dtype)`` from ``to(device)``, ``to(dtype)``, ``to(device, dtype)``,
+    ``to(other_tensor)`` or the ``device=``/``dtype=`` keywords (either may come back None).
+    """
+    kwargs = dict(kwargs)
+    device = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+    for a in args:
+        if hasattr(a, "device") and hasattr(a, "dtype") and hasattr(a, "_data"):
+            device, dtype = a.device, a.dtype
+        elif isinstance(a, str) and (a.startswith("cpu") or a.startswith("cuda")):
+            device = a
+        else:
+            dtype = a
+    return device, dtype

@@ -12,6 +12,7 @@ import numpy as np
 from backends import array_module, device_of
 
 from . import dtypes as _dt
+from .device import parse_to_args
 
 __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack"]
 
@@ -376,18 +377,7 @@ class Tensor:
 
     def to(self, *args, **kwargs) -> Tensor:
         """``to(device)``, ``to(dtype)`` or ``to(device, dtype)``: differentiable move/cast."""
-        device = kwargs.pop("device", None)
-        dtype = kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, str) and (a.startswith("cpu") or a.startswith("cuda")):
-                device = a
-            else:
-                dtype = a
+        device, dtype = parse_to_args(args, kwargs)
         out = self
         if dtype is not None and _dt.as_dtype(dtype) != self.dtype:
             out = _ops.cast(out, _dt.as_dtype(dtype))

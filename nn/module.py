@@ -26,6 +26,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import dtypes as _dt
+from autograd.device import parse_to_args
 from autograd.errors import ShapeError
 from autograd.tensor import Tensor
 
@@ -469,18 +470,7 @@ class Module:
         Parameters keep their identity (their arrays are replaced), so an optimiser built before
         the move keeps working. Returns self.
         """
-        device = kwargs.pop("device", None)
-        dtype = kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, str) and (a.startswith("cpu") or a.startswith("cuda")):
-                device = a
-            else:
-                dtype = a
+        device, dtype = parse_to_args(args, kwargs)
         if dtype is not None:
             dtype = _dt.as_dtype(dtype)
             if dtype.kind not in "fc":
