@@ -47,3 +47,51 @@ def compare(what: str, got, want, dtype=None, rel_norm: float | None = None) -> 
         err = float(np.abs(got.astype(np.float64) - want).max()) / (scale or 1.0)
         return f"{what} differs (max error {err:.2e} of max |ref|)"
     return None
+
+
+def check_train_states(states: dict, keys, check_norm: float) -> tuple[bool, str]:
+    """Compare one train step's results per implementation against the ``numpy floor`` entry.
+
+    states: {impl: {"loss": float, "grads": [arrays], "params": [arrays]}}, the floor included
+    (it is removed); keys: one name per gradient/parameter, for the messages. Returns
+    (ok, message) for the workload's correctness check.
+    """
+    ref = states.pop("numpy floor")
+    problems = []
+    for impl, st in states.items():
+        if not np.isclose(st["loss"], ref["loss"], rtol=1e-4):
+            problems.append(f"{impl}: loss {st['loss']:.6g} vs the floor's {ref['loss']:.6g}")
+        for kind in ("grads", "params"):
+            for key, got, want in zip(keys, st[kind], ref[kind]):
+                p = compare(f"{impl}: {kind[:-1]} of {key}", got, want, np.float32, check_norm)
+                if p:
+                    problems.append(p)
+    if problems:
+        return False, "; ".join(problems)
+    return True, (
+        "after one step from the same weights, loss, gradients and parameters match the numpy "
+        f"floor's (relative norm error <= {check_norm:g}): " + ", ".join(states)
+    )
+
+
+def train_step_candidates(impls, build, config, flops) -> list:
+    """One ``train step`` Candidate per implementation name (skipped with the build's reason).
+
+    build(impl, config) -> (step or None, state or skip reason); flops: per step.
+    """
+    from .registry import Candidate
+
+    out = []
+    for impl in impls:
+        step, state_or_reason = build(impl, config)
+        out.append(
+            Candidate(
+                impl,
+                impl.split()[0],
+                "train step",
+                step,
+                skip_reason=state_or_reason if step is None else None,
+                flops=flops,
+            )
+        )
+    return out

@@ -30,9 +30,9 @@ import math
 
 import numpy as np
 
-from .common import compare
+from .common import check_train_states, train_step_candidates
 from .machine import load_torch
-from .registry import Candidate, Ratio, RunConfig, WorkloadSetup
+from .registry import Ratio, RunConfig, WorkloadSetup
 
 __all__ = [
     "BATCH",
@@ -278,40 +278,13 @@ def check_one_step(config: RunConfig, impls=IMPLS) -> tuple[bool, str]:
             continue
         step()
         states[impl] = state()
-    ref = states.pop("numpy floor")
-    problems = []
-    for impl, st in states.items():
-        if not np.isclose(st["loss"], ref["loss"], rtol=1e-4):
-            problems.append(f"{impl}: loss {st['loss']:.6g} vs the floor's {ref['loss']:.6g}")
-        for kind in ("grads", "params"):
-            for key, got, want in zip(_KEYS, st[kind], ref[kind]):
-                p = compare(f"{impl}: {kind[:-1]} of {key}", got, want, np.float32, CHECK_NORM)
-                if p:
-                    problems.append(p)
-    if problems:
-        return False, "; ".join(problems)
-    return True, (
-        "after one step from the same weights, loss, gradients and parameters match the numpy "
-        f"floor's (relative norm error <= {CHECK_NORM:g}): " + ", ".join(states)
-    )
+    return check_train_states(states, _KEYS, CHECK_NORM)
 
 
 def setup(config: RunConfig) -> WorkloadSetup:
     """Build the mlp workload's candidates, ratios and check."""
     flops = step_flops()
-    candidates = []
-    for impl in IMPLS:
-        step, state_or_reason = build(impl, config)
-        candidates.append(
-            Candidate(
-                impl,
-                impl.split()[0],
-                "train step",
-                step,
-                skip_reason=state_or_reason if step is None else None,
-                flops=flops,
-            )
-        )
+    candidates = train_step_candidates(IMPLS, build, config, flops)
     ratios = [
         Ratio("tapegrad / floor, throughput", "tapegrad", "numpy floor", 0.97, True),
         Ratio("tapegrad / torch, throughput", "tapegrad", "torch", higher_is_better=True),
