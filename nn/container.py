@@ -180,7 +180,43 @@ class ModuleList(Module):
         return [k for k in super().__dir__() if not k.isdigit()]
 
 
-class ModuleDict(Module):
+class _Registry:
+    """The read-only mapping protocol over one of a Module's registries (named by ``_registry``).
+
+    ModuleDict and ParameterDict differ only in the registry and in how ``__setitem__`` stores.
+    """
+
+    _registry = "_modules"
+
+    def __getitem__(self, key: str):
+        return getattr(self, self._registry)[key]
+
+    def __delitem__(self, key: str) -> None:
+        del getattr(self, self._registry)[key]
+
+    def __len__(self) -> int:
+        return len(getattr(self, self._registry))
+
+    def __iter__(self):
+        return iter(getattr(self, self._registry))
+
+    def __contains__(self, key) -> bool:
+        return key in getattr(self, self._registry)
+
+    def keys(self):
+        """The names, in insertion order."""
+        return getattr(self, self._registry).keys()
+
+    def items(self):
+        """``(name, value)`` pairs, in insertion order."""
+        return getattr(self, self._registry).items()
+
+    def values(self):
+        """The values, in insertion order."""
+        return getattr(self, self._registry).values()
+
+
+class ModuleDict(_Registry, Module):
     """An ordered dict of modules ``{name: module}``, registered as children (no forward)."""
 
     def __init__(self, modules: Mapping[str, Module] | Iterable | None = None):
@@ -188,35 +224,8 @@ class ModuleDict(Module):
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
-
     def __setitem__(self, key: str, module: Module) -> None:
         self.add_module(key, module)
-
-    def __delitem__(self, key: str) -> None:
-        del self._modules[key]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key) -> bool:
-        return key in self._modules
-
-    def keys(self):
-        """The names, in insertion order."""
-        return self._modules.keys()
-
-    def items(self):
-        """``(name, module)`` pairs, in insertion order."""
-        return self._modules.items()
-
-    def values(self):
-        """The modules, in insertion order."""
-        return self._modules.values()
 
     def clear(self) -> None:
         """Remove every module."""
@@ -294,8 +303,10 @@ class ParameterList(Module):
         )
 
 
-class ParameterDict(Module):
+class ParameterDict(_Registry, Module):
     """An ordered dict of parameters ``{name: Parameter}`` (tensors are wrapped)."""
+
+    _registry = "_parameters"
 
     def __init__(self, parameters: Mapping | None = None):
         super().__init__()
@@ -303,35 +314,8 @@ class ParameterDict(Module):
             for k, v in parameters.items():
                 self[k] = v
 
-    def __getitem__(self, key: str) -> Parameter:
-        return self._parameters[key]
-
     def __setitem__(self, key: str, value) -> None:
         self.register_parameter(key, value if isinstance(value, Parameter) else Parameter(value))
-
-    def __delitem__(self, key: str) -> None:
-        del self._parameters[key]
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key) -> bool:
-        return key in self._parameters
-
-    def keys(self):
-        """The names."""
-        return self._parameters.keys()
-
-    def items(self):
-        """``(name, parameter)`` pairs."""
-        return self._parameters.items()
-
-    def values(self):
-        """The parameters."""
-        return self._parameters.values()
 
     def extra_repr(self) -> str:
         return "\n".join(
