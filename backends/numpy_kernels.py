@@ -21,8 +21,12 @@ over pixels) into ``cols`` of shape ``(n, C * prod(K), prod(Y))`` for a chunk of
 the forward is the batched GEMM ``w2 @ cols`` (``w2 = w.reshape(O, -1)``, output already in
 ``(N, O, *Y)`` order), grad-weight is ``sum_n gy[n] @ cols[n]^T``, and grad-input is
 ``w2^T @ gy`` followed by col2im: one strided add per kernel offset (``prod(K)`` adds of whole
-slabs), never ``add.at``. Groups are a batch dim of the GEMMs. The batch is processed in chunks
-so ``cols`` stays within ``_CHUNK_BYTES`` (cache-friendly, and bounded memory for big layers).
+slabs), never ``add.at``; for a stride-1 ``'same'`` conv each offset is instead one shifted
+contiguous add per sample (``_flat_plan``). The bias rides in the forward GEMM as one more
+column against a row of ones. Groups are a batch dim of the GEMMs. The batch is processed in
+chunks so ``cols`` stays within ``_CHUNK_BYTES`` (cache-friendly, and bounded memory for big
+layers); on the CPU the chunks run on a thread pool (BLAS one thread per call meanwhile) and
+reuse per-thread work buffers.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import threading
 
 import numpy as np
 
@@ -131,30 +136,88 @@ def _pad(xp, x, padding, value=0):
     return out
 
 
+# per-thread reusable work buffers of the CPU kernels (see _scratch)
+_tls = threading.local()
+
+
+def _scratch(xp, key, shape, dtype):
+    """A work buffer of ``shape`` that this thread reuses from call to call (CPU only).
+
+    Fresh multi-megabyte arrays cost page faults on first touch, and on a VM those serialise
+    between threads; the conv chunks reuse one buffer per purpose instead. A buffer is only
+    ever used inside one kernel call, never returned. ``key`` names the purpose; the buffer is
+    grown as needed and its first ``prod(shape)`` elements are returned, so its content is
+    arbitrary. On the GPU (CuPy's memory pool already recycles) a fresh array is returned.
+    """
+    if xp is not np:
+        return xp.empty(shape, dtype=dtype)
+    bufs = getattr(_tls, "bufs", None)
+    if bufs is None:
+        bufs = _tls.bufs = {}
+    size = math.prod(shape) * np.dtype(dtype).itemsize
+    buf = bufs.get(key)
+    if buf is None or buf.size < size:
+        buf = bufs[key] = np.empty(max(size, 1), dtype=np.uint8)
+    return buf[:size].view(dtype).reshape(shape)
+
+
+def _pad_into(xp, x, padding):
+    """x (n, C, *S) zero-padded into this thread's reusable pad buffer (CPU), else _pad.
+
+    The buffer is kept per (shape, dtype) so its border, zeroed once, stays zero: each call
+    writes only the interior.
+    """
+    if xp is not np or not any(lo or hi for lo, hi in padding):
+        return _pad(xp, x, padding)
+    shape = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], padding))
+    bufs = getattr(_tls, "pads", None)
+    if bufs is None:
+        bufs = _tls.pads = {}
+    key = (shape, x.dtype.str)
+    out = bufs.get(key)
+    if out is None:
+        if len(bufs) >= 4:  # a few layer shapes at a time; beyond that, start over
+            bufs.clear()
+        out = bufs[key] = np.zeros(shape, dtype=x.dtype)
+    inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], padding))
+    out[(slice(None), slice(None)) + inner] = x
+    return out
+
+
 def _as_strided(xp, a, shape, strides):
     if xp is np:
         return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=False)
     return xp.lib.stride_tricks.as_strided(a, shape, strides)
 
 
-def _im2col(xp, xpad, kernel, stride, dilation, out):
-    """cols (n, C * prod(K), prod(Y)) from a padded input chunk xpad (n, C, *P).
+def _im2col(xp, xpad, kernel, stride, dilation, out, extra=0):
+    """cols (n, C * prod(K) + extra, prod(Y)) from a padded input chunk xpad (n, C, *P).
 
-    A strided view (n, C, *K, *Y) exposes every receptive field without copying; reshaping it
-    makes the one copy, already in the GEMM's row order (c, k...) and column order (y...).
+    A strided view (n, C, *K, *Y) exposes every receptive field without copying; one copy puts
+    it in this thread's reusable ``cols`` buffer (see _scratch), already in the GEMM's row order
+    (c, k...) and column order (y...). The ``extra`` rows after those are left to the caller
+    (the forward puts a row of ones there to fold the bias into the GEMM).
     """
     n, c = xpad.shape[:2]
     st = xpad.strides
     sp = st[2:]
+    kernel, out = tuple(kernel), tuple(out)
     k_strides = tuple(a * d for a, d in zip(sp, dilation))
     y_strides = tuple(a * s for a, s in zip(sp, stride))
-    view = _as_strided(
-        xp,
-        xpad,
-        (n, c) + tuple(kernel) + tuple(out),
-        st[:2] + k_strides + y_strides,
-    )
-    return view.reshape(n, c * math.prod(kernel), math.prod(out))
+    view = _as_strided(xp, xpad, (n, c) + kernel + out, st[:2] + k_strides + y_strides)
+    ck = c * math.prod(kernel)
+    cols = _scratch(xp, "cols", (n, ck + extra, math.prod(out)), xpad.dtype)
+    dst = cols[:, :ck] if extra else cols
+    _split(xp, dst, (n, c) + kernel + out)[...] = view
+    return cols
+
+
+def _split(xp, a, shape):
+    """A view of ``a`` with its dims split into ``shape`` (never a copy: writes go through)."""
+    v = a.reshape(shape)  # only ever splits dims, which NumPy and CuPy do as a view
+    if xp is np and not np.may_share_memory(v, a):
+        raise AssertionError(f"reshape of {a.shape} to {shape} copied")
+    return v
 
 
 def _num_threads() -> int:
@@ -204,7 +267,55 @@ def _batched(xp, n, per_sample_bytes, flops, fn):
     slices = [slice(a, min(n, a + step)) for a in range(0, n, step)]
     if workers <= 1 or len(slices) == 1:
         return [fn(sl) for sl in slices]
-    return list(_executor(workers).map(fn, slices))
+    with _blas_single_threaded():
+        return list(_executor(workers).map(fn, slices))
+
+
+# BLAS libraries whose thread count _blas_single_threaded lowers, and the nesting state
+_blas = {"libs": None, "depth": 0, "saved": ()}
+_blas_lock = threading.Lock()
+
+
+def _blas_libs():
+    """threadpoolctl's controllers of the loaded BLAS libraries ([] without threadpoolctl)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - a declared dependency
+        return []
+    try:
+        return list(ThreadpoolController().select(user_api="blas").lib_controllers)
+    except Exception:  # pragma: no cover - an unusual BLAS threadpoolctl cannot drive
+        return []
+
+
+class _blas_single_threaded:
+    """While the kernel threads run, each BLAS call runs on its calling thread only.
+
+    The batch is already split over the worker threads; a BLAS that also threads every call
+    would put two runtimes on the same cores (measured here: 20% slower at 2 threads). BLAS
+    thread counts are process-wide, so the outermost of nested or concurrent entries lowers
+    them and the last to leave restores them.
+    """
+
+    def __enter__(self):
+        with _blas_lock:
+            if _blas["libs"] is None:
+                _blas["libs"] = _blas_libs()
+            if _blas["depth"] == 0:
+                _blas["saved"] = tuple(lib.num_threads for lib in _blas["libs"])
+                for lib, n in zip(_blas["libs"], _blas["saved"]):
+                    if n > 1:
+                        lib.set_num_threads(1)
+            _blas["depth"] += 1
+
+    def __exit__(self, *exc):
+        with _blas_lock:
+            _blas["depth"] -= 1
+            if _blas["depth"] == 0:
+                for lib, n in zip(_blas["libs"], _blas["saved"]):
+                    if n > 1:
+                        lib.set_num_threads(n)
+        return False
 
 
 def _conv_out(x_shape, w_shape, stride, padding, dilation):
@@ -223,12 +334,22 @@ def _conv_forward(xp, x, w, b, stride, padding, dilation, groups):
     kernel = w.shape[2:]
     out = _conv_out(x.shape, w.shape, stride, padding, dilation)
     ck, L, g = C * math.prod(kernel), math.prod(out), groups
-    y = xp.empty((N, O, L), dtype=xp.result_type(x, w))
-    w2 = w.reshape(g, O // g, ck // g)
-    bias = None if b is None else b.reshape(O, 1)
+    dtype = xp.result_type(x, w)
+    y = xp.empty((N, O, L), dtype=dtype)
+    fold = b is not None and g == 1
+    if fold:  # the bias as one more GEMM column against a row of ones in cols
+        w2 = xp.empty((1, O, ck + 1), dtype=dtype)
+        w2[0, :, :ck] = w.reshape(O, ck)
+        w2[0, :, ck] = b
+    else:
+        w2 = w.reshape(g, O // g, ck // g)
+    bias = None if b is None or fold else b.reshape(O, 1)
 
     def run(sl):
-        cols = _im2col(xp, _pad(xp, x[sl], padding), kernel, stride, dilation, out)
+        xpad = _pad_into(xp, x[sl], padding)
+        cols = _im2col(xp, xpad, kernel, stride, dilation, out, extra=int(fold))
+        if fold:
+            cols[:, ck] = 1
         if g == 1:  # (O, CK) @ (n, CK, L) -> (n, O, L): already y's layout
             xp.matmul(w2[0], cols, out=y[sl])
         else:  # (g, O/g, CK/g) @ (n, g, CK/g, L) -> (n, g, O/g, L)
@@ -249,7 +370,7 @@ def _conv_grad_weight(xp, x, gy, w_shape, stride, padding, dilation, groups):
     gy4 = gy.reshape(N, g, O // g, L)
 
     def run(sl):
-        cols = _im2col(xp, _pad(xp, x[sl], padding), kernel, stride, dilation, out)
+        cols = _im2col(xp, _pad_into(xp, x[sl], padding), kernel, stride, dilation, out)
         cols = cols.reshape(-1, g, ck // g, L)
         # sum_n gy[n] (O/g, L) @ cols[n]^T (L, CK/g): BLAS reads the transposed view as is
         return xp.matmul(gy4[sl], cols.swapaxes(-1, -2)).sum(axis=0)
@@ -265,6 +386,37 @@ def _conv_grad_weight(xp, x, gy, w_shape, stride, padding, dilation, groups):
     return gw.reshape(w_shape)
 
 
+def _flat_plan(S, kernel, padding, dilation):
+    """col2im by whole-image shifts, for a stride-1 conv whose output grid equals its input
+    grid (``'same'`` padding). Kernel offset k moves every output position by the same flat
+    amount in the input, ``shift = sum_i o_i * prod(S[i + 1:])`` with ``o_i = k_i d_i - lo_i``,
+    so each offset's gradient block is added to the input gradient as one shifted contiguous
+    slab per sample. Output positions whose target falls off the image (``y_i + o_i`` outside
+    ``[0, S_i)``) would land in a neighbouring row, channel or sample instead; they are zeroed
+    first, so what lands there adds nothing.
+
+    Returns ``(zero, shifts)``: ``zero`` lists index tuples into gcols viewed as
+    ``(n, g, *K, C/g, *S)`` to set to 0 (one per dim and kernel index); ``shifts`` the
+    ``(j, shift)`` of every kernel offset (C order) that reads some real input.
+    """
+    d = len(S)
+    zero = []
+    for i, (n, k, dl, (lo, _)) in enumerate(zip(S, kernel, dilation, padding)):
+        for ki in range(k):
+            o = ki * dl - lo
+            if o:
+                bad = slice(0, min(n, -o)) if o < 0 else slice(max(0, n - o), n)
+                kidx = (slice(None),) * i + (ki,) + (slice(None),) * (d - 1 - i)
+                oidx = (slice(None),) * i + (bad,) + (slice(None),) * (d - 1 - i)
+                zero.append((slice(None), slice(None)) + kidx + (slice(None),) + oidx)
+    shifts = []
+    for j, ks in enumerate(itertools.product(*(range(k) for k in kernel))):
+        offs = [k * dl - lo for k, dl, (lo, _) in zip(ks, dilation, padding)]
+        if all(abs(o) < n for o, n in zip(offs, S)):
+            shifts.append((j, sum(o * math.prod(S[i + 1 :]) for i, o in enumerate(offs))))
+    return zero, shifts
+
+
 def _conv_grad_input(xp, gy, w, x_shape, stride, padding, dilation, groups):
     N, C = x_shape[:2]
     S = tuple(x_shape[2:])
@@ -273,18 +425,46 @@ def _conv_grad_input(xp, gy, w, x_shape, stride, padding, dilation, groups):
     out = tuple(gy.shape[2:])
     kk, L, g = math.prod(kernel), math.prod(out), groups
     cg = C // g
+    dtype = xp.result_type(gy, w)
     # rows ordered (k..., c) so each kernel offset's block of gcols is one contiguous slab
     wt = w.reshape(g, O // g, cg, kk).transpose(0, 3, 2, 1).reshape(g, kk * cg, O // g)
     gy4 = gy.reshape(N, g, O // g, L)
-    gx = xp.zeros((N, g, cg) + S, dtype=xp.result_type(gy, w))
-    offsets = list(_valid_offsets(S, kernel, stride, padding, dilation, out))
+    flat = all(s == 1 for s in stride) and out == S
+    # the flat col2im writes every element of its chunk of gx
+    gx = (xp.empty if flat else xp.zeros)((N, g, cg) + S, dtype=dtype)
     lead = (slice(None),) * 3
+    if flat:  # every offset is one contiguous add per sample (see _flat_plan)
+        zero, shifts = _flat_plan(S, kernel, padding, dilation)
+        margin = max((abs(sh) for _, sh in shifts), default=0)
+        gxf = gx.reshape(N * g, cg * L)
+    else:  # one strided add per kernel offset
+        offsets = list(_valid_offsets(S, kernel, stride, padding, dilation, out))
 
     def run(sl):
         # gcols (n, g, K*C/g, L) = w^T @ gy: what each receptive field element receives
-        gcols = xp.matmul(wt, gy4[sl]).reshape((-1, g, kk, cg) + out)
+        n = sl.stop - sl.start
+        gcols = _scratch(xp, "gcols", (n, g, kk * cg, L), dtype)
+        xp.matmul(wt, gy4[sl], out=gcols)
+        if flat:
+            gcv = gcols.reshape((n, g) + kernel + (cg,) + S)
+            for idx in zero:
+                gcv[idx] = 0
+            rows, width = n * g, cg * L
+            # this chunk's sum, with a margin for what the shifts spill past its ends: a
+            # buffer of its own, so no two threads ever touch the same element
+            acc = _scratch(xp, "col2im", (rows * width + 2 * margin,), dtype)
+            acc[...] = 0
+            src = gcols.reshape(rows, kk, width)
+            for j, sh in shifts:
+                start = margin + sh
+                acc[start : start + rows * width].reshape(rows, width)[...] += src[:, j]
+            gxf[sl.start * g : sl.stop * g] = acc[margin : margin + rows * width].reshape(
+                rows, width
+            )
+            return
+        gcols = gcols.reshape((n, g, kk, cg) + out)
         gxc = gx[sl]
-        for j, o_sl, i_sl in offsets:  # col2im: one strided add per kernel offset
+        for j, o_sl, i_sl in offsets:
             gxc[lead + i_sl] += gcols[(slice(None), slice(None), j, slice(None)) + o_sl]
 
     _batched(xp, N, C * kk * L * gy.itemsize, 2 * N * O * cg * kk * L, run)

@@ -11,13 +11,14 @@ Two things keep one candidate's leftovers off another's time:
 
 * The order is shuffled each round (seeded, so runs repeat), so no candidate always runs right
   after the same one (a fixed rotation keeps each candidate's predecessor fixed).
-* Candidates run on *thread pools*: NumPy's BLAS (OpenBLAS pthreads) and torch's OpenMP. After
-  work, each runtime's idle threads keep spinning for a while (OpenBLAS about 0.1 s, OpenMP a few
-  ms), and a candidate of the other runtime started meanwhile competes with them for the cores:
-  measured here on 2 cores, torch's MLP step took 2x as long right after the NumPy floor's, and
-  the floor 1.4x as long right after torch's; 0.1 s apart, neither was slowed. So each round
-  runs the candidates of one pool, then the other's, and waits ``settle_s`` whenever the pool
-  changes (only with more than one thread).
+* Candidates run on *thread pools*: NumPy's BLAS (OpenBLAS pthreads), torch's OpenMP, and
+  tapegrad's own kernel threads (its convolution kernels, see ``backends.numpy_kernels``).
+  After work, each runtime's idle threads keep spinning for a while (OpenBLAS about 0.1 s,
+  OpenMP a few ms), and a candidate of another runtime started meanwhile competes with them for
+  the cores: measured here on 2 cores, torch's MLP step took 2x as long right after the NumPy
+  floor's, and the floor 1.4x as long right after torch's; 0.1 s apart, neither was slowed. So
+  each round runs the candidates of one pool, then the next's, and waits ``settle_s`` whenever
+  the pool changes (only with more than one thread).
 """
 
 from __future__ import annotations

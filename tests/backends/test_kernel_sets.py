@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import math
 import pathlib
 import subprocess
 import sys
@@ -160,6 +161,51 @@ def test_conv_kernels_are_adjoint():
         )
 
 
+# 'same'-padded stride-1 geometries take grad-input's flat col2im (whole-image shifts, with
+# the positions that would wrap into a neighbouring row, channel or sample zeroed first)
+SAME_GEOMETRIES = [
+    ((2, 3, 7), (4, 3, 3), ((1,), ((1, 1),), (1,), 1)),
+    ((2, 2, 6), (2, 2, 4), ((1,), ((1, 2),), (1,), 1)),  # even kernel: asymmetric padding
+    ((3, 4, 5, 6), (4, 2, 3, 3), ((1, 1), ((1, 1), (1, 1)), (1, 1), 2)),
+    ((2, 2, 6, 5), (3, 2, 4, 2), ((1, 1), ((3, 3), (0, 1)), (2, 1), 1)),  # dilated, even
+    ((1, 2, 3, 2), (2, 2, 7, 5), ((1, 1), ((3, 3), (2, 2)), (1, 1), 1)),  # kernel > image
+    ((2, 2, 3, 4, 5), (2, 1, 3, 3, 3), ((1, 1, 1), ((1, 1),) * 3, (1, 1, 1), 2)),
+]
+
+
+@pytest.mark.parametrize("xs, ws, geom", SAME_GEOMETRIES)
+def test_conv_grad_input_same_padding_is_the_exact_transpose(xs, ws, geom, monkeypatch):
+    """grad_input(gy) = J^T gy with J the forward's matrix, built one input element at a time;
+    also with one-sample chunks on a thread pool (each chunk spills into its own margin)."""
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal(ws)
+    y_shape = nk.conv_forward(np.zeros(xs), w, None, *geom).shape
+    assert y_shape[2:] == xs[2:]  # the geometry keeps the image size
+    jac = np.stack(
+        [nk.conv_forward(e.reshape(xs), w, None, *geom).ravel() for e in np.eye(math.prod(xs))]
+    )
+    gy = rng.standard_normal(y_shape)
+    ref = (jac @ gy.ravel()).reshape(xs)
+    np.testing.assert_allclose(nk.conv_grad_input(gy, w, xs, *geom), ref, rtol=1e-12, atol=1e-12)
+    monkeypatch.setattr(nk, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(nk, "_PARALLEL_FLOPS", 0)
+    monkeypatch.setenv("TAPEGRAD_NUM_THREADS", "2")
+    np.testing.assert_allclose(nk.conv_grad_input(gy, w, xs, *geom), ref, rtol=1e-12, atol=1e-12)
+
+
+def test_conv_forward_bias_is_folded_exactly():
+    """The bias rides in the GEMM as a column against a row of ones: same numbers as adding it
+    after, and the reused per-thread buffers carry nothing from one call to the next."""
+    rng = np.random.default_rng(4)
+    geom = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    for xs, ws in [((2, 3, 6, 6), (4, 3, 3, 3)), ((3, 2, 5, 4), (5, 2, 3, 3))]:
+        x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+        y = nk.conv_forward(x, w, b, *geom)
+        np.testing.assert_allclose(
+            y, nk.conv_forward(x, w, None, *geom) + b[:, None, None], rtol=1e-13, atol=1e-13
+        )
+
+
 def test_float32_in_float32_out():
     x = np.ones((2, 3, 5, 5), np.float32)
     w = np.ones((4, 3, 3, 3), np.float32)
@@ -228,3 +274,34 @@ def test_max_pool_backward_keeps_a_non_finite_gy_in_its_window():
     y, idx = nk.max_pool_forward(x, (2,), (2,), (0,), (1,), False)
     gx = nk.max_pool_backward(np.array([[[np.inf, 1.0]]]), idx, x.shape, (2,), (2,), (0,), (1,))
     np.testing.assert_array_equal(gx, [[[0.0, np.inf, 1.0, 0.0]]])
+
+
+def test_kernel_threads_run_blas_single_threaded_and_restore_it(monkeypatch):
+    """Inside the kernel thread pool BLAS runs one thread per call; afterwards (also after
+    nested entries and an exception) every BLAS library has its thread count back."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    ctl = threadpoolctl.ThreadpoolController().select(user_api="blas")
+    if not ctl.lib_controllers:
+        pytest.skip("threadpoolctl finds no BLAS library to drive")
+    with ctl.limit(limits=2):
+        before = [lib.num_threads for lib in ctl.lib_controllers]
+        seen = []
+        monkeypatch.setattr(nk, "_PARALLEL_FLOPS", 0)
+        monkeypatch.setenv("TAPEGRAD_NUM_THREADS", "2")
+
+        def probe(sl):
+            seen.append([lib.num_threads for lib in ctl.lib_controllers])
+            with nk._blas_single_threaded():  # nested entry: still 1 inside, restored after
+                pass
+            return sl
+
+        nk._batched(np, 4, 1, 1, probe)
+        assert seen and all(n == 1 for row in seen for n in row)
+        assert [lib.num_threads for lib in ctl.lib_controllers] == before
+
+        def boom(sl):
+            raise ValueError("kernel failed")
+
+        with pytest.raises(ValueError, match="kernel failed"):
+            nk._batched(np, 4, 1, 1, boom)
+        assert [lib.num_threads for lib in ctl.lib_controllers] == before
