@@ -313,6 +313,46 @@ class NLLPick(Function):
         return gy * self.coef, None, None, None, None, None
 
 
+class SoftmaxCrossEntropy(Function):
+    """The common cross-entropy in one record: logits x (N, C), class indices t (N,) (none
+    ignored, no weights, no smoothing), reduced by mean (``mean=True``) or sum.
+
+    loss = scale * sum_i (log sum_c exp(x_ic - m_i) - (x_it_i - m_i)), m_i = max_c x_ic, scale =
+    1/N or 1: log_softmax's value without its (N, C) array. dloss/dx = scale (softmax(x) -
+    onehot(t)); the softmax is kept from the forward, and a second-order backward recomputes
+    it as a differentiable op.
+    """
+
+    __slots__ = ("p", "t", "scale")
+    save_inputs = (0,)
+
+    def forward(self, x, t, mean):
+        xp = array_module(x)
+        rows = xp.arange(x.shape[0])
+        z = x - x.max(axis=1, keepdims=True)
+        picked = z[rows, t]
+        e = xp.exp(z, out=z)
+        s = e.sum(axis=1, keepdims=True)
+        loss = (xp.log(s)[:, 0] - picked).sum()
+        self.scale = 1.0 / x.shape[0] if mean else 1.0
+        e /= s  # softmax, for the backward
+        self.p, self.t = e, t
+        return xp.asarray(loss * self.scale, dtype=x.dtype)
+
+    def backward(self, gy):
+        xp = array_module(self.p)
+        rows = xp.arange(self.p.shape[0])
+        if isinstance(gy, Tensor):  # create_graph: the softmax as a differentiable op
+            (x,) = self.saved
+            onehot = xp.zeros_like(self.p)
+            onehot[rows, self.t] = 1
+            return (ag.softmax(x, 1) - onehot) * (gy * self.scale), None, None
+        g = self.p.copy()  # kept for a retain_graph backward; (N, C) is small
+        g[rows, self.t] -= 1
+        g *= gy * self.scale
+        return g, None, None
+
+
 def _class_target(op, input, target, weight, ignore_index):
     """Validate (input, target, weight) for class-index targets; returns raw target, weight."""
     x = _raw(input)
@@ -405,8 +445,18 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     if x.ndim == 0:
         raise ShapeError(f"{op}: input must have a class dimension, got shape ()")
     cdim = 0 if x.ndim == 1 else 1
-    logp = ag.log_softmax(input, cdim)
     t = _raw(target)
+    if (
+        x.ndim == 2
+        and weight is None
+        and not label_smoothing
+        and reduction != "none"
+        and getattr(t, "dtype", np.dtype(float)).kind in "iu"
+    ):
+        t, _, _ = _class_target(op, input, target, None, ignore_index)
+        if x.shape[0] and not bool((t == ignore_index).any()):
+            return SoftmaxCrossEntropy.apply(input, t, reduction == "mean")
+    logp = ag.log_softmax(input, cdim)
     if hasattr(t, "dtype") and t.dtype.kind == "f":
         return _cross_entropy_probs(op, logp, target, weight, reduction, label_smoothing, cdim)
     return _nll(op, logp, target, weight, ignore_index, reduction, label_smoothing)

@@ -197,6 +197,33 @@ def test_cross_entropy_class_indices(case, reduction):
     _gradcheck(m, x, t, second_order=True)
 
 
+def test_cross_entropy_fused_path_matches_the_general_one():
+    """(N, C) logits with plain class indices take one fused record; its loss and gradient
+    equal log_softmax + NLL's (forced here by unit class weights), also in float32 and under a
+    retain_graph second backward."""
+    rng = np.random.default_rng(11)
+    for dtype in (np.float64, np.float32):
+        x = rng.standard_normal((7, 4)).astype(dtype) * 3
+        t = ag.tensor(rng.integers(0, 4, 7))
+        for reduction in ("mean", "sum"):
+            a = ag.tensor(x, requires_grad=True)
+            fused = F.cross_entropy(a, t, reduction=reduction)
+            assert type(fused._node).__name__ == "SoftmaxCrossEntropy"
+            b = ag.tensor(x, requires_grad=True)
+            ones = ag.ones(4, dtype=dtype)
+            general = F.cross_entropy(b, t, weight=ones, reduction=reduction)
+            assert type(general._node).__name__ != "SoftmaxCrossEntropy"
+            assert fused.dtype == dtype
+            tol = 1e-12 if dtype == np.float64 else 1e-5
+            np.testing.assert_allclose(_np(fused), _np(general), rtol=tol)
+            fused.backward(retain_graph=True)
+            first = a.grad.numpy().copy()
+            fused.backward()
+            general.backward()
+            np.testing.assert_allclose(first, _np(b.grad), rtol=tol, atol=tol)
+            np.testing.assert_allclose(a.grad.numpy(), 2 * first, rtol=tol, atol=tol)
+
+
 def test_cross_entropy_spatial_targets_and_unbatched():
     x = rand64(2, 4, 3, 2, seed=4)
     t = ag.tensor(np.random.default_rng(0).integers(0, 4, (2, 3, 2)))
