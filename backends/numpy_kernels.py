@@ -38,6 +38,8 @@ import threading
 
 import numpy as np
 
+from . import _conv_cn
+
 __all__ = [
     "name",
     "matmul",
@@ -327,12 +329,29 @@ def _conv_out(x_shape, w_shape, stride, padding, dilation):
 
 # -- convolution ----------------------------------------------------------------------------------
 
+# outputs of at most this many positions per sample take the batch-innermost path (_conv_cn)
+_CN_MAX_POSITIONS = 256
+
+
+def _cn(xp, out):
+    """Whether a conv with output grid ``out`` runs batch-innermost (see ``_conv_cn``)."""
+    return math.prod(out) <= _CN_MAX_POSITIONS
+
+
+def _run(xp):
+    """``_batched`` for ``xp``, as ``_conv_cn`` takes it."""
+    return lambda n, per_sample_bytes, flops, fn: _batched(xp, n, per_sample_bytes, flops, fn)
+
 
 def _conv_forward(xp, x, w, b, stride, padding, dilation, groups):
     N, C = x.shape[:2]
     O = w.shape[0]
     kernel = w.shape[2:]
     out = _conv_out(x.shape, w.shape, stride, padding, dilation)
+    if _cn(xp, out):
+        return _conv_cn.forward(
+            xp, _as_strided, _run(xp), x, w, b, stride, padding, dilation, groups, out
+        )
     ck, L, g = C * math.prod(kernel), math.prod(out), groups
     dtype = xp.result_type(x, w)
     y = xp.empty((N, O, L), dtype=dtype)
@@ -366,6 +385,10 @@ def _conv_grad_weight(xp, x, gy, w_shape, stride, padding, dilation, groups):
     O = w_shape[0]
     kernel = tuple(w_shape[2:])
     out = tuple(gy.shape[2:])
+    if _cn(xp, out):
+        return _conv_cn.grad_weight(
+            xp, _as_strided, _run(xp), x, gy, w_shape, stride, padding, dilation, groups
+        )
     ck, L, g = C * math.prod(kernel), math.prod(out), groups
     gy4 = gy.reshape(N, g, O // g, L)
 
@@ -423,6 +446,10 @@ def _conv_grad_input(xp, gy, w, x_shape, stride, padding, dilation, groups):
     O = w.shape[0]
     kernel = tuple(w.shape[2:])
     out = tuple(gy.shape[2:])
+    if _cn(xp, out):
+        return _conv_cn.grad_input(
+            xp, _run(xp), gy, w, x_shape, stride, padding, dilation, groups
+        ).reshape(x_shape)
     kk, L, g = math.prod(kernel), math.prod(out), groups
     cg = C // g
     dtype = xp.result_type(gy, w)

@@ -25,3 +25,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(params=["per-sample", "batch-innermost"])
+def conv_path(request, monkeypatch):
+    """Run a test on each CPU convolution path: per-sample im2col, or the batch-innermost layout
+    that small outputs take (``backends.numpy_kernels._cn``); the parameter names the path."""
+    import backends.numpy_kernels as nk
+
+    monkeypatch.setattr(nk, "_CN_MAX_POSITIONS", -1 if request.param == "per-sample" else 1 << 40)
+    return request.param

@@ -77,7 +77,7 @@ def test_numpy_arrays_get_the_numpy_set():
 # what the kernels may use from their array module: names CuPy provides with NumPy's meaning
 _CUPY_API = ["zeros", "empty", "full", "matmul", "result_type", "where", "isnan", "isfinite",
              "maximum", "inf", "iinfo", "int8", "int16", "int32", "asarray",
-             "ascontiguousarray"]  # fmt: skip
+             "ascontiguousarray", "moveaxis"]  # fmt: skip
 
 
 def _cupy_like():
@@ -93,7 +93,7 @@ def _cupy_like():
     return xp
 
 
-def test_generic_kernels_run_on_a_cupy_shaped_module():
+def test_generic_kernels_run_on_a_cupy_shaped_module(conv_path):
     xp = _cupy_like()
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal((3, 4, 7, 6)), rng.standard_normal((6, 2, 3, 2))
@@ -129,7 +129,7 @@ def test_generic_kernels_run_on_a_cupy_shaped_module():
 # -- numpy set specifics -------------------------------------------------------------------------
 
 
-def test_conv_grad_input_with_rows_past_the_last_window():
+def test_conv_grad_input_with_rows_past_the_last_window(conv_path):
     """x rows that no window reads (stride leaves a tail) get zero gradient."""
     rng = np.random.default_rng(1)
     x, w = rng.standard_normal((1, 1, 6, 6)), rng.standard_normal((1, 1, 2, 2))
@@ -141,7 +141,7 @@ def test_conv_grad_input_with_rows_past_the_last_window():
     np.testing.assert_allclose(gx[0, 0, :2, :2], w[0, 0])
 
 
-def test_conv_kernels_are_adjoint():
+def test_conv_kernels_are_adjoint(conv_path):
     """<conv(x, w), gy> = <x, grad_input(gy, w)> = <w, grad_weight(x, gy)>."""
     rng = np.random.default_rng(2)
     for xs, ws, geom in [
@@ -174,7 +174,7 @@ SAME_GEOMETRIES = [
 
 
 @pytest.mark.parametrize("xs, ws, geom", SAME_GEOMETRIES)
-def test_conv_grad_input_same_padding_is_the_exact_transpose(xs, ws, geom, monkeypatch):
+def test_conv_grad_input_same_padding_is_the_exact_transpose(xs, ws, geom, monkeypatch, conv_path):
     """grad_input(gy) = J^T gy with J the forward's matrix, built one input element at a time;
     also with one-sample chunks on a thread pool (each chunk spills into its own margin)."""
     rng = np.random.default_rng(3)
@@ -193,7 +193,7 @@ def test_conv_grad_input_same_padding_is_the_exact_transpose(xs, ws, geom, monke
     np.testing.assert_allclose(nk.conv_grad_input(gy, w, xs, *geom), ref, rtol=1e-12, atol=1e-12)
 
 
-def test_conv_forward_bias_is_folded_exactly():
+def test_conv_forward_bias_is_folded_exactly(conv_path):
     """The bias rides in the GEMM as a column against a row of ones: same numbers as adding it
     after, and the reused per-thread buffers carry nothing from one call to the next."""
     rng = np.random.default_rng(4)
@@ -206,7 +206,7 @@ def test_conv_forward_bias_is_folded_exactly():
         )
 
 
-def test_float32_in_float32_out():
+def test_float32_in_float32_out(conv_path):
     x = np.ones((2, 3, 5, 5), np.float32)
     w = np.ones((4, 3, 3, 3), np.float32)
     geom = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)

@@ -15,6 +15,12 @@ import nn.functional as F
 
 from .helpers import check_module_grads
 
+
+@pytest.fixture(autouse=True)
+def _both_paths(conv_path):
+    """Every test here runs on both CPU convolution paths (see tests/conftest.py)."""
+
+
 # -- direct-loop references ---------------------------------------------------------------------
 
 
