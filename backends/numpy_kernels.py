@@ -25,8 +25,10 @@ slabs), never ``add.at``; for a stride-1 ``'same'`` conv each offset is instead 
 contiguous add per sample (``_flat_plan``). The bias rides in the forward GEMM as one more
 column against a row of ones. Groups are a batch dim of the GEMMs. The batch is processed in
 chunks so ``cols`` stays within ``_CHUNK_BYTES`` (cache-friendly, and bounded memory for big
-layers); on the CPU the chunks run on a thread pool (BLAS one thread per call meanwhile) and
-reuse per-thread work buffers.
+layers); on the CPU, for convs of at least ``_PARALLEL_FLOPS``, the chunks run on a thread pool
+(BLAS one thread per call meanwhile) and reuse per-thread work buffers. Outputs of at most
+``_CN_MAX_POSITIONS`` positions per sample (small images) take ``_conv_cn`` instead, which lays
+the batch innermost so each kernel is one GEMM per group over the whole chunk.
 """
 
 from __future__ import annotations
