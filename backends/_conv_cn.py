@@ -68,11 +68,12 @@ def forward(xp, as_strided, run, x, w, b, stride, padding, dilation, groups, out
     bias = None if b is None else b.reshape(1, O, 1)
 
     def chunk(sl):
+        m = sl.stop - sl.start
         xt = _to_cn(xp, x[sl], padding)
         cols = _im2col(xp, as_strided, xt, kernel, stride, dilation, out)
-        z = xp.matmul(w2, cols.reshape(g, ck // g, -1))  # (g, O/g, L m)
+        z = xp.matmul(w2, cols.reshape(g, ck // g, L * m))  # (g, O/g, L m)
         ys = y[sl]
-        ys[...] = z.reshape(O, L, -1).transpose(2, 0, 1)
+        ys[...] = z.reshape(O, L, m).transpose(2, 0, 1)
         if bias is not None:
             ys += bias
 
@@ -88,9 +89,11 @@ def grad_weight(xp, as_strided, run, x, gy, w_shape, stride, padding, dilation, 
     ck, L = C * math.prod(kernel), math.prod(out)
 
     def chunk(sl):
+        m = sl.stop - sl.start
         cols = _im2col(xp, as_strided, _to_cn(xp, x[sl], padding), kernel, stride, dilation, out)
+        cols = cols.reshape(g, ck // g, L * m)
         # (g, O/g, L m) @ (g, L m, CK/g): the sum over samples and positions is the GEMM's
-        return xp.matmul(_gy_cn(xp, gy[sl], g), cols.reshape(g, ck // g, -1).swapaxes(-1, -2))
+        return xp.matmul(_gy_cn(xp, gy[sl], g), cols.swapaxes(-1, -2))
 
     parts = run(N, ck * L * x.itemsize, 2 * N * O * (ck // g) * L, chunk)
     if not parts:

@@ -160,6 +160,8 @@ def _scratch(xp, key, shape, dtype):
     if bufs is None:
         bufs = _tls.bufs = {}
     size = math.prod(shape) * np.dtype(dtype).itemsize
+    if size > 4 * _CHUNK_BYTES:  # a one-sample chunk of a huge layer: not kept after the call
+        return np.empty(shape, dtype=dtype)
     buf = bufs.get(key)
     if buf is None or buf.size < size:
         buf = bufs[key] = np.empty(max(size, 1), dtype=np.uint8)
@@ -178,7 +180,7 @@ def _pad_into(xp, x, padding):
     bufs = getattr(_tls, "pads", None)
     if bufs is None:
         bufs = _tls.pads = {}
-    key = (shape, x.dtype.str)
+    key = (shape, tuple(map(tuple, padding)), x.dtype.str)  # the border's place matters
     out = bufs.get(key)
     if out is None:
         if len(bufs) >= 4:  # a few layer shapes at a time; beyond that, start over
@@ -220,7 +222,7 @@ def _im2col(xp, xpad, kernel, stride, dilation, out, extra=0):
 def _split(xp, a, shape):
     """A view of ``a`` with its dims split into ``shape`` (never a copy: writes go through)."""
     v = a.reshape(shape)  # only ever splits dims, which NumPy and CuPy do as a view
-    if xp is np and not np.may_share_memory(v, a):
+    if xp is np and a.size and not np.may_share_memory(v, a):
         raise AssertionError(f"reshape of {a.shape} to {shape} copied")
     return v
 
@@ -304,10 +306,10 @@ class _blas_single_threaded:
 
     def __enter__(self):
         with _blas_lock:
-            if _blas["libs"] is None:
+            if _blas["libs"] is None:  # the counts to restore, read once: never a lowered one
                 _blas["libs"] = _blas_libs()
-            if _blas["depth"] == 0:
                 _blas["saved"] = tuple(lib.num_threads for lib in _blas["libs"])
+            if _blas["depth"] == 0:
                 for lib, n in zip(_blas["libs"], _blas["saved"]):
                     if n > 1:
                         lib.set_num_threads(1)

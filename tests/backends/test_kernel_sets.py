@@ -305,3 +305,32 @@ def test_kernel_threads_run_blas_single_threaded_and_restore_it(monkeypatch):
         with pytest.raises(ValueError, match="kernel failed"):
             nk._batched(np, 4, 1, 1, boom)
         assert [lib.num_threads for lib in ctl.lib_controllers] == before
+
+
+def test_reused_pad_buffers_keep_their_border_per_padding(conv_path):
+    """Two convs whose padded inputs have one shape but different paddings: the second must not
+    read the first's values where its own padding should be zero."""
+    rng = np.random.default_rng(5)
+    for (xs, ws, p1), (xs2, ws2, p2) in [
+        (((2, 3, 30, 30), (4, 3, 3, 3), 1), ((2, 3, 28, 28), (4, 3, 5, 5), 2)),
+        (((2, 2, 9), (3, 2, 2), ((0, 1),)), ((2, 2, 9), (3, 2, 2), ((1, 0),))),
+    ]:
+        for x_shape, w_shape, p in ((xs, ws, p1), (xs2, ws2, p2)):
+            d = len(x_shape) - 2
+            pads = p if isinstance(p, tuple) else ((p, p),) * d
+            geom = ((1,) * d, pads, (1,) * d, 1)
+            x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+            y = nk.conv_forward(x, w, None, *geom)
+            xp = np.pad(x, [(0, 0), (0, 0)] + list(pads))
+            ref = nk.conv_forward(xp, w, None, (1,) * d, ((0, 0),) * d, (1,) * d, 1)
+            np.testing.assert_allclose(y, ref, rtol=1e-12, atol=1e-12)
+            gy = rng.standard_normal(y.shape)
+            gw = nk.conv_grad_weight(x, gy, w.shape, *geom)
+            ref_gw = nk.conv_grad_weight(xp, gy, w.shape, (1,) * d, ((0, 0),) * d, (1,) * d, 1)
+            np.testing.assert_allclose(gw, ref_gw, rtol=1e-12, atol=1e-12)
+
+
+def test_conv_with_no_output_channels(conv_path):
+    x, w = np.ones((2, 3, 8, 8)), np.ones((0, 3, 3, 3))
+    geom = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    assert nk.conv_forward(x, w, None, *geom).shape == (2, 0, 8, 8)
