@@ -33,6 +33,7 @@ the batch innermost so each kernel is one GEMM per group over the whole chunk.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -171,8 +172,8 @@ def _scratch(xp, key, shape, dtype):
 def _pad_into(xp, x, padding):
     """x (n, C, *S) zero-padded into this thread's reusable pad buffer (CPU), else _pad.
 
-    The buffer is kept per (shape, dtype) so its border, zeroed once, stays zero: each call
-    writes only the interior.
+    The buffer is kept per (shape, padding, dtype) so its border, zeroed once, stays zero:
+    each call writes only the interior.
     """
     if xp is not np or not any(lo or hi for lo, hi in padding):
         return _pad(xp, x, padding)
@@ -338,14 +339,9 @@ def _conv_out(x_shape, w_shape, stride, padding, dilation):
 _CN_MAX_POSITIONS = 256
 
 
-def _cn(xp, out):
+def _cn(out):
     """Whether a conv with output grid ``out`` runs batch-innermost (see ``_conv_cn``)."""
     return math.prod(out) <= _CN_MAX_POSITIONS
-
-
-def _run(xp):
-    """``_batched`` for ``xp``, as ``_conv_cn`` takes it."""
-    return lambda n, per_sample_bytes, flops, fn: _batched(xp, n, per_sample_bytes, flops, fn)
 
 
 def _conv_forward(xp, x, w, b, stride, padding, dilation, groups):
@@ -353,9 +349,19 @@ def _conv_forward(xp, x, w, b, stride, padding, dilation, groups):
     O = w.shape[0]
     kernel = w.shape[2:]
     out = _conv_out(x.shape, w.shape, stride, padding, dilation)
-    if _cn(xp, out):
+    if _cn(out):
         return _conv_cn.forward(
-            xp, _as_strided, _run(xp), x, w, b, stride, padding, dilation, groups, out
+            xp,
+            _as_strided,
+            functools.partial(_batched, xp),
+            x,
+            w,
+            b,
+            stride,
+            padding,
+            dilation,
+            groups,
+            out,
         )
     ck, L, g = C * math.prod(kernel), math.prod(out), groups
     dtype = xp.result_type(x, w)
@@ -390,9 +396,18 @@ def _conv_grad_weight(xp, x, gy, w_shape, stride, padding, dilation, groups):
     O = w_shape[0]
     kernel = tuple(w_shape[2:])
     out = tuple(gy.shape[2:])
-    if _cn(xp, out):
+    if _cn(out):
         return _conv_cn.grad_weight(
-            xp, _as_strided, _run(xp), x, gy, w_shape, stride, padding, dilation, groups
+            xp,
+            _as_strided,
+            functools.partial(_batched, xp),
+            x,
+            gy,
+            w_shape,
+            stride,
+            padding,
+            dilation,
+            groups,
         )
     ck, L, g = C * math.prod(kernel), math.prod(out), groups
     gy4 = gy.reshape(N, g, O // g, L)
@@ -451,9 +466,9 @@ def _conv_grad_input(xp, gy, w, x_shape, stride, padding, dilation, groups):
     O = w.shape[0]
     kernel = tuple(w.shape[2:])
     out = tuple(gy.shape[2:])
-    if _cn(xp, out):
+    if _cn(out):
         return _conv_cn.grad_input(
-            xp, _run(xp), gy, w, x_shape, stride, padding, dilation, groups
+            xp, functools.partial(_batched, xp), gy, w, x_shape, stride, padding, dilation, groups
         ).reshape(x_shape)
     kk, L, g = math.prod(kernel), math.prod(out), groups
     cg = C // g
