@@ -10,7 +10,10 @@ An op subclasses ``Function`` and writes two methods next to each other:
 
 What backward needs is declared, not copied: ``save_inputs`` lists the indices of the forward
 arguments to keep, and ``save_output = True`` keeps the output; ``self.saved`` holds them in that
-order (inputs, then the output). Small non-tensor facts (an axis, a shape, a boolean mask) may be
+order (inputs, then the output). An op that makes an array in forward that backward reuses (a
+softmax kept for cross-entropy's gradient) sets ``save_private = True`` and assigns the tuple
+``self._private`` in forward: those arrays follow in ``self.saved`` and are freed with the rest
+after backward. Small non-tensor facts (an axis, a shape, a boolean mask) may be
 kept as attributes in forward; declare them in ``__slots__`` or let the subclass have a dict.
 
 The rule is written once for first and higher order. When ``create_graph`` is false the engine
@@ -49,7 +52,7 @@ from backends import array_types
 
 from .grad_mode import _state
 
-__all__ = ["Function", "sum_to", "apply_fast"]
+__all__ = ["Function", "sum_to", "apply_fast", "record_output"]
 
 _next_seq = itertools.count().__next__
 _new = object.__new__
@@ -78,10 +81,14 @@ class Function:
     Tensor, else the raw array (so backward rules run raw when not building a graph).
     """
 
-    __slots__ = ("parents", "seq", "_saved", "saved", "oshape", "odtype", "_extra", "__weakref__")
+    __slots__ = (
+        "parents", "seq", "_saved", "saved", "oshape", "odtype", "_extra", "_private",
+        "__weakref__",
+    )  # fmt: skip
 
     save_inputs: tuple = ()
     save_output: bool = False
+    save_private: bool = False  # forward sets self._private, a tuple of arrays backward needs
     _generic_only: bool = False
     _leaf_edge = False  # see Tensor._leaf_edge
     # False for ops whose output never carries a gradient (comparisons, argmax, floor, ...)
@@ -171,7 +178,7 @@ class Function:
         node._extra = None
         result = _wrap(out, node, True)
         si = cls.save_inputs
-        if si or cls.save_output:
+        if si or cls.save_output or cls.save_private:
             saved = []
             for i in si:
                 a = args[i]
@@ -189,6 +196,9 @@ class Function:
             if cls.save_output:
                 vc = result._vc = [0]
                 saved.append((out, vc, 0))
+            if cls.save_private:
+                saved.extend([(a, None, 0) for a in node._private])
+                node._private = None
             node._saved = saved
         else:
             node._saved = ()
@@ -199,7 +209,7 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # ops that save inputs or never differentiate take the generic path in apply_fast
-        cls._generic_only = bool(cls.save_inputs) or not cls.differentiable
+        cls._generic_only = bool(cls.save_inputs) or cls.save_private or not cls.differentiable
 
     # -- used by the engine -------------------------------------------------------------------
 
@@ -268,6 +278,32 @@ def apply_fast(cls, x, c=None):
     else:
         t._vc = None
         node._saved = ()
+    return t
+
+
+def record_output(cls, out, edge, **attrs):
+    """A Tensor for ``out`` recorded as ``cls`` applied to the input behind ``edge``.
+
+    For a backward rule under ``create_graph`` that already holds an op's output: the op's
+    forward need not run again. ``cls`` saves its output (``save_output``) and nothing else;
+    ``edge`` is a record's parent entry (a record, a leaf Tensor, or None for a constant);
+    ``attrs`` are the forward's facts (``axis=1``). out: any shape; returns a Tensor of it.
+    """
+    if not cls.save_output or cls.save_inputs or cls.save_private:
+        raise TypeError(f"record_output: {cls.__name__} must save its output and nothing else")
+    if edge is None or not _state.mode:
+        return _wrap(out, None, False)
+    node = _new(cls)
+    for k, v in attrs.items():
+        setattr(node, k, v)
+    node.parents = (edge,)
+    node.seq = _next_seq()
+    node.oshape = out.shape
+    node.odtype = out.dtype
+    node._extra = None
+    t = _wrap(out, node, True)
+    vc = t._vc = [0]
+    node._saved = ((out, vc, 0),)
     return t
 
 

@@ -14,6 +14,8 @@ import numpy as np
 
 import autograd as ag
 from autograd import Function, ShapeError
+from autograd.function import record_output
+from autograd.ops.reduction import Softmax
 from autograd.tensor import Tensor, _wrap
 from backends import array_module
 
@@ -319,12 +321,13 @@ class SoftmaxCrossEntropy(Function):
 
     loss = scale * sum_i (log sum_c exp(x_ic - m_i) - (x_it_i - m_i)), m_i = max_c x_ic, scale =
     1/N or 1: log_softmax's value without its (N, C) array. dloss/dx = scale (softmax(x) -
-    onehot(t)); the softmax is kept from the forward, and a second-order backward recomputes
-    it as a differentiable op.
+    onehot(t)). The softmax made in forward is the record's only saved array (x is not kept, so
+    changing the logits in place after the loss is harmless, as on the log_softmax path); it is
+    freed after backward. A second-order backward records it as softmax's output on x.
     """
 
-    __slots__ = ("p", "t", "scale")
-    save_inputs = (0,)
+    __slots__ = ("t", "scale")
+    save_private = True
 
     def forward(self, x, t, mean):
         xp = array_module(x)
@@ -336,18 +339,20 @@ class SoftmaxCrossEntropy(Function):
         loss = (xp.log(s)[:, 0] - picked).sum()
         self.scale = 1.0 / x.shape[0] if mean else 1.0
         e /= s  # softmax, for the backward
-        self.p, self.t = e, t
+        self._private = (e,)
+        self.t = t
         return xp.asarray(loss * self.scale, dtype=x.dtype)
 
     def backward(self, gy):
-        xp = array_module(self.p)
-        rows = xp.arange(self.p.shape[0])
-        if isinstance(gy, Tensor):  # create_graph: the softmax as a differentiable op
-            (x,) = self.saved
-            onehot = xp.zeros_like(self.p)
+        (p,) = self.saved
+        xp = array_module(p)
+        rows = xp.arange(p.shape[0])
+        if isinstance(gy, Tensor):  # create_graph: p as softmax's output on x, differentiable
+            onehot = xp.zeros_like(p)
             onehot[rows, self.t] = 1
-            return (ag.softmax(x, 1) - onehot) * (gy * self.scale), None, None
-        g = self.p.copy()  # kept for a retain_graph backward; (N, C) is small
+            p = record_output(Softmax, p, self.parents[0], axis=1)
+            return (p - onehot) * (gy * self.scale), None, None
+        g = p.copy()  # p stays intact for a retain_graph backward; (N, C) is small
         g[rows, self.t] -= 1
         g *= gy * self.scale
         return g, None, None

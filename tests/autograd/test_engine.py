@@ -290,6 +290,35 @@ def test_second_backward_needs_retain_graph():
         y.backward()
 
 
+def test_save_private_arrays_reach_backward_and_are_freed_after_it():
+    """An op's own forward array (save_private) follows the saved inputs in self.saved; the
+    backward frees it unless retain_graph, and the op's instance no longer holds it."""
+
+    class Sq(ag.Function):
+        save_private = True
+
+        def forward(self, x):
+            self._private = (2 * x,)
+            return x * x
+
+        def backward(self, gy):
+            (two_x,) = self.saved
+            return gy * two_x
+
+    x = f64([1.0, -3.0])
+    y = Sq.apply(x)
+    assert y.grad_fn._private is None
+    (kept,) = [a for a, _, _ in y.grad_fn._saved]
+    ref = weakref.ref(kept)
+    del kept
+    y.sum().backward(retain_graph=True)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, -12.0])
+    assert ref() is None
+    with pytest.raises(RuntimeError, match="second time.*Sq"):
+        y.sum().backward()
+
+
 def test_second_backward_raises_even_when_nothing_was_saved():
     x = f64([1.0, 2.0])
     y = (x + 1.0).sum()  # neither record saves anything

@@ -224,6 +224,49 @@ def test_cross_entropy_fused_path_matches_the_general_one():
             np.testing.assert_allclose(a.grad.numpy(), 2 * first, rtol=tol, atol=tol)
 
 
+def test_cross_entropy_fused_path_keeps_only_its_softmax():
+    """The fused record saves its softmax, not the logits: an in-place change of the logits
+    after the loss leaves the gradient as the forward saw it (as log_softmax + NLL does), the
+    softmax is freed by the backward, and a second backward says so."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((6, 3))
+    t = ag.tensor(rng.integers(0, 3, 6))
+    a = ag.tensor(x, requires_grad=True)
+    h = a * 1.0
+    loss = F.cross_entropy(h, t)
+    with ag.no_grad():
+        h.mul_(5.0)
+    loss.backward()
+    p = np.exp(x - x.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    p[np.arange(6), t.numpy()] -= 1
+    np.testing.assert_allclose(a.grad.numpy(), p / 6, rtol=1e-12, atol=1e-15)
+    with pytest.raises(RuntimeError, match="second time.*SoftmaxCrossEntropy"):
+        loss.backward()
+
+
+def test_cross_entropy_fused_second_and_third_order_match_the_general_path():
+    """Under create_graph the fused record's softmax joins the graph as softmax's output on
+    the logits: Hessian-vector and third-order products equal log_softmax + NLL's."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((5, 4))
+    t = ag.tensor(rng.integers(0, 4, 5))
+    v = rng.standard_normal((5, 4))
+    results = []
+    for weight in (None, ag.ones(4, dtype=np.float64)):
+        a = ag.tensor(x, requires_grad=True)
+        loss = F.cross_entropy(a * 2.0, t, weight=weight)
+        (g,) = ag.grad(loss, a, create_graph=True)
+        (hv,) = ag.grad((g * ag.tensor(v)).sum(), a, create_graph=True)
+        (third,) = ag.grad((hv * hv).sum(), a)
+        results.append((g.detach().numpy(), hv.detach().numpy(), third.numpy()))
+    assert type(F.cross_entropy(ag.tensor(x, requires_grad=True), t)._node).__name__ == (
+        "SoftmaxCrossEntropy"
+    )
+    for f, gen in zip(results[0], results[1]):
+        np.testing.assert_allclose(f, gen, rtol=1e-10, atol=1e-13)
+
+
 def test_cross_entropy_spatial_targets_and_unbatched():
     x = rand64(2, 4, 3, 2, seed=4)
     t = ag.tensor(np.random.default_rng(0).integers(0, 4, (2, 3, 2)))
