@@ -56,5 +56,14 @@ def parse_to_args(args, kwargs) -> tuple:
         elif isinstance(a, str) and (a.startswith("cpu") or a.startswith("cuda")):
             device = a
         else:
+            if isinstance(a, str):
+                from .dtypes import as_dtype
+
+                try:
+                    as_dtype(a)
+                except TypeError:
+                    raise ValueError(
+                        f"to(): {a!r} is neither a device ('cpu', 'cuda', 'cuda:N') nor a dtype"
+                    ) from None
             dtype = a
     return device, dtype

@@ -71,6 +71,7 @@ def apply(t: Tensor, op: str, *args) -> Tensor:
         if alpha != 1:
             other = other * alpha
         _check_broadcast(d, other, op)
+        _check_cast(d, other, op)
         if op == "add_":
             d += other
         else:
@@ -78,6 +79,8 @@ def apply(t: Tensor, op: str, *args) -> Tensor:
     elif op in ("mul_", "div_", "pow_"):
         other = _arr(args[0], t, op)
         _check_broadcast(d, other, op)
+        if op != "div_":
+            _check_cast(d, other, op)
         if op == "mul_":
             d *= other
         elif op == "div_":
@@ -103,8 +106,12 @@ def apply(t: Tensor, op: str, *args) -> Tensor:
         lo, hi = args
         if lo is None and hi is None:
             raise ValueError("clamp_: at least one of min and max must be given")
-        xp = _xp(d)
-        xp.clip(d, _arr(lo, t, op), _arr(hi, t, op), out=d)
+        lo, hi = _arr(lo, t, op), _arr(hi, t, op)
+        for bound in (lo, hi):
+            if bound is not None:
+                _check_broadcast(d, bound, op)
+                _check_cast(d, bound, op)
+        _xp(d).clip(d, lo, hi, out=d)
     elif op in ("uniform_", "normal_"):
         from .random import fill_random
 
@@ -127,6 +134,16 @@ def _check_broadcast(d, other, op):
         raise ShapeError(
             f"{op}: a value of shape {tuple(shape)} can't be written in place into a tensor of "
             f"shape {tuple(d.shape)}"
+        )
+
+
+def _check_cast(d, other, op):
+    """TypeError naming ``op`` when ``d op other`` has a dtype ``d`` can't hold (int += 0.5)."""
+    res = np.result_type(d.dtype, getattr(other, "dtype", other))
+    if not np.can_cast(res, d.dtype, "same_kind"):
+        raise TypeError(
+            f"{op}: the result has dtype {res}, which can't be stored in place in a tensor of "
+            f"dtype {d.dtype}"
         )
 
 

@@ -52,7 +52,15 @@ def _to_array(data, dtype=None, copy=True, device=None):
         data = data.get()
     if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in _flat(data)):
         data = _nested_to_numpy(data)
-    arr = xp.array(data, dtype=dtype, copy=True) if copy else xp.asarray(data, dtype=dtype)
+    try:
+        arr = xp.array(data, dtype=dtype, copy=True) if copy else xp.asarray(data, dtype=dtype)
+    except ValueError as e:
+        if isinstance(data, (list, tuple)) and "inhomogeneous" in str(e):
+            raise ValueError(
+                "tensor: nested sequences must be rectangular (every row of a dim the same "
+                f"length), got a ragged one: {e}"
+            ) from None
+        raise
     if dtype is None:
         if arr.dtype == np.float64 and not _is_float64_source(data):
             arr = arr.astype(_dt.get_default_dtype())
@@ -446,7 +454,9 @@ class Tensor:
         return _Add.apply(other, self)
 
     def __sub__(self, other):
-        if other.__class__ is float or other.__class__ is int:
+        if other.__class__ is float or (
+            other.__class__ is int and self._data.dtype.kind in "fc"
+        ):  # x + (-c); on integers -c may not fit the dtype (uint8 - 2), so subtract there
             return _fast(_AddConst, self, -other)
         return _Sub.apply(self, other)
 

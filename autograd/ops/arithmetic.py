@@ -165,17 +165,27 @@ class Neg(Function):
         return -gy
 
 
-def _log_of(v):
-    """log of a constant or a tensor/array (used by pow's exponent gradient)."""
+def _log_of(v, dtype):
+    """log of pow's base, a constant or a tensor/array (pow's exponent gradient): -inf at 0,
+    NaN below; an integer base is cast to the output's float ``dtype`` first."""
     if isinstance(v, numbers.Number):
-        return math.log(v) if v > 0 else float("nan")
+        return math.log(v) if v > 0 else (-math.inf if v == 0 else math.nan)
     from . import log
 
-    return log(v)
+    if v.dtype.kind not in "fc":
+        v = v.astype(dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return log(v)
 
 
 class Pow(Function):
-    """z = x ** y (either may be a constant); dz/dx = y x^(y-1), dz/dy = z log x."""
+    """z = x ** y (either may be a constant); dz/dx = y x^(y-1), dz/dy = z log x.
+
+    As in PyTorch, dz/dx is 0 at x = y = 0 (not 0 * 0^-1 = NaN), and dz/dy is 0 where x == 0
+    and y >= 0 (not z * log 0 = 0 * -inf): one zero in a base leaves the other gradients finite.
+    Unlike PyTorch's, the first mask covers only x = 0, so at y = 0 and x != 0 the second
+    derivative d2z/dxdy = 1/x survives.
+    """
 
     __slots__ = ()
     save_inputs = (0, 1)
@@ -200,11 +210,27 @@ class Pow(Function):
             if isinstance(y, numbers.Number):
                 gx = gy * 0 if y == 0 else gy * (y * x ** (y - 1))
             else:
-                gx = gy * y * x ** (y - 1)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    gx = gy * y * x ** (y - 1)
+                # 0 * 0^-1 at x = y = 0; masked there only, so d(gx)/dy stays x^-1 elsewhere
+                gx = _where()((_raw(y) == 0) & (_raw(x) == 0), 0, gx)
             gx = self.reduce_grad(0, gx)
         if p1 is not None:
-            gw = self.reduce_grad(1, gy * z * _log_of(x))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gw = gy * z * _log_of(x, z.dtype)
+            if isinstance(x, numbers.Number):
+                if x == 0:
+                    gw = _where()(_raw(y) >= 0, 0, gw)
+            else:
+                gw = _where()((_raw(x) == 0) & (_raw(y) >= 0), 0, gw)
+            gw = self.reduce_grad(1, gw)
         return gx, gw
+
+
+def _where():
+    from . import where
+
+    return where
 
 
 class FloorDivide(Function):

@@ -12,8 +12,9 @@ import math
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..function import Function
-from .arithmetic import _bshape
+from .arithmetic import _bshape, _raw
 
 __all__ = [
     "UNARY",
@@ -119,7 +120,7 @@ _TABLE = {
     "erf": (_erf, "x", lambda x, y, gy: gy * (_f().exp(-(x * x)) * (2 / math.sqrt(math.pi)))),
     "reciprocal": (lambda x: 1 / x, "y", lambda x, y, gy: -gy * (y * y)),
     "square": (np.square, "x", lambda x, y, gy: gy * (x * 2)),
-    "sign": (np.sign, None, None),
+    "sign": (lambda x: x.copy() if x.dtype == np.bool_ else np.sign(x), None, None),
     "floor": (np.floor, None, None),
     "ceil": (np.ceil, None, None),
     "trunc": (np.trunc, None, None),
@@ -168,7 +169,8 @@ class Softplus(Function):
 class Clamp(Function):
     """y = min(max(x, lo), hi), bounds optional (constants or tensors).
 
-    dy/dx = 1 where lo <= x <= hi (PyTorch's convention); the bounds get the rest.
+    dy/dx = 1 where lo <= x <= hi; lo gets the gradient where x < lo < hi, hi where x > hi or
+    hi < lo (then y = hi everywhere). These are PyTorch's rules, ties included.
     """
 
     __slots__ = ()
@@ -178,10 +180,18 @@ class Clamp(Function):
         if lo is None and hi is None:
             raise ValueError("clamp: at least one of min and max must be given")
         y = x
-        if lo is not None:
-            y = np.maximum(y, lo)
-        if hi is not None:
-            y = np.minimum(y, hi)
+        try:
+            if lo is not None:
+                y = np.maximum(y, lo)
+            if hi is not None:
+                y = np.minimum(y, hi)
+        except ValueError:
+            shapes = ", ".join(
+                f"{n} {tuple(getattr(v, 'shape', ()))}"
+                for n, v in (("input", x), ("min", lo), ("max", hi))
+                if v is not None
+            )
+            raise ShapeError(f"clamp: shapes are not broadcastable: {shapes}") from None
         return y
 
     def backward(self, gy):
@@ -191,11 +201,17 @@ class Clamp(Function):
         if lo is not None:
             keep = x >= lo
             if self.parents[1] is not None:
-                glo = self.reduce_grad(1, gy * (x < lo))
+                below = _raw(x) < _raw(lo)
+                if hi is not None:
+                    below = below & (_raw(lo) < _raw(hi))
+                glo = self.reduce_grad(1, gy * below)
         if hi is not None:
             keep = keep & (x <= hi) if lo is not None else x <= hi
             if self.parents[2] is not None:
-                ghi = self.reduce_grad(2, gy * (x > hi))
+                above = _raw(x) > _raw(hi)
+                if lo is not None:
+                    above = above | (_raw(hi) < _raw(lo))
+                ghi = self.reduce_grad(2, gy * above)
         gx = None if self.parents[0] is None else self.reduce_grad(0, gy * keep)
         return gx, glo, ghi
 
@@ -255,8 +271,6 @@ class Where(Function):
 
 
 def _where_error(cond, x, y):
-    from ..errors import ShapeError
-
     shapes = [tuple(getattr(v, "shape", ())) for v in (cond, x, y)]
     return ShapeError(
         f"where: condition, x and y shapes {shapes[0]}, {shapes[1]}, {shapes[2]} are not "

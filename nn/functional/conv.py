@@ -98,7 +98,7 @@ class ConvGradInput(Function):
         p0, p1 = self.parents[:2]
         g_gy = g_w = None
         if p0 is not None:
-            g_gy = ConvNd.apply(u, w, None, *self.geom)
+            g_gy = _crop(ConvNd.apply(u, w, None, *self.geom), gy.shape)
         if p1 is not None:
             g_w = ConvGradWeight.apply(u, gy, tuple(w.shape), *self.geom)
         return g_gy, g_w
@@ -125,8 +125,20 @@ class ConvGradWeight(Function):
         if p0 is not None:
             g_x = ConvGradInput.apply(gy, u, tuple(x.shape), *self.geom)
         if p1 is not None:
-            g_gy = ConvNd.apply(x, u, None, *self.geom)
+            g_gy = _crop(ConvNd.apply(x, u, None, *self.geom), gy.shape)
         return g_x, g_gy
+
+
+def _crop(y, shape):
+    """y (N, O, *Y') cut to its first ``shape[2:]`` positions per spatial dim.
+
+    A stride-1 transposed convolution with output_padding has an input (S) one conv over which
+    yields more positions than its gy has (Y' = Y + output_padding); those extra outputs read
+    only the output_padding margin, which no gy position reached.
+    """
+    if tuple(y.shape[2:]) == tuple(shape[2:]):
+        return y
+    return y[(slice(None), slice(None)) + tuple(slice(0, n) for n in shape[2:])]
 
 
 # -- argument handling --------------------------------------------------------------------------

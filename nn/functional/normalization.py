@@ -114,6 +114,12 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     for name, p in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):  # fmt: skip
         _check_param(op, name, p, (C,))
+    for name, p in (("running_mean", running_mean), ("running_var", running_var)):
+        if p is not None and p.dtype.kind != "f":
+            raise TypeError(
+                f"{op}: {name} must be a floating point tensor (the running statistics are "
+                f"updated in place), got dtype {p.dtype}"
+            )
     bshape = (1, C) + (1,) * (x.ndim - 2)
     if training or running_mean is None or running_var is None:
         axes = (0,) + tuple(range(2, x.ndim))

@@ -222,6 +222,11 @@ TRANSPOSE_CASES = [
     (2, (2, 4, 4, 3), (4, 3, 3, 2), dict(stride=2, padding=1, output_padding=1, groups=2)),
     (2, (1, 2, 3, 4), (2, 2, 2, 3), dict(stride=(3, 1), dilation=(1, 2), padding=(0, 1))),
     (3, (1, 2, 3, 3, 2), (2, 2, 2, 2, 2), dict(stride=2)),
+    # stride 1 with output_padding (allowed below the dilation): one conv over the output has
+    # more positions than the input, so the input gradient is cropped
+    (1, (1, 1, 3), (1, 1, 2), dict(stride=1, output_padding=1, dilation=2)),
+    (2, (2, 4, 3, 4), (4, 1, 2, 3), dict(output_padding=(1, 0), dilation=(2, 1), groups=2)),
+    (3, (1, 2, 2, 3, 2), (2, 2, 2, 2, 2), dict(stride=(1, 2, 1), output_padding=1, dilation=2)),
 ]
 CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
@@ -235,6 +240,8 @@ def test_conv_transpose_matches_scatter_reference_and_gradchecks(d, xs, ws, kw):
     np.testing.assert_allclose(y.numpy(), ref_conv_transpose(x, w, b, **kw), rtol=1e-10, atol=1e-12)
     args = (_t(x, True), _t(w, True), _t(b, True))
     assert ag.gradcheck(lambda x, w, b: CONV_T[d](x, w, b, **kw), args)
+    if kw.get("output_padding") and kw.get("stride", 1) in (1, (1, 2, 1)):
+        assert ag.gradgradcheck(lambda x, w, b: CONV_T[d](x, w, b, **kw), args)
 
 
 def test_conv_transpose_is_the_adjoint_of_conv():

@@ -226,3 +226,11 @@ def test_layer_and_group_norm_torch_parity():
         lambda x, w, b: torch.nn.functional.group_norm(x, 3, w, b),
         x, [_x(6, seed=1), _x(6, seed=2)], torch,
     )  # fmt: skip
+
+
+def test_batch_norm_refuses_integer_running_stats_before_updating_any():
+    """An integer running_var is refused with the buffer's name before running_mean moves."""
+    rm, rv = ag.zeros(3), ag.tensor([1, 1, 1])
+    with pytest.raises(TypeError, match="batch_norm: running_var must be a floating point"):
+        F.batch_norm(ag.randn(4, 3), rm, rv, training=True)
+    assert rm.numpy().tolist() == [0.0, 0.0, 0.0] and rm._version == 0
