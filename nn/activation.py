@@ -11,6 +11,7 @@ from autograd import ShapeError
 
 from . import functional as F
 from . import init
+from ._args import size_arg
 from .module import Module
 from .parameter import Parameter
 
@@ -135,6 +136,7 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
         super().__init__()
+        num_parameters = size_arg("PReLU", "num_parameters", num_parameters, 1)
         self.num_parameters = num_parameters
         self.init = init
         self.weight = Parameter(ag.full((num_parameters,), init, dtype=dtype, device=device))
@@ -287,8 +289,9 @@ class Maxout(Module):
     def __init__(self, in_features: int, out_features: int, pieces: int, bias: bool = True,
                  device=None, dtype=None, generator=None):  # fmt: skip
         super().__init__()
-        if pieces < 1:
-            raise ValueError(f"Maxout: pieces must be >= 1, got {pieces}")
+        in_features = size_arg("Maxout", "in_features", in_features)
+        out_features = size_arg("Maxout", "out_features", out_features)
+        pieces = size_arg("Maxout", "pieces", pieces, 1)
         self.in_features = in_features
         self.out_features = out_features
         self.pieces = pieces

@@ -10,7 +10,9 @@ from autograd.tensor import Tensor
 
 from . import functional as F
 from . import init
+from ._args import size_arg
 from .functional.linear import Linear as _LinearFn
+from .functional.linear import check_dtypes
 from .module import Module
 from .parameter import Parameter
 
@@ -43,13 +45,10 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
                  dtype=None, generator=None):  # fmt: skip
         super().__init__()
-        if in_features < 0 or out_features < 0:
-            raise ValueError(
-                f"Linear: in_features and out_features must be >= 0, got {in_features} and "
-                f"{out_features}"
-            )
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        in_features = size_arg("Linear", "in_features", in_features)
+        out_features = size_arg("Linear", "out_features", out_features)
+        self.in_features = in_features
+        self.out_features = out_features
         self.weight = Parameter(_empty(out_features, in_features, dtype=dtype, device=device))
         if bias:
             self.bias = Parameter(_empty(out_features, dtype=dtype, device=device))
@@ -72,7 +71,14 @@ class Linear(Module):
                 f"expected input with last dimension {self.in_features}, got "
                 f"{None if shape is None else tuple(shape)}"
             )
-        return _LinearFn.apply(input, self.weight, self.bias)
+        b = self.bias
+        check_dtypes(
+            f"Linear(in_features={self.in_features}, out_features={self.out_features})",
+            input._data if isinstance(input, Tensor) else input,
+            self.weight._data,
+            None if b is None else b._data,
+        )
+        return _LinearFn.apply(input, self.weight, b)
 
     def extra_repr(self) -> str:
         return (
@@ -91,6 +97,9 @@ class Bilinear(Module):
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias=True,
                  device=None, dtype=None, generator=None):  # fmt: skip
         super().__init__()
+        in1_features = size_arg("Bilinear", "in1_features", in1_features)
+        in2_features = size_arg("Bilinear", "in2_features", in2_features)
+        out_features = size_arg("Bilinear", "out_features", out_features)
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
         self.weight = Parameter(
@@ -184,6 +193,8 @@ class Embedding(Module):
                  norm_type: float = 2.0, _weight=None, device=None, dtype=None,
                  generator=None):  # fmt: skip
         super().__init__()
+        num_embeddings = size_arg("Embedding", "num_embeddings", num_embeddings)
+        embedding_dim = size_arg("Embedding", "embedding_dim", embedding_dim)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:

@@ -384,20 +384,28 @@ class Module:
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
         """Iterate over ``(dotted_name, module)`` for the whole tree, self first as ``''``.
 
-        Depth-first with an explicit stack, so very deep trees do not hit the recursion limit.
+        remove_duplicate: a module reachable under several names is yielded once (else under
+        each name, as ``state_dict`` needs; a module that contains itself is still not walked
+        twice down one path). Depth-first with an explicit stack, so very deep trees do not hit
+        the recursion limit.
         """
         if memo is None:
             memo = set()
-        stack = [(prefix, self)]
+        stack = [(prefix, self, ())]
         while stack:
-            name, mod = stack.pop()
+            name, mod, above = stack.pop()
             if remove_duplicate:
                 if id(mod) in memo:
                     continue
                 memo.add(id(mod))
+            elif id(mod) in above:
+                continue
             yield name, mod
+            path = above if remove_duplicate else above + (id(mod),)
             kids = [
-                (name + "." + k if name else k, m) for k, m in mod._modules.items() if m is not None
+                (name + "." + k if name else k, m, path)
+                for k, m in mod._modules.items()
+                if m is not None
             ]
             stack.extend(reversed(kids))
 
@@ -536,7 +544,9 @@ class Module:
         """
         if destination is None:
             destination = OrderedDict()
-        for mprefix, m in self.named_modules(prefix=prefix.rstrip(".") if prefix else ""):
+        # a module registered under two names is saved under both (as PyTorch)
+        root = prefix.rstrip(".") if prefix else ""
+        for mprefix, m in self.named_modules(prefix=root, remove_duplicate=False):
             p = mprefix + "." if mprefix else ""
             for key, t in m._state_items(p):
                 destination[key] = t if keep_vars else t.detach()
@@ -554,7 +564,7 @@ class Module:
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}")
         own = OrderedDict()
-        for mprefix, m in self.named_modules():
+        for mprefix, m in self.named_modules(remove_duplicate=False):
             p = mprefix + "." if mprefix else ""
             for key, t in m._state_items(p):
                 own[key] = t

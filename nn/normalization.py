@@ -13,6 +13,7 @@ import numbers
 import autograd as ag
 from autograd import ShapeError
 
+from ._args import size_arg
 from .functional import normalization as _F
 from .module import Module
 from .parameter import Parameter
@@ -27,7 +28,8 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True, device=None,
                  dtype=None, *, bias: bool = True):  # fmt: skip
         super().__init__()
-        self.num_features = int(num_features)
+        num_features = size_arg(type(self).__name__, "num_features", num_features)
+        self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
@@ -136,7 +138,9 @@ class LayerNorm(Module):
         super().__init__()
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.normalized_shape = tuple(
+            size_arg("LayerNorm", "normalized_shape", s) for s in normalized_shape
+        )
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         kw = {"dtype": dtype, "device": device}
@@ -174,7 +178,9 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
                  affine: bool = True, device=None, dtype=None, *, bias: bool = True):  # fmt: skip
         super().__init__()
-        if num_groups <= 0 or num_channels % num_groups:
+        num_groups = size_arg("GroupNorm", "num_groups", num_groups, 1)
+        num_channels = size_arg("GroupNorm", "num_channels", num_channels)
+        if num_channels % num_groups:
             raise ValueError(
                 f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
                 f"({num_groups})"

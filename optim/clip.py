@@ -32,10 +32,17 @@ def _norm_of(arrays, norm_type: float) -> float:
         raise ValueError(f"norm_type must be > 0 or +-inf, got {norm_type}")
     if not arrays:
         return 0.0
-    if norm_type == math.inf:
-        return max(float(array_module(a).abs(a).max()) if a.size else 0.0 for a in arrays)
-    if norm_type == -math.inf:
-        return min(float(array_module(a).abs(a).min()) if a.size else math.inf for a in arrays)
+    if norm_type in (math.inf, -math.inf):
+        # np.max/np.min, not Python's: they return NaN when any array holds one
+        big = norm_type == math.inf
+        parts = [
+            float(array_module(a).abs(a).max() if big else array_module(a).abs(a).min())
+            for a in arrays
+            if a.size
+        ]
+        if not parts:
+            return 0.0 if big else math.inf
+        return float(np.max(parts) if big else np.min(parts))
     total = 0.0
     for a in arrays:
         xp = array_module(a)
@@ -47,7 +54,14 @@ def _norm_of(arrays, norm_type: float) -> float:
 def get_total_norm(tensors, norm_type: float = 2.0) -> Tensor:
     """The ``norm_type``-norm of all ``tensors`` taken together (as one flat vector); 0-d."""
     arrays = [t._data for t in _params(tensors) if t is not None]
-    return ag.tensor(_norm_of(arrays, float(norm_type)), dtype=np.float32)
+    return ag.tensor(_norm_of(arrays, float(norm_type)), dtype=_norm_dtype(arrays))
+
+
+def _norm_dtype(arrays):
+    """The returned norm's dtype: the arrays' common float dtype (float32 when there are none
+    or they are not floating)."""
+    dt = np.result_type(*[a.dtype for a in arrays]) if arrays else np.dtype(np.float32)
+    return dt if dt.kind == "f" else np.dtype(np.float32)
 
 
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
@@ -57,7 +71,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     The total norm is that of all ``.grad`` tensors concatenated; if it exceeds ``max_norm``
     every gradient is multiplied by ``max_norm / (total + 1e-6)`` in place. norm_type: a
     float, or ``inf`` for the max |g|. error_if_nonfinite: raise (changing nothing) when the
-    total norm is NaN or inf. Returns the total norm (before clipping) as a 0-d float tensor.
+    total norm is NaN or inf. Returns the total norm (before clipping) as a 0-d tensor of the
+    gradients' float dtype.
     """
     max_norm = float(max_norm)
     norm_type = float(norm_type)
@@ -77,7 +92,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
                 d *= d.dtype.type(coef)
                 if g._vc is not None:
                     g._vc[0] += 1
-    return ag.tensor(total, dtype=np.float32)
+    return ag.tensor(total, dtype=_norm_dtype([g._data for g in grads]))
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:

@@ -143,6 +143,13 @@ def _same_device(pa, ga) -> bool:
     return device_of(pa) == device_of(ga)
 
 
+def _foreign(v):
+    """A torch tensor (a state loaded from ``torch.optim``) as a numpy array; else ``v``."""
+    if not isinstance(v, Tensor) and all(hasattr(v, a) for a in ("detach", "cpu", "numpy")):
+        return v.detach().cpu().numpy()
+    return v
+
+
 def _is_array(v) -> bool:
     return isinstance(v, array_types()) or type(v).__module__.startswith("cupy")
 
@@ -474,6 +481,7 @@ class Optimizer:
                 raise ValueError(
                     f"{where}: unknown state key {key!r} for {type(self).__name__} (known: {known})"
                 )
+            v = _foreign(v)
             if kind == "array":
                 if isinstance(v, Tensor):
                     v = v._data

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 import autograd as ag
@@ -42,7 +44,9 @@ class Linear(Function):
             gx = self.reduce_grad(0, ag.matmul(gy, w))
         if self.needs_grad(1):
             out_f, in_f = w.shape
-            gw = self.reduce_grad(1, ag.matmul(gy.reshape(-1, out_f).T, x.reshape(-1, in_f)))
+            rows = math.prod(x.shape[:-1])  # not -1: ambiguous when a size is 0
+            gw = ag.matmul(gy.reshape(rows, out_f).T, x.reshape(rows, in_f))
+            gw = self.reduce_grad(1, gw)
         if self.needs_grad(2):
             gb = self.reduce_grad(2, gy)
         return gx, gw, gb
@@ -67,7 +71,20 @@ def linear(input, weight, bias=None):
             f"linear: bias shape {tuple(_raw(bias).shape)} doesn't match weight shape "
             f"{tuple(w.shape)}: expected ({w.shape[0]},)"
         )
+    check_dtypes("linear", x, w, None if bias is None else _raw(bias))
     return Linear.apply(input, weight, bias)
+
+
+def check_dtypes(op, x, w, b=None):
+    """TypeError naming ``op`` unless input x, weight w and bias b (arrays; b may be None)
+    share one dtype: as in PyTorch, a layer does not promote (a float64 batch into a float32
+    layer is a mistake to report, not a silent float64 result with float32 gradients)."""
+    if x.dtype != w.dtype or (b is not None and b.dtype != w.dtype):
+        bias = "" if b is None else f", bias {b.dtype}"
+        raise TypeError(
+            f"{op}: input dtype {x.dtype} and weight dtype {w.dtype}{bias} differ; convert "
+            "the input (x.to(dtype)) or the layer (module.to(dtype))"
+        )
 
 
 def bilinear(input1, input2, weight, bias=None):
@@ -83,6 +100,13 @@ def bilinear(input1, input2, weight, bias=None):
             f"bilinear: input shapes {tuple(x1.shape)} and {tuple(x2.shape)} don't match weight "
             f"shape {tuple(w.shape)} (expected (out, in1, in2))"
         )
+    if tuple(x1.shape[:-1]) != tuple(x2.shape[:-1]):
+        raise ShapeError(
+            f"bilinear: input shapes {tuple(x1.shape)} and {tuple(x2.shape)} must agree in every "
+            "dimension but the last"
+        )
+    check_dtypes("bilinear", x1, w, None if bias is None else _raw(bias))
+    check_dtypes("bilinear", x2, w)
     y = ag.einsum("...i,kij,...j->...k", input1, weight, input2)
     return y if bias is None else y + bias
 

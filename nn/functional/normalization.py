@@ -91,9 +91,18 @@ def _float(op, x):
         raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
 
 
-def _check_param(op, name, p, shape):
-    if p is not None and tuple(p.shape) != tuple(shape):
+def _check_param(op, name, p, shape, dtype):
+    """ShapeError / TypeError naming ``op`` and ``name`` unless p is None or has ``shape`` and
+    the input's ``dtype`` (as PyTorch, no mixing: the result and gradients keep x's dtype)."""
+    if p is None:
+        return
+    if tuple(p.shape) != tuple(shape):
         raise ShapeError(f"{op}: {name} must have shape {tuple(shape)}, got {tuple(p.shape)}")
+    if p.dtype != dtype:
+        raise TypeError(
+            f"{op}: {name} has dtype {p.dtype} but the input has dtype {dtype}; they must match "
+            "(convert the module with .to(dtype) or the input with .to(...))"
+        )
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
@@ -113,13 +122,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     C = x.shape[1]
     for name, p in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):  # fmt: skip
-        _check_param(op, name, p, (C,))
-    for name, p in (("running_mean", running_mean), ("running_var", running_var)):
-        if p is not None and p.dtype.kind != "f":
-            raise TypeError(
-                f"{op}: {name} must be a floating point tensor (the running statistics are "
-                f"updated in place), got dtype {p.dtype}"
-            )
+        _check_param(op, name, p, (C,), x.dtype)
     bshape = (1, C) + (1,) * (x.ndim - 2)
     if training or running_mean is None or running_var is None:
         axes = (0,) + tuple(range(2, x.ndim))
@@ -163,8 +166,8 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise ShapeError(
             f"{op}: input of shape {x.shape} does not end with normalized_shape {normalized_shape}"
         )
-    _check_param(op, "weight", weight, normalized_shape)
-    _check_param(op, "bias", bias, normalized_shape)
+    _check_param(op, "weight", weight, normalized_shape, x.dtype)
+    _check_param(op, "bias", bias, normalized_shape, x.dtype)
     axes = tuple(range(x.ndim - k, x.ndim))
     mean, var = _moments(x, axes)
     return NormAffine.apply(x, weight, bias, mean, _rstd(var, eps), tuple(x.shape), axes, eps)
@@ -186,8 +189,8 @@ def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
         raise ValueError(
             f"{op}: num_groups={num_groups} must divide the {C} channels of input {x.shape}"
         )
-    _check_param(op, "weight", weight, (C,))
-    _check_param(op, "bias", bias, (C,))
+    _check_param(op, "weight", weight, (C,), x.dtype)
+    _check_param(op, "bias", bias, (C,), x.dtype)
     stat_shape = (N, G, math.prod(x.shape) // max(1, N * G))
     mean, var = _moments(x.reshape(stat_shape), (2,))
     bshape = (1, C) + (1,) * (x.ndim - 2)

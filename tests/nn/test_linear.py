@@ -154,3 +154,47 @@ def test_one_hot():
     assert F.one_hot(ag.tensor([0, 4])).shape == (2, 5)
     with pytest.raises(IndexError):
         F.one_hot(ag.tensor([3]), 3)
+
+
+@pytest.mark.parametrize("in_f, out_f", [(0, 3), (3, 0)])
+def test_linear_with_a_zero_size_runs_backward(in_f, out_f):
+    """As PyTorch: weight grad (out, in) of zeros, bias grad the batch count per output."""
+    m = nn.Linear(in_f, out_f)
+    x = ag.randn(2, in_f, requires_grad=True)
+    m(x).sum().backward()
+    assert m.weight.grad.shape == (out_f, in_f) and x.grad.shape == (2, in_f)
+    np.testing.assert_array_equal(m.bias.grad.numpy(), np.full(out_f, 2.0))
+
+
+def test_linear_refuses_an_input_of_another_dtype():
+    m = nn.Linear(3, 2)
+    with pytest.raises(TypeError, match=r"Linear\(in_features=3, out_features=2\): input dtype "):
+        m(ag.tensor(np.ones((2, 3))))
+    with pytest.raises(TypeError, match="linear: input dtype int64 and weight dtype float32"):
+        F.linear(ag.tensor(np.ones((2, 3), dtype=np.int64)), m.weight)
+    assert m(ag.ones(2, 3)).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: nn.Linear(2.5, 3), "Linear: in_features must be an int, got float 2.5"),
+        (lambda: nn.Linear(2, -1), "Linear: out_features must be >= 0, got -1"),
+        (lambda: nn.Bilinear(1, 2, -3), "Bilinear: out_features must be >= 0"),
+        (lambda: nn.Embedding(-1, 2), "Embedding: num_embeddings must be >= 0"),
+        (lambda: nn.BatchNorm2d(-2), "BatchNorm2d: num_features must be >= 0"),
+        (lambda: nn.LayerNorm((3, -1)), "LayerNorm: normalized_shape must be >= 0"),
+        (lambda: nn.GroupNorm(0, 3), "GroupNorm: num_groups must be >= 1"),
+        (lambda: nn.PReLU(0), "PReLU: num_parameters must be >= 1"),
+        (lambda: nn.Maxout(2, 3, True), "Maxout: pieces must be an int, got bool"),
+    ],
+)
+def test_layer_size_arguments_are_checked_with_the_layer_named(make, message):
+    with pytest.raises((TypeError, ValueError), match=message.replace("(", r"\(")):
+        make()
+
+
+def test_bilinear_batch_mismatch_names_both_shapes():
+    m = nn.Bilinear(2, 3, 4)
+    with pytest.raises(ag.ShapeError, match=r"bilinear: input shapes \(2, 2\) and \(3, 3\)"):
+        m(ag.randn(2, 2), ag.randn(3, 3))

@@ -424,3 +424,31 @@ def test_deep_module_tree_iterates_without_recursion_limit():
         outer.inner = m
         m = outer
     assert len(list(m.modules())) == 3001
+
+
+def test_state_dict_saves_a_shared_submodule_under_each_name():
+    """As PyTorch: a module registered twice appears under both prefixes, so checkpoints of
+    either library load into the other; parameters() still lists it once."""
+
+    class Shared(nn.Module):
+        def __init__(self):
+            super().__init__()
+            lin = nn.Linear(2, 2)
+            self.a = lin
+            self.b = lin
+
+    m = Shared()
+    assert list(m.state_dict()) == ["a.weight", "a.bias", "b.weight", "b.bias"]
+    assert len(list(m.parameters())) == 2
+    sd = {k: v.numpy() * 0 + 3.0 for k, v in m.state_dict().items()}
+    m.load_state_dict(sd)
+    assert float(m.a.weight.detach().numpy().sum()) == 12.0
+    with pytest.raises(RuntimeError, match=r'Missing key\(s\) in state_dict: "b.weight"'):
+        m.load_state_dict({k: v for k, v in sd.items() if not k.startswith("b.weight")})
+
+
+def test_named_modules_without_dedup_stops_at_a_module_containing_itself():
+    a = nn.Sequential(nn.Linear(1, 1))
+    a.add_module("again", a)
+    names = [n for n, _ in a.named_modules(remove_duplicate=False)]
+    assert names == ["", "0"]

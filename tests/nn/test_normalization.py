@@ -231,6 +231,28 @@ def test_layer_and_group_norm_torch_parity():
 def test_batch_norm_refuses_integer_running_stats_before_updating_any():
     """An integer running_var is refused with the buffer's name before running_mean moves."""
     rm, rv = ag.zeros(3), ag.tensor([1, 1, 1])
-    with pytest.raises(TypeError, match="batch_norm: running_var must be a floating point"):
+    with pytest.raises(TypeError, match="batch_norm: running_var has dtype int64 but the input"):
         F.batch_norm(ag.randn(4, 3), rm, rv, training=True)
     assert rm.numpy().tolist() == [0.0, 0.0, 0.0] and rm._version == 0
+
+
+@pytest.mark.parametrize(
+    "make, name",
+    [
+        (lambda: nn.BatchNorm1d(3).double(), "running_mean"),
+        (lambda: nn.LayerNorm(3).double(), "weight"),
+        (lambda: nn.GroupNorm(1, 3).double(), "weight"),
+    ],
+)
+@pytest.mark.parametrize("training", [True, False])
+def test_norm_layers_refuse_an_input_of_another_dtype(make, name, training):
+    """A float32 input on a float64 layer is refused in the forward (it used to return float32
+    in training, float64 in eval, and fail in backward)."""
+    m = make()
+    m.train(training)
+    x = ag.randn(4, 3, requires_grad=True)
+    with pytest.raises(TypeError, match=rf"_norm: {name} has dtype float64 but the input"):
+        m(x)
+    y = m(x.double())
+    assert y.dtype == np.float64
+    y.sum().backward()

@@ -80,3 +80,28 @@ def test_clip_grad_value():
     np.testing.assert_array_equal(ps[0].grad._data, [0.5, -1.0, 1.0])
     with pytest.raises(ValueError):
         optim.clip_grad_value_(ps, -1.0)
+
+
+@pytest.mark.parametrize("norm_type", [math.inf, -math.inf])
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_clip_grad_norm_inf_norms_see_a_nan_in_any_gradient(norm_type, order):
+    """A NaN anywhere makes the max/min norm NaN whatever the parameter order (Python's max
+    would skip a NaN that is not first), so error_if_nonfinite raises and changes nothing."""
+    grads = ([1.0, 2.0, 3.0], [1.0, np.nan, 1.0])
+    ps = _params(*(grads[i] for i in order))
+    assert math.isnan(optim.clip.get_total_norm([p.grad for p in ps], norm_type).item())
+    before = [p.grad.numpy().copy() for p in ps]
+    with pytest.raises(RuntimeError, match="non-finite"):
+        optim.clip_grad_norm_(ps, 1.0, norm_type=norm_type, error_if_nonfinite=True)
+    for p, b in zip(ps, before):
+        np.testing.assert_array_equal(p.grad.numpy(), b)
+
+
+def test_clip_grad_norm_returns_the_gradients_float_dtype():
+    ps = _params([3.0, 4.0])
+    total = optim.clip_grad_norm_(ps, 10.0)
+    assert total.dtype == np.float64 and total.item() == 5.0
+    p32 = ag.tensor(np.zeros(2, np.float32), requires_grad=True)
+    p32.grad = ag.tensor(np.array([3.0, 4.0], np.float32))
+    assert optim.clip_grad_norm_([p32], 10.0).dtype == np.float32
+    assert optim.clip.get_total_norm([]).dtype == np.float32

@@ -9,6 +9,7 @@ import pickle
 import numpy as np
 import pytest
 
+import autograd as ag
 import optim
 
 from .cases import ALL_NAMES
@@ -152,3 +153,28 @@ def test_load_replaces_state_of_parameters_absent_from_the_dict():
     run_steps(m, opt, 2)
     opt.load_state_dict(sd_empty)
     assert all(not opt.state.get(p) for p in m.params)
+
+
+@pytest.mark.parametrize(
+    "name, kw", [("Adam", {}), ("SGD", {"momentum": 0.9, "lr": 0.1}), ("RMSprop", {})]
+)
+def test_load_a_torch_optimizer_state_dict_and_continue_its_trajectory(name, kw):
+    """torch keeps ``step`` as a 0-d tensor and the moments as tensors: both load, and the
+    next step equals torch's."""
+    torch = pytest.importorskip("torch")
+    w0 = np.random.default_rng(0).standard_normal((3, 2))
+    tp = torch.nn.Parameter(torch.tensor(w0))
+    topt = getattr(torch.optim, name)([tp], **kw)
+    for _ in range(3):
+        topt.zero_grad()
+        (tp**2).sum().backward()
+        topt.step()
+    p = ag.tensor(tp.detach().numpy().copy(), requires_grad=True)
+    opt = getattr(optim, name)([p], **kw)
+    opt.load_state_dict(topt.state_dict())
+    topt.zero_grad()
+    (tp**2).sum().backward()
+    topt.step()
+    (p**2).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-12, atol=1e-15)
