@@ -9,6 +9,7 @@ x.grad                      # tensor([[2., 4.]])
 
 from __future__ import annotations
 
+from . import functional  # jacobian, hessian, vjp, jvp, hvp, vhp (torch.autograd.functional)
 from .dtypes import (
     bool_,
     double,
@@ -68,7 +69,7 @@ int = int32  # noqa: A001
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "grad",
+    "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "grad", "functional",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "ShapeError", "manual_seed", "get_rng_state", "set_rng_state",

@@ -1,0 +1,362 @@
+"""Higher-level differentiation of whole functions: ``vjp``, ``jvp``, ``jacobian``, ``hessian``,
+``hvp``, ``vhp`` (PyTorch's ``torch.autograd.functional``, same names, arguments and results).
+
+``func`` takes the tensors of ``inputs`` (one Tensor or a tuple of them) as positional arguments
+and returns a Tensor or a tuple of Tensors. Each function runs ``func`` on fresh copies of the
+inputs that require grad (so the caller's tensors are not touched and need not require grad)
+and differentiates with the tape:
+
+* ``vjp``: one backward pass, v^T J.
+* ``jvp``: J v by the double-backward trick: g(u) = u^T J is linear in u, so J v is the gradient
+  of <g(u), v> in u (two reverse passes, no forward mode needed).
+* ``jacobian``: one reverse pass per output element (``strategy="reverse-mode"``), or one
+  double-backward per input element (``"forward-mode"``, better when inputs are few).
+* ``hessian``: the Jacobian of the gradient of a scalar function; ``hvp`` / ``vhp``: H v and
+  v^T H by two reverse passes (equal for twice-differentiable functions: H is symmetric).
+
+With ``create_graph=False`` the results are detached; with ``True`` they are differentiable in
+the original inputs (higher orders). ``strict=True`` raises when an output does not depend on an
+input (the result would be all zeros); otherwise that block is zeros.
+"""
+
+from __future__ import annotations
+
+from .engine import grad as _grad
+from .errors import ShapeError
+from .factory import ones_like, zeros, zeros_like
+from .grad_mode import enable_grad
+from .ops import clone, reshape, stack
+from .tensor import Tensor
+
+__all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
+
+
+# -- plumbing -------------------------------------------------------------------------------------
+
+
+def _as_tuple(obj, what: str, fn: str):
+    """``(tuple_of_tensors, was_tuple)``; TypeError naming ``fn`` for anything but Tensors."""
+    was_tuple = isinstance(obj, (tuple, list))
+    items = tuple(obj) if was_tuple else (obj,)
+    for i, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            where = f"{what}[{i}]" if was_tuple else what
+            raise TypeError(f"{fn}: {where} must be a Tensor, got {type(t).__name__}")
+    return items, was_tuple
+
+
+def _prepare(inputs, create_graph: bool, fn: str):
+    """Fresh inputs that require grad: a differentiable copy of an input that already requires
+    grad when ``create_graph`` (so results stay connected to it), else a detached one."""
+    items, was_tuple = _as_tuple(inputs, "inputs", fn)
+    _check_float(items, fn)
+    out = [
+        clone(t) if create_graph and t.requires_grad else t.detach().requires_grad_() for t in items
+    ]
+    return tuple(out), was_tuple
+
+
+def _check_float(items, fn: str):
+    for i, t in enumerate(items):
+        if t.dtype.kind not in "fc":
+            raise TypeError(f"{fn}: inputs[{i}] must be floating point, got dtype {t.dtype}")
+
+
+def _call(func, inputs, fn: str):
+    with enable_grad():
+        out = func(*inputs)
+    return _as_tuple(out, "outputs", fn)
+
+
+def _check_v(v, refs, what: str, fn: str):
+    """``v`` (Tensor or tuple) as a tuple matching ``refs`` in count and shapes."""
+    vs, _ = _as_tuple(v, "v", fn)
+    if len(vs) != len(refs):
+        raise ValueError(f"{fn}: v has {len(vs)} tensors but the {what} have {len(refs)}")
+    for i, (a, r) in enumerate(zip(vs, refs)):
+        if tuple(a.shape) != tuple(r.shape):
+            raise ShapeError(
+                f"{fn}: v[{i}] has shape {tuple(a.shape)}, but {what}[{i}] has shape "
+                f"{tuple(r.shape)}"
+            )
+    return vs
+
+
+def _default_v(ts, what: str, fn: str):
+    """v = (1,) for a single one-element Tensor (v may be omitted only then)."""
+    if len(ts) != 1 or ts[0].numel() != 1:
+        shapes = ", ".join(str(tuple(t.shape)) for t in ts)
+        raise RuntimeError(
+            f"{fn}: v can be omitted only when the {what} are a single Tensor with one element, "
+            f"got shapes {shapes}"
+        )
+    return (ones_like(ts[0]),)
+
+
+def _vjp_raw(outs, ins, vs, create_graph, retain, strict, fn, what="the output"):
+    """sum_i v_i^T d out_i / d ins, one Tensor per input (zeros where unused, unless strict:
+    then a RuntimeError says ``what`` is independent of which input)."""
+    pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+    if not pairs:
+        grads = (None,) * len(ins)
+    else:
+        grads = _grad(
+            [o for o, _ in pairs],
+            list(ins),
+            [v for _, v in pairs],
+            retain_graph=retain,
+            create_graph=create_graph,
+            allow_unused=True,
+        )
+    out = []
+    for i, (g, x) in enumerate(zip(grads, ins)):
+        if g is None:
+            if strict:
+                raise RuntimeError(
+                    f"{fn}: {what} is independent of inputs[{i}] (shape "
+                    f"{tuple(x.shape)}), which strict=True forbids"
+                )
+            g = zeros_like(x)
+        out.append(g)
+    return tuple(out)
+
+
+def _finish(ts, create_graph: bool):
+    return tuple(t if create_graph else t.detach() for t in ts)
+
+
+def _shape_like(ts, was_tuple):
+    return ts if was_tuple else ts[0]
+
+
+# -- vjp / jvp ------------------------------------------------------------------------------------
+
+
+def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """``(func(inputs), v^T J)``: the vector-Jacobian product.
+
+    inputs: Tensor or tuple of Tensors x_j; v: the cotangent(s), one per output of func, each
+    of that output's shape (may be omitted for a single one-element output). Returns the
+    outputs and one Tensor per input, of that input's shape (a tuple when inputs is one).
+    """
+    fn = "vjp"
+    ins, in_tuple = _prepare(inputs, create_graph, fn)
+    outs, out_tuple = _call(func, ins, fn)
+    vs = _default_v(outs, "outputs", fn) if v is None else _check_v(v, outs, "outputs", fn)
+    g = _vjp_raw(outs, ins, vs, create_graph, create_graph, strict, fn)
+    return _shape_like(_finish(outs, create_graph), out_tuple), _shape_like(
+        _finish(g, create_graph), in_tuple
+    )
+
+
+def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """``(func(inputs), J v)``: the Jacobian-vector product.
+
+    v: the tangent(s), one per input, each of that input's shape (may be omitted for a single
+    one-element input). Returns the outputs and one Tensor per output, of that output's shape.
+    Computed by double backward: u -> u^T J is linear in u, and J v is its gradient against v.
+    """
+    fn = "jvp"
+    ins, in_tuple = _prepare(inputs, create_graph, fn)
+    vs = _default_v(ins, "inputs", fn) if v is None else _check_v(v, ins, "inputs", fn)
+    outs, out_tuple = _call(func, ins, fn)
+    # dummy cotangents u (zeros: the value does not matter, g is linear in u)
+    us = tuple(zeros_like(o).requires_grad_() for o in outs)
+    g = _vjp_raw(outs, ins, us, True, True, strict, fn)
+    if strict:
+        for i, gi in enumerate(g):
+            if not gi.requires_grad:
+                raise RuntimeError(
+                    f"jvp: the Jacobian against inputs[{i}] does not depend on the cotangent "
+                    "(output independent of this input), which strict=True forbids"
+                )
+    live = [(gi, vi) for gi, vi in zip(g, vs) if gi.requires_grad]
+    if live:
+        jv = _grad(
+            [gi for gi, _ in live],
+            list(us),
+            [vi for _, vi in live],
+            retain_graph=create_graph,
+            create_graph=create_graph,
+            allow_unused=True,
+        )
+    else:
+        jv = (None,) * len(us)
+    jv = tuple(zeros_like(o) if j is None else j for j, o in zip(jv, outs))
+    return _shape_like(_finish(outs, create_graph), out_tuple), _shape_like(
+        _finish(jv, create_graph), out_tuple
+    )
+
+
+# -- jacobian / hessian ---------------------------------------------------------------------------
+
+
+def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
+             vectorize: bool = False, strategy: str = "reverse-mode"):  # fmt: skip
+    """The Jacobian of ``func`` at ``inputs``: d out_i / d in_j of shape out_i.shape +
+    in_j.shape.
+
+    Returns one Tensor for one input and one output; a tuple over inputs for one output (or
+    over outputs for one input); a tuple of tuples ``J[i][j]`` for several of each.
+    strategy: ``"reverse-mode"`` (one backward per output element) or ``"forward-mode"`` (one
+    double backward per input element). vectorize: accepted for PyTorch compatibility; the
+    rows are computed one by one either way.
+    """
+    fn = "jacobian"
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError(
+            f"jacobian: strategy must be 'reverse-mode' or 'forward-mode', got {strategy!r}"
+        )
+    ins, in_tuple = _prepare(inputs, create_graph, fn)
+    outs, out_tuple = _call(func, ins, fn)
+    if strategy == "reverse-mode":
+        blocks = _jacobian_reverse(outs, ins, create_graph, strict, fn)
+    else:
+        blocks = _jacobian_forward(outs, ins, create_graph, strict, fn)
+    blocks = [[b if create_graph else b.detach() for b in row] for row in blocks]
+    if out_tuple:
+        return tuple(tuple(row) if in_tuple else row[0] for row in blocks)
+    return tuple(blocks[0]) if in_tuple else blocks[0][0]
+
+
+def _one_hot_like(t, flat_index: int):
+    """A constant of t's shape, dtype and device: 1 at C-order position flat_index, else 0."""
+    e = zeros_like(t)
+    e._data.reshape(-1)[flat_index] = 1  # a fresh contiguous array: reshape is a view
+    return e
+
+
+def _empty_block(o, x):
+    """The (0-element) Jacobian block of output o against input x when either is empty."""
+    return zeros(*(tuple(o.shape) + tuple(x.shape)), dtype=o.dtype, device=o.device)
+
+
+def _jacobian_reverse(outs, ins, create_graph, strict, fn):
+    """J[i][j], one backward pass per element of each output (a one-hot cotangent)."""
+    blocks = []
+    for i, o in enumerate(outs):
+        rows = [[] for _ in ins]
+        n = o.numel()
+        for k in range(n):
+            e = _one_hot_like(o, k)
+            g = _vjp_raw((o,), ins, (e,), create_graph, True, strict, fn, f"outputs[{i}]")
+            for j, gj in enumerate(g):
+                rows[j].append(gj)
+        row = []
+        for j, x in enumerate(ins):
+            if n:
+                J = reshape(stack(rows[j]), tuple(o.shape) + tuple(x.shape))
+            else:
+                J = _empty_block(o, x)
+            row.append(J)
+        blocks.append(row)
+    return blocks
+
+
+def _jacobian_forward(outs, ins, create_graph, strict, fn):
+    """J[i][j], one Jacobian-vector product (double backward) per element of each input."""
+    us = tuple(zeros_like(o).requires_grad_() for o in outs)
+    g = _vjp_raw(outs, ins, us, True, True, strict, fn)
+    cols = [[[] for _ in ins] for _ in outs]
+    for j, (x, gj) in enumerate(zip(ins, g)):
+        for k in range(x.numel()):
+            if gj.requires_grad:
+                jv = _grad(
+                    [gj],
+                    list(us),
+                    [_one_hot_like(x, k)],
+                    retain_graph=True,
+                    create_graph=create_graph,
+                    allow_unused=True,
+                )
+            else:
+                jv = (None,) * len(outs)
+            for i, o in enumerate(outs):
+                cols[i][j].append(zeros_like(o) if jv[i] is None else jv[i])
+    blocks = []
+    for i, o in enumerate(outs):
+        row = []
+        for j, x in enumerate(ins):
+            if x.numel():
+                # (*out shape, in elements): the input's C-order index last
+                J = reshape(stack(cols[i][j], dim=-1), tuple(o.shape) + tuple(x.shape))
+            else:
+                J = _empty_block(o, x)
+            row.append(J)
+        blocks.append(row)
+    return blocks
+
+
+def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
+            vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode"):  # fmt: skip
+    """The Hessian of a scalar ``func`` at ``inputs``: d2 f / d in_i d in_j of shape
+    in_i.shape + in_j.shape (one Tensor for one input, else a tuple of tuples ``H[i][j]``).
+
+    func must return a single Tensor with one element. Computed as the Jacobian of the
+    gradient (the gradient built with create_graph).
+    """
+    fn = "hessian"
+    items, in_tuple = _as_tuple(inputs, "inputs", fn)
+    _check_float(items, fn)
+
+    def gradient(*xs):
+        outs, _ = _call(func, xs, fn)
+        if len(outs) != 1 or outs[0].numel() != 1:
+            shapes = ", ".join(str(tuple(o.shape)) for o in outs)
+            raise RuntimeError(
+                f"hessian: func must return a single Tensor with one element, got outputs of "
+                f"shapes {shapes}"
+            )
+        g = _vjp_raw(outs, xs, (None,), True, True, strict, fn)
+        return g if in_tuple else g[0]
+
+    return jacobian(
+        gradient, items if in_tuple else items[0], create_graph=create_graph, strict=strict,
+        strategy=outer_jacobian_strategy,
+    )  # fmt: skip
+
+
+def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """``(func(inputs), v^T H)`` for a scalar ``func``: the gradient's vector-Jacobian
+    product. v: one Tensor per input, of its shape. Returns the output and one Tensor per
+    input."""
+    return _hessian_product(func, inputs, v, create_graph, strict, "vhp")
+
+
+def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """``(func(inputs), H v)`` for a scalar ``func``. v: one Tensor per input, of its shape.
+    Returns the output and one Tensor per input. For a twice-differentiable func H is
+    symmetric, so this equals ``vhp``; it is computed the same way (two reverse passes)."""
+    return _hessian_product(func, inputs, v, create_graph, strict, "hvp")
+
+
+def _hessian_product(func, inputs, v, create_graph, strict, fn):
+    ins, in_tuple = _prepare(inputs, create_graph, fn)
+    outs, _ = _call(func, ins, fn)
+    if len(outs) != 1 or outs[0].numel() != 1:
+        shapes = ", ".join(str(tuple(o.shape)) for o in outs)
+        raise RuntimeError(
+            f"{fn}: func must return a single Tensor with one element, got outputs of shapes "
+            f"{shapes}"
+        )
+    vs = _default_v(ins, "inputs", fn) if v is None else _check_v(v, ins, "inputs", fn)
+    g = _vjp_raw(outs, ins, (None,), True, True, strict, fn)
+    live = [(gi, vi) for gi, vi in zip(g, vs) if gi.requires_grad]
+    if strict and len(live) != len(g):
+        raise RuntimeError(
+            f"{fn}: the gradient does not depend on the inputs (the function is linear in "
+            "them), which strict=True forbids"
+        )
+    if live:
+        hv = _grad(
+            [gi for gi, _ in live],
+            list(ins),
+            [vi for _, vi in live],
+            retain_graph=create_graph,
+            create_graph=create_graph,
+            allow_unused=True,
+        )
+    else:
+        hv = (None,) * len(ins)
+    hv = tuple(zeros_like(x) if h is None else h for h, x in zip(hv, ins))
+    return _finish(outs, create_graph)[0], _shape_like(_finish(hv, create_graph), in_tuple)
