@@ -226,10 +226,8 @@ def main(argv=None) -> dict:
     n_params = sum(p.numel() for p in model.parameters())
     opt = optim.Adam(model.parameters(), lr=args.lr, weight_decay=1e-4)
     sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
-    # buffers too: BatchNorm's running statistics must come back with the best weights
-    stopper = optim.EarlyStopping(
-        patience=args.patience, min_delta=1e-4, params=[*model.parameters(), *model.buffers()]
-    )
+    # the module: its buffers (BatchNorm's running statistics) come back with the best weights
+    stopper = optim.EarlyStopping(patience=args.patience, min_delta=1e-4, params=model)
     print(
         f"digits: {len(y_tr)} train / {len(y_va)} validation / {len(y_te)} test images; "
         f"CNN with {n_params:,} parameters on {dev}"

@@ -2,7 +2,7 @@
 
 ::
 
-    stopper = optim.EarlyStopping(patience=5, min_delta=1e-4, params=model.parameters())
+    stopper = optim.EarlyStopping(patience=5, min_delta=1e-4, params=model)
     for epoch in range(max_epochs):
         train_one_epoch(model, opt)
         if stopper.step(validation_loss(model)):
@@ -28,8 +28,9 @@ class EarlyStopping:
     min_delta: an improvement must beat the best value by more than this (>= 0).
     mode: "min" (lower is better, e.g. a loss) or "max" (e.g. accuracy).
     check_finite: stop at once on a NaN or infinite value (default True).
-    params: optional Tensors (or an object with ``.parameters()``, such as a Module) whose values
-        are copied at every new best, so ``restore_best()`` can put them back.
+    params: optional Tensors, or a Module (its parameters and buffers, so BatchNorm's running
+        statistics come back too), whose values are copied at every new best, so
+        ``restore_best()`` can put them back.
 
     Attributes: ``best`` (best value seen, ``inf``/``-inf`` before the first), ``best_epoch``
     (0-based index of the ``step`` call that set it, or None), ``epoch`` (index of the last
@@ -56,7 +57,9 @@ class EarlyStopping:
         self.mode = mode
         self.check_finite = bool(check_finite)
         if params is not None and hasattr(params, "parameters"):
-            params = params.parameters()
+            # a Module: its buffers too (BatchNorm's running statistics belong to the best state)
+            buffers = list(params.buffers()) if hasattr(params, "buffers") else []
+            params = list(params.parameters()) + buffers
         self._params = None if params is None else list(params)
         if self._params is not None:
             for p in self._params:

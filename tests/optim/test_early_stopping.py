@@ -103,3 +103,22 @@ def test_invalid_arguments(kw):
         optim.EarlyStopping(**kw)
     with pytest.raises(TypeError):
         optim.EarlyStopping(params=[np.zeros(2)])
+
+
+def test_a_module_restores_its_buffers_too():
+    """BatchNorm's running statistics of the best epoch come back with its weights."""
+    import nn
+
+    m = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    stopper = optim.EarlyStopping(patience=1, params=m)
+    m.train()
+    m(ag.randn(8, 3))
+    stopper.step(1.0)
+    best_mean = m[1].running_mean.numpy().copy()
+    best_count = int(m[1].num_batches_tracked.item())
+    m(ag.randn(8, 3) * 5 + 3)
+    assert not np.allclose(m[1].running_mean.numpy(), best_mean)
+    stopper.step(2.0)
+    assert stopper.restore_best()
+    np.testing.assert_array_equal(m[1].running_mean.numpy(), best_mean)
+    assert int(m[1].num_batches_tracked.item()) == best_count
