@@ -1,14 +1,18 @@
-"""Normalisation layers: ``BatchNorm1d/2d/3d``, ``LayerNorm``, ``GroupNorm``.
+"""Normalisation layers: ``BatchNorm1d/2d/3d``, ``InstanceNorm1d/2d/3d``, ``LayerNorm``,
+``GroupNorm``.
 
     bn = nn.BatchNorm2d(16)       # x (N, 16, H, W) -> same shape; running stats in buffers
     bn.eval()                     # now normalises with running_mean / running_var
+    inorm = nn.InstanceNorm2d(16) # x (N, 16, H, W) or (16, H, W): per sample and channel
 
 Defaults, buffers (running_mean, running_var, num_batches_tracked) and reprs as in ``torch.nn``.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
+import warnings
 
 import autograd as ag
 from autograd import ShapeError
@@ -18,10 +22,23 @@ from .functional import normalization as _F
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"]
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
+    "LayerNorm",
+    "GroupNorm",
+]
 
 
-class _BatchNorm(Module):
+class _NormBase(Module):
+    """Per-channel normalisation (batch, instance): the optional affine weight and bias (C,)
+    and, with track_running_stats, the running_mean / running_var / num_batches_tracked buffers.
+    Subclasses set ``_ndims``, the input ranks they take, and write ``forward``."""
+
     _ndims: tuple = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
@@ -68,11 +85,23 @@ class _BatchNorm(Module):
         if self.bias is not None:
             self.bias.detach().zero_()
 
-    def forward(self, x):
-        shape = tuple(getattr(x, "shape", ()))
+    def _check_ndim(self, shape):
         if len(shape) not in self._ndims:
             dims = " or ".join(f"{n}-D" for n in self._ndims)
             raise ShapeError(f"{self!r}: expected a {dims} input, got {shape}")
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class _BatchNorm(_NormBase):
+    def forward(self, x):
+        shape = tuple(getattr(x, "shape", ()))
+        self._check_ndim(shape)
         if shape[1] != self.num_features:
             raise ShapeError(
                 f"{self!r}: expected input with {self.num_features} channels, got {shape}"
@@ -93,13 +122,6 @@ class _BatchNorm(Module):
             use_batch,
             factor,
             self.eps,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, bias={self.bias is not None}, "
-            f"track_running_stats={self.track_running_stats}"
         )
 
 
@@ -124,6 +146,75 @@ class BatchNorm3d(_BatchNorm):
     """Batch normalisation of (N, C, D, H, W) over N, D, H, W per channel (see BatchNorm1d)."""
 
     _ndims = (5,)
+
+
+class _InstanceNorm(_NormBase):
+    # _ndims = (unbatched rank, batched rank)
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device=None,
+                 dtype=None, *, bias: bool = True):  # fmt: skip
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias=bias)  # fmt: skip
+
+    def forward(self, x):
+        _F._float(repr(self), x)
+        shape = tuple(x.shape)
+        self._check_ndim(shape)
+        unbatched = len(shape) == self._ndims[0]
+        cdim = 0 if unbatched else 1
+        if shape[cdim] != self.num_features:
+            msg = (
+                f"{self!r}: expected input with {self.num_features} channels (dim {cdim}), "
+                f"got {shape}"
+            )
+            if self.affine or self.track_running_stats:
+                raise ShapeError(msg)
+            # as PyTorch: num_features is unused without weight or running statistics
+            warnings.warn(msg + "; unused (affine=False, track_running_stats=False)", stacklevel=2)
+        use_input_stats = self.training or not self.track_running_stats
+        if use_input_stats and math.prod(shape[cdim + 1 :]) == 1:
+            raise ValueError(
+                f"{self!r}: expected more than 1 spatial element when training, got input of "
+                f"shape {shape}"
+            )
+        y = _F.instance_norm(
+            x.unsqueeze(0) if unbatched else x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            use_input_stats,
+            0.0 if self.momentum is None else self.momentum,  # as PyTorch: None never updates
+            self.eps,
+        )
+        return y.squeeze(0) if unbatched else y
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) or unbatched (C, L): each (sample, channel) over L.
+
+    Statistics of each instance in training and, unless track_running_stats, in eval too.
+    track_running_stats: running_mean / running_var (unbiased, averaged over the batch)
+    updated with momentum in training (None: never updated, as PyTorch) and used in eval.
+    affine: learn weight (ones) and, with bias=True, bias (zeros), both (C,).
+    """
+
+    _ndims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or unbatched (C, H, W): each (sample, channel)
+    over H, W (see InstanceNorm1d)."""
+
+    _ndims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or unbatched (C, D, H, W): each (sample,
+    channel) over D, H, W (see InstanceNorm1d)."""
+
+    _ndims = (4, 5)
 
 
 class LayerNorm(Module):

@@ -1,4 +1,5 @@
-"""Pooling layers: ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``, ``AdaptiveAvgPool1d/2d``.
+"""Pooling layers: ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``, ``AdaptiveAvgPool1d/2d/3d``,
+``AdaptiveMaxPool1d/2d/3d``.
 
     pool = nn.MaxPool2d(2)              # x (N, C, H, W) -> (N, C, H // 2, W // 2)
 
@@ -22,6 +23,10 @@ __all__ = [
     "AvgPool3d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
 ]
 
 
@@ -86,7 +91,7 @@ class _AvgPoolNd(Module):
     _d = 0
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True):  # fmt: skip
+                 count_include_pad=True, divisor_override=None):  # fmt: skip
         super().__init__()
         stride = stride if stride is not None and stride != () else kernel_size
         if self._d == 1:  # torch stores AvgPool1d's arguments as 1-tuples
@@ -97,12 +102,16 @@ class _AvgPoolNd(Module):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
+        self.divisor_override = _F._check_divisor(type(self).__name__, divisor_override)
 
     def forward(self, x):
         _check_ndim(self, x, self._d)
-        pool = (_F.avg_pool1d, _F.avg_pool2d, _F.avg_pool3d)[self._d - 1]
-        return pool(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                    self.count_include_pad)  # fmt: skip
+        args = (x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                self.count_include_pad)  # fmt: skip
+        if self._d == 1:
+            return _F.avg_pool1d(*args)
+        pool = _F.avg_pool2d if self._d == 2 else _F.avg_pool3d
+        return pool(*args, self.divisor_override)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -117,50 +126,119 @@ class AvgPool1d(_AvgPoolNd):
 
     _d = 1
 
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True):  # fmt: skip
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+
 
 class AvgPool2d(_AvgPoolNd):
-    """Mean over 2-D windows: (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out)."""
+    """Mean over 2-D windows: (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out).
+
+    divisor_override: a nonzero int; when set, each window sum is divided by it instead of
+    the window's count.
+    """
 
     _d = 2
 
 
 class AvgPool3d(_AvgPoolNd):
-    """Mean over 3-D windows: (N, C, D, H, W) or (C, D, H, W) -> (N, C, D', H', W')."""
+    """Mean over 3-D windows: (N, C, D, H, W) or (C, D, H, W) -> (N, C, D', H', W').
+
+    divisor_override: a nonzero int dividing each window sum instead of the window's count.
+    """
 
     _d = 3
 
 
-class AdaptiveAvgPool1d(Module):
+class _AdaptivePoolNd(Module):
+    _d = 0
+    _min_size = 1  # adaptive max pooling, as PyTorch's, also allows 0 (an empty output)
+
+    def __init__(self, output_size):
+        super().__init__()
+        # the form is checked now (None entries are resolved against each input)
+        _F._adaptive_sizes(type(self).__name__, self._d, output_size, minimum=self._min_size)
+        self.output_size = output_size
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class _AdaptiveAvgPoolNd(_AdaptivePoolNd):
+    def forward(self, x):
+        _check_ndim(self, x, self._d)
+        pool = (_F.adaptive_avg_pool1d, _F.adaptive_avg_pool2d, _F.adaptive_avg_pool3d)
+        return pool[self._d - 1](x, self.output_size)
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Mean over output_size windows covering the signal: (N, C, L) -> (N, C, output_size).
 
     Window i spans [floor(i L / m), ceil((i + 1) L / m)).
     """
 
-    def __init__(self, output_size):
-        super().__init__()
-        self.output_size = output_size
-
-    def forward(self, x):
-        _check_ndim(self, x, 1)
-        return _F.adaptive_avg_pool1d(x, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+    _d = 1
 
 
-class AdaptiveAvgPool2d(Module):
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """Mean over an output_size grid of windows: (N, C, H, W) -> (N, C, h, w).
 
     output_size: int or (h, w); None in the tuple keeps that input size.
     """
 
-    def __init__(self, output_size):
-        super().__init__()
-        self.output_size = output_size
+    _d = 2
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    """Mean over an output_size grid of windows: (N, C, D, H, W) or (C, D, H, W) ->
+    (N, C, d, h, w).
+
+    output_size: int or (d, h, w); None in the tuple keeps that input size. Windows per dim as
+    in AdaptiveAvgPool1d.
+    """
+
+    _d = 3
+
+
+class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
+    _min_size = 0
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
 
     def forward(self, x):
-        _check_ndim(self, x, 2)
-        return _F.adaptive_avg_pool2d(x, self.output_size)
+        _check_ndim(self, x, self._d)
+        pool = (_F.adaptive_max_pool1d, _F.adaptive_max_pool2d, _F.adaptive_max_pool3d)
+        return pool[self._d - 1](x, self.output_size, self.return_indices)
 
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max over output_size windows covering the signal: (N, C, L) or (C, L) -> (N, C, m).
+
+    Window i spans [floor(i L / m), ceil((i + 1) L / m)). return_indices: also return the
+    int64 argmax positions in [0, L), shaped like the output.
+    """
+
+    _d = 1
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max over an output_size grid of windows: (N, C, H, W) or (C, H, W) -> (N, C, h, w).
+
+    output_size: int or (h, w); None in the tuple keeps that input size. return_indices: also
+    return the int64 argmax positions in [0, H W) of each (n, c) plane.
+    """
+
+    _d = 2
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max over an output_size grid of windows: (N, C, D, H, W) or (C, D, H, W) ->
+    (N, C, d, h, w).
+
+    output_size: int or (d, h, w); None in the tuple keeps that input size. return_indices:
+    also return the int64 argmax positions in [0, D H W) of each (n, c) volume.
+    """
+
+    _d = 3

@@ -1,6 +1,7 @@
-"""Normalisation: ``batch_norm``, ``layer_norm``, ``group_norm``, as in ``torch.nn.functional``.
+"""Normalisation: ``batch_norm``, ``instance_norm``, ``layer_norm``, ``group_norm``, as in
+``torch.nn.functional``.
 
-All three standardise x over some axes, y = (x - mean) / sqrt(var + eps) (biased variance), then
+All four standardise x over some axes, y = (x - mean) / sqrt(var + eps) (biased variance), then
 apply an optional per-feature affine map ``y * weight + bias``. One fused op does it,
 ``NormAffine``, with the hand-derived backward (xhat = standardised x, g = gy * weight):
 
@@ -20,7 +21,7 @@ import numbers
 import autograd as ag
 from autograd import Function, ShapeError, Tensor
 
-__all__ = ["batch_norm", "layer_norm", "group_norm"]
+__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm"]
 
 
 class NormAffine(Function):
@@ -84,6 +85,28 @@ def _rstd(var, eps):
         return (var + eps).rsqrt()
 
 
+def _update_running(running_mean, running_var, mean, var, momentum, n):
+    """In place, not recorded: ``running = (1 - momentum) running + momentum batch`` for (C,)
+    running statistics; mean, var: (C,) biased batch moments over n values each (the variance
+    made unbiased here, as PyTorch)."""
+    with ag.no_grad():
+        m = float(momentum)
+        running_mean.mul_(1.0 - m).add_(mean * m)
+        running_var.mul_(1.0 - m).add_(var * (m * n / (n - 1)))
+
+
+def _running_affine(x, running_mean, running_var, weight, bias, eps, bshape):
+    """Normalisation with fixed (C,) running statistics: a per-channel affine map of x,
+    recorded (gradients reach x, weight and bias)."""
+    scale = (running_var + eps).rsqrt()
+    if weight is not None:
+        scale = scale * weight
+    shift = -running_mean * scale
+    if bias is not None:
+        shift = shift + bias
+    return x * scale.reshape(bshape) + shift.reshape(bshape)
+
+
 def _float(op, x):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor input, got {type(x).__name__}")
@@ -134,21 +157,56 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
             )
         mean, var = _moments(x, axes)
         if training and running_mean is not None and running_var is not None:
-            with ag.no_grad():
-                m = float(momentum)
-                running_mean.mul_(1.0 - m).add_(mean.reshape(C) * m)
-                running_var.mul_(1.0 - m).add_(var.reshape(C) * (m * n / (n - 1)))
+            _update_running(running_mean, running_var, mean.reshape(C), var.reshape(C), momentum, n)
         w = None if weight is None else weight.reshape(bshape)
         b = None if bias is None else bias.reshape(bshape)
         return NormAffine.apply(x, w, b, mean, _rstd(var, eps), tuple(x.shape), axes, eps)
-    # evaluation: a per-channel affine map with the running statistics
-    scale = (running_var + eps).rsqrt()
-    if weight is not None:
-        scale = scale * weight
-    shift = -running_mean * scale
-    if bias is not None:
-        shift = shift + bias
-    return x * scale.reshape(bshape) + shift.reshape(bshape)
+    return _running_affine(x, running_mean, running_var, weight, bias, eps, bshape)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):  # fmt: skip
+    """Instance normalisation: each (sample, channel) of x normalised over the spatial dims S.
+
+    input: (N, C, *S); running_mean, running_var: (C,) Tensors or None; weight, bias: (C,) or
+    None. use_input_stats: normalise with each instance's own statistics (S must hold more than
+    one element) and, when running statistics are given, update them in place with the
+    instance statistics averaged over the batch:
+    ``running = (1 - momentum) running + momentum mean_N(instance)`` (the variance unbiased, as
+    PyTorch). Otherwise normalise with the running statistics, which must then be given.
+    Returns input's shape. (The layers also take unbatched (C, *S) inputs; this function does
+    not, as in PyTorch.)
+    """
+    op, x = "instance_norm", input
+    _float(op, x)
+    if x.ndim < 2:
+        raise ShapeError(f"{op}: expected an input of shape (N, C, *S), got {x.shape}")
+    N, C = x.shape[:2]
+    for name, p in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):  # fmt: skip
+        _check_param(op, name, p, (C,), x.dtype)
+    bshape = (1, C) + (1,) * (x.ndim - 2)
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError(
+                f"{op}: running_mean and running_var must be given when use_input_stats is False"
+            )
+        return _running_affine(x, running_mean, running_var, weight, bias, eps, bshape)
+    n = math.prod(x.shape[2:])
+    if n == 1:
+        raise ValueError(
+            f"{op}: expected more than 1 spatial element when training, got input of shape "
+            f"{x.shape}"
+        )
+    stat_shape = (N, C, n)
+    mean, var = _moments(x.reshape(stat_shape), (2,))
+    if running_mean is not None and running_var is not None:
+        with ag.no_grad():
+            bmean, bvar = mean.reshape(N, C).mean(axis=0), var.reshape(N, C).mean(axis=0)
+        _update_running(running_mean, running_var, bmean, bvar, momentum, n)
+    w = None if weight is None else weight.reshape(bshape)
+    b = None if bias is None else bias.reshape(bshape)
+    return NormAffine.apply(x, w, b, mean, _rstd(var, eps), stat_shape, (2,), eps)
 
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):

@@ -1,10 +1,16 @@
-"""Pooling: ``max_pool1d/2d/3d``, ``avg_pool1d/2d/3d``, ``adaptive_avg_pool1d/2d``.
+"""Pooling: ``max_pool1d/2d/3d``, ``avg_pool1d/2d/3d``, ``adaptive_avg_pool1d/2d/3d``,
+``adaptive_max_pool1d/2d/3d``.
 
 Max and average pooling call the backend kernels (``backends.kernels(x).max_pool_*`` /
 ``avg_pool_*``). Both are linear in what flows backward, so their gradients are ops as well:
 max pooling's backward scatters gy to each window's maximum (``MaxPoolGrad``), whose adjoint
 gathers at the same positions (``MaxPoolGather``); average pooling's backward (``AvgPoolGrad``)
 has average pooling itself as its adjoint. Higher-order gradients therefore work.
+
+Adaptive max pooling gathers every window at once through a table of flat input positions
+(``_adaptive_table``) and takes one vectorised max; its backward (``AdaptiveMaxPoolGrad``)
+scatter-adds gy to the argmax positions, with ``AdaptiveMaxPoolGather`` as its adjoint, the same
+pair as max pooling's. Adaptive average pooling is a separable linear map (a matrix per dim).
 
 Shapes: x (N, C, *S) or unbatched (C, *S); y (N, C, *Y) with, per dim,
 ``Y = (S + 2 p - dilation (k - 1) - 1) // stride + 1`` (rounded up with ``ceil_mode``, the last
@@ -13,13 +19,17 @@ window starting inside the input or its left padding, as in PyTorch).
 
 from __future__ import annotations
 
+import functools
+import math
+import operator
+
 import numpy as np
 
 from autograd import Function, ShapeError
 from autograd import matmul as _matmul
 from autograd import tensor as _tensor
 from backends import array_module, kernels
-from backends.numpy_kernels import _valid_offsets
+from backends.numpy_kernels import _divisor, _valid_offsets
 
 from .conv import _ntuple
 
@@ -32,6 +42,10 @@ __all__ = [
     "avg_pool3d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
 ]
 
 
@@ -123,6 +137,75 @@ class AvgPoolGrad(Function):
 
     def backward(self, u):
         return AvgPoolNd.apply(u, *self.geom)
+
+
+class AdaptiveMaxPoolNd(Function):
+    """y = max over each adaptive window; remembers each maximum's flat position per (n, c).
+
+    x: (N, C, *S); out: d ints; sink: None, or a list that receives the int64 flat argmax
+    positions in [0, prod(S)), shaped (N, C, *out). Returns y (N, C, *out). The first maximum
+    wins; a NaN wins (the last one), as in PyTorch.
+    """
+
+    __slots__ = ("indices", "x_shape")
+
+    def forward(self, x, out, sink=None):
+        xp = array_module(x)
+        N, C, S = x.shape[0], x.shape[1], tuple(x.shape[2:])
+        table = xp.asarray(_adaptive_table(S, out))  # (*out, K) flat positions
+        K = table.shape[-1]
+        w = xp.take(x.reshape(N, C, math.prod(S)), table, axis=2)  # (N, C, *out, K): all windows
+        a = w.argmax(axis=-1)  # the first maximum
+        if x.dtype.kind == "f" and bool(xp.isnan(x).any()):  # a NaN wins, the last one (PyTorch)
+            nan = xp.isnan(w)
+            a = xp.where(nan.any(axis=-1), K - 1 - nan[..., ::-1].argmax(axis=-1), a)
+        y = xp.take_along_axis(w, a[..., None], axis=-1).reshape(a.shape)
+        base = xp.arange(math.prod(out), dtype=xp.int64).reshape(out) * K
+        idx = table.reshape(-1)[base + a]  # window offset -> flat input position
+        self.indices, self.x_shape = idx, x.shape
+        if sink is not None:
+            sink.append(idx)
+        return y
+
+    def backward(self, gy):
+        return AdaptiveMaxPoolGrad.apply(gy, self.indices, self.x_shape)
+
+
+class AdaptiveMaxPoolGrad(Function):
+    """gx (x_shape) = gy (N, C, *out) summed into the flat positions ``indices`` of its plane."""
+
+    __slots__ = ("indices",)
+
+    def forward(self, gy, indices, x_shape):
+        self.indices = indices
+        xp = array_module(gy)
+        N, C = x_shape[:2]
+        P = math.prod(x_shape[2:])
+        rows = xp.arange(N * C, dtype=xp.int64).reshape((N, C) + (1,) * (indices.ndim - 2))
+        # windows may share positions (overlap, or output larger than input): bincount sums them
+        gx = xp.bincount((indices + rows * P).ravel(), weights=gy.ravel(), minlength=N * C * P)
+        return gx.astype(gy.dtype, copy=False).reshape(x_shape)
+
+    def backward(self, u):
+        return AdaptiveMaxPoolGather.apply(u, self.indices)
+
+
+class AdaptiveMaxPoolGather(Function):
+    """v (N, C, *out) = u (N, C, *S) read at the flat positions ``indices``: the Grad's adjoint."""
+
+    __slots__ = ("indices", "u_shape")
+
+    def forward(self, u, indices):
+        self.indices, self.u_shape = indices, u.shape
+        xp = array_module(u)
+        N, C = u.shape[:2]
+        flat = u.reshape(N, C, math.prod(u.shape[2:]))
+        idx = indices.reshape(N, C, math.prod(indices.shape[2:]))
+        v = xp.take_along_axis(flat, idx, axis=2)
+        return v.reshape(indices.shape)
+
+    def backward(self, gv):
+        return AdaptiveMaxPoolGrad.apply(gv, self.indices, self.u_shape)
 
 
 # -- argument handling --------------------------------------------------------------------------
@@ -237,12 +320,39 @@ def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     )
 
 
-def _avg_pool(d, op, x, kernel_size, stride, padding, ceil_mode, count_include_pad):
+def _check_divisor(op, divisor_override):
+    """divisor_override as an int (None stays None); a nonzero int, as PyTorch requires."""
+    if divisor_override is None:
+        return None
+    if isinstance(divisor_override, bool):
+        value = None
+    else:
+        try:
+            value = operator.index(divisor_override)
+        except TypeError:
+            value = None
+    if value is None:
+        raise TypeError(f"{op}: divisor_override must be a nonzero int, got {divisor_override!r}")
+    if value == 0:
+        raise ValueError(f"{op}: divisor_override must be a nonzero int, got 0")
+    return value
+
+
+def _avg_pool(d, op, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+              divisor_override=None):  # fmt: skip
     x, unbatched = _batched(op, x, d)
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
+    override = _check_divisor(op, divisor_override)
     kernel, stride, padding, _ = _pool_args(op, d, x, kernel_size, stride, padding, 1, ceil_mode)
-    y = AvgPoolNd.apply(x, kernel, stride, padding, bool(ceil_mode), bool(count_include_pad))
+    if override is None:
+        y = AvgPoolNd.apply(x, kernel, stride, padding, bool(ceil_mode), bool(count_include_pad))
+    else:  # sum / override = mean over the (padded, clipped) window * its count / override
+        y = AvgPoolNd.apply(x, kernel, stride, padding, bool(ceil_mode), True)
+        S, out = tuple(x.shape)[2:], tuple(y.shape)[2:]
+        count = _divisor(array_module(_raw(x)), S, kernel, stride, padding, out, True, x.dtype)
+        if not (isinstance(count, int) and count == override):
+            y = y * (count / override)
     return y.reshape(tuple(y.shape)[1:]) if unbatched else y
 
 
@@ -254,14 +364,25 @@ def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     return _avg_pool(1, "avg_pool1d", x, kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """2-D average pooling. x: (N, C, H, W) or (C, H, W). Returns (N, C, Hout, Wout)."""
-    return _avg_pool(2, "avg_pool2d", x, kernel_size, stride, padding, ceil_mode, count_include_pad)
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):  # fmt: skip
+    """2-D average pooling. x: (N, C, H, W) or (C, H, W). Returns (N, C, Hout, Wout).
+
+    divisor_override: a nonzero int; when given, every window sum is divided by it instead of
+    the window's count (count_include_pad is then moot).
+    """
+    return _avg_pool(2, "avg_pool2d", x, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)  # fmt: skip
 
 
-def avg_pool3d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """3-D average pooling. x: (N, C, D, H, W) or (C, D, H, W). Returns (N, C, Dout, Hout, Wout)."""
-    return _avg_pool(3, "avg_pool3d", x, kernel_size, stride, padding, ceil_mode, count_include_pad)
+def avg_pool3d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):  # fmt: skip
+    """3-D average pooling. x: (N, C, D, H, W) or (C, D, H, W). Returns (N, C, Dout, Hout, Wout).
+
+    divisor_override: a nonzero int dividing every window sum instead of the window's count.
+    """
+    return _avg_pool(3, "avg_pool3d", x, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)  # fmt: skip
 
 
 def _adaptive_matrix(n, m, dtype):
@@ -273,18 +394,42 @@ def _adaptive_matrix(n, m, dtype):
     return P.astype(dtype)
 
 
+def _adaptive_sizes(op, d, output_size, shape=None, minimum=1):
+    """output_size (an int, or d entries each an int or None) as d ints; None keeps the size of
+    that dim of ``shape`` (the input's shape, (N, C, *S) or (C, *S); None before one is known).
+
+    Raises TypeError / ValueError naming ``op``, the output_size and the input shape.
+    """
+    seq = isinstance(output_size, (list, tuple))
+    items = tuple(output_size) if seq else (output_size,) * d
+    at = "" if shape is None else f" for input of shape {tuple(shape)}"
+    want = f"an int or a tuple of {d} ints (None keeps that input size)"
+    if len(items) != d:
+        raise ValueError(f"{op}: output_size must be {want}, got {output_size!r}{at}")
+    S = (None,) * d if shape is None else tuple(shape)[len(shape) - d :]
+    sizes = []
+    for m, n in zip(items, S):
+        if m is None and seq:
+            sizes.append(n if n is not None else minimum)
+            continue
+        try:
+            sizes.append(operator.index(m))
+        except TypeError:
+            raise TypeError(f"{op}: output_size must be {want}, got {output_size!r}{at}") from None
+    if any(m < minimum for m in sizes):
+        raise ValueError(
+            f"{op}: output_size must be >= {minimum} in every dim, got {output_size!r}{at}"
+        )
+    return tuple(sizes)
+
+
 def _adaptive_avg(d, op, x, output_size):
+    shape = tuple(x.shape)
     x, unbatched = _batched(op, x, d)
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
     S = tuple(x.shape)[2:]
-    if isinstance(output_size, (list, tuple)):
-        if len(output_size) != d:
-            raise ValueError(f"{op}: output_size must be an int or {d} ints, got {output_size!r}")
-        sizes = tuple(n if m is None else m for n, m in zip(S, output_size))
-    else:
-        sizes = (output_size,) * d
-    out = _ntuple(sizes, d, "output_size", op)
+    out = _adaptive_sizes(op, d, output_size, shape)
     if all(m == 1 for m in out):  # global average pooling
         y = x.mean(axis=tuple(range(2, 2 + d)), keepdims=True)
     elif all(n % m == 0 for n, m in zip(S, out)):  # equal windows: plain average pooling
@@ -319,3 +464,81 @@ def adaptive_avg_pool2d(x, output_size):
     """Adaptive 2-D average pooling. x: (N, C, H, W) or (C, H, W); output_size: int or (h, w),
     None keeping that input size. Returns (N, C, h, w), windows as in adaptive_avg_pool1d."""
     return _adaptive_avg(2, "adaptive_avg_pool2d", x, output_size)
+
+
+def adaptive_avg_pool3d(x, output_size):
+    """Adaptive 3-D average pooling. x: (N, C, D, H, W) or (C, D, H, W); output_size: int or
+    (d, h, w), None keeping that input size. Returns (N, C, d, h, w), windows per dim as in
+    adaptive_avg_pool1d."""
+    return _adaptive_avg(3, "adaptive_avg_pool3d", x, output_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _adaptive_table(S, out):
+    """Flat input positions of every adaptive window, (*out, K) int64 (a NumPy array, shared).
+
+    Per dim, window o of m covers [floor(o n / m), ceil((o + 1) n / m)), at most k_max long;
+    the d dims' windows combine row-major into K = prod(k_max) positions. A shorter window
+    repeats its last position: each repeat comes after the original in row-major order, so the
+    first maximum and the last NaN of the window are unchanged.
+    """
+    d = len(S)
+    table, K = np.zeros((1,) * (2 * d), dtype=np.int64), 1
+    for i, (n, m) in enumerate(zip(S, out)):
+        o = np.arange(m, dtype=np.int64)
+        lo, hi = (o * n) // m, -(-((o + 1) * n) // m)
+        k = int((hi - lo).max()) if m else 1
+        pos = np.minimum(lo[:, None] + np.arange(k), hi[:, None] - 1)  # (m, k)
+        shape = [1] * (2 * d)
+        shape[i], shape[d + i] = m, k
+        table = table * n + pos.reshape(shape)  # row-major flat index, built dim by dim
+        K *= k
+    table = table.reshape(tuple(out) + (K,))
+    table.flags.writeable = False
+    return table
+
+
+def _adaptive_max(d, op, x, output_size, return_indices):
+    shape = tuple(x.shape)
+    x, unbatched = _batched(op, x, d)
+    if any(n == 0 for n in tuple(x.shape)[2:]):
+        raise ShapeError(f"{op}: expected an input with non-zero spatial sizes, got shape {shape}")
+    out = _adaptive_sizes(op, d, output_size, shape, minimum=0)
+    sink = [] if return_indices else None
+    y = AdaptiveMaxPoolNd.apply(x, out, sink)
+    if unbatched:
+        y = y.reshape(tuple(y.shape)[1:])
+    if not return_indices:
+        return y
+    idx = sink[0]
+    return y, _tensor(idx.reshape(idx.shape[1:]) if unbatched else idx)
+
+
+def adaptive_max_pool1d(x, output_size, return_indices=False):
+    """Adaptive 1-D max pooling. x: (N, C, L) or (C, L); output_size: int m.
+
+    Window i covers [floor(i L / m), ceil((i + 1) L / m)) (m > L repeats positions). Returns y
+    (N, C, m), and with return_indices also the int64 argmax positions in [0, L). The gradient
+    goes to the argmax (the first maximum on ties); NaN propagates.
+    """
+    return _adaptive_max(1, "adaptive_max_pool1d", x, output_size, return_indices)
+
+
+def adaptive_max_pool2d(x, output_size, return_indices=False):
+    """Adaptive 2-D max pooling. x: (N, C, H, W) or (C, H, W); output_size: int or (h, w),
+    None keeping that input size.
+
+    Returns y (N, C, h, w), windows per dim as in adaptive_max_pool1d, and with return_indices
+    also the int64 argmax positions in [0, H W) of each (n, c) plane (row-major).
+    """
+    return _adaptive_max(2, "adaptive_max_pool2d", x, output_size, return_indices)
+
+
+def adaptive_max_pool3d(x, output_size, return_indices=False):
+    """Adaptive 3-D max pooling. x: (N, C, D, H, W) or (C, D, H, W); output_size: int or
+    (d, h, w), None keeping that input size.
+
+    Returns y (N, C, d, h, w), and with return_indices also the int64 argmax positions in
+    [0, D H W) of each (n, c) volume (row-major).
+    """
+    return _adaptive_max(3, "adaptive_max_pool3d", x, output_size, return_indices)
