@@ -21,6 +21,7 @@ from .adam import Adam, Adamax, AdamP, AdamW, NAdam, RAdam
 from .adaptive import Adadelta, Adagrad, RMSprop
 from .clip import clip_grad_norm_, clip_grad_value_
 from .early_stopping import EarlyStopping
+from .lbfgs import LBFGS
 from .lion import Lion
 from .optimizer import NonFiniteGradError, Optimizer
 from .sgd import SGD
@@ -38,6 +39,7 @@ __all__ = [
     "RAdam",
     "Adamax",
     "AdamP",
+    "LBFGS",
     "Lion",
     "lr_scheduler",
     "EarlyStopping",
