@@ -14,11 +14,16 @@ Constructing a scheduler records each group's starting lr as ``group["initial_lr
 lr) and sets the lr for epoch 0. ``last_epoch`` counts the ``step()`` calls (0 after
 construction).
 
-The epoch-based schedules here are closed forms of the base lr and the epoch count (PyTorch
-computes most of them recursively from the current lr; the values agree to rounding). So an lr
-changed by hand is overwritten at the next ``step()``, and two schedules do not compose on one
-optimizer except through ``SequentialLR``. ``ReduceLROnPlateau`` reacts to a metric and scales the
-current lr. ``state_dict()``/``load_state_dict()`` save and restore a scheduler's counters.
+StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, PolynomialLR and CosineAnnealingLR
+follow PyTorch's recursive rules: each ``step()`` moves the group's *current* lr (times gamma at
+a milestone, ...), so an lr changed by hand carries on from there and two of them stepped on one
+optimizer compose (``ExponentialLR`` and ``MultiStepLR`` together decay by both), as in PyTorch.
+``step(epoch)`` with an explicit epoch uses the closed form of the base lr instead. The step
+the constructor takes follows PyTorch 2's rules too (resuming with ``last_epoch >= 0`` keeps
+the current lr, except at a StepLR/MultiStepLR/ConstantLR milestone). LambdaLR, OneCycleLR and
+CosineAnnealingWarmRestarts are closed forms, as in PyTorch. ``ReduceLROnPlateau`` reacts to a
+metric and scales the current lr. ``state_dict()``/``load_state_dict()`` save and restore a
+scheduler's counters.
 """
 
 from __future__ import annotations
@@ -97,11 +102,19 @@ class LRScheduler:
 
     def _initial_step(self) -> None:
         self._step_count = 0
-        self.step()
+        self._is_initial = True  # the constructor's step (PyTorch's rules treat it apart)
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self) -> list[float]:
         """The learning rate of every param group at epoch ``self.last_epoch``."""
         raise NotImplementedError
+
+    #: PyTorch's recursive rule, ``_chain(lr, base_lr)``: the lr at ``last_epoch`` from the
+    #: group's current lr; None for the closed-form schedules
+    _chain = None
 
     def get_last_lr(self) -> list[float]:
         """The learning rates this scheduler last set, one per param group."""
@@ -114,8 +127,12 @@ class LRScheduler:
 
     def _update_lr(self, epoch=None) -> None:
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        values = self.get_lr()
         groups = self.optimizer.param_groups
+        recursive = self._chain is not None and epoch is None and len(groups) == len(self.base_lrs)
+        if recursive:
+            values = [self._chain(g["lr"], b) for g, b in zip(groups, self.base_lrs)]
+        else:
+            values = self.get_lr()
         if len(values) != len(groups):
             raise ValueError(
                 f"{type(self).__name__}: the optimizer has {len(groups)} param groups, but the "
@@ -194,6 +211,10 @@ class StepLR(LRScheduler):
         """The lr of every param group at ``last_epoch`` (the formula above)."""
         return [b * self.gamma ** (self.last_epoch // self.step_size) for b in self.base_lrs]
 
+    def _chain(self, lr, base):
+        e = self.last_epoch
+        return lr * self.gamma if e != 0 and e % self.step_size == 0 else lr
+
 
 class MultiStepLR(LRScheduler):
     """lr = base_lr * gamma ** (number of milestones <= epoch)."""
@@ -212,6 +233,10 @@ class MultiStepLR(LRScheduler):
         k = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
         return [b * self.gamma**k for b in self.base_lrs]
 
+    def _chain(self, lr, base):
+        k = self.milestones.get(self.last_epoch, 0)  # a milestone listed twice decays twice
+        return lr * self.gamma**k if k else lr
+
 
 class ConstantLR(LRScheduler):
     """lr = base_lr * factor until epoch ``total_iters``, then base_lr."""
@@ -227,6 +252,14 @@ class ConstantLR(LRScheduler):
         """The lr of every param group at ``last_epoch`` (the formula above)."""
         f = self.factor if self.last_epoch < self.total_iters else 1.0
         return [b * f for b in self.base_lrs]
+
+    def _chain(self, lr, base):
+        e = self.last_epoch
+        if e == 0:
+            return lr * self.factor
+        if e != self.total_iters:
+            return lr
+        return lr * (1.0 / self.factor) if self.factor else base
 
 
 class LinearLR(LRScheduler):
@@ -262,6 +295,14 @@ class LinearLR(LRScheduler):
         f = self.start_factor + (self.end_factor - self.start_factor) * frac
         return [b * f for b in self.base_lrs]
 
+    def _chain(self, lr, base):
+        e, s, t = self.last_epoch, self.start_factor, self.total_iters
+        if e == 0:
+            return lr * s
+        if self._is_initial or e > t:
+            return lr
+        return lr * (1.0 + (self.end_factor - s) / (t * s + (e - 1) * (self.end_factor - s)))
+
 
 class ExponentialLR(LRScheduler):
     """lr = base_lr * gamma ** epoch."""
@@ -276,6 +317,9 @@ class ExponentialLR(LRScheduler):
         """The lr of every param group at ``last_epoch`` (the formula above)."""
         return [b * self.gamma**self.last_epoch for b in self.base_lrs]
 
+    def _chain(self, lr, base):
+        return lr if self._is_initial else lr * self.gamma
+
 
 class PolynomialLR(LRScheduler):
     """lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power."""
@@ -289,6 +333,12 @@ class PolynomialLR(LRScheduler):
         """The lr of every param group at ``last_epoch`` (the formula above)."""
         f = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
         return [b * f for b in self.base_lrs]
+
+    def _chain(self, lr, base):
+        e, t = self.last_epoch, self.total_iters
+        if self._is_initial or e > t:
+            return lr
+        return lr * ((1.0 - e / t) / (1.0 - (e - 1) / t)) ** self.power
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -307,6 +357,18 @@ class CosineAnnealingLR(LRScheduler):
         """The lr of every param group at ``last_epoch`` (the formula above)."""
         c = (1.0 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2.0
         return [self.eta_min + (b - self.eta_min) * c for b in self.base_lrs]
+
+    def _chain(self, lr, base):
+        e, t, lo = self.last_epoch, self.T_max, self.eta_min
+        if self._is_initial:
+            return lr
+        if self._step_count == 1 and e > 0:
+            return lo + (base - lo) * (1.0 + math.cos(math.pi * e / t)) / 2.0
+        if (e - 1 - t) % (2 * t) == 0:  # leaving the trough: the ratio below would be 0/0
+            return lr + (base - lo) * (1.0 - math.cos(math.pi / t)) / 2.0
+        return (1.0 + math.cos(math.pi * e / t)) / (1.0 + math.cos(math.pi * (e - 1) / t)) * (
+            lr - lo
+        ) + lo
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):

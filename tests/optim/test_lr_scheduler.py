@@ -347,3 +347,107 @@ def test_one_cycle_cycles_momentum_of_sgd_made_without_it():
         sched.step()
     assert "momentum_buffer" in opt.state[p]
     assert opt.param_groups[0]["momentum"] < 0.95
+
+
+def _two_group_sgd(lib):
+    """SGD with two param groups (lr 0.1 and 0.05), in tapegrad or in torch (lib)."""
+    if lib == "torch":
+        import torch
+
+        ps = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
+        return torch.optim.SGD([{"params": [ps[0]], "lr": 0.1}, {"params": [ps[1]], "lr": 0.05}])
+    ps = [ag.tensor(np.zeros(1), requires_grad=True) for _ in range(2)]
+    return optim.SGD([{"params": [ps[0]], "lr": 0.1}, {"params": [ps[1]], "lr": 0.05}])
+
+
+CHAINS = {
+    "StepLR": lambda L, o: [L.StepLR(o, 3, 0.5)],
+    "MultiStepLR": lambda L, o: [L.MultiStepLR(o, [2, 5, 5, 9], 0.3)],
+    "ConstantLR": lambda L, o: [L.ConstantLR(o, 0.25, 4)],
+    "LinearLR": lambda L, o: [L.LinearLR(o, 0.1, 0.9, 6)],
+    "ExponentialLR": lambda L, o: [L.ExponentialLR(o, 0.9)],
+    "PolynomialLR": lambda L, o: [L.PolynomialLR(o, 7, 2.0)],
+    "CosineAnnealingLR": lambda L, o: [L.CosineAnnealingLR(o, 5, 0.001)],
+    "Exponential+MultiStep": lambda L, o: [L.ExponentialLR(o, 0.9), L.MultiStepLR(o, [3, 6])],
+    "Linear+Cosine": lambda L, o: [L.LinearLR(o, 0.2, total_iters=4), L.CosineAnnealingLR(o, 8)],
+    "Constant+Step": lambda L, o: [L.ConstantLR(o, 0.5, 3), L.StepLR(o, 2, 0.7)],
+}
+
+
+@pytest.mark.parametrize("name", list(CHAINS))
+def test_recursive_schedules_chain_and_keep_hand_set_lrs_exactly_as_torch(name):
+    """Stepping several schedulers on one optimizer composes them, and an lr changed by hand
+    at epoch 10 carries on, bit for bit as torch's recursive rules (25 epochs, 2 groups)."""
+    torch = pytest.importorskip("torch")
+    ours_opt, theirs_opt = _two_group_sgd("tapegrad"), _two_group_sgd("torch")
+    ours = CHAINS[name](S, ours_opt)
+    theirs = CHAINS[name](torch.optim.lr_scheduler, theirs_opt)
+    for epoch in range(25):
+        if epoch == 10:
+            for o in (ours_opt, theirs_opt):
+                for g in o.param_groups:
+                    g["lr"] *= 3
+        assert [g["lr"] for g in ours_opt.param_groups] == [
+            g["lr"] for g in theirs_opt.param_groups
+        ], epoch
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch: "step() before optimizer.step()"
+            for s in theirs:
+                s.step()
+        for s in ours:
+            s.step()
+
+
+def test_two_schedules_on_one_optimizer_multiply():
+    """ExponentialLR(0.9) and MultiStepLR([3], 0.1) together: 0.1 * 0.9^e * 0.1^(e >= 3)."""
+    opt = _opt()  # group 0's base lr: 0.1
+    scheds = [S.ExponentialLR(opt, 0.9), S.MultiStepLR(opt, [3], 0.1)]
+    for e in range(6):
+        expect = 0.1 * 0.9**e * (0.1 if e >= 3 else 1.0)
+        assert opt.param_groups[0]["lr"] == pytest.approx(expect, rel=1e-12)
+        for s in scheds:
+            s.step()
+
+
+def test_an_lr_set_by_hand_carries_on_and_an_explicit_epoch_uses_the_closed_form():
+    opt = _opt()  # group 0's base lr: 0.1
+    s = S.StepLR(opt, 2, 0.5)
+    s.step()
+    opt.param_groups[0]["lr"] = 4.0
+    s.step()  # epoch 2: a milestone, halves the current lr
+    assert opt.param_groups[0]["lr"] == 2.0
+    s.step()
+    assert opt.param_groups[0]["lr"] == 2.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s.step(6)  # explicit epoch: base lr * 0.5^3
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * 0.125, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L, o: L.StepLR(o, 2, 0.5, last_epoch=4),
+        lambda L, o: L.StepLR(o, 2, 0.5, last_epoch=3),  # the constructor's step is a milestone
+        lambda L, o: L.ExponentialLR(o, 0.8, last_epoch=2),
+        lambda L, o: L.CosineAnnealingLR(o, 6, 0.001, last_epoch=4),
+        lambda L, o: L.LinearLR(o, 0.2, total_iters=6, last_epoch=3),
+    ],
+)
+def test_resuming_with_last_epoch_matches_torch(make):
+    """Made with last_epoch >= 0 (groups already hold initial_lr): the constructor's step keeps
+    the current lr except at a StepLR milestone, as torch 2 does; then the rules carry on."""
+    torch = pytest.importorskip("torch")
+    ours_opt, theirs_opt = _two_group_sgd("tapegrad"), _two_group_sgd("torch")
+    for o in (ours_opt, theirs_opt):
+        for g in o.param_groups:
+            g["initial_lr"] = g["lr"] * 2
+    ours, theirs = make(S, ours_opt), make(torch.optim.lr_scheduler, theirs_opt)
+    for epoch in range(8):
+        assert [g["lr"] for g in ours_opt.param_groups] == pytest.approx(
+            [g["lr"] for g in theirs_opt.param_groups], rel=1e-14
+        ), epoch
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs.step()
+        ours.step()
