@@ -39,6 +39,7 @@ from .optimizer import Optimizer
 __all__ = [
     "LRScheduler",
     "LambdaLR",
+    "MultiplicativeLR",
     "StepLR",
     "MultiStepLR",
     "ConstantLR",
@@ -48,6 +49,8 @@ __all__ = [
     "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts",
     "OneCycleLR",
+    "CyclicLR",
+    "ChainedScheduler",
     "SequentialLR",
     "ReduceLROnPlateau",
 ]
@@ -197,6 +200,33 @@ class LambdaLR(LRScheduler):
         for fn, saved in zip(self.lr_lambdas, lambdas):
             if saved is not None:
                 fn.__dict__.update(saved)
+
+
+class MultiplicativeLR(LambdaLR):
+    """lr = lr * lr_lambda(epoch) at every step after the first (recursive: it multiplies the
+    current lr); ``lr_lambda`` is a function or one per param group."""
+
+    def get_lr(self):
+        """The closed form (for ``step(epoch)``): base_lr times the product of the factors of
+        epochs 1 to ``last_epoch``."""
+        out = []
+        for fn, base in zip(self.lr_lambdas, self.base_lrs):
+            lr = base
+            for e in range(1, self.last_epoch + 1):
+                lr *= fn(e)
+            out.append(lr)
+        return out
+
+    def _update_lr(self, epoch=None) -> None:
+        if epoch is not None:
+            super()._update_lr(epoch)
+            return
+        self.last_epoch += 1
+        groups = self.optimizer.param_groups
+        if not self._is_initial:  # the constructor's step keeps the lr, as PyTorch
+            for group, fn in zip(groups, self.lr_lambdas):
+                group["lr"] = group["lr"] * fn(self.last_epoch)
+        self._last_lr = [group["lr"] for group in groups]
 
 
 class StepLR(LRScheduler):
@@ -551,6 +581,131 @@ class OneCycleLR(LRScheduler):
         return lrs
 
 
+class CyclicLR(LRScheduler):
+    """Cyclical learning rates (Smith 2017): lr oscillates between ``base_lr`` and ``max_lr``.
+
+    Step it after every batch. A cycle is ``step_size_up`` steps up and ``step_size_down``
+    (default: the same) down. mode: "triangular" (constant amplitude), "triangular2" (halved
+    every cycle), "exp_range" (scaled by ``gamma ** step``); or ``scale_fn`` (a function of the
+    cycle number, or of the step with ``scale_mode="iterations"``). With ``cycle_momentum`` the
+    momentum (``momentum``, or ``betas[0]``) moves inversely between ``max_momentum`` and
+    ``base_momentum``. base_lr, max_lr, base_momentum, max_momentum: a number or one per group.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr,
+        max_lr,
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn=None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum=0.8,
+        max_momentum=0.9,
+        last_epoch: int = -1,
+    ):
+        _check_optimizer(optimizer)
+        self.optimizer = optimizer
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        up = float(_positive_int(step_size_up, "step_size_up", "CyclicLR"))
+        down = (
+            up
+            if step_size_down is None
+            else float(_positive_int(step_size_down, "step_size_down", "CyclicLR"))
+        )
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"CyclicLR: mode {mode!r} is invalid and scale_fn is None")
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(
+                f"CyclicLR: scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}"
+            )
+        self.mode, self.gamma = mode, gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        if scale_fn is None:
+            self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(
+                    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+                )
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for mm, bm, group in zip(
+                    self.max_momentums, self.base_momentums, optimizer.param_groups
+                ):
+                    if self.use_beta1:
+                        group["betas"] = (mm, *group["betas"][1:])
+                    else:
+                        group["momentum"] = mm
+                    group["max_momentum"] = mm
+                    group["base_momentum"] = bm
+        super().__init__(optimizer, last_epoch)  # its step uses the groups' initial_lr as base
+        self.base_lrs = base_lrs
+
+    def scale_fn(self, x) -> float:
+        """The amplitude factor at cycle (or step) ``x``."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def get_lr(self):
+        """The lrs at the current step; also sets each group's momentum when cycling it."""
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            factor = x / self.step_ratio
+        else:
+            factor = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [b + (m - b) * factor * scale for b, m in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for bm, mm, group in zip(
+                self.base_momentums, self.max_momentums, self.optimizer.param_groups
+            ):
+                momentum = mm - (mm - bm) * factor * scale
+                if self.use_beta1:
+                    group["betas"] = (momentum, *group["betas"][1:])
+                else:
+                    group["momentum"] = momentum
+        return lrs
+
+    def state_dict(self) -> dict:
+        """As the base class; a custom scale_fn is kept as its ``__dict__`` if it is a callable
+        object, as None if it is a plain function."""
+        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_scale_fn_custom")}
+        fn = self._scale_fn_custom
+        sd["_scale_fn_custom"] = (
+            None if fn is None or isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+        )
+        return sd
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore counters; a callable-object scale_fn's attributes are restored in place."""
+        sd = dict(state_dict)
+        fn = sd.pop("_scale_fn_custom", None)
+        self.__dict__.update(sd)
+        if fn is not None and self._scale_fn_custom is not None:
+            self._scale_fn_custom.__dict__.update(fn)
+
+
 class SequentialLR(LRScheduler):
     """Run ``schedulers`` one after another, switching at the epochs in ``milestones``.
 
@@ -623,6 +778,63 @@ class SequentialLR(LRScheduler):
         if subs is None or len(subs) != len(self._schedulers):
             raise ValueError(
                 f"SequentialLR.load_state_dict: expected {len(self._schedulers)} scheduler states"
+            )
+        self.__dict__.update(sd)
+        for s, st in zip(self._schedulers, subs):
+            s.load_state_dict(st)
+
+
+class ChainedScheduler(LRScheduler):
+    """Step several schedulers of one optimizer together: ``ChainedScheduler([ConstantLR(opt,
+    0.1, total_iters=2), ExponentialLR(opt, 0.9)])``; each ``step()`` steps every one in order,
+    so their (recursive) effects compose."""
+
+    def __init__(self, schedulers, optimizer: Optimizer | None = None):
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("ChainedScheduler expects at least one scheduler, but got none.")
+        optimizer = optimizer or schedulers[0].optimizer
+        for i, s in enumerate(schedulers):
+            if not hasattr(s, "optimizer"):
+                raise TypeError(f"ChainedScheduler: scheduler {i} has no `optimizer` attribute")
+            if isinstance(s, ReduceLROnPlateau):
+                raise ValueError(
+                    "ChainedScheduler does not support ReduceLROnPlateau (its step needs a "
+                    f"metric), got one at index {i}"
+                )
+            if s.optimizer is not optimizer:
+                raise ValueError(
+                    "ChainedScheduler expects all schedulers to belong to the same optimizer, "
+                    f"but scheduler {i} ({type(s).__name__}) drives a different one"
+                )
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+
+    def step(self) -> None:
+        """Step every scheduler, in order."""
+        for s in self._schedulers:
+            s.step()
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_lr(self):
+        """The lrs after the last step."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict:
+        """Counters plus each wrapped scheduler's state dict."""
+        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        sd["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return sd
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore each wrapped scheduler's state."""
+        sd = dict(state_dict)
+        subs = sd.pop("_schedulers", None)
+        if subs is None or len(subs) != len(self._schedulers):
+            raise ValueError(
+                f"ChainedScheduler.load_state_dict: expected {len(self._schedulers)} scheduler "
+                "states"
             )
         self.__dict__.update(sd)
         for s, st in zip(self._schedulers, subs):

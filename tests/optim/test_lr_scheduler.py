@@ -371,6 +371,11 @@ CHAINS = {
     "Exponential+MultiStep": lambda L, o: [L.ExponentialLR(o, 0.9), L.MultiStepLR(o, [3, 6])],
     "Linear+Cosine": lambda L, o: [L.LinearLR(o, 0.2, total_iters=4), L.CosineAnnealingLR(o, 8)],
     "Constant+Step": lambda L, o: [L.ConstantLR(o, 0.5, 3), L.StepLR(o, 2, 0.7)],
+    "MultiplicativeLR": lambda L, o: [L.MultiplicativeLR(o, lambda e: 0.9 if e % 2 else 0.95)],
+    "Multiplicative+Step": lambda L, o: [L.MultiplicativeLR(o, lambda e: 0.97), L.StepLR(o, 3)],
+    "ChainedScheduler": lambda L, o: [
+        L.ChainedScheduler([L.ConstantLR(o, 0.1, total_iters=2), L.ExponentialLR(o, 0.9)])
+    ],
 }
 
 
@@ -451,3 +456,61 @@ def test_resuming_with_last_epoch_matches_torch(make):
             warnings.simplefilter("ignore")
             theirs.step()
         ours.step()
+
+
+def test_cyclic_lr_triangle_by_hand():
+    """base 0.01, max 0.1, 3 steps up and 5 down: a triangle with a period of 8 steps; the
+    momentum moves the other way between 0.9 and 0.8."""
+    opt = _opt()
+    sched = S.CyclicLR(opt, 0.01, 0.1, step_size_up=3, step_size_down=5)
+    want = [0.01, 0.04, 0.07, 0.1, 0.082, 0.064, 0.046, 0.028, 0.01, 0.04]
+    for e, lr in enumerate(want):
+        assert opt.param_groups[0]["lr"] == pytest.approx(lr, rel=1e-12), e
+        frac = (lr - 0.01) / 0.09
+        assert opt.param_groups[0]["momentum"] == pytest.approx(0.9 - 0.1 * frac, rel=1e-12)
+        sched.step()
+
+
+@pytest.mark.parametrize(
+    "kw, opt_cls",
+    [
+        ({"step_size_up": 3, "step_size_down": 5}, "SGD"),
+        ({"step_size_up": 4, "mode": "triangular2"}, "SGD"),
+        ({"step_size_up": 2, "mode": "exp_range", "gamma": 0.9}, "Adam"),
+        ({"step_size_up": 2, "scale_fn": lambda x: 1 / x, "cycle_momentum": False}, "SGD"),
+    ],
+)
+def test_cyclic_lr_matches_torch(kw, opt_cls):
+    torch = pytest.importorskip("torch")
+
+    def make(lib):
+        if lib == "torch":
+            ps = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
+            mod, opt_mod = torch.optim.lr_scheduler, torch.optim
+        else:
+            ps = [ag.tensor(np.zeros(1), requires_grad=True) for _ in range(2)]
+            mod, opt_mod = S, optim
+        extra = {"momentum": 0.9} if opt_cls == "SGD" else {}
+        o = getattr(opt_mod, opt_cls)([{"params": [p]} for p in ps], lr=0.1, **extra)
+        return o, mod.CyclicLR(o, [0.01, 0.02], 0.1, **kw)
+
+    (ours_opt, ours), (theirs_opt, theirs) = make("tapegrad"), make("torch")
+    key = "betas" if opt_cls == "Adam" else "momentum"
+    for epoch in range(20):
+        for a, b in zip(ours_opt.param_groups, theirs_opt.param_groups):
+            assert a["lr"] == pytest.approx(b["lr"], rel=1e-14), epoch
+            assert np.allclose(a[key], b[key], rtol=1e-14), epoch
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs.step()
+        ours.step()
+
+
+def test_chained_scheduler_refuses_plateau_and_foreign_optimizers():
+    opt, other = _opt(), _opt()
+    with pytest.raises(ValueError, match="does not support ReduceLROnPlateau"):
+        S.ChainedScheduler([S.ReduceLROnPlateau(opt)])
+    with pytest.raises(ValueError, match="same optimizer"):
+        S.ChainedScheduler([S.ExponentialLR(opt, 0.9), S.ExponentialLR(other, 0.9)])
+    with pytest.raises(ValueError, match="mode 'sawtooth' is invalid"):
+        S.CyclicLR(opt, 0.01, 0.1, mode="sawtooth")
