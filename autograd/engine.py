@@ -334,7 +334,7 @@ def _before(node, g, packed, extra, targets, create_graph):
             g = _call_hooks(extra["hooks"], g, create_graph)
         ref = extra.get("retain")
         t = ref() if ref is not None else None
-        if t is not None and targets is None:
+        if t is not None:  # also under ag.grad / inputs=: a kept record's gradient is complete
             gt = g if create_graph else _wrap(g.copy(), None, False)
             t._grad = gt if t._grad is None else t._grad + gt
     if targets is not None and node in targets:
@@ -456,6 +456,15 @@ def backward(t, gradient=None, retain_graph=None, create_graph=False, inputs=Non
     """
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise RuntimeError("backward: the inputs argument cannot be empty")
+        for i, x in enumerate(inputs):
+            if not isinstance(x, Tensor):
+                raise TypeError(f"backward: inputs[{i}] must be a Tensor, got {type(x).__name__}")
+            if not x._rg:
+                raise RuntimeError(
+                    f"backward: inputs[{i}] (shape {tuple(x.shape)}) does not require grad"
+                )
         gs = run_backward([t], [gradient], retain_graph, create_graph, inputs, "backward")
         for x, g in zip(inputs, gs):
             if g is not None:

@@ -333,13 +333,23 @@ def _op_name(cls) -> str:
     return getattr(cls, "op_name", None) or cls.__name__.lower()
 
 
-def _user_frame() -> str:
-    """``file:line`` of the innermost stack frame outside this package."""
+def _library_dirs() -> tuple:
+    """The folders of tapegrad's own packages (autograd, nn, optim, backends), each ending in
+    a separator so ``autograd_x.py`` beside them is not taken for one of them."""
     import os
 
-    pkg = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return tuple(os.path.join(root, p) + os.sep for p in ("autograd", "nn", "optim", "backends"))
+
+
+def _user_frame() -> str:
+    """``file:line`` of the innermost stack frame outside tapegrad's packages (the user's line
+    that made the op, also when a layer such as nn.Linear made it on the user's behalf)."""
+    import os
+
+    lib = _library_dirs()
     for fr in reversed(traceback.extract_stack()):
-        if not os.path.abspath(fr.filename).startswith(pkg):
+        if not os.path.abspath(fr.filename).startswith(lib):
             return f"{fr.filename}:{fr.lineno}"
     return "<unknown>"
 

@@ -8,6 +8,7 @@ The state is thread-local: one thread's ``no_grad`` never affects another's reco
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 
 __all__ = [
@@ -44,10 +45,57 @@ def is_anomaly_enabled() -> bool:
     return _state.anomaly
 
 
+def _decorate(make_ctx, fn):
+    """``fn`` run inside a fresh context from ``make_ctx()`` at every call. A generator function
+    gets the context around each resumption of its body (``next``, ``send``, ``throw``,
+    ``close``), not just around the call that makes the generator."""
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            try:
+                with make_ctx():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with make_ctx():
+                            gen.close()
+                        raise
+                    except BaseException as e:
+                        with make_ctx():
+                            response = gen.throw(e)
+                    else:
+                        with make_ctx():
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
+
+        return generator
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with make_ctx():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 class _Switch:
-    """Context manager and decorator that sets grad mode and restores the previous one."""
+    """Context manager and decorator that sets grad mode and restores the previous one.
+
+    As a decorator it may be written with or without parentheses: ``@ag.no_grad()`` or
+    ``@ag.no_grad``.
+    """
 
     _value = True
+
+    def __new__(cls, *args, **kwargs):
+        if cls is not set_grad_enabled and len(args) == 1 and callable(args[0]) and not kwargs:
+            return cls()(args[0])  # bare decorator: no_grad(fn)
+        return super().__new__(cls)
 
     def __enter__(self):
         self._prev = _state.grad
@@ -64,12 +112,7 @@ class _Switch:
         return type(self)()
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self._fresh():
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return _decorate(self._fresh, fn)
 
 
 class no_grad(_Switch):
@@ -139,9 +182,4 @@ class detect_anomaly:
         return False
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with detect_anomaly(self.check_nan):
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return _decorate(lambda: detect_anomaly(self.check_nan), fn)

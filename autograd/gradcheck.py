@@ -155,11 +155,19 @@ def gradgradcheck(
     """
     inputs = _as_tuple(inputs)
     diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not diff:
+        raise ValueError(
+            "gradgradcheck: no input requires grad, so there is nothing to check (set "
+            "requires_grad=True on the float64 inputs to differentiate)"
+        )
     outs = _outputs(fn, inputs)
     rng = np.random.default_rng(seed + 1)
     if grad_outputs is None:
+        # integer / bool outputs carry no gradient: a constant zero cotangent stands in
         grad_outputs = [
             _move(rng.standard_normal(o.shape).astype(o.dtype), o).requires_grad_(True)
+            if o.dtype.kind in "fc"
+            else _move(np.zeros(o.shape, o.dtype), o)
             for o in outs
         ]
     grad_outputs = list(_as_tuple(grad_outputs))

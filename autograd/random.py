@@ -7,11 +7,15 @@ and copied, so a seed gives the same numbers on every device.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
 
 __all__ = ["manual_seed", "default_generator", "seed", "get_rng_state", "set_rng_state"]
 
 _gen = [np.random.default_rng()]
+_local = threading.local()  # .gen: this thread's stand-in for the global generator, if any
 
 
 def manual_seed(seed: int) -> np.random.Generator:
@@ -41,14 +45,28 @@ def set_rng_state(state: dict) -> None:
 
 
 def gen(generator=None) -> np.random.Generator:
-    """The generator to sample from: ``generator`` if given (checked), else the global one."""
+    """The generator to sample from: ``generator`` if given (checked), else this thread's
+    ``thread_generator`` if one is set, else the global one."""
     if generator is None:
-        return _gen[0]
+        g = getattr(_local, "gen", None)
+        return _gen[0] if g is None else g
     if not isinstance(generator, np.random.Generator):
         raise TypeError(
             f"generator must be a numpy.random.Generator, got {type(generator).__name__}"
         )
     return generator
+
+
+@contextlib.contextmanager
+def thread_generator(generator: np.random.Generator):
+    """Inside the block, in this thread only, sampling given no generator draws from
+    ``generator`` instead of the global one (DataLoader runs dataset code under one)."""
+    prev = getattr(_local, "gen", None)
+    _local.gen = generator
+    try:
+        yield generator
+    finally:
+        _local.gen = prev
 
 
 def fill_random(d, kind: str, a, b, generator=None):

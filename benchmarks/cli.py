@@ -144,7 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     names = args.only or list(WORKLOADS)
     results = run(config, names, argv)
     results["plots"] = write_plots(results, args.out)
-    compare_md = format_compare(old, results, args.compare) if old is not None else None
+    compare_md = None
+    if old is not None:
+        try:
+            compare_md = format_compare(old, results, args.compare)
+        except Exception as e:  # never lose a finished run to a comparison problem
+            compare_md = f"### change vs {args.compare}\n\ncomparison failed: {e!r}"
     markdown = format_markdown(results, compare_md)
     print(markdown)
     paths = write_results(results, markdown, args.out)

@@ -291,11 +291,31 @@ def format_compare(old: dict, new: dict, old_label: str = "old") -> str:
 
 
 def load_results(path: str) -> dict:
-    """Read an earlier run's JSON; ValueError if it is not a tapegrad benchmark result."""
+    """Read an earlier run's JSON; ValueError naming the file and the first bad entry if it is
+    not a tapegrad benchmark result (checked before any benchmark runs)."""
     with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    if not isinstance(data, dict) or "workloads" not in data:
+        try:
+            data = json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("workloads"), dict):
         raise ValueError(f"{path}: not a tapegrad benchmark results file (no 'workloads')")
+    for name, w in data["workloads"].items():
+        if not isinstance(w, dict):
+            raise ValueError(f"{path}: workload {name!r} is not an object")
+        for part in ("candidates", "ratios"):
+            entries = w.get(part, {})
+            if not isinstance(entries, dict):
+                raise ValueError(f"{path}: workload {name!r}: {part!r} is not an object")
+            for key, e in entries.items():
+                median = e.get("median") if isinstance(e, dict) else "bad"
+                if median is not None and (
+                    isinstance(median, bool) or not isinstance(median, (int, float))
+                ):
+                    raise ValueError(
+                        f"{path}: workload {name!r}, {part[:-1]} {key!r}: expected an object "
+                        "with a numeric 'median'"
+                    )
     return data
 
 

@@ -129,3 +129,18 @@ def test_compare_and_cuda_skip(quick, tmp_path):
     # without a GPU every workload is skipped with a reason; with one, the CPU-only ones are
     assert "gradcheck" in data["skipped"] or "gradcheck" in data["workloads"]
     assert "change vs" in proc.stdout
+
+
+def test_compare_refuses_a_malformed_results_file_before_running(tmp_path):
+    """A JSON file of the wrong structure is refused up front (exit 2, naming the file and
+    the entry), not after the whole run."""
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"workloads": {"overhead": {"candidates": 5}}}))
+    r = _run("--only", "overhead", "--quick", "--out", str(tmp_path / "o"), "--compare", str(bad))
+    assert r.returncode == 2
+    assert "bad.json: workload 'overhead': 'candidates' is not an object" in r.stderr
+    assert not (tmp_path / "o").exists()
+    broken = tmp_path / "broken.json"
+    broken.write_text("{x")
+    r = _run("--only", "overhead", "--compare", str(broken))
+    assert r.returncode == 2 and "broken.json: not valid JSON" in r.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 import re
 
@@ -24,10 +25,19 @@ def test_readme_leads_with_the_ci_test_command():
     assert cmds[1].strip() in ci
 
 
-def test_demo_learns_the_spiral(capsys):
+def test_demo_learns_the_spiral(capsys, tmp_path):
     from examples import demo
 
-    acc = demo.main(["--steps", "150"])
+    acc = demo.main(["--steps", "150", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert "gradcheck of the loss" in out and "passed" in out
     assert acc > 0.9
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["gradcheck_passed"] is True and report["steps"] == 150
+
+
+def test_demo_takes_the_flags_every_example_takes(tmp_path):
+    from examples import demo
+
+    demo.main(["--quick", "--out", str(tmp_path), "--seed", "1"])
+    assert json.loads((tmp_path / "report.json").read_text())["steps"] == 60

@@ -810,3 +810,37 @@ def test_anomaly_decorator_and_check_nan_false():
     with ag.detect_anomaly(check_nan=False), np.errstate(invalid="ignore"):
         y = f64([-1.0]).log()
     assert np.isnan(y.detach().numpy()).all()
+
+
+def test_retain_grad_is_filled_under_inputs_and_ag_grad():
+    x = f64([1.0, 2.0])
+    y = x * 3
+    y.retain_grad()
+    (y * y).sum().backward(inputs=[x])
+    np.testing.assert_allclose(y.grad.numpy(), [6.0, 12.0])
+    x = f64([1.0, 2.0])
+    y = x * 2
+    y.retain_grad()
+    ag.grad((y * y).sum(), x)
+    np.testing.assert_allclose(y.grad.numpy(), [4.0, 8.0])
+
+
+def test_backward_inputs_must_be_tensors_that_require_grad():
+    x = f64([1.0, 2.0])
+    loss = (x * 2).sum()
+    with pytest.raises(RuntimeError, match="inputs argument cannot be empty"):
+        loss.backward(inputs=[])
+    with pytest.raises(RuntimeError, match=r"inputs\[0\] \(shape \(1,\)\) does not require grad"):
+        loss.backward(inputs=[f64([1.0], requires_grad=False)])
+    with pytest.raises(TypeError, match=r"inputs\[0\] must be a Tensor"):
+        loss.backward(inputs=[np.ones(2)])
+
+
+def test_anomaly_names_the_users_line_for_an_op_made_inside_a_layer():
+    import nn
+
+    layer = nn.Linear(2, 2)
+    with ag.no_grad():
+        layer.weight.fill_(float("nan"))
+    with ag.detect_anomaly(), pytest.raises(RuntimeError, match=r"created at .*test_engine\.py"):
+        layer(ag.ones(1, 2))

@@ -196,3 +196,46 @@ def test_detect_anomaly_flag_restored():
         assert ag.is_grad_enabled()
     assert not ag.is_anomaly_enabled()
     assert not y.requires_grad
+
+
+def test_grad_mode_decorators_apply_inside_generator_bodies():
+    """A decorated generator runs each resumption under the mode (the call that makes the
+    generator runs no body), as torch does; the generator's return value survives."""
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+
+    @ag.no_grad()
+    def off(a):
+        yield a * 2
+        yield a * 3
+        return "done"
+
+    @ag.enable_grad()
+    def on(a):
+        yield a * 2
+
+    assert [t.requires_grad for t in off(x)] == [False, False]
+    with ag.no_grad():
+        assert next(on(x)).requires_grad
+    assert ag.is_grad_enabled()
+    gen = off(x)
+    next(gen)
+    next(gen)
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    assert stop.value.value == "done"
+
+
+def test_no_grad_and_enable_grad_work_as_bare_decorators():
+    x = ag.tensor([1.0], requires_grad=True)
+
+    @ag.no_grad
+    def off(a):
+        return a * 2
+
+    @ag.enable_grad
+    def on(a):
+        return a * 2
+
+    assert not off(x).requires_grad and ag.is_grad_enabled()
+    with ag.no_grad():
+        assert on(x).requires_grad

@@ -172,3 +172,14 @@ def test_gradgradcheck_passes_and_catches_missing_second_order():
 def test_gradgradcheck_two_inputs():
     a, b = rand(2, 3, seed=10), rand(3, seed=11)
     assert ag.gradgradcheck(lambda a, b: (a * b).sin() * a, (a, b))
+
+
+def test_gradgradcheck_refuses_inputs_that_do_not_require_grad():
+    y = ag.randn(3, dtype=ag.float64)
+    with pytest.raises(ValueError, match="gradgradcheck: no input requires grad"):
+        ag.gradgradcheck(lambda a: a.sin(), (y,))
+
+
+def test_gradgradcheck_skips_integer_outputs():
+    x = ag.randn(3, dtype=ag.float64, requires_grad=True)
+    assert ag.gradgradcheck(lambda a: (a.sin(), a.argmax()), (x,))
