@@ -66,7 +66,12 @@ def _as_grad_array(value, t: Tensor, what: str):
     if isinstance(value, Tensor):
         arr = value._data
     else:
-        arr = np.asarray(value, dtype=t.dtype) if type(t._data) is _ndarray else value
+        if type(t._data) is _ndarray:
+            arr = np.asarray(value, dtype=t.dtype)
+        else:  # a number or list for a cuda output: onto its device
+            from backends import array_module
+
+            arr = array_module(t._data).asarray(value, dtype=t.dtype)
     if tuple(arr.shape) != tuple(t.shape):
         raise RuntimeError(
             f"{what}: gradient has shape {tuple(arr.shape)}, but the output has shape "

@@ -99,7 +99,8 @@ def apply(t: Tensor, op: str, *args) -> Tensor:
     elif op == "copy_":
         src = _arr(args[0], t, op)
         if not isinstance(src, type(d)):
-            src = np.asarray(src)
+            # numpy into cupy (or back): cupy would take a numpy value for a scalar fill
+            src = _xp(d).asarray(src.get() if hasattr(src, "get") else src)
         _check_broadcast(d, src, op)
         d[...] = src
     elif op == "clamp_":

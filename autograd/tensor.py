@@ -322,7 +322,8 @@ class Tensor:
         return self._data.__dlpack_device__()
 
     def __reduce__(self):
-        return (_rebuild, (self.numpy() if not self._rg else self._data, self._rg))
+        # the array itself: a cuda tensor stays on its device through deepcopy and pickle
+        return (_rebuild, (self._data, self._rg))
 
     # -- graph management ----------------------------------------------------------------------
 

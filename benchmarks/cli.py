@@ -161,4 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     if results.get("errors"):
         print(f"error: workloads failed: {', '.join(results['errors'])}", file=sys.stderr)
         return 1
+    if args.device == "cuda" and os.environ.get("TAPEGRAD_REQUIRE_GPU"):
+        if not results.get("workloads"):  # .ci/gpu: a run that measured nothing must fail
+            print("error: TAPEGRAD_REQUIRE_GPU is set but no GPU workload ran", file=sys.stderr)
+            return 3
     return 0

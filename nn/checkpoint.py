@@ -9,8 +9,11 @@ What can be saved: nested dicts (any ``Mapping``; ``OrderedDict`` and ``Counter`
 other mappings come back as plain dicts), lists and tuples
 of Tensors (``Parameter`` s stay Parameters; ``requires_grad`` is kept), numpy or cupy arrays,
 numpy scalars, and Python ``None`` / bool / int (any size) / float (NaN and inf too) / str.
-Dict keys: str, int, float, bool, None or tuples of those. An object reachable twice (a tied
-weight) is stored once and comes back as one object.
+NumPy's own types are accepted where the Python ones are: ``np.str_`` comes back as str, ndarray
+subclasses (``np.memmap``, ``np.matrix``) as plain arrays. Dict keys: str, int, float, bool, None
+or tuples of those (NumPy scalars of those kinds come back as the Python type). At most
+``MAX_DEPTH`` (200) levels of nesting. An object reachable twice (a tied weight) is stored once
+and comes back as one object.
 
 The file: ``np.savez`` members ``a0.npy, a1.npy, ...`` (device arrays are copied to the host)
 and ``__manifest__.npy``, the UTF-8 JSON ``{"format": "tapegrad.checkpoint", "version": 1,
@@ -27,6 +30,7 @@ Loading checks everything and builds the whole result before returning; any prob
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import numbers
@@ -50,6 +54,7 @@ FORMAT_NAME = "tapegrad.checkpoint"
 FORMAT_VERSION = 1
 _MANIFEST = "__manifest__"
 _ARRAY_KINDS = "biufc"  # bool, ints, floats, complex: everything np.load reads without pickle
+MAX_DEPTH = 200  # nesting levels; nn.load (recursive, like json) reads this deep with room to spare
 
 
 class CheckpointError(ValueError):
@@ -57,7 +62,16 @@ class CheckpointError(ValueError):
 
 
 def _key_str(path: list) -> str:
+    if len(path) > 12:  # a very deep path: its start and its length
+        return _key_str(path[:8]) + f"... ({len(path)} levels deep)"
     return "obj" + "".join(f"[{k!r}]" for k in path) if path else "obj (the root)"
+
+
+def _too_deep(path, what="") -> ValueError:
+    return ValueError(
+        f"nn.save: {_key_str(path)}: {what}nested too deeply (more than {MAX_DEPTH} levels of "
+        "dicts, lists and tuples); flatten the structure"
+    )
 
 
 # -- encoding ------------------------------------------------------------------------------------
@@ -74,9 +88,16 @@ class _Encoder:
 
     def _array_node(self, a, path):
         device = "cpu"
-        if type(a) is not np.ndarray:
-            if not type(a).__module__.startswith("cupy"):
-                raise TypeError(f"nn.save: {_key_str(path)}: unsupported array type {type(a)}")
+        if isinstance(a, np.ma.MaskedArray):
+            raise TypeError(
+                f"nn.save: {_key_str(path)}: masked arrays cannot be saved; save their .data and "
+                ".mask"
+            )
+        if isinstance(a, np.ndarray):
+            a = np.asarray(a)  # np.memmap, np.matrix, ...: saved as the plain array
+        elif not type(a).__module__.startswith("cupy"):
+            raise TypeError(f"nn.save: {_key_str(path)}: unsupported array type {type(a)}")
+        else:
             from backends import device_of
 
             device = device_of(a)
@@ -101,7 +122,14 @@ class _Encoder:
             if not hasattr(obj, "dtype") or not hasattr(obj, "shape"):
                 raise TypeError(f"nn.save: {_key_str(path)}: cannot save {type(obj).__name__}")
             return self._memo(obj, path, lambda a, p: {"t": "array", **self._array_node(a, p)})
+        if isinstance(obj, np.str_):
+            return {"t": "str", "v": str(obj)}
         if isinstance(obj, np.generic):
+            if obj.dtype.kind not in _ARRAY_KINDS:
+                raise TypeError(
+                    f"nn.save: {_key_str(path)}: cannot save a numpy {type(obj).__name__} "
+                    "scalar (only bool, integer, float and complex ones, and np.str_)"
+                )
             n = self._array_node(np.asarray(obj), path)
             return {"t": "npscalar", **n}
         if isinstance(obj, int):
@@ -112,6 +140,8 @@ class _Encoder:
         if isinstance(obj, str):
             return {"t": "str", "v": obj}
         if isinstance(obj, (list, tuple, Mapping)):
+            if len(path) >= MAX_DEPTH:
+                raise _too_deep(path)
             if id(obj) in self.active:
                 raise TypeError(f"nn.save: {_key_str(path)}: the object contains itself (a cycle)")
             self.active.add(id(obj))
@@ -162,15 +192,19 @@ class _Encoder:
             n["counter"] = True
         return n
 
-    def _key(self, k, path):
+    def _key(self, k, path, depth=0):
         if k is None or isinstance(k, (bool, str)):
             return self.node(k, path)
+        if isinstance(k, np.bool_):
+            return self.node(bool(k), path)
         if isinstance(k, numbers.Integral):
             return {"t": "int", "v": int(k)}
-        if isinstance(k, float):
-            return self.node(k, path)
+        if isinstance(k, (float, np.floating)):
+            return self.node(float(k), path)
         if isinstance(k, tuple) and not hasattr(k, "_fields"):
-            return {"t": "tuple", "items": [self._key(v, path) for v in k]}
+            if len(path) + depth >= MAX_DEPTH:
+                raise _too_deep(path, "a dict key ")
+            return {"t": "tuple", "items": [self._key(v, path, depth + 1) for v in k]}
         raise TypeError(
             f"nn.save: {_key_str(path)}: dict key {k!r} of type {type(k).__name__} is not "
             "supported (str, int, float, bool, None or tuples of those)"
@@ -191,18 +225,32 @@ def _fsync_dir(folder: str) -> None:
         os.close(fd)
 
 
+def _os_error(e: OSError, what: str) -> OSError:
+    """``e`` said again about the target instead of the temp file (same errno, so the same
+    subclass: PermissionError, ...)."""
+    reason = e.strerror or str(e)
+    return OSError(e.errno, f"{what}: {reason}") if e.errno else OSError(f"{what}: {reason}")
+
+
 def save(obj, path, *, compress: bool = False) -> None:
     """Save ``obj`` (nested dicts / lists / tuples of Tensors, arrays and plain values) to
     ``path``, atomically: a crash mid-save leaves any previous file at ``path`` intact.
 
     path: a file name (str or Path; no extension is added) or a writable binary file object
     (then written directly, not atomically). compress: zip-deflate the arrays (smaller,
-    slower). Unsupported values raise TypeError naming the key before anything is written.
+    slower). Unsupported values raise TypeError, and structures nested more than ``MAX_DEPTH``
+    levels deep ValueError, naming the key, before anything is written. A missing folder or a
+    path that is a folder raises FileNotFoundError / IsADirectoryError naming both.
     """
     enc = _Encoder()
-    root = enc.node(obj, [])
-    manifest = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "root": root}
-    text = json.dumps(manifest, allow_nan=False, separators=(",", ":"))
+    try:
+        root = enc.node(obj, [])
+        manifest = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "root": root}
+        text = json.dumps(manifest, allow_nan=False, separators=(",", ":"))
+    except RecursionError:  # the caller's own stack is already deep
+        raise ValueError(
+            "nn.save: obj is nested too deeply to save from here (Python's recursion limit)"
+        ) from None
     arrays = dict(enc.arrays)
     arrays[_MANIFEST] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     writer = np.savez_compressed if compress else np.savez
@@ -212,16 +260,34 @@ def save(obj, path, *, compress: bool = False) -> None:
         return
     path = os.fspath(Path(path).expanduser())
     folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        if os.path.exists(folder):
+            raise NotADirectoryError(
+                errno.ENOTDIR, f"nn.save: cannot save to {path}: {folder} is not a folder"
+            )
+        raise FileNotFoundError(
+            errno.ENOENT, f"nn.save: cannot save to {path}: the folder {folder} does not exist"
+        )
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, f"nn.save: cannot save to {path}: it is a folder")
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
     # O_EXCL: never clobber another writer's temp file; mode 0o666 lets the umask decide, as
     # for any new file
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as e:
+        raise _os_error(
+            e, f"nn.save: cannot save to {path}: cannot create a file in {folder}"
+        ) from e
     try:
         with os.fdopen(fd, "wb") as f:
             writer(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as e:
+            raise _os_error(e, f"nn.save: cannot save to {path}: cannot replace it") from e
     except BaseException:
         try:
             os.unlink(tmp)
@@ -274,19 +340,27 @@ class _Decoder:
                     raise self.fail(path, "manifest dict has different numbers of keys and values")
                 out = OrderedDict() if n.get("ordered") else Counter() if n.get("counter") else {}
                 for kn, vn in zip(keys, values):
-                    k = self.node(kn, path)
+                    k = self._key(kn, path)
                     out[k] = self.node(vn, path + [k])
                 return out
             if t in ("tensor", "array", "npscalar"):
                 ref = n["ref"]
                 a = self._array(n, path)
                 if t == "npscalar":
+                    if a.ndim != 0:
+                        raise self.fail(path, f"numpy scalar {ref!r} has shape {a.shape}, not ()")
                     return a[()]
-                v = self._place(a, n, t)
                 if t == "tensor":
-                    v = (Parameter if n.get("parameter") else Tensor)(
-                        v, requires_grad=bool(n.get("requires_grad", False))
-                    )
+                    rg, param = n.get("requires_grad", False), n.get("parameter", False)
+                    if type(rg) is not bool or type(param) is not bool:
+                        raise self.fail(path, "requires_grad and parameter must be true or false")
+                    if rg and a.dtype.kind not in "fc":
+                        raise self.fail(
+                            path, f"a tensor of dtype {a.dtype} cannot have requires_grad=True"
+                        )
+                v = self._place(a, n, t, path)
+                if t == "tensor":
+                    v = (Parameter if param else Tensor)(v, requires_grad=rg)
                 self.cache[ref] = v
                 return v
             if t == "same":
@@ -300,6 +374,20 @@ class _Decoder:
             raise self.fail(path, f"malformed manifest entry: {e}") from None
         raise self.fail(path, f"unknown manifest entry type {t!r}")
 
+    _KEY_TYPES = ("none", "bool", "int", "float", "str", "tuple")
+
+    def _key(self, n, path):
+        """A dict key: only the node types ``save`` writes for keys (all hashable)."""
+        t = n.get("t") if isinstance(n, dict) else None
+        if t not in self._KEY_TYPES:
+            raise self.fail(path, f"a dict key of type {t!r} in the manifest")
+        if t == "tuple":
+            items = n.get("items")
+            if not isinstance(items, list):
+                raise self.fail(path, "malformed tuple dict key in the manifest")
+            return tuple(self._key(v, path) for v in items)
+        return self.node(n, path)
+
     def _array(self, n, path):
         ref = n["ref"]
         if not isinstance(ref, str) or ref not in self.files:
@@ -311,8 +399,10 @@ class _Decoder:
         dtype, shape = n["dtype"], n["shape"]
         try:
             want = np.dtype(dtype)
-        except TypeError:
+        except (TypeError, ValueError):
             raise self.fail(path, f"unknown dtype {dtype!r} in the manifest") from None
+        if want.kind not in _ARRAY_KINDS:
+            raise self.fail(path, f"dtype {want} cannot be in a checkpoint")
         if a.dtype != want:
             raise self.fail(path, f"array {ref!r} has dtype {a.dtype}, the manifest says {want}")
         if list(a.shape) != list(shape):
@@ -321,9 +411,18 @@ class _Decoder:
             )
         return a
 
-    def _place(self, a, n, t):
+    def _place(self, a, n, t, path):
         """Device of the loaded value: map_location, else where it was saved (cupy for cuda)."""
+        from autograd.device import parse_device
+
         saved = n.get("device", "cpu")
+        try:
+            if not isinstance(saved, str):
+                raise ValueError
+            kind, idx = parse_device(saved)
+        except ValueError:
+            raise self.fail(path, f"unknown device {saved!r} in the manifest") from None
+        saved = "cpu" if kind == "cpu" else f"cuda:{idx}"
         target = self.map_location
         if target is None:
             target = saved
@@ -331,17 +430,18 @@ class _Decoder:
             target = "cpu"  # plain numpy arrays are never moved
         if target == "cpu":
             return a
-        return self.to_device(a, target)
+        return self.to_device(a, target, path)
 
-    def to_device(self, a, device):
+    def to_device(self, a, device, path):
         from autograd.device import cuda_module
 
         try:
             xp = cuda_module(device)
         except RuntimeError as e:
-            raise CheckpointError(
-                f"{self.where}: holds tensors saved on {device}, but {e}; pass "
-                "map_location='cpu' to load them on the CPU"
+            raise self.fail(
+                path,
+                f"saved on {device}, but {e}; pass map_location='cpu' to load the checkpoint "
+                "on the CPU",
             ) from None
         return xp.asarray(a)
 

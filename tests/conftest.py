@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import autograd as ag
@@ -16,6 +18,19 @@ def _has_gpu() -> bool:
     from backends import cupy_or_none
 
     return cupy_or_none() is not None
+
+
+def pytest_sessionstart(session):
+    # .ci/gpu sets TAPEGRAD_REQUIRE_GPU: a GPU run that would skip every test must fail instead
+    # (checked once, in the main process: pytest-xdist workers set PYTEST_XDIST_WORKER)
+    if os.environ.get("TAPEGRAD_REQUIRE_GPU") and not os.environ.get("PYTEST_XDIST_WORKER"):
+        if not _has_gpu():
+            from backends import available
+
+            pytest.exit(
+                f"TAPEGRAD_REQUIRE_GPU is set but no GPU is usable: {available()['cupy'].reason}",
+                returncode=3,
+            )
 
 
 def pytest_collection_modifyitems(config, items):

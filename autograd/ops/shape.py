@@ -168,10 +168,25 @@ def _add_at(out, index, g):
             if idx is not None and idx.size and _add_at_axis(out, axis, idx, g):
                 return
         np.add.at(out, index, g)
-    else:
+    elif out.dtype.name in _CUPY_SCATTER_DTYPES:
         import cupyx
 
         cupyx.scatter_add(out, index, g)
+    else:  # dtypes CuPy's scatter-add lacks (int64, int8, bool, ...): exact, through the host
+        import cupy
+
+        host = out.get()
+        idx = (
+            tuple(i.get() if hasattr(i, "get") else i for i in index)
+            if isinstance(index, tuple)
+            else (index.get() if hasattr(index, "get") else index)
+        )
+        np.add.at(host, idx, g.get() if hasattr(g, "get") else g)
+        out[...] = cupy.asarray(host)
+
+
+# the dtypes cupyx.scatter_add accumulates (CuPy 12-14)
+_CUPY_SCATTER_DTYPES = frozenset({"float16", "float32", "float64", "int32", "uint32", "uint64"})
 
 
 def _single_axis_index(index):

@@ -162,14 +162,16 @@ def batch_fetcher(dataset):
 def random_split(dataset, lengths, generator=None) -> list[Subset]:
     """Split ``dataset`` at random into non-overlapping ``Subset`` s of the given lengths.
 
-    lengths: ints summing to ``len(dataset)``, or fractions summing to 1 (each gets
-    ``floor(frac * N)`` and the remainder is dealt one by one from the first, as in PyTorch).
+    lengths: ints summing to ``len(dataset)``, or fractions summing to 1 (Python or NumPy
+    floats; each gets ``floor(frac * N)``, computed in the fraction's precision, and the
+    remainder is dealt one by one from the first, as in PyTorch).
     generator: a ``numpy.random.Generator``; default the global autograd generator (so
     ``autograd.manual_seed`` makes the split reproducible).
     """
     n = len(dataset)
     lengths = list(lengths)
-    if lengths and all(isinstance(v, float) for v in lengths) and abs(sum(lengths) - 1) < 1e-6:
+    fractions = lengths and all(isinstance(v, (float, np.floating)) for v in lengths)  # np.float32
+    if fractions and abs(sum(lengths) - 1) < 1e-6:
         if any(not 0 <= v <= 1 for v in lengths):
             raise ValueError(f"random_split: fractions must be in [0, 1], got {lengths}")
         counts = [int(np.floor(n * f)) for f in lengths]

@@ -5,10 +5,12 @@ for epoch in range(10):
     for xb, yb in loader:            # xb: (64, ...) Tensor, yb: (64,) Tensor; last batch smaller
         ...
 
-Shuffling: each epoch (each ``iter(loader)``) draws one seed from ``generator`` (a
+Seeds: each epoch (each ``iter(loader)``) draws one seed from ``generator`` (a
 ``numpy.random.Generator``; default the global autograd generator, so ``autograd.manual_seed``
-fixes the order) and permutes the indices with it. ``state_dict()`` records the epoch, the
-position inside it and that seed, so a run resumed from a checkpoint sees the same batches.
+fixes it), with or without shuffle. The shuffle permutes the indices with it, and dataset code
+that samples draws from generators derived from it (see ``DataLoader``). ``state_dict()``
+records the epoch, the position inside it and that seed, so a run resumed from a checkpoint
+sees the same batches.
 """
 
 from __future__ import annotations
@@ -141,12 +143,24 @@ class DataLoader:
     collate_fn: merges a list of samples into a batch (default ``default_collate``: Tensors of
     shape (B, ...)). Datasets with a vectorised ``get_batch(indices)`` (``TensorDataset`` and
     ``Subset`` s of it) are batched with one fancy index per field when collate_fn is None.
-    generator: a ``numpy.random.Generator`` for the shuffle; default the global autograd
-    generator (one draw per epoch, so ``autograd.manual_seed`` fixes the order).
+    generator: a ``numpy.random.Generator`` for the epoch seeds; default the global autograd
+    generator (one draw per epoch, shuffled or not, so ``autograd.manual_seed`` fixes the order
+    and the dataset's random draws).
     prefetch: when > 0, a background thread prepares up to that many batches ahead (useful when
     loading or collating is slow). The thread stops when the epoch ends, when the iterator is
-    closed (``it.close()``) or garbage-collected, e.g. after a ``break``.
+    closed (``it.close()``) or garbage-collected, e.g. after a ``break``. The batches, random
+    augmentations included, are the same as with prefetch=0 (see below).
     device: when given (``'cpu'``, ``'cuda'``), every Tensor of a batch is moved there.
+
+    Randomness in dataset code: while batch k of an epoch is fetched (``dataset[i]`` or
+    ``get_batch`` and ``collate_fn``, in the main thread or the prefetch thread), sampling given
+    no generator (``autograd.rand`` / ``randn``, dropout, ``nn.data`` augmentations, ...) draws
+    from a generator of that batch alone, seeded from the epoch's seed and k, not from the
+    global autograd generator. So the same seed gives the same data with prefetch=0 or > 0,
+    however long the training step takes and whatever it samples, and a run resumed mid-epoch
+    sees the same augmentations. Not covered: NumPy's legacy ``np.random.*`` functions, Python's
+    ``random``, generators the dataset holds itself; ``autograd.manual_seed`` and
+    ``get_rng_state`` called in dataset code still act on the global generator.
 
     ``len(loader)`` is the number of batches per epoch. ``state_dict()`` / ``load_state_dict()``
     save and restore the epoch, the position inside it and the shuffle state (see there).
@@ -195,15 +209,18 @@ class DataLoader:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
-    def _fetcher(self, order: np.ndarray):
-        """``fetch(k) -> batch k`` of an epoch whose sample order is ``order``."""
+    def _fetcher(self, order: np.ndarray, seed: int):
+        """``fetch(k) -> batch k`` of an epoch whose sample order is ``order``; dataset code
+        samples from batch k's own generator (child k of ``seed``), whichever thread runs it."""
         bs, ds, device = self.batch_size, self.dataset, self.device
         fast = batch_fetcher(ds) if self.collate_fn is None else None
         collate = self.collate_fn or default_collate
 
         def fetch(k):
             idx = order[k * bs : (k + 1) * bs]
-            batch = fast(idx) if fast is not None else collate([ds[int(i)] for i in idx])
+            g = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(k,))))
+            with _random.thread_generator(g):
+                batch = fast(idx) if fast is not None else collate([ds[int(i)] for i in idx])
             return batch if device is None else _to_device(batch, device)
 
         return fetch
@@ -214,24 +231,26 @@ class DataLoader:
             epoch, seed, start = self._resume
             self._resume = None
         else:
-            epoch, start = self._next_epoch, 0
-            seed = int(_random.gen(self.generator).integers(2**63)) if self.shuffle else None
+            epoch, seed, start = self._next_epoch, None, 0
+        if seed is None:  # a new epoch (or a resumed one whose seed was not recorded)
+            seed = int(_random.gen(self.generator).integers(2**63))
         self._next_epoch = epoch + 1
-        order = np.random.default_rng(seed).permutation(n) if seed is not None else np.arange(n)
+        order = np.random.default_rng(seed).permutation(n) if self.shuffle else np.arange(n)
         progress = _Progress(epoch, seed, start)
         self._progress = progress
-        return _LoaderIter(self._fetcher(order), start, len(self), progress, self.prefetch)
+        return _LoaderIter(self._fetcher(order, seed), start, len(self), progress, self.prefetch)
 
     # -- checkpointing ---------------------------------------------------------------------------
 
     def state_dict(self) -> dict:
-        """``{"epoch", "batch", "seed", "generator", "num_samples", "batch_size"}``.
+        """``{"epoch", "batch", "seed", "shuffle", "generator", "num_samples", "batch_size"}``.
 
         epoch: the epoch the next batch belongs to (0-based); batch: how many of its batches
-        were already yielded; seed: that epoch's shuffle seed (None between epochs, or without
-        shuffle); generator: this loader's own generator state (None when it uses the global
-        one: save ``autograd.get_rng_state()`` beside it). Safe to call inside the loop: it
-        describes the position after the batch just yielded. Plain ints, strs and dicts.
+        were already yielded; seed: that epoch's seed (None between epochs, i.e. before its
+        ``iter()``); generator: this loader's own generator state (None when it uses the global
+        one: save ``autograd.get_rng_state()`` beside it). Safe to call inside the loop, also
+        right after ``iter()``: it describes the position after the batch just yielded. Plain
+        ints, bools, strs and dicts.
         """
         nb = len(self)
         if self._resume is not None:
@@ -245,6 +264,7 @@ class DataLoader:
             "epoch": int(epoch),
             "batch": int(done),
             "seed": seed,
+            "shuffle": self.shuffle,
             "generator": None if self.generator is None else self.generator.bit_generator.state,
             "num_samples": len(self.dataset),
             "batch_size": self.batch_size,
@@ -278,10 +298,17 @@ class DataLoader:
             raise ValueError(
                 f"DataLoader.load_state_dict: batch {done} is past the {nb} batches of an epoch"
             )
-        if seed is not None and (not self.shuffle or not isinstance(seed, numbers.Integral)):
+        if seed is not None and (
+            not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0
+        ):
+            raise ValueError(f"DataLoader.load_state_dict: seed must be an int >= 0, got {seed!r}")
+        shuffle = state.get("shuffle", self.shuffle if seed is None else True)  # older states
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise ValueError(f"DataLoader.load_state_dict: shuffle must be a bool, got {shuffle!r}")
+        if bool(shuffle) != self.shuffle:
             raise ValueError(
-                f"DataLoader.load_state_dict: shuffle seed {seed!r} given, but this loader "
-                f"{'has shuffle=False' if not self.shuffle else 'needs an int seed'}"
+                f"DataLoader.load_state_dict: the state was saved from a loader with "
+                f"shuffle={bool(shuffle)}, this one has shuffle={self.shuffle}"
             )
         if self.shuffle and seed is None and done > 0:
             raise ValueError("DataLoader.load_state_dict: a mid-epoch position needs its seed")
@@ -300,7 +327,9 @@ class DataLoader:
                 raise ValueError(f"DataLoader.load_state_dict: bad generator state: {e}") from e
             self.generator.bit_generator.state = gstate
         self._progress = None
-        if 0 < done < nb:
+        if done < nb and (done > 0 or seed is not None):
+            # mid-epoch, or right after that epoch's iter() drew its seed (batch 0): continue
+            # that epoch with that seed; the saved generator state is already past its draw
             self._resume = (int(epoch), None if seed is None else int(seed), int(done))
             self._next_epoch = int(epoch)
         else:

@@ -12,6 +12,8 @@ can be saved with ``nn.save`` beside the model that needs them at test time.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from autograd import dtypes as _dt
@@ -218,15 +220,17 @@ class PCA(_Preprocessor):
     _options = ("n_components", "whiten", "eps")
 
     def __init__(self, n_components=None, whiten: bool = False, eps: float = 1e-5):
-        if n_components is not None and not (
-            (isinstance(n_components, int) and n_components >= 1)
-            or (isinstance(n_components, float) and 0 < n_components < 1)
-        ):
+        k = n_components
+        if isinstance(k, numbers.Integral) and not isinstance(k, (bool, np.bool_)) and k >= 1:
+            k = int(k)  # np.int64 too; never a bool
+        elif isinstance(k, (float, np.floating)) and 0 < k < 1:
+            k = float(k)
+        elif k is not None:
             raise ValueError(
                 f"PCA: n_components must be an int >= 1, a float in (0, 1) or None, got "
                 f"{n_components!r}"
             )
-        self.n_components = n_components
+        self.n_components = k
         self.whiten = bool(whiten)
         self.eps = float(eps)
 
@@ -239,7 +243,12 @@ class PCA(_Preprocessor):
         if k is None:
             k = len(s)
         elif isinstance(k, float):
-            k = int(np.searchsorted(np.cumsum(ratio), k - 1e-12) + 1)
+            if total <= 0:
+                raise ValueError(
+                    f"PCA: n_components={k} asks for that fraction of the variance, but the "
+                    "training data has no variance (every feature is constant); pass an int"
+                )
+            k = min(int(np.searchsorted(np.cumsum(ratio), k - 1e-12) + 1), len(s))
         if k > len(s):
             raise ValueError(f"PCA: n_components={k} is more than the {len(s)} features")
         self.mean_ = mean

@@ -8,7 +8,11 @@ here with plain NumPy.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+import pytest
+
+pytest.importorskip("hypothesis")  # a test extra: the GPU machine may lack it
+
+from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 

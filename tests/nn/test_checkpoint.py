@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import subprocess
 import sys
 import textwrap
@@ -179,6 +180,74 @@ def test_unsupported_values_raise_before_writing(tmp_path):
     assert _sha(p) == before and sorted(x.name for x in tmp_path.iterdir()) == ["c.npz"]
 
 
+def test_save_into_a_missing_folder_or_onto_a_folder_names_the_target(tmp_path):
+    target = tmp_path / "no" / "such" / "ckpt.npz"
+    with pytest.raises(FileNotFoundError) as e:
+        nn.save({"v": 1}, target)
+    msg = str(e.value)
+    assert str(target) in msg and f"{tmp_path / 'no' / 'such'} does not exist" in msg
+    assert ".tmp" not in msg
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(IsADirectoryError, match=re.escape(f"{tmp_path / 'folder'}: it is a fold")):
+        nn.save({"v": 1}, tmp_path / "folder")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(NotADirectoryError, match=re.escape(f"{tmp_path / 'file'} is not a fold")):
+        nn.save({"v": 1}, tmp_path / "file" / "ckpt.npz")
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["file", "folder"]
+    assert not any((tmp_path / "folder").iterdir())
+
+
+def _nested(depth, make=lambda o: [o]):
+    o = 0
+    for _ in range(depth):
+        o = make(o)
+    return o
+
+
+def test_save_of_a_too_deeply_nested_object_says_so_and_writes_nothing(tmp_path):
+    p = tmp_path / "c.npz"
+    nn.save({"v": 1}, p)
+    before = _sha(p)
+    for make, key in ((lambda o: [o], r"obj\[0\]\[0\]"), (lambda o: {"k": o}, r"obj\['k'\]")):
+        with pytest.raises(ValueError, match=f"{key}.*nested too deeply"):
+            nn.save(_nested(5000, make), p)
+        ok = _nested(nn.checkpoint.MAX_DEPTH, make)
+        nn.save(ok, tmp_path / "ok.npz")
+        assert nn.load(tmp_path / "ok.npz") == ok
+    with pytest.raises(ValueError, match="dict key nested too deeply"):
+        nn.save({_nested(5000, lambda o: (o,)): 1}, p)
+    assert _sha(p) == before and sorted(x.name for x in tmp_path.iterdir()) == ["c.npz", "ok.npz"]
+
+
+class _Subclass(np.ndarray):
+    pass
+
+
+def test_numpy_types_are_saved_as_their_python_or_plain_array_kinds(tmp_path):
+    mm = np.lib.format.open_memmap(tmp_path / "mm.npy", mode="w+", dtype=np.float32, shape=(3,))
+    mm[:] = [1, 2, 3]
+    obj = {
+        "mm": mm,
+        "sub": np.arange(4).reshape(2, 2).view(_Subclass),
+        "label": np.str_("cat"),
+        np.True_: "bool key",
+        np.float32(0.5): "float key",
+        np.str_("k"): np.int64(4),
+    }
+    nn.save(obj, tmp_path / "c.npz")
+    back = nn.load(tmp_path / "c.npz")
+    assert type(back["mm"]) is np.ndarray and back["mm"].tolist() == [1, 2, 3]
+    assert type(back["sub"]) is np.ndarray and back["sub"].tolist() == [[0, 1], [2, 3]]
+    assert type(back["label"]) is str and back["label"] == "cat"
+    assert {type(k) for k in back} == {str, bool, float}
+    assert back[True] == "bool key" and back[0.5] == "float key" and back["k"] == 4
+    with pytest.raises(TypeError, match=r"obj\['m'\]: masked arrays"):
+        nn.save({"m": np.ma.masked_array([1, 2], mask=[0, 1])}, tmp_path / "m.npz")
+    with pytest.raises(TypeError, match=r"obj\['b'\]: cannot save a numpy bytes_ scalar"):
+        nn.save({"b": np.bytes_(b"x")}, tmp_path / "m.npz")
+    assert not (tmp_path / "m.npz").exists()
+
+
 # -- validation on load ----------------------------------------------------------------------
 
 
@@ -256,6 +325,39 @@ def test_shape_dtype_and_missing_array_errors_name_the_key(tmp_path):
     with pytest.raises(nn.CheckpointError):
         raise nn.CheckpointError("is a ValueError") from None
     assert issubclass(nn.CheckpointError, ValueError)
+
+
+def _forged(path, root, arrays):
+    manifest = {"format": "tapegrad.checkpoint", "version": 1, "root": root}
+    with open(path, "wb") as f:
+        np.savez(f, __manifest__=np.frombuffer(json.dumps(manifest).encode(), np.uint8), **arrays)
+    return path
+
+
+@pytest.mark.parametrize(
+    "entry, arrays, problem",
+    [
+        ({"t": "tensor", "requires_grad": True}, {}, "dtype int64 cannot have requires_grad"),
+        ({"t": "tensor", "requires_grad": "yes"}, {}, "must be true or false"),
+        ({"t": "tensor", "device": "tpu"}, {}, "unknown device 'tpu'"),
+        ({"t": "array", "device": 3}, {}, "unknown device 3"),
+        ({"t": "npscalar"}, {}, r"numpy scalar 'a0' has shape \(2, 3\)"),
+        ({"t": "array", "dtype": "<U3", "shape": [2]}, {"a0": np.array(["a", "b"])}, "<U3"),
+    ],
+)
+def test_inconsistent_manifest_entries_raise_checkpoint_errors(tmp_path, entry, arrays, problem):
+    value = {"ref": "a0", "dtype": "<i8", "shape": [2, 3], **entry}
+    root = {"t": "dict", "keys": [{"t": "str", "v": "x"}], "values": [value]}
+    arrays = arrays or {"a0": np.arange(6).reshape(2, 3)}
+    p = _forged(tmp_path / "forged.npz", root, arrays)
+    with pytest.raises(nn.CheckpointError, match=re.escape(f"{p}: obj['x']: ") + f".*{problem}"):
+        nn.load(p)
+    # a dict key that save never writes (a tensor)
+    key = {"t": "tensor", "ref": "a0", "dtype": "<i8", "shape": [2, 3]}
+    root = {"t": "dict", "keys": [key], "values": [{"t": "none"}]}
+    p = _forged(tmp_path / "forged.npz", root, {"a0": np.arange(6).reshape(2, 3)})
+    with pytest.raises(nn.CheckpointError, match=re.escape(f"{p}: obj") + ".*key of type 'tensor'"):
+        nn.load(p)
 
 
 # -- atomic save ---------------------------------------------------------------------------------

@@ -285,6 +285,86 @@ def test_loader_state_dict_resumes_mid_epoch(own_generator):
         ).load_state_dict(state)
 
 
+@pytest.mark.parametrize("own_generator", [False, True])
+@pytest.mark.parametrize("prefetch", [0, 2])
+def test_loader_state_taken_right_after_iter_resumes_that_epoch(own_generator, prefetch):
+    ds = TensorDataset(np.arange(8.0), np.arange(8))
+
+    def make():
+        g = np.random.default_rng(0) if own_generator else None
+        return DataLoader(ds, batch_size=4, shuffle=True, generator=g, prefetch=prefetch)
+
+    ag.manual_seed(5)
+    loader = make()
+    it = iter(loader)  # epoch 0's seed is drawn here, before the first batch
+    state, rng = loader.state_dict(), ag.get_rng_state()
+    assert state["epoch"] == 0 and state["batch"] == 0 and state["seed"] is not None
+    full = _labels(it) + _labels(loader) + _labels(loader)
+
+    ag.manual_seed(99)
+    resumed = make()
+    resumed.load_state_dict(state)
+    ag.set_rng_state(rng)
+    assert resumed.state_dict() == state
+    assert _labels(resumed) + _labels(resumed) + _labels(resumed) == full
+
+    # at an epoch boundary (the state after a whole epoch) the next epoch draws a new seed
+    ag.manual_seed(5)
+    loader = make()
+    first = _labels(loader)
+    state, rng = loader.state_dict(), ag.get_rng_state()
+    assert (state["epoch"], state["batch"], state["seed"]) == (1, 0, None)
+    resumed = make()
+    resumed.load_state_dict(state)
+    ag.set_rng_state(rng)
+    assert first + _labels(resumed) + _labels(resumed) == full
+
+
+class _Augmented(Dataset):
+    """Samples with random 'augmentation' drawn from the global autograd generator."""
+
+    def __len__(self):
+        return 12
+
+    def __getitem__(self, i):
+        return np.float32(i + ag.rand(1).item())
+
+
+def _train_run(prefetch, step_time, shuffle=True, epochs=2):
+    """(the batches, the training step's own random draws) of a seeded run."""
+    ag.manual_seed(0)
+    loader = DataLoader(_Augmented(), batch_size=4, shuffle=shuffle, prefetch=prefetch)
+    batches, drawn = [], []
+    for _ in range(epochs):
+        for k, b in enumerate(loader):
+            batches.append(b.numpy().tolist())
+            drawn.append(ag.randn(2).numpy().tolist())  # e.g. dropout in the training step
+            time.sleep(step_time * (k % 2))
+    return batches, drawn
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_dataset_randomness_is_the_same_with_prefetch_whatever_the_step_time(shuffle):
+    ref = _train_run(0, 0.0, shuffle)
+    assert _train_run(2, 0.0, shuffle) == ref
+    assert _train_run(2, 0.02, shuffle) == ref
+    assert _train_run(0, 0.02, shuffle) == ref
+    batches = np.array(ref[0])
+    assert not np.array_equal(batches[:3], batches[3:])  # new augmentations each epoch
+    assert ag.random.gen() is ag.random.default_generator()  # the global one again
+
+    # a run resumed mid-epoch sees the same augmentations
+    ag.manual_seed(0)
+    loader = DataLoader(_Augmented(), batch_size=4, shuffle=shuffle, prefetch=2)
+    it = iter(loader)
+    seen = [next(it).numpy().tolist()]
+    state = loader.state_dict()
+    it.close()
+    again = DataLoader(_Augmented(), batch_size=4, shuffle=shuffle)
+    again.load_state_dict(state)
+    assert seen + [b.numpy().tolist() for b in again] == ref[0][:3]
+
+
 # -- k-fold ------------------------------------------------------------------------------------
 
 
@@ -580,6 +660,26 @@ def test_pca_components_variance_and_whitening():
     sk = pytest.importorskip("sklearn.decomposition")
     ref = sk.PCA(3).fit(train.astype(np.float64))
     np.testing.assert_allclose(np.abs(pca.components_), np.abs(ref.components_), atol=1e-6)
+
+
+def test_numpy_scalars_work_where_python_numbers_do():
+    ds = TensorDataset(np.zeros((10, 1)))
+    assert [len(p) for p in random_split(ds, [np.float32(0.3), np.float32(0.7)])] == [3, 7]
+    assert [len(p) for p in random_split(ds, [np.int64(4), np.int64(6)])] == [4, 6]
+    train, _ = _train_test()
+    pca = PCA(np.int64(3))
+    assert pca.n_components == 3 and type(pca.n_components) is int
+    assert pca.fit(train).components_.shape == (3, 6)
+    assert type(PCA(np.float32(0.5)).n_components) is float
+    for bad in (True, np.True_, 0, 1.0):
+        with pytest.raises(ValueError, match="n_components must be"):
+            PCA(bad)
+
+
+def test_pca_variance_fraction_of_constant_data_says_there_is_no_variance():
+    with pytest.raises(ValueError, match=r"n_components=0\.9.*no variance"):
+        PCA(0.9).fit(np.ones((10, 3)))
+    assert PCA(2).fit(np.ones((10, 3))).components_.shape == (2, 3)
 
 
 def test_preprocessor_state_survives_a_checkpoint(tmp_path):
