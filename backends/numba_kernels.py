@@ -25,6 +25,7 @@ dtypes other than float32 / float64 (matmul, convolution) or float32 / float64 /
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 
 import numpy as np
@@ -158,14 +159,23 @@ def _launch(kernel, grid, block, like, *args):
 
 
 def _sm_count(like) -> int:
+    """The current GPU's multiprocessor count (66 for the simulator's numpy arrays)."""
     if isinstance(like, np.ndarray):
         return 66
     try:
         import cupy
 
-        return int(cupy.cuda.Device().attributes["MultiProcessorCount"])
+        return _sm_count_of(cupy.cuda.Device().id)
     except Exception:
         return 66
+
+
+@functools.cache
+def _sm_count_of(device_id: int) -> int:
+    """Read once per device: ``Device.attributes`` queries every attribute each call."""
+    import cupy
+
+    return int(cupy.cuda.runtime.getDeviceProperties(device_id)["multiProcessorCount"])
 
 
 def _splits(blocks: int, K: int, like) -> int:

@@ -572,7 +572,8 @@ def _max_pool_forward(xp, x, kernel, stride, padding, dilation, ceil_mode):
     floating = x.dtype.kind == "f"
     fill = -xp.inf if floating else xp.iinfo(x.dtype).min
     xpad = _pad(xp, x, pads, fill)
-    nan = floating and bool(xp.isnan(x).any())
+    # the NaN-aware compare only when needed; on a GPU always (the test would be a host sync)
+    nan = floating and (xp is not np or bool(xp.isnan(x).any()))
     lead = (slice(None), slice(None))
     y = idx = None
     for j, sl in enumerate(_offset_slices(kernel, stride, dilation, out)):
@@ -598,7 +599,8 @@ def _max_pool_backward(xp, gy, indices, x_shape, kernel, stride, padding, dilati
     zero = xp.zeros((), dtype=gy.dtype)
     # gy * mask is ~10x faster than where (no branch per element) but spreads a non-finite gy
     # over the window as NaN, so it is used only when gy is finite
-    finite = gy.dtype.kind != "f" or bool(xp.isfinite(gy).all())
+    # (on a GPU where always: the finiteness test would be a host sync)
+    finite = gy.dtype.kind != "f" or (xp is np and bool(xp.isfinite(gy).all()))
     # windows that cannot overlap write each input position once: assign instead of add
     disjoint = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
     for j, o_sl, i_sl in _valid_offsets(S, kernel, stride, pads, dilation, out):

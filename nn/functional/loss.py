@@ -262,12 +262,11 @@ class NLLPick(Function):
 
     __slots__ = ("coef", "reduction")
 
-    def forward(self, lp, t, w, ignore_index, eps, reduction):
+    def forward(self, lp, t, w, ignore_index, eps, reduction, any_ignored):
         xp = array_module(lp)
         n, c = lp.shape[0], lp.shape[1]
         dt = lp.dtype
-        ignored = t == ignore_index
-        any_ignored = bool(ignored.any())
+        ignored = t == ignore_index  # any_ignored: known from the target check (no sync)
         ts = xp.where(ignored, 0, t) if any_ignored else t
         keep = (~ignored).astype(dt)
         wt = keep if w is None else w[ts] * keep  # (N, *d)
@@ -312,7 +311,7 @@ class NLLPick(Function):
     def backward(self, gy):
         if self.reduction == "none":
             gy = gy.reshape((gy.shape[0], 1) + tuple(gy.shape[1:]))
-        return gy * self.coef, None, None, None, None, None
+        return gy * self.coef, None, None, None, None, None, None
 
 
 class SoftmaxCrossEntropy(Function):
@@ -358,8 +357,29 @@ class SoftmaxCrossEntropy(Function):
         return g, None, None
 
 
+def _target_stats(t, ignore_index):
+    """``(lo, hi, n_ignored)``: the smallest and largest target that is not ``ignore_index``
+    and how many are; t: a non-empty integer array. One host read (one GPU sync on cupy)."""
+    xp = array_module(t)
+    valid = t != ignore_index
+    info = np.iinfo(t.dtype)
+    stats = xp.stack(
+        [
+            xp.where(valid, t, info.max).min().astype(np.int64),
+            xp.where(valid, t, info.min).max().astype(np.int64),
+            (t.size - valid.sum()).astype(np.int64),
+        ]
+    )
+    lo, hi, n_ignored = (int(v) for v in stats.tolist())
+    return lo, hi, n_ignored
+
+
 def _class_target(op, input, target, weight, ignore_index):
-    """Validate (input, target, weight) for class-index targets; returns raw target, weight."""
+    """Validate (input, target, weight) for class-index targets.
+
+    Returns ``(t, w, c, n_ignored)``: the raw target and weight (on the input's device), the
+    class count and how many targets equal ignore_index.
+    """
     x = _raw(input)
     t = _raw(target)
     if not hasattr(t, "dtype"):
@@ -374,11 +394,10 @@ def _class_target(op, input, target, weight, ignore_index):
             f"target shape {ts}"
         )
     c = xs[0] if x.ndim == 1 else xs[1]
+    n_ignored = 0
     if t.size:
-        valid = t != ignore_index
-        if bool(valid.any()):
-            tv = t[valid]
-            lo, hi = int(tv.min()), int(tv.max())
+        lo, hi, n_ignored = _target_stats(t, ignore_index)
+        if n_ignored < t.size:
             if lo < 0 or hi >= c:
                 bad = lo if lo < 0 else hi
                 raise IndexError(
@@ -400,17 +419,17 @@ def _class_target(op, input, target, weight, ignore_index):
         t = array_module(x).asarray(t)
     if w is not None and type(w) is not type(x):
         w = array_module(x).asarray(w)
-    return t, w, c
+    return t, w, c, n_ignored
 
 
 def _nll(op, logp, target, weight, ignore_index, reduction, label_smoothing):
     """NLL from log-probabilities (N, C, *d) or (C,), with PyTorch's weighted-mean reduction."""
-    t, w, c = _class_target(op, logp, target, weight, ignore_index)
+    t, w, c, n_ignored = _class_target(op, logp, target, weight, ignore_index)
     unbatched = _raw(logp).ndim == 1
     if unbatched:
         logp = ag.reshape(logp, (1, c))
         t = t.reshape(1)
-    loss = NLLPick.apply(logp, t, w, ignore_index, float(label_smoothing), reduction)
+    loss = NLLPick.apply(logp, t, w, ignore_index, float(label_smoothing), reduction, n_ignored > 0)
     if reduction == "none" and unbatched:
         return ag.reshape(loss, ())
     return loss
@@ -458,8 +477,8 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         and reduction != "none"
         and getattr(t, "dtype", np.dtype(float)).kind in "iu"
     ):
-        t, _, _ = _class_target(op, input, target, None, ignore_index)
-        if x.shape[0] and not bool((t == ignore_index).any()):
+        t, _, _, n_ignored = _class_target(op, input, target, None, ignore_index)
+        if x.shape[0] and not n_ignored:
             return SoftmaxCrossEntropy.apply(input, t, reduction == "mean")
     logp = ag.log_softmax(input, cdim)
     if hasattr(t, "dtype") and t.dtype.kind == "f":
