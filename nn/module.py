@@ -109,6 +109,8 @@ class Module:
         d["_forward_pre_hooks_with_kwargs"] = set()
         d["_forward_hooks"] = OrderedDict()
         d["_forward_hooks_with_kwargs"] = set()
+        d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
 
     # -- forward and hooks -------------------------------------------------------------------
 
@@ -120,7 +122,10 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks):
-            return self.forward(*args, **kwargs)
+            if not (
+                self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks")
+            ):
+                return self.forward(*args, **kwargs)
         for hid, hook in list(self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 res = hook(self, args, kwargs)
@@ -135,7 +140,18 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
+        call = None
+        if (self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks")) and (
+            ag.is_grad_enabled()
+        ):
+            from ._backward_hooks import wrap_inputs
+
+            args, call = wrap_inputs(self, args)
         out = self.forward(*args, **kwargs)
+        if call is not None:
+            from ._backward_hooks import wrap_output
+
+            out = wrap_output(out, call)
         for hid, hook in list(self._forward_hooks.items()):
             if hid in self._forward_hooks_with_kwargs:
                 res = hook(self, args, kwargs, out)
@@ -171,6 +187,38 @@ class Module:
         if prepend:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
+
+    def register_full_backward_hook(self, hook, *, prepend: bool = False):
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients of this module's
+        inputs are computed (PyTorch's semantics).
+
+        grad_input: a tuple with one entry per positional argument of the call (None for
+        non-Tensors and inputs that do not require grad); grad_output: a 1-tuple, the gradient
+        of the module's output. The hook may return a new grad_input tuple, which then flows
+        on instead. It must not change its arguments in place. Supported for modules that
+        return one Tensor. Returns a RemovableHandle.
+        """
+        handle = RemovableHandle(self._hook_dict("_backward_hooks"))
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, *, prepend: bool = False):
+        """Call ``hook(module, grad_output)`` when the gradient of the module's output arrives,
+        before the module's own backward; it may return a new grad_output (a 1-tuple). Returns a
+        RemovableHandle."""
+        handle = RemovableHandle(self._hook_dict("_backward_pre_hooks"))
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def _hook_dict(self, name: str) -> OrderedDict:
+        d = self.__dict__.get(name)
+        if d is None:  # a module unpickled from before backward hooks existed
+            d = self.__dict__[name] = OrderedDict()
+        return d
 
     # -- registration --------------------------------------------------------------------------
 
