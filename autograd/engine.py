@@ -242,8 +242,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     heapq.heapify(heap)
     current = heapq.heappop(heap)[1] if heap else None
 
-    prev = _state.grad
+    prev, prev_returning = _state.grad, _state.returning
     _state.grad = bool(create_graph)
+    _state.returning = inputs is not None
     _refresh()
     anomaly = _state.anomaly
     try:
@@ -326,7 +327,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         _store_leaves(leaf_list, leaf_grads, user_ids, create_graph)
         return None
     finally:
-        _state.grad = prev
+        _state.grad, _state.returning = prev, prev_returning
         _refresh()
 
 

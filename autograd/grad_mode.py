@@ -26,6 +26,7 @@ class _State(threading.local):
         self.grad = True
         self.anomaly = False
         self.mode = 1
+        self.returning = False  # a backward pass that returns gradients (ag.grad, inputs=)
 
 
 _state = _State()

@@ -1,0 +1,131 @@
+"""Activation checkpointing: ``ag.checkpoint(fn, *args)`` runs ``fn`` without recording and
+runs it again during backward, so the activations inside ``fn`` are not kept between the
+forward and the backward pass (memory for compute, as ``torch.utils.checkpoint``)::
+
+    h = ag.checkpoint(block, x)        # block: a module or function of tensors; h: one Tensor
+    loss = head(h).sum()
+    loss.backward()                    # block runs again here, then its backward
+
+One record stands for the call: it saves the tensor arguments (version-checked, so changing
+them in place before backward raises) and the random-number state (so dropout inside ``fn``
+draws the same mask again). Its backward re-runs ``fn`` with recording on and backpropagates
+through that graph, which also accumulates into the ``.grad`` of parameters ``fn`` uses (as
+PyTorch's re-entrant checkpoint does). Hence, as there: ``ag.grad(...)`` and
+``backward(inputs=...)`` through a checkpoint raise (the parameters' gradients could not be
+returned), and so does ``create_graph``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .engine import run_backward
+from .function import Function
+from .grad_mode import _state, enable_grad, no_grad
+from .random import get_rng_state, set_rng_state
+from .tensor import Tensor, _wrap
+
+__all__ = ["checkpoint"]
+
+
+class _Call:
+    __slots__ = ("fn", "args", "kwargs", "positions", "rng")
+
+    def __init__(self, fn, args, kwargs, positions, rng):
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.positions, self.rng = positions, rng
+
+
+_classes: dict = {}
+
+
+def _record_class(n: int):
+    """The record class for ``n`` tensor arguments and the anchor (``save_inputs``: all)."""
+    cls = _classes.get(n)
+    if cls is None:
+        cls = type(
+            f"Checkpoint{n}",
+            (_CheckpointBase,),
+            {"__slots__": (), "save_inputs": tuple(range(2, n + 3))},
+        )
+        _classes[n] = cls
+    return cls
+
+
+class _CheckpointBase(Function):
+    """out = fn(args), computed before (the record's forward only hands the output over)."""
+
+    __slots__ = ("call",)
+    op_name = "checkpoint"
+
+    def forward(self, out, call, *xs):
+        self.call = call
+        return out
+
+    def backward(self, gy):
+        if isinstance(gy, Tensor):
+            raise RuntimeError(
+                "checkpoint: create_graph=True (a higher-order gradient) is not supported through "
+                "a checkpointed call"
+            )
+        if _state.returning:
+            raise RuntimeError(
+                "checkpoint: not compatible with ag.grad() or backward(inputs=...): its backward "
+                "accumulates into the .grad of the parameters fn uses; call backward() instead"
+            )
+        call = self.call
+        saved = self.saved  # version-checked arrays of the tensor arguments
+        args = list(call.args)
+        leaves = []
+        for pos, arr in zip(call.positions, saved):
+            t = _wrap(arr, None, False)
+            if call.args[pos].requires_grad:
+                t.requires_grad_(True)
+            args[pos] = t
+            leaves.append(t)
+        rng_now = get_rng_state()
+        if call.rng is not None:
+            set_rng_state(call.rng)
+        try:
+            with enable_grad():
+                out = call.fn(*args, **call.kwargs)
+        finally:
+            set_rng_state(rng_now)
+        if not isinstance(out, Tensor) or not out.requires_grad:
+            return (None, None) + (None,) * (len(leaves) + 1)
+        run_backward([out], [gy], False, False, None, "checkpoint")
+        grads = tuple(None if t.grad is None else t.grad._data for t in leaves)
+        return (None, None) + grads + (None,)  # the anchor gets nothing
+
+
+def checkpoint(fn, *args, preserve_rng_state: bool = True, **kwargs):
+    """``fn(*args, **kwargs)`` recorded as one checkpoint record (see the module docstring).
+
+    fn: returns one Tensor. args: tensors (saved, their gradients computed) and any other
+    values (passed again unchanged). preserve_rng_state: re-run fn with the random-number state
+    of the first run (default True). Returns fn's output; without recording (no_grad, or no
+    tensor argument or parameter requiring grad) it is simply ``fn(*args, **kwargs)``.
+    """
+    positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    if not _state.grad:
+        return fn(*args, **kwargs)
+    rng = get_rng_state() if preserve_rng_state else None
+    with no_grad():
+        out = fn(*args, **kwargs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"checkpoint: fn must return one Tensor, got {type(out).__name__}")
+    call = _Call(fn, args, kwargs, positions, rng)
+    tensors = [args[i] for i in positions]
+    # the anchor requires grad, so the call is recorded even when no argument does (the
+    # parameters fn uses still need their gradients)
+    return _record_class(len(positions)).apply(out._data, call, *tensors, _anchor())
+
+
+def _anchor():
+    a = _anchors.get("a")
+    if a is None:
+        a = _anchors["a"] = _wrap(np.zeros((), np.float32), None, False).requires_grad_(True)
+    return a
+
+
+_anchors: dict = {}
