@@ -168,6 +168,11 @@ class detect_anomaly:
     train. Context manager or decorator; ``check_nan=False`` disables it inside the block.
     """
 
+    def __new__(cls, check_nan=True):
+        if callable(check_nan):  # a bare decorator: @ag.detect_anomaly
+            return cls()(check_nan)
+        return super().__new__(cls)
+
     def __init__(self, check_nan: bool = True):
         self.check_nan = check_nan
 

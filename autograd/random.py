@@ -7,7 +7,6 @@ and copied, so a seed gives the same numbers on every device.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 
 import numpy as np
@@ -49,7 +48,11 @@ def gen(generator=None) -> np.random.Generator:
     ``thread_generator`` if one is set, else the global one."""
     if generator is None:
         g = getattr(_local, "gen", None)
-        return _gen[0] if g is None else g
+        if g is None:
+            return _gen[0]
+        if g.__class__ is _Lazy:  # made on first use: most dataset code never samples
+            g = _local.gen = g.make()
+        return g
     if not isinstance(generator, np.random.Generator):
         raise TypeError(
             f"generator must be a numpy.random.Generator, got {type(generator).__name__}"
@@ -57,16 +60,35 @@ def gen(generator=None) -> np.random.Generator:
     return generator
 
 
-@contextlib.contextmanager
-def thread_generator(generator: np.random.Generator):
-    """Inside the block, in this thread only, sampling given no generator draws from
-    ``generator`` instead of the global one (DataLoader runs dataset code under one)."""
-    prev = getattr(_local, "gen", None)
-    _local.gen = generator
-    try:
-        yield generator
-    finally:
-        _local.gen = prev
+class _Lazy:
+    __slots__ = ("make",)
+
+    def __init__(self, make):
+        self.make = make
+
+
+class thread_generator:
+    """Inside the ``with`` block, in this thread only, sampling given no generator draws from
+    ``generator`` instead of the global one (DataLoader runs dataset code under one).
+
+    generator: a ``numpy.random.Generator``, or a function of no arguments that makes one; it
+    is then called only if something in the block samples (so a block that never does costs
+    nothing but the switch).
+    """
+
+    __slots__ = ("_new", "_prev")
+
+    def __init__(self, generator):
+        self._new = generator if isinstance(generator, np.random.Generator) else _Lazy(generator)
+
+    def __enter__(self):
+        self._prev = getattr(_local, "gen", None)
+        _local.gen = self._new
+        return self
+
+    def __exit__(self, *exc):
+        _local.gen = self._prev
+        return False
 
 
 def fill_random(d, kind: str, a, b, generator=None):

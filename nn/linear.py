@@ -72,12 +72,14 @@ class Linear(Module):
                 f"{None if shape is None else tuple(shape)}"
             )
         b = self.bias
-        check_dtypes(
-            f"Linear(in_features={self.in_features}, out_features={self.out_features})",
-            input._data if isinstance(input, Tensor) else input,
-            self.weight._data,
-            None if b is None else b._data,
-        )
+        x, w = (input._data if isinstance(input, Tensor) else input), self.weight._data
+        if x.dtype != w.dtype or (b is not None and b._data.dtype != w.dtype):
+            check_dtypes(  # raises, naming the layer (the name is built only then)
+                f"Linear(in_features={self.in_features}, out_features={self.out_features})",
+                x,
+                w,
+                None if b is None else b._data,
+            )
         return _LinearFn.apply(input, self.weight, b)
 
     def extra_repr(self) -> str:

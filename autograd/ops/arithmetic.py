@@ -184,7 +184,8 @@ class Pow(Function):
     As in PyTorch, dz/dx is 0 at x = y = 0 (not 0 * 0^-1 = NaN), and dz/dy is 0 where x == 0
     and y >= 0 (not z * log 0 = 0 * -inf): one zero in a base leaves the other gradients finite.
     Unlike PyTorch's, the first mask covers only x = 0, so at y = 0 and x != 0 the second
-    derivative d2z/dxdy = 1/x survives.
+    derivative d2z/dxdy = 1/x survives; and where a mask applies the second derivatives are 0
+    (PyTorch's can be NaN there).
     """
 
     __slots__ = ()

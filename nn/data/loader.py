@@ -16,6 +16,7 @@ sees the same batches.
 from __future__ import annotations
 
 import collections.abc as cabc
+import functools
 import math
 import numbers
 import queue
@@ -134,6 +135,11 @@ class _Progress:
         self.epoch, self.seed, self.done = epoch, seed, done
 
 
+def _batch_generator(seed: int, k: int) -> np.random.Generator:
+    """Batch k's own generator: child k of the epoch's seed (made only if dataset code samples)."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(k,))))
+
+
 class DataLoader:
     """Iterate over ``dataset`` in batches.
 
@@ -218,8 +224,7 @@ class DataLoader:
 
         def fetch(k):
             idx = order[k * bs : (k + 1) * bs]
-            g = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(k,))))
-            with _random.thread_generator(g):
+            with _random.thread_generator(functools.partial(_batch_generator, seed, k)):
                 batch = fast(idx) if fast is not None else collate([ds[int(i)] for i in idx])
             return batch if device is None else _to_device(batch, device)
 

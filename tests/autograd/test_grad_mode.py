@@ -239,3 +239,13 @@ def test_no_grad_and_enable_grad_work_as_bare_decorators():
     assert not off(x).requires_grad and ag.is_grad_enabled()
     with ag.no_grad():
         assert on(x).requires_grad
+
+
+def test_detect_anomaly_works_as_a_bare_decorator():
+    @ag.detect_anomaly
+    def f(x):
+        assert ag.is_anomaly_enabled()
+        return x * 2
+
+    assert f(ag.tensor([1.0, 2.0], requires_grad=True)).detach().numpy().tolist() == [2.0, 4.0]
+    assert not ag.is_anomaly_enabled()
