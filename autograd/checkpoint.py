@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from backends import array_module, device_of
+
 from .engine import run_backward
 from .function import Function
 from .grad_mode import _state, enable_grad, no_grad
@@ -118,14 +120,19 @@ def checkpoint(fn, *args, preserve_rng_state: bool = True, **kwargs):
     tensors = [args[i] for i in positions]
     # the anchor requires grad, so the call is recorded even when no argument does (the
     # parameters fn uses still need their gradients)
-    return _record_class(len(positions)).apply(out._data, call, *tensors, _anchor())
+    anchor = _anchor(tensors[0]._data if tensors else None)
+    return _record_class(len(positions)).apply(out._data, call, *tensors, anchor)
 
 
-def _anchor():
-    a = _anchors.get("a")
+def _anchor(like):
+    """A 0-d leaf that requires grad (it never receives a gradient), one per device: on the
+    device of ``like`` (the first tensor argument's array), on the CPU when there is none."""
+    key = "cpu" if like is None else device_of(like)
+    a = _ANCHORS.get(key)
     if a is None:
-        a = _anchors["a"] = _wrap(np.zeros((), np.float32), None, False).requires_grad_(True)
+        xp = np if like is None else array_module(like)
+        a = _ANCHORS[key] = _wrap(xp.zeros((), np.float32), None, False).requires_grad_(True)
     return a
 
 
-_anchors: dict = {}
+_ANCHORS: dict = {}

@@ -40,7 +40,7 @@ def _as_engine(g, like):
 class _Call:
     """What one module call's records share: the hooks, grad_output, the inputs' gradients."""
 
-    __slots__ = ("module", "n_args", "positions", "grads", "grad_output", "fired", "token_dtype")
+    __slots__ = ("module", "n_args", "positions", "grads", "grad_output", "token_dtype")
 
     def __init__(self, module, n_args, positions):
         self.module = module
@@ -48,7 +48,6 @@ class _Call:
         self.positions = positions  # those that are tensors requiring grad, in order
         self.grads = {}
         self.grad_output = None
-        self.fired = False
         self.token_dtype = None
 
     def run_full_hooks(self, grad_input: tuple) -> tuple:
@@ -67,7 +66,6 @@ class _Call:
                         f"gradients, but the module has {len(grad_input)} positional inputs"
                     )
                 grad_input = res
-        self.fired = True
         like = next((g for g in raw if g is not None), None)
         return tuple(_as_engine(g, like) for g in grad_input)
 

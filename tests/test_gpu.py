@@ -452,3 +452,23 @@ def test_deepcopy_keeps_a_cuda_tensor_on_its_device():
     assert m2.running_mean.device.startswith("cuda") and m2.weight.device.startswith("cuda")
     t = ag.ones(2, device="cuda")
     assert copy.deepcopy(t).device.startswith("cuda")
+
+
+def test_checkpoint_on_cuda_matches_the_plain_call():
+    block = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 4)).double().to("cuda")
+    x = ag.tensor(np.random.default_rng(0).standard_normal((3, 4)), device="cuda",
+                  requires_grad=True)  # fmt: skip
+    block(x).sum().backward()
+    plain = _host(x.grad)
+    x.grad = None
+    ag.checkpoint(block, x).sum().backward()
+    np.testing.assert_allclose(_host(x.grad), plain, rtol=1e-12)
+
+
+def test_full_backward_hook_on_cuda():
+    lin = nn.Linear(3, 2).double().to("cuda")
+    lin.register_full_backward_hook(lambda m, gi, go: (gi[0] * 2,))
+    x = ag.tensor(np.ones((4, 3)), device="cuda", requires_grad=True)
+    lin(x).sum().backward()
+    want = 2 * _host(lin.weight).sum(axis=0)
+    np.testing.assert_allclose(_host(x.grad), np.broadcast_to(want, (4, 3)), rtol=1e-12)
