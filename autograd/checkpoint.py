@@ -24,7 +24,7 @@ from backends import array_module, device_of
 from .engine import run_backward
 from .function import Function
 from .grad_mode import _state, enable_grad, no_grad
-from .random import get_rng_state, set_rng_state
+from .random import gen, thread_generator
 from .tensor import Tensor, _wrap
 
 __all__ = ["checkpoint"]
@@ -85,14 +85,18 @@ class _CheckpointBase(Function):
                 t.requires_grad_(True)
             args[pos] = t
             leaves.append(t)
-        rng_now = get_rng_state()
-        if call.rng is not None:
-            set_rng_state(call.rng)
-        try:
+        if call.rng is None:
             with enable_grad():
                 out = call.fn(*args, **call.kwargs)
-        finally:
-            set_rng_state(rng_now)
+        else:  # the generator the first run drew from, back at the state it had then
+            g, state = call.rng
+            now = g.bit_generator.state
+            g.bit_generator.state = state
+            try:
+                with enable_grad(), thread_generator(g):
+                    out = call.fn(*args, **call.kwargs)
+            finally:
+                g.bit_generator.state = now
         if not isinstance(out, Tensor) or not out.requires_grad:
             return (None, None) + (None,) * (len(leaves) + 1)
         run_backward([out], [gy], False, False, None, "checkpoint")
@@ -104,14 +108,29 @@ def checkpoint(fn, *args, preserve_rng_state: bool = True, **kwargs):
     """``fn(*args, **kwargs)`` recorded as one checkpoint record (see the module docstring).
 
     fn: returns one Tensor. args: tensors (saved, their gradients computed) and any other
-    values (passed again unchanged). preserve_rng_state: re-run fn with the random-number state
-    of the first run (default True). Returns fn's output; without recording (no_grad, or no
-    tensor argument or parameter requiring grad) it is simply ``fn(*args, **kwargs)``.
+    values (passed again unchanged); tensors inside kwargs or containers are refused (they
+    would not be saved). preserve_rng_state: re-run fn with the generator and random state of
+    the first run (default True). Returns fn's output. Under no_grad it is simply
+    ``fn(*args, **kwargs)``; while recording, the output always requires grad (the parameters
+    fn uses may need gradients even when no argument does), so the call is always recorded and
+    keeps its arguments until backward.
     """
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     if not _state.grad:
         return fn(*args, **kwargs)
-    rng = get_rng_state() if preserve_rng_state else None
+    for where, value in [(f"keyword argument {k!r}", v) for k, v in kwargs.items()] + [
+        (f"argument {i}", a) for i, a in enumerate(args) if isinstance(a, (list, tuple, dict))
+    ]:
+        if _holds_tensor(value):
+            raise TypeError(
+                f"checkpoint: {where} holds a Tensor; pass tensors as positional arguments of "
+                "fn (they are the ones saved and differentiated)"
+            )
+    if preserve_rng_state:
+        g = gen()  # this thread's generator (a DataLoader's per-batch one, or the global one)
+        rng = (g, g.bit_generator.state)
+    else:
+        rng = None
     with no_grad():
         out = fn(*args, **kwargs)
     if not isinstance(out, Tensor):
@@ -122,6 +141,16 @@ def checkpoint(fn, *args, preserve_rng_state: bool = True, **kwargs):
     # parameters fn uses still need their gradients)
     anchor = _anchor(tensors[0]._data if tensors else None)
     return _record_class(len(positions)).apply(out._data, call, *tensors, anchor)
+
+
+def _holds_tensor(value) -> bool:
+    if isinstance(value, Tensor):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_tensor(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_tensor(v) for v in value)
+    return False
 
 
 def _anchor(like):

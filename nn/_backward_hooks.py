@@ -13,7 +13,9 @@ built from three tape records around one call of a module:
   to the real inputs.
 
 When no input requires grad the full hooks run in ``_Out`` with an all-None grad_input, as in
-PyTorch. Only modules returning one Tensor are supported.
+PyTorch. A backward that reaches the inputs without passing through the output (a loss on a
+tensor the module stashed) runs no hook, as in PyTorch. The hooks are those registered when the
+module was called. Only modules returning one Tensor (after the forward hooks) are supported.
 """
 
 from __future__ import annotations
@@ -40,15 +42,22 @@ def _as_engine(g, like):
 class _Call:
     """What one module call's records share: the hooks, grad_output, the inputs' gradients."""
 
-    __slots__ = ("module", "n_args", "positions", "grads", "grad_output", "token_dtype")
+    __slots__ = (
+        "module", "n_args", "positions", "like", "grads", "grad_output", "token_dtype", "full",
+        "pre",
+    )  # fmt: skip
 
-    def __init__(self, module, n_args, positions):
+    def __init__(self, module, n_args, positions, like):
         self.module = module
         self.n_args = n_args  # positional arguments of the call
         self.positions = positions  # those that are tensors requiring grad, in order
+        self.like = like  # position -> (array module, shape, dtype): zeros for an unused input
         self.grads = {}
         self.grad_output = None
         self.token_dtype = None
+        # the hooks registered at call time (PyTorch's rule), fired at backward
+        self.full = list(module._backward_hooks.values())
+        self.pre = list(module._backward_pre_hooks.values())
 
     def run_full_hooks(self, grad_input: tuple) -> tuple:
         """Call every full backward hook with Tensors; returns the (possibly replaced)
@@ -56,7 +65,7 @@ class _Call:
         raw = grad_input
         grad_input = _as_tensors(grad_input)
         grad_output = _as_tensors(self.grad_output)
-        for hook in list(self.module._backward_hooks.values()):
+        for hook in self.full:
             res = hook(self.module, grad_input, grad_output)
             if res is not None:
                 res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
@@ -82,7 +91,7 @@ class _Out(Function):
     def backward(self, gy):
         call = self.call
         grad_output = _as_tensors((gy,))
-        for hook in list(call.module._backward_pre_hooks.values()):
+        for hook in call.pre:
             res = hook(call.module, grad_output)
             if res is not None:
                 grad_output = tuple(res) if isinstance(res, (tuple, list)) else (res,)
@@ -92,8 +101,9 @@ class _Out(Function):
                         f"{len(grad_output)} gradients for 1 output"
                     )
         call.grad_output = grad_output
-        if not call.positions and call.module._backward_hooks:
+        if not call.positions and call.full:
             call.run_full_hooks((None,) * call.n_args)
+            call.grad_output = None
         return _as_engine(grad_output[0], gy), None
 
 
@@ -106,14 +116,27 @@ class _Gate(Function):
         self.call = call
         return array_module(xs[0]).zeros((), dtype=xs[0].dtype)
 
-    def backward(self, _token_grad):
+    def backward(self, token_grad):
         call = self.call
         grad_input = [None] * call.n_args
         for pos in call.positions:
-            grad_input[pos] = call.grads.get(pos)
-        if call.module._backward_hooks:
+            g = call.grads.get(pos)
+            if g is None:  # an input the output does not depend on: zeros, as PyTorch
+                g = _zeros(call.like[pos], token_grad)
+            grad_input[pos] = g
+        # the hooks fire only when this backward came through the module's output
+        if call.full and call.grad_output is not None:
             grad_input = call.run_full_hooks(tuple(grad_input))
+        call.grads, call.grad_output = {}, None  # a retained graph's next pass starts afresh
         return (None,) + tuple(grad_input[pos] for pos in call.positions)
+
+
+def _zeros(meta, like):
+    """Zeros of ``meta = (array module, shape, dtype)``, a constant Tensor when ``like`` (the
+    gradient the engine handed in) is a Tensor."""
+    xp, shape, dtype = meta
+    z = xp.zeros(shape, dtype)
+    return _wrap(z, None, False) if isinstance(like, Tensor) else z
 
 
 class _Pass(Function):
@@ -127,17 +150,17 @@ class _Pass(Function):
 
     def backward(self, gy):
         self.call.grads[self.pos] = gy
-        wake = (gy.sum() * 0).astype(self.call.token_dtype)  # the gate's token gets a gradient
-        if not isinstance(wake, Tensor):
-            wake = array_module(gy).asarray(wake)
-        return wake, None, None, None
+        raw = gy._data if isinstance(gy, Tensor) else gy
+        wake = array_module(raw).zeros((), self.call.token_dtype)  # wakes the gate
+        return (_wrap(wake, None, False) if isinstance(gy, Tensor) else wake), None, None, None
 
 
 def wrap_inputs(module, args: tuple):
     """``(args, call)``: the args with each tensor that requires grad re-wired through the gate
     (see the module docstring), and the call's shared state."""
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-    call = _Call(module, len(args), positions)
+    like = {i: (array_module(args[i]._data), args[i].shape, args[i].dtype) for i in positions}
+    call = _Call(module, len(args), positions, like)
     if not positions:
         return args, call
     token = _Gate.apply(call, *[args[i] for i in positions])

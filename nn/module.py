@@ -121,11 +121,13 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
-            if not (
-                self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks")
-            ):
-                return self.forward(*args, **kwargs)
+        if not (
+            self._forward_pre_hooks
+            or self._forward_hooks
+            or self._backward_hooks
+            or self._backward_pre_hooks
+        ):
+            return self.forward(*args, **kwargs)
         for hid, hook in list(self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 res = hook(self, args, kwargs)
@@ -141,17 +143,11 @@ class Module:
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
         call = None
-        if (self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks")) and (
-            ag.is_grad_enabled()
-        ):
+        if (self._backward_hooks or self._backward_pre_hooks) and ag.is_grad_enabled():
             from ._backward_hooks import wrap_inputs
 
             args, call = wrap_inputs(self, args)
         out = self.forward(*args, **kwargs)
-        if call is not None:
-            from ._backward_hooks import wrap_output
-
-            out = wrap_output(out, call)
         for hid, hook in list(self._forward_hooks.items()):
             if hid in self._forward_hooks_with_kwargs:
                 res = hook(self, args, kwargs, out)
@@ -159,6 +155,10 @@ class Module:
                 res = hook(self, args, out)
             if res is not None:
                 out = res
+        if call is not None:  # after the forward hooks, as PyTorch: grad_output is the final one
+            from ._backward_hooks import wrap_output
+
+            out = wrap_output(out, call)
         return out
 
     def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
@@ -198,7 +198,7 @@ class Module:
         on instead. It must not change its arguments in place. Supported for modules that
         return one Tensor. Returns a RemovableHandle.
         """
-        handle = RemovableHandle(self._hook_dict("_backward_hooks"))
+        handle = RemovableHandle(self._backward_hooks)
         self._backward_hooks[handle.id] = hook
         if prepend:
             self._backward_hooks.move_to_end(handle.id, last=False)
@@ -208,17 +208,11 @@ class Module:
         """Call ``hook(module, grad_output)`` when the gradient of the module's output arrives,
         before the module's own backward; it may return a new grad_output (a 1-tuple). Returns a
         RemovableHandle."""
-        handle = RemovableHandle(self._hook_dict("_backward_pre_hooks"))
+        handle = RemovableHandle(self._backward_pre_hooks)
         self._backward_pre_hooks[handle.id] = hook
         if prepend:
             self._backward_pre_hooks.move_to_end(handle.id, last=False)
         return handle
-
-    def _hook_dict(self, name: str) -> OrderedDict:
-        d = self.__dict__.get(name)
-        if d is None:  # a module unpickled from before backward hooks existed
-            d = self.__dict__[name] = OrderedDict()
-        return d
 
     # -- registration --------------------------------------------------------------------------
 
@@ -345,6 +339,8 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        for name in ("_backward_hooks", "_backward_pre_hooks"):  # pickles from before them
+            self.__dict__.setdefault(name, OrderedDict())
 
     def get_submodule(self, target: str) -> Module:
         """The submodule at dotted path ``target`` ('' is self); AttributeError if absent."""

@@ -97,3 +97,25 @@ def test_without_recording_it_is_a_plain_call():
     with ag.no_grad():
         y = ag.checkpoint(block, _x())
     assert not y.requires_grad and y.grad_fn is None
+
+
+def test_tensors_in_kwargs_or_containers_are_refused():
+    x = _x()
+    with pytest.raises(TypeError, match="keyword argument 'y' holds a Tensor"):
+        ag.checkpoint(lambda a, y: a * y, x, y=x)
+    with pytest.raises(TypeError, match="argument 0 holds a Tensor"):
+        ag.checkpoint(lambda pair: pair[0] * pair[1], [x, x])
+
+
+def test_dropout_replays_the_generator_of_the_first_run():
+    """A forward under a thread generator (as in a DataLoader's dataset code) is replayed
+    with that generator in backward, whatever generator is active then."""
+    from autograd.random import thread_generator
+
+    layer = nn.Dropout(0.5)
+    x = ag.tensor(np.ones(200), requires_grad=True)
+    with thread_generator(np.random.default_rng(7)):
+        y = ag.checkpoint(layer, x)
+    mask = y.detach().numpy() != 0
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy() != 0, mask)

@@ -151,3 +151,49 @@ def test_matches_torch_on_a_two_input_module():
     np.testing.assert_allclose(
         ours.lin.weight.grad.numpy(), theirs.lin.weight.grad.numpy(), rtol=1e-12
     )
+
+
+def test_a_backward_that_skips_the_output_runs_no_hook_and_keeps_no_stale_state():
+    """The aux-loss pattern: the loss uses a tensor the module stashed, not its output."""
+
+    class Stash(nn.Module):
+        def forward(self, x):
+            self.aux = x * 3
+            return self.aux.tanh()
+
+    m = Stash()
+    fired = []
+    m.register_full_backward_hook(lambda mod, gi, go: fired.append(gi))
+    x = _x(3)
+    y = m(x)
+    m.aux.sum().backward(retain_graph=True)  # reaches x without passing through y
+    assert fired == []
+    np.testing.assert_allclose(x.grad.numpy(), 3.0)
+    y.sum().backward()  # now through the output: the hook fires once
+    assert len(fired) == 1
+
+
+def test_grad_output_is_the_gradient_of_the_output_after_forward_hooks():
+    lin = nn.Linear(3, 2).double()
+    lin.register_forward_hook(lambda m, args, out: out * 2)
+    seen = []
+    lin.register_full_backward_hook(lambda m, gi, go: seen.append(go[0].numpy().copy()))
+    (lin(_x(4, 3)) * 3).sum().backward()
+    np.testing.assert_array_equal(seen[0], np.full((4, 2), 3.0))  # d(3 * out2)/d out2
+
+
+def test_hooks_are_those_registered_at_call_time_and_unused_inputs_get_zeros():
+    class Second(nn.Module):
+        def forward(self, a, b):
+            return b * 2
+
+    m = Second()
+    seen = []
+    handle = m.register_full_backward_hook(lambda mod, gi, go: seen.append(gi))
+    a, b = _x(2, seed=1), _x(2, seed=2)
+    y = m(a, b)
+    handle.remove()  # after the call: this backward still runs it (PyTorch's rule)
+    y.sum().backward()
+    (gi,) = seen
+    np.testing.assert_array_equal(gi[0].numpy(), [0.0, 0.0])
+    np.testing.assert_array_equal(gi[1].numpy(), [2.0, 2.0])
