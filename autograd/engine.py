@@ -461,16 +461,9 @@ def backward(t, gradient=None, retain_graph=None, create_graph=False, inputs=Non
     inputs: optional Tensors to restrict accumulation to.
     """
     if inputs is not None:
-        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        inputs = _check_inputs(inputs, "backward")
         if not inputs:
             raise RuntimeError("backward: the inputs argument cannot be empty")
-        for i, x in enumerate(inputs):
-            if not isinstance(x, Tensor):
-                raise TypeError(f"backward: inputs[{i}] must be a Tensor, got {type(x).__name__}")
-            if not x._rg:
-                raise RuntimeError(
-                    f"backward: inputs[{i}] (shape {tuple(x.shape)}) does not require grad"
-                )
         gs = run_backward([t], [gradient], retain_graph, create_graph, inputs, "backward")
         for x, g in zip(inputs, gs):
             if g is not None:
@@ -478,6 +471,20 @@ def backward(t, gradient=None, retain_graph=None, create_graph=False, inputs=Non
                 x._grad = _own(g, create_graph) if x._grad is None else x._grad + g
         return
     run_backward([t], [gradient], retain_graph, create_graph, None, "backward")
+
+
+def _check_inputs(inputs, what: str) -> list:
+    """``inputs`` (a Tensor or a sequence) as a list of Tensors that require grad; TypeError or
+    RuntimeError naming ``what`` and the offending index otherwise."""
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{what}: inputs[{i}] must be a Tensor, got {type(x).__name__}")
+        if not x._rg:
+            raise RuntimeError(
+                f"{what}: inputs[{i}] (shape {tuple(x.shape)}) does not require grad"
+            )
+    return inputs
 
 
 def grad(
@@ -496,13 +503,7 @@ def grad(
     With ``create_graph=True`` the results are themselves differentiable.
     """
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    single = isinstance(inputs, Tensor)
-    inputs = [inputs] if single else list(inputs)
-    for i, x in enumerate(inputs):
-        if not isinstance(x, Tensor):
-            raise TypeError(f"grad: inputs[{i}] must be a Tensor, got {type(x).__name__}")
-        if not x._rg:
-            raise RuntimeError(f"grad: inputs[{i}] does not require grad")
+    inputs = _check_inputs(inputs, "grad")
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, Tensor) or hasattr(grad_outputs, "shape"):

@@ -90,6 +90,7 @@ class Function:
     save_output: bool = False
     save_private: bool = False  # forward sets self._private, a tuple of arrays backward needs
     _generic_only: bool = False
+    _saves: bool = False  # save_inputs, save_output or save_private (set per subclass)
     _leaf_edge = False  # see Tensor._leaf_edge
     # False for ops whose output never carries a gradient (comparisons, argmax, floor, ...)
     differentiable: bool = True
@@ -177,8 +178,8 @@ class Function:
         node.odtype = out.dtype
         node._extra = None
         result = _wrap(out, node, True)
-        si = cls.save_inputs
-        if si or cls.save_output or cls.save_private:
+        if cls._saves:
+            si = cls.save_inputs
             saved = []
             for i in si:
                 a = args[i]
@@ -210,6 +211,7 @@ class Function:
         super().__init_subclass__(**kwargs)
         # ops that save inputs or never differentiate take the generic path in apply_fast
         cls._generic_only = bool(cls.save_inputs) or cls.save_private or not cls.differentiable
+        cls._saves = bool(cls.save_inputs) or cls.save_output or cls.save_private
 
     # -- used by the engine -------------------------------------------------------------------
 

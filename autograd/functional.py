@@ -121,6 +121,35 @@ def _vjp_raw(outs, ins, vs, create_graph, retain, strict, fn, what="the output")
     return tuple(out)
 
 
+def _contract(g, vs, wrt, create_graph: bool):
+    """d(sum_i <g_i, v_i>)/d wrt, one Tensor per ``wrt`` (zeros where it does not depend):
+    the second reverse pass of jvp and of the Hessian products. g: gradients built with
+    create_graph (those that do not require grad are constants and drop out)."""
+    live = [(gi, vi) for gi, vi in zip(g, vs) if gi.requires_grad]
+    if live:
+        out = _grad(
+            [gi for gi, _ in live],
+            list(wrt),
+            [vi for _, vi in live],
+            retain_graph=create_graph,
+            create_graph=create_graph,
+            allow_unused=True,
+        )
+    else:
+        out = (None,) * len(wrt)
+    return tuple(zeros_like(w) if o is None else o for o, w in zip(out, wrt))
+
+
+def _check_scalar(outs, fn: str) -> None:
+    """RuntimeError naming ``fn`` unless func returned a single one-element Tensor."""
+    if len(outs) != 1 or outs[0].numel() != 1:
+        shapes = ", ".join(str(tuple(o.shape)) for o in outs)
+        raise RuntimeError(
+            f"{fn}: func must return a single Tensor with one element, got outputs of shapes "
+            f"{shapes}"
+        )
+
+
 def _finish(ts, create_graph: bool):
     return tuple(t if create_graph else t.detach() for t in ts)
 
@@ -170,19 +199,7 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
                     f"jvp: the Jacobian against inputs[{i}] does not depend on the cotangent "
                     "(output independent of this input), which strict=True forbids"
                 )
-    live = [(gi, vi) for gi, vi in zip(g, vs) if gi.requires_grad]
-    if live:
-        jv = _grad(
-            [gi for gi, _ in live],
-            list(us),
-            [vi for _, vi in live],
-            retain_graph=create_graph,
-            create_graph=create_graph,
-            allow_unused=True,
-        )
-    else:
-        jv = (None,) * len(us)
-    jv = tuple(zeros_like(o) if j is None else j for j, o in zip(jv, outs))
+    jv = _contract(g, vs, us, create_graph)
     return _shape_like(_finish(outs, create_graph), out_tuple), _shape_like(
         _finish(jv, create_graph), out_tuple
     )
@@ -301,12 +318,7 @@ def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
 
     def gradient(*xs):
         outs, _ = _call(func, xs, fn)
-        if len(outs) != 1 or outs[0].numel() != 1:
-            shapes = ", ".join(str(tuple(o.shape)) for o in outs)
-            raise RuntimeError(
-                f"hessian: func must return a single Tensor with one element, got outputs of "
-                f"shapes {shapes}"
-            )
+        _check_scalar(outs, fn)
         g = _vjp_raw(outs, xs, (None,), True, True, strict, fn)
         return g if in_tuple else g[0]
 
@@ -333,30 +345,13 @@ def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 def _hessian_product(func, inputs, v, create_graph, strict, fn):
     ins, in_tuple = _prepare(inputs, create_graph, fn)
     outs, _ = _call(func, ins, fn)
-    if len(outs) != 1 or outs[0].numel() != 1:
-        shapes = ", ".join(str(tuple(o.shape)) for o in outs)
-        raise RuntimeError(
-            f"{fn}: func must return a single Tensor with one element, got outputs of shapes "
-            f"{shapes}"
-        )
+    _check_scalar(outs, fn)
     vs = _default_v(ins, "inputs", fn) if v is None else _check_v(v, ins, "inputs", fn)
     g = _vjp_raw(outs, ins, (None,), True, True, strict, fn)
-    live = [(gi, vi) for gi, vi in zip(g, vs) if gi.requires_grad]
-    if strict and len(live) != len(g):
+    if strict and not all(gi.requires_grad for gi in g):
         raise RuntimeError(
             f"{fn}: the gradient does not depend on the inputs (the function is linear in "
             "them), which strict=True forbids"
         )
-    if live:
-        hv = _grad(
-            [gi for gi, _ in live],
-            list(ins),
-            [vi for _, vi in live],
-            retain_graph=create_graph,
-            create_graph=create_graph,
-            allow_unused=True,
-        )
-    else:
-        hv = (None,) * len(ins)
-    hv = tuple(zeros_like(x) if h is None else h for h, x in zip(hv, ins))
+    hv = _contract(g, vs, ins, create_graph)
     return _finish(outs, create_graph)[0], _shape_like(_finish(hv, create_graph), in_tuple)

@@ -706,7 +706,56 @@ class CyclicLR(LRScheduler):
             self._scale_fn_custom.__dict__.update(fn)
 
 
-class SequentialLR(LRScheduler):
+class _Composite(LRScheduler):
+    """A scheduler made of others on one optimizer (SequentialLR, ChainedScheduler): their
+    checks, and state dicts that nest theirs. Subclasses set ``_schedulers``, ``optimizer`` and
+    ``_last_lr`` and write ``step``."""
+
+    def _check_schedulers(self, schedulers, optimizer) -> list:
+        name = type(self).__name__
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError(f"{name} expects at least one scheduler, but got none.")
+        for i, s in enumerate(schedulers):
+            if not hasattr(s, "optimizer"):
+                raise TypeError(f"{name}: scheduler {i} has no `optimizer` attribute")
+            if isinstance(s, ReduceLROnPlateau):
+                raise ValueError(
+                    f"{name} does not support ReduceLROnPlateau (its step needs a metric), got "
+                    f"one at index {i}"
+                )
+            if s.optimizer is not optimizer:
+                raise ValueError(
+                    f"{name} expects all schedulers to belong to the same optimizer, but "
+                    f"scheduler {i} ({type(s).__name__}) drives a different one"
+                )
+        return schedulers
+
+    def get_lr(self):
+        """The lrs set by the last step."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict:
+        """Counters plus each wrapped scheduler's state dict."""
+        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        sd["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return sd
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore counters and each wrapped scheduler's state."""
+        sd = dict(state_dict)
+        subs = sd.pop("_schedulers", None)
+        if subs is None or len(subs) != len(self._schedulers):
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: expected {len(self._schedulers)} "
+                "scheduler states"
+            )
+        self.__dict__.update(sd)
+        for s, st in zip(self._schedulers, subs):
+            s.load_state_dict(st)
+
+
+class SequentialLR(_Composite):
     """Run ``schedulers`` one after another, switching at the epochs in ``milestones``.
 
     ``SequentialLR(opt, [LinearLR(opt, 0.1, total_iters=5), CosineAnnealingLR(opt, 95)],
@@ -716,23 +765,8 @@ class SequentialLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, schedulers, milestones, last_epoch: int = -1):
         _check_optimizer(optimizer)
-        schedulers = list(schedulers)
+        schedulers = self._check_schedulers(schedulers, optimizer)
         milestones = list(milestones)
-        if len(schedulers) < 1:
-            raise ValueError("SequentialLR expects at least one scheduler, but got no scheduler.")
-        for i, s in enumerate(schedulers):
-            if not hasattr(s, "optimizer"):
-                raise TypeError(f"SequentialLR: scheduler {i} has no `optimizer` attribute")
-            if isinstance(s, ReduceLROnPlateau):
-                raise ValueError(
-                    "SequentialLR does not support ReduceLROnPlateau (its step needs a metric), "
-                    f"got one at index {i}"
-                )
-            if s.optimizer is not optimizer:
-                raise ValueError(
-                    "SequentialLR expects all schedulers to belong to the same optimizer, but "
-                    f"scheduler {i} ({type(s).__name__}) drives a different one"
-                )
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(
                 "SequentialLR expects one milestone fewer than schedulers, but got "
@@ -761,53 +795,17 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def get_lr(self):
-        """The lrs the active scheduler set last."""
-        return list(self._last_lr)
 
-    def state_dict(self) -> dict:
-        """Counters plus each wrapped scheduler's state dict."""
-        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        sd["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return sd
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        """Restore counters and each wrapped scheduler's state."""
-        sd = dict(state_dict)
-        subs = sd.pop("_schedulers", None)
-        if subs is None or len(subs) != len(self._schedulers):
-            raise ValueError(
-                f"SequentialLR.load_state_dict: expected {len(self._schedulers)} scheduler states"
-            )
-        self.__dict__.update(sd)
-        for s, st in zip(self._schedulers, subs):
-            s.load_state_dict(st)
-
-
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_Composite):
     """Step several schedulers of one optimizer together: ``ChainedScheduler([ConstantLR(opt,
     0.1, total_iters=2), ExponentialLR(opt, 0.9)])``; each ``step()`` steps every one in order,
     so their (recursive) effects compose."""
 
     def __init__(self, schedulers, optimizer: Optimizer | None = None):
         schedulers = list(schedulers)
-        if not schedulers:
-            raise ValueError("ChainedScheduler expects at least one scheduler, but got none.")
-        optimizer = optimizer or schedulers[0].optimizer
-        for i, s in enumerate(schedulers):
-            if not hasattr(s, "optimizer"):
-                raise TypeError(f"ChainedScheduler: scheduler {i} has no `optimizer` attribute")
-            if isinstance(s, ReduceLROnPlateau):
-                raise ValueError(
-                    "ChainedScheduler does not support ReduceLROnPlateau (its step needs a "
-                    f"metric), got one at index {i}"
-                )
-            if s.optimizer is not optimizer:
-                raise ValueError(
-                    "ChainedScheduler expects all schedulers to belong to the same optimizer, "
-                    f"but scheduler {i} ({type(s).__name__}) drives a different one"
-                )
-        self._schedulers = schedulers
+        if optimizer is None and schedulers:
+            optimizer = schedulers[0].optimizer
+        self._schedulers = self._check_schedulers(schedulers, optimizer)
         self.optimizer = optimizer
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
 
@@ -816,29 +814,6 @@ class ChainedScheduler(LRScheduler):
         for s in self._schedulers:
             s.step()
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_lr(self):
-        """The lrs after the last step."""
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict:
-        """Counters plus each wrapped scheduler's state dict."""
-        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        sd["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return sd
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        """Restore each wrapped scheduler's state."""
-        sd = dict(state_dict)
-        subs = sd.pop("_schedulers", None)
-        if subs is None or len(subs) != len(self._schedulers):
-            raise ValueError(
-                f"ChainedScheduler.load_state_dict: expected {len(self._schedulers)} scheduler "
-                "states"
-            )
-        self.__dict__.update(sd)
-        for s, st in zip(self._schedulers, subs):
-            s.load_state_dict(st)
 
 
 class ReduceLROnPlateau(LRScheduler):

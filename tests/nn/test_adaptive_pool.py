@@ -4,8 +4,6 @@ None entries, unbatched inputs, outputs larger than the input, errors, layers, t
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -13,18 +11,10 @@ import autograd as ag
 import nn
 import nn.functional as F
 
+from .test_pooling import _distinct, _t
+
 AMAX = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}
 AMAX_LAYER = {1: nn.AdaptiveMaxPool1d, 2: nn.AdaptiveMaxPool2d, 3: nn.AdaptiveMaxPool3d}
-
-
-def _t(a, requires_grad=False):
-    return ag.tensor(a, dtype=ag.float64, requires_grad=requires_grad)
-
-
-def _distinct(rng, *shape):
-    """Values without ties (a shuffled grid plus jitter), so max pooling is differentiable."""
-    a = rng.permutation(math.prod(shape)).astype(np.float64) / math.prod(shape)
-    return (a + rng.uniform(0, 0.1 / math.prod(shape), a.shape)).reshape(shape) - 0.5
 
 
 def _full_size(S, out):

@@ -26,37 +26,45 @@ def test_full_hook_sees_grad_input_and_grad_output_of_a_layer():
     np.testing.assert_allclose(gi[0].numpy(), x.grad.numpy())
 
 
-def test_a_full_hook_can_replace_grad_input_and_leaves_parameter_grads_alone():
+def _layer_and_reference():
+    """A Linear layer, an input, a random cotangent, ``loss(lin, x)`` = <lin(x), cotangent>,
+    and the unhooked gradients of x and the weight (the layer's grads reset)."""
     lin = nn.Linear(3, 2).double()
     x = _x(4, 3)
-    lin(x).sum().backward()
+    cot = ag.tensor(np.random.default_rng(9).standard_normal((4, 2)))
+
+    def loss():
+        return (lin(x) * cot).sum()
+
+    loss().backward()
     ref_x, ref_w = x.grad.numpy().copy(), lin.weight.grad.numpy().copy()
     x.grad = None
     lin.zero_grad()
+    return lin, x, loss, ref_x, ref_w
+
+
+def test_a_full_hook_can_replace_grad_input_and_leaves_parameter_grads_alone():
+    lin, x, loss, ref_x, ref_w = _layer_and_reference()
     handle = lin.register_full_backward_hook(lambda m, gi, go: (gi[0] * 3,))
-    lin(x).sum().backward()
+    loss().backward()
     np.testing.assert_allclose(x.grad.numpy(), 3 * ref_x)
     np.testing.assert_allclose(lin.weight.grad.numpy(), ref_w)
     handle.remove()
     x.grad = None
-    lin(x).sum().backward()
+    loss().backward()
     np.testing.assert_allclose(x.grad.numpy(), ref_x)
 
 
 def test_a_pre_hook_replaces_grad_output_for_the_whole_module():
-    lin = nn.Linear(3, 2).double()
-    x = _x(4, 3)
-    lin(x).sum().backward()
-    ref_x, ref_w = x.grad.numpy().copy(), lin.weight.grad.numpy().copy()
-    x.grad = None
-    lin.zero_grad()
-    order = []
-    lin.register_full_backward_pre_hook(lambda m, go: (order.append("pre"), (go[0] * 0.5,))[1])
-    lin.register_full_backward_hook(lambda m, gi, go: order.append(("full", float(go[0].sum()))))
-    lin(x).sum().backward()
+    lin, x, loss, ref_x, ref_w = _layer_and_reference()
+    seen = []
+    lin.register_full_backward_pre_hook(lambda m, go: (seen.append("pre"), (go[0] * 0.5,))[1])
+    lin.register_full_backward_hook(lambda m, gi, go: seen.append(go[0].numpy().copy()))
+    loss().backward()
     np.testing.assert_allclose(x.grad.numpy(), 0.5 * ref_x)
     np.testing.assert_allclose(lin.weight.grad.numpy(), 0.5 * ref_w)
-    assert order == ["pre", ("full", 0.5 * 8)]  # the full hook sees the replaced grad_output
+    assert seen[0] == "pre"  # the full hook then sees the replaced grad_output
+    np.testing.assert_allclose(seen[1], 0.5 * np.random.default_rng(9).standard_normal((4, 2)))
 
 
 def test_several_inputs_non_tensors_and_an_input_without_grad():
