@@ -5,6 +5,8 @@
   (CuPy uses full float32 unless ``CUPY_TF32=1``; torch's ``allow_tf32`` flags are cleared).
   Candidates: the ``cupy`` set's matmul (cuBLAS), the ``numba`` set's (the hand-written tiled
   GEMM), ``torch.matmul``. Targets: cupy >= 0.95x torch's throughput, numba >= 0.5x cuBLAS's.
+  A note adds the numba GEMM's GFLOP/s under each tiling of ``TILE_SWEEP`` (its compile time and
+  error too), so one run on a new GPU shows which tiling suits it.
 * ``gpu_conv``: conv2d forward + backward (gx, gw, gb), x (32, 64, 56, 56), w (64, 64, 3, 3),
   padding 1, float32 (``--quick``: batch 8): tapegrad under each set against torch (cuDNN, TF32
   off). Target: the cupy set <= 1.3x torch's time; the numba set reported as a ratio to cuDNN.
@@ -241,6 +243,8 @@ def setup_matmul(config: RunConfig) -> WorkloadSetup:
         cands.append(Candidate("torch", "torch", "matmul", skip_reason=t_reason, group=group,
                                flops=flops))  # fmt: skip
     notes, timings = _event_notes(cands, flops, 5 if config.quick else 20, torch)
+    if reason is None:
+        notes += _tile_sweep(a, b, ck.matmul(a, b), flops, 3 if config.quick else 10)
     ratios = [
         Ratio("cupy set / torch, throughput", "cupy set", "torch", 0.95, higher_is_better=True),
         Ratio(
@@ -265,6 +269,51 @@ def setup_matmul(config: RunConfig) -> WorkloadSetup:
         check=check,
         notes=notes,
     )
+
+
+# float32 tilings (TY, TX, TM, TN, BK) the matmul workload times besides the default, so a run on
+# a new GPU says which one suits it: BK 16 (half the barriers per flop), 128 x 64 and 64 x 128
+# tiles of 128 threads (more blocks per SM), 64 x 128 tiles with 4 x 8 per thread (122 registers
+# on sm_90: two blocks per SM)
+TILE_SWEEP = ((16, 16, 8, 8, 8), (16, 16, 8, 8, 16), (16, 8, 8, 8, 8), (8, 16, 8, 8, 8),
+              (16, 16, 4, 8, 8), (32, 8, 4, 8, 8))  # fmt: skip
+
+
+def _tile_sweep(a, b, ref, flops: float, reps: int) -> list[str]:
+    """One note line: the numba set's matmul of ``a @ b`` under each tiling of ``TILE_SWEEP``,
+    with its compile time (the first call, synchronised), CUDA-event GFLOP/s, and its relative
+    error against ``ref`` (cuBLAS's result)."""
+    import time
+
+    import numpy as np
+
+    import backends.numba_kernels as bk
+
+    cp = _cupy()
+    parts = []
+    dt = np.dtype(np.float32)
+    for tiles in TILE_SWEEP:
+
+        def run(tiles=tiles):
+            with bk._config(tiles={dt: tiles}):
+                return bk.matmul(a, b)
+
+        name = "x".join(map(str, tiles))
+        try:  # a tiling this GPU cannot launch is reported, not fatal to the workload
+            t0 = time.perf_counter()
+            out = run()
+            cp.cuda.Device().synchronize()
+            compile_s = time.perf_counter() - t0
+            err = float(cp.linalg.norm(out - ref) / cp.linalg.norm(ref))
+            ms = event_ms(run, reps)
+        except Exception as e:
+            parts.append(f"{name}: failed, {type(e).__name__}: {str(e)[:120]}")
+            continue
+        parts.append(
+            f"{name}: {flops / ms / 1e6:,.0f} GFLOP/s "
+            f"(first call {compile_s:.1f} s, rel err {err:.0e})"
+        )
+    return ["numba matmul per tiling (TY x TX x TM x TN x BK), CUDA events: " + "; ".join(parts)]
 
 
 # -- gpu_conv -------------------------------------------------------------------------------------

@@ -124,9 +124,48 @@ def check_matmul():
 
 def check_matmul_paths():
     import backends.numba_kernels as bk
+    from benchmarks.gpu import TILE_SWEEP
 
     with bk._config(tiles=FAST_TILES):
         _matmul_paths(bk)
+    # every tiling the GPU benchmark times must compute the same product (one partial tile,
+    # several k-slabs, a transposed operand)
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((37, 45)).astype(np.float32)
+    b = rng.standard_normal((19, 45)).astype(np.float32).T
+    for tiles in TILE_SWEEP:
+        with bk._config(tiles=tiles):
+            _close(bk.matmul(a, b), a @ b, np.float32)
+    _tile_sweep_note(np.ascontiguousarray(a[:8, :12]), np.ascontiguousarray(b[:12, :5]))
+
+
+def _tile_sweep_note(a, b):
+    """The benchmark's sweep end to end, on the simulator with a stand-in for cupy's events."""
+    import types
+
+    import benchmarks.gpu as gpu
+
+    class Event:
+        def record(self):
+            self.t = time.perf_counter()
+
+        def synchronize(self):
+            pass
+
+    cuda_ns = types.SimpleNamespace(
+        Event=Event,
+        Device=lambda: types.SimpleNamespace(synchronize=lambda: None),
+        get_elapsed_time=lambda s, e: (e.t - s.t) * 1e3,
+    )
+    fake_cp = types.SimpleNamespace(cuda=cuda_ns, linalg=np.linalg)
+    saved = gpu._cupy, gpu.TILE_SWEEP
+    gpu._cupy, gpu.TILE_SWEEP = (lambda: fake_cp), (FAST_TILES, SMALL_TILES)
+    try:
+        (note,) = gpu._tile_sweep(a, b, a @ b, 2.0 * a.shape[0] * a.shape[1] * b.shape[1], 1)
+    finally:
+        gpu._cupy, gpu.TILE_SWEEP = saved
+    assert note.startswith("numba matmul per tiling"), note
+    assert "1x4x4x4x32: " in note and "2x4x3x2x4: " in note and "GFLOP/s" in note, note
 
 
 def _matmul_paths(bk):
@@ -342,6 +381,7 @@ def check_ptx():
 
     import backends.numba_kernels as bk
     from backends import _numba_cuda as nc
+    from benchmarks.gpu import TILE_SWEEP
 
     # device functions compile for the current device's compute capability: pretend an H100
     dispatcher.get_current_device = lambda: pytypes.SimpleNamespace(compute_capability=(9, 0))
@@ -356,8 +396,12 @@ def check_ptx():
 
     ndims = {"mm": (3, 3, 3), "conv_fwd": (3, 5, 5), "conv_gx": (5, 5, 5), "conv_gw": (5, 5, 3)}
     report = []
-    for dt, tiles in bk._TILES.items():
-        for mode, spec in nc.MODES.items():
+    variants = [(dt, tiles, nc.MODES) for dt, tiles in bk._TILES.items()]
+    f32 = np.dtype(np.float32)
+    variants += [(f32, t, ["mm"]) for t in TILE_SWEEP if t != bk._TILES[f32]]  # the benchmark's
+    for dt, tiles, modes in variants:
+        for mode in modes:
+            spec = nc.MODES[mode]
             layouts = [spec[5:]] if spec[5] is not None else [(True, True), (False, False)]
             for ak, bn in layouts:
                 kern = nc.gemm_kernel(mode, dt, tiles, ak, bn)
@@ -378,7 +422,8 @@ def check_ptx():
                 path.unlink()
                 assert "0 bytes stack frame" in out and "0 bytes spill" in out, (mode, dt, out)
                 regs = out.split("Used ")[-1].split(" registers")[0]
-                report.append(f"{mode} {dt} {'k' if ak else 'm'}{'n' if bn else 'k'}: {regs} regs")
+                lay = f"{'k' if ak else 'm'}{'n' if bn else 'k'}"
+                report.append(f"{mode} {dt} {'x'.join(map(str, tiles))} {lay}: {regs} regs")
     tup = types.UniTuple(i64, 12)
     for dt in list(bk._TILES) + [np.dtype(np.int32), np.dtype(np.int64)]:
         mf, mb, af, ab = nc.pool_kernels(dt)
