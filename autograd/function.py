@@ -166,6 +166,8 @@ class Function:
         if not any_tensor:
             out = node.forward(*arrays)
             return np.asarray(out) if isinstance(out, _generic) else out
+        if dev_type is not _ndarray:  # cuda: NumPy operands are host data
+            _host_operands(args, arrays)
         out = node.forward(*arrays)
         if type(out) is not _ndarray and isinstance(out, (_generic, float, int, bool)):
             out = np.asarray(out)
@@ -190,8 +192,9 @@ class Function:
                     saved.append((a, vc, vc[0]))
                 elif isinstance(a, array_types()):
                     # a raw array operand has no version counter: keep a private copy, so a
-                    # later change to the caller's array cannot alter this gradient
-                    saved.append((a.copy(), None, 0))
+                    # later change to the caller's array cannot alter this gradient (arrays[i]:
+                    # on cuda, the operand's device copy)
+                    saved.append((arrays[i].copy(), None, 0))
                 else:
                     saved.append((a, None, 0))
             if cls.save_output:
@@ -329,6 +332,25 @@ def _device_mismatch(cls, args):
         f"Expected all tensors to be on the same device, but got {first} and {other} "
         f"(in {_op_name(cls)})"
     )
+
+
+def _host_operands(args, arrays):
+    """For an op on cuda tensors: NumPy operands (constants, index arrays) are copied to the
+    tensors' device, as CuPy does for index arrays and JAX for every operand; a 0-d one becomes
+    a NumPy scalar (no copy). ``arrays`` is updated in place."""
+    from backends import array_module
+
+    dev = None
+    for i, a in enumerate(args):
+        if type(a) is _ndarray:
+            if a.ndim == 0:
+                arrays[i] = a[()]
+                continue
+            if dev is None:
+                dev = next(t._data for t in args if isinstance(t, Tensor))
+            xp = array_module(dev)
+            with xp.cuda.Device(dev.device.id):
+                arrays[i] = xp.asarray(a)
 
 
 def _op_name(cls) -> str:

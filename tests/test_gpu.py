@@ -12,6 +12,7 @@ Every test marked ``gpu``; ``tests/conftest.py`` skips them when cupy sees no GP
 
 from __future__ import annotations
 
+import os
 import re
 
 import numpy as np
@@ -270,6 +271,9 @@ def test_numba_set_on_a_non_default_stream():
     np.testing.assert_allclose(C.get(), 2 * (a @ b), rtol=2e-4, atol=2e-3)
 
 
+@pytest.mark.skipif(
+    bool(os.environ.get("TAPEGRAD_FAKE_GPU")), reason="the fake GPU (NumPy) has no CUDA driver"
+)
 def test_numba_is_available_on_a_gpu_machine_with_numba():
     pytest.importorskip("numba")
     ok, reason = backends.available()["numba"]

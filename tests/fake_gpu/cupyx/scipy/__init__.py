@@ -1,0 +1,1 @@
+"""``cupyx.scipy`` for the fake CuPy."""
