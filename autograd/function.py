@@ -327,7 +327,13 @@ def _device_mismatch(cls, args):
 
     devs = [_device_str(a._data) for a in args if isinstance(a, Tensor)]
     first = devs[0]
-    other = next(d for d in devs if d != first)
+    other = next((d for d in devs if d != first), None)
+    if other is None:  # one device, yet mixed array types: a tensor built around a non-array
+        kinds = sorted({type(a._data).__name__ for a in args if isinstance(a, Tensor)})
+        raise TypeError(
+            f"{_op_name(cls)}: tensors hold mixed array types ({', '.join(kinds)}); a Tensor's "
+            "data must be a numpy or cupy ndarray"
+        )
     raise RuntimeError(
         f"Expected all tensors to be on the same device, but got {first} and {other} "
         f"(in {_op_name(cls)})"

@@ -535,25 +535,25 @@ class Tensor:
         return _ops.ge(self, other)
 
     def __and__(self, other):
-        return _ops.logical_and(self, other)
+        return _ops.bitwise_and(self, other)
 
     def __rand__(self, other):
-        return _ops.logical_and(other, self)
+        return _ops.bitwise_and(other, self)
 
     def __or__(self, other):
-        return _ops.logical_or(self, other)
+        return _ops.bitwise_or(self, other)
 
     def __ror__(self, other):
-        return _ops.logical_or(other, self)
+        return _ops.bitwise_or(other, self)
 
     def __xor__(self, other):
-        return _ops.logical_xor(self, other)
+        return _ops.bitwise_xor(self, other)
 
     def __rxor__(self, other):
-        return _ops.logical_xor(other, self)
+        return _ops.bitwise_xor(other, self)
 
     def __invert__(self):
-        return _ops.logical_not(self)
+        return _ops.bitwise_not(self)
 
     # in-place arithmetic
     def __iadd__(self, other):
@@ -826,16 +826,16 @@ class Tensor:
         """See ``autograd.amin``: Min over ``dim`` (int, tuple, or None for all); ties share..."""
         return _ops.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def var(self, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None,
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
             keepdims=None, ddof=None):  # fmt: skip
         """See ``autograd.var``: Variance over ``dim`` (int, tuple, or None for all),..."""
-        return _ops.var(self, dim, keepdim, correction=correction, unbiased=unbiased, axis=axis,
+        return _ops.var(self, dim, unbiased, keepdim, correction=correction, axis=axis,
                         keepdims=keepdims, ddof=ddof)  # fmt: skip
 
-    def std(self, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None,
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
             keepdims=None, ddof=None):  # fmt: skip
         """See ``autograd.std``: Standard deviation: sqrt(var(x, ...)); same arguments and..."""
-        return _ops.std(self, dim, keepdim, correction=correction, unbiased=unbiased, axis=axis,
+        return _ops.std(self, dim, unbiased, keepdim, correction=correction, axis=axis,
                         keepdims=keepdims, ddof=ddof)  # fmt: skip
 
     def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):

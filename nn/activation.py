@@ -105,13 +105,6 @@ class ReLU(Module):
         return "inplace=True" if self.inplace else ""
 
 
-class ReLU6(ReLU):
-    """y = min(max(x, 0), 6). Any shape."""
-
-    def forward(self, input):
-        return F.relu6(input)
-
-
 class LeakyReLU(Module):
     """y = x if x > 0 else negative_slope * x. Any shape."""
 
@@ -263,6 +256,19 @@ class Hardtanh(Module):
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(Hardtanh):
+    """y = min(max(x, 0), 6): Hardtanh(0, 6), as in PyTorch. Any shape."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def forward(self, input):
+        return F.relu6(input)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Hardsigmoid(ReLU):

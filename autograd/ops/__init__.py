@@ -289,6 +289,16 @@ logical_and = _cmp(np.logical_and)
 logical_or = _cmp(np.logical_or)
 logical_xor = _cmp(np.logical_xor)
 logical_not = _cmp(np.logical_not)
+bitwise_and = _cmp(np.bitwise_and)
+bitwise_or = _cmp(np.bitwise_or)
+bitwise_xor = _cmp(np.bitwise_xor)
+bitwise_not = _cmp(np.invert)
+bitwise_not.__name__ = "bitwise_not"
+for _op in (bitwise_and, bitwise_or, bitwise_xor, bitwise_not):
+    _op.__doc__ = (
+        f"Elementwise {_op.__name__} of integer or bool tensors (logical on bool), as the "
+        "``&``, ``|``, ``^``, ``~`` operators; any shapes that broadcast; no gradient."
+    )
 isnan = _cmp(np.isnan)
 isinf = _cmp(np.isinf)
 isfinite = _cmp(np.isfinite)

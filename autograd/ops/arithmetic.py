@@ -234,12 +234,26 @@ def _where():
     return where
 
 
+def _int_zero_divisor(op, x, y):
+    """ZeroDivisionError for an integer division by zero on the CPU, as PyTorch raises (NumPy
+    would warn and give 0). On cuda the check would cost a sync, so CuPy's 0 stands."""
+    xk = x.dtype.kind if hasattr(x, "dtype") else "i" if isinstance(x, int) else "f"
+    if xk not in "iub":
+        return
+    if type(y) is np.ndarray:
+        if y.dtype.kind in "iub" and not y.all():
+            raise ZeroDivisionError(f"{op}: integer division by zero")
+    elif isinstance(y, (int, np.integer)) and y == 0 and type(x) is np.ndarray:
+        raise ZeroDivisionError(f"{op}: integer division by zero")
+
+
 class FloorDivide(Function):
     """z = floor(x / y): piecewise constant, so the gradient is zero (as in PyTorch)."""
 
     __slots__ = ()
 
     def forward(self, x, y):
+        _int_zero_divisor("floor_divide", x, y)
         try:
             return x // y
         except ValueError:
@@ -260,6 +274,7 @@ class Remainder(Function):
     save_inputs = (0, 1)
 
     def forward(self, x, y):
+        _int_zero_divisor("remainder", x, y)
         try:
             return x % y
         except ValueError:

@@ -34,7 +34,7 @@ _LN2 = math.log(2.0)
 
 def _erf(x):
     """Error function on an array: scipy's when installed, else math.erf elementwise."""
-    if type(x) is not np.ndarray:
+    if not isinstance(x, (np.ndarray, np.generic)):
         from cupyx.scipy.special import erf
 
         return erf(x)
@@ -217,7 +217,8 @@ class Clamp(Function):
 
 
 class Maximum(Function):
-    """z = max(x, y) elementwise; a tie splits the gradient half and half."""
+    """z = max(x, y) elementwise; a tie splits the gradient half and half, and where x or y is
+    NaN both get the whole gradient (as in PyTorch)."""
 
     __slots__ = ()
     save_inputs = (0, 1)
@@ -230,14 +231,16 @@ class Maximum(Function):
             _bshape(type(self).__name__.lower(), x, y)
 
     def backward(self, gy):
+        # PyTorch's rule: the full gradient unless the other side wins, half on a tie; so a
+        # NaN (no side wins) passes the whole gradient to both
         x, y = self.saved
-        win = self._gt(x, y)
         tie = x == y
+        half = gy * tie * 0.5
         gx = gw = None
         if self.parents[0] is not None:
-            gx = self.reduce_grad(0, gy * win + gy * tie * 0.5)
+            gx = self.reduce_grad(0, gy - gy * self._gt(y, x) - half)
         if self.parents[1] is not None:
-            gw = self.reduce_grad(1, gy * self._gt(y, x) + gy * tie * 0.5)
+            gw = self.reduce_grad(1, gy - gy * self._gt(x, y) - half)
         return gx, gw
 
 
@@ -313,6 +316,10 @@ class Compare(Function):
             return fn(*args)
         except ValueError:
             _bshape(fn.__name__, *args[:2])
+        except TypeError:  # bitwise ops on floats
+            dts = ", ".join(str(a.dtype) for a in args if hasattr(a, "dtype"))
+            name = "bitwise_not" if fn is np.invert else fn.__name__
+            raise TypeError(f"{name}: not defined for {dts} (integer or bool tensors)") from None
 
 
 class ToDevice(Function):

@@ -63,8 +63,11 @@ def _check_float(op, x):
 
 
 def _axes(op, x, dim, axis):
-    """The reduced dims: None (all) or a sorted tuple. A 0-d x accepts dim 0 / -1 (as PyTorch)."""
+    """The reduced dims: None (all) or a sorted tuple. A 0-d x accepts dim 0 / -1, and an empty
+    ``dim`` (``()``, ``[]``) means all dims, as in PyTorch (NumPy's ``axis=()`` reduces none)."""
     nd = _ndim(x)
+    if axis is None and isinstance(dim, (tuple, list)) and not dim:
+        dim = None
     axes = norm_axes(pick_dim(dim, axis, op), nd, op)
     return None if nd == 0 else axes
 
@@ -430,6 +433,8 @@ def _max_min(op, x, dim, keepdim, axis, keepdims):
     if _is_other(dim):  # max(x, other): the elementwise maximum (PyTorch's overload)
         return (_f().maximum if op == "max" else _f().minimum)(x, dim)
     nd = _ndim(x)
+    if isinstance(dim, (tuple, list)) and not dim and axis is None:
+        dim = None  # PyTorch: an empty dim list reduces every dim
     if dim is None or isinstance(dim, (tuple, list)):
         cls = AMax if op == "max" else AMin
         return cls.apply(x, None if nd == 0 else norm_axes(dim, nd, op), keep)
@@ -523,36 +528,45 @@ class Std(Var):
         return gy / y * 0.5
 
 
-def _correction(op, correction, unbiased, ddof):
-    if ddof is not None:
+def _correction(op, dim, correction, unbiased, ddof):
+    """``(dim, correction)``: PyTorch's overloads (``var(x, unbiased)``, ``var(x, dim,
+    unbiased)``, ``correction=``) and NumPy's ``ddof``, one of them at a time."""
+    if isinstance(dim, bool):  # var(x, False): the legacy (input, unbiased) overload
         if unbiased is not None:
-            raise TypeError(f"{op}: pass one of unbiased and ddof, not both")
-        return ddof
+            raise TypeError(f"{op}: unbiased given twice (as the dim argument and by name)")
+        dim, unbiased = None, dim
+    given = [n for n, v in (("correction", correction), ("unbiased", unbiased), ("ddof", ddof))
+             if v is not None]  # fmt: skip
+    if len(given) > 1:
+        raise TypeError(f"{op}: pass one of {' and '.join(given)}, not both")
+    if ddof is not None:
+        return dim, ddof
     if unbiased is not None:
-        return 1 if unbiased else 0
-    return 1 if correction is None else correction
+        return dim, 1 if unbiased else 0
+    return dim, 1 if correction is None else correction
 
 
-def var(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None, keepdims=None,
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None,
         ddof=None):  # fmt: skip
     """Variance over ``dim`` (int, tuple, or None for all), divided by ``n - correction``.
 
-    x: any float shape. ``unbiased=False`` means correction 0; ``ddof`` is NumPy's name for
-    correction. Returns x's shape without the reduced dims (size 1 with keepdim).
+    x: any float shape. PyTorch's arguments: ``var(x, dim, unbiased, keepdim)`` positionally
+    (``unbiased=False`` is correction 0), or ``correction=`` (default 1); ``ddof`` is NumPy's
+    name for correction. Returns x's shape without the reduced dims (size 1 with keepdim).
     """
+    dim, c = _correction("var", dim, correction, unbiased, ddof)
     axes = _axes("var", x, dim, axis)
-    c = _correction("var", correction, unbiased, ddof)
     return Var.apply(x, axes, pick_keep(keepdim, keepdims), c)
 
 
-def std(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None, keepdims=None,
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None,
         ddof=None):  # fmt: skip
     """Standard deviation: sqrt(var(x, ...)); same arguments and shapes as ``var``.
 
     The gradient is 0 where the std is 0 (a constant slice), as in PyTorch.
     """
+    dim, c = _correction("std", dim, correction, unbiased, ddof)
     axes = _axes("std", x, dim, axis)
-    c = _correction("std", correction, unbiased, ddof)
     return Std.apply(x, axes, pick_keep(keepdim, keepdims), c)
 
 
@@ -744,11 +758,27 @@ def norm(x, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
     if p == 1:
         return Sum.apply(ops.abs(x), axes, keep, None)
     if p == 0:
-        xr = _raw(x)
-        return _like(x, (xr != 0).sum(axis=axes, keepdims=keep).astype(xr.dtype))
+        return NonzeroCount.apply(x, axes, keep)
     if math.isnan(p):
         raise ValueError("norm: p must not be NaN")
     return Norm.apply(x, p, axes, keep)
+
+
+class NonzeroCount(Function):
+    """y = the number of non-zero x over ``axes`` (norm with p = 0), in x's dtype.
+
+    Piecewise constant in x: the gradient is 0 (PyTorch's), and the output stays on the graph.
+    """
+
+    __slots__ = ("xshape",)
+
+    def forward(self, x, axes, keep):
+        self.xshape = x.shape
+        return (x != 0).sum(axis=axes, keepdims=keep).astype(x.dtype)
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        return xp.zeros(self.xshape, dtype=gy.dtype), None, None
 
 
 # -- scans --------------------------------------------------------------------------------------

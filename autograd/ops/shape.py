@@ -673,7 +673,13 @@ def _pad_positions(mode, size, lo, hi, dim, pad_arg, shape):
         return np.clip(pos, 0, size - 1)
     if lo > size or hi > size:
         raise bad(f"circular padding must be at most the dimension size {size}")
-    return pos % size if size else pos
+    # a negative side crops first; the positive side then wraps the cropped data (PyTorch's)
+    start, kept = max(-lo, 0), size - max(-lo, 0) - max(-hi, 0)
+    if kept == 0 and lo <= 0 and hi <= 0:
+        return pos  # cropped to nothing
+    if kept <= 0:
+        raise bad("the crop leaves nothing to wrap")
+    return start + np.arange(-max(lo, 0), kept + max(hi, 0)) % kept
 
 
 def pad(x, pad, mode="constant", value=0.0):
@@ -821,8 +827,15 @@ def index_select(x, dim, index):
     from the end). Returns (..., k, ...).
     """
     n = _ndim(x)
-    if n == 0:
-        raise ShapeError("index_select: expects at least a 1-dimensional tensor, got shape ()")
+    if n == 0:  # as PyTorch: a 0-d x is a 1-element dim 0, and the result stays 0-d
+        norm_dim(dim, 0, "index_select")
+        idx = _int_index(index, x, "index_select")
+        if idx.size != 1:
+            raise ShapeError(
+                f"index_select: a 0-d input takes one index, got shape {_shape_str(idx.shape)}"
+            )
+        _check_range(idx.reshape(-1), 1, 0, "index_select")
+        return GetItem.apply(x, ())
     d = norm_dim(dim, n, "index_select")
     idx = _int_index(index, x, "index_select")
     if idx.ndim > 1:

@@ -175,8 +175,17 @@ def selu(x, inplace: bool = False):
 
 
 def celu(x, alpha: float = 1.0, inplace: bool = False):
-    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). Any shape."""
-    return ELU.apply(x / alpha, 1.0) * alpha if alpha != 1.0 else ELU.apply(x, 1.0)
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)): x where x > 0, else
+    alpha * expm1(x / alpha), for any alpha but 0. Any shape."""
+    if alpha == 0:
+        raise ValueError("celu: alpha cannot be 0")
+    if alpha == 1.0:
+        return ELU.apply(x, 1.0)
+    if alpha > 0:
+        return ELU.apply(x / alpha, 1.0) * alpha
+    # alpha < 0 flips the sign of x / alpha, so ELU's branch test no longer applies; the
+    # exponential only sees min(x, 0) (it cannot overflow where it is not selected)
+    return relu(x) + ag.expm1(ag.minimum(x, 0.0) / alpha) * alpha
 
 
 # -- gelu, silu, mish ---------------------------------------------------------------------------

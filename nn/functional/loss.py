@@ -304,9 +304,9 @@ class NLLPick(Function):
         if reduction == "sum":
             self.coef = coef
             return xp.asarray(loss.sum(), dtype=dt)
-        self.coef = coef * scale
+        self.coef = coef * scale  # no weight at all: NaN loss (PyTorch's), zero gradient
         with np.errstate(invalid="ignore", divide="ignore"):
-            return xp.asarray(loss.sum() / total, dtype=dt)
+            return xp.asarray(xp.where(total != 0, loss.sum() / total, xp.nan), dtype=dt)
 
     def backward(self, gy):
         if self.reduction == "none":
@@ -541,6 +541,8 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     else:
         t = _raw(target)
         pos = t > 0
+        if isinstance(pos, np.generic):  # a 0-d target: NumPy gives a scalar
+            pos = np.asarray(pos)
         if isinstance(target, Tensor):
             pos = _wrap(pos, None, False)
         safe = ag.where(pos, target, 1.0)

@@ -311,8 +311,11 @@ def test_all_any():
 
 REDUCERS = {
     "sum": ag.sum, "mean": ag.mean, "prod": ag.prod, "amax": ag.amax, "amin": ag.amin,
-    "var": ag.var, "std": ag.std, "logsumexp": ag.logsumexp, "all": ag.all, "any": ag.any,
+    "logsumexp": ag.logsumexp, "all": ag.all, "any": ag.any,
     "norm": lambda x, dim=None, keepdim=False, **kw: ag.norm(x, 2, dim, keepdim, **kw),
+    # PyTorch's var/std read a third positional argument as unbiased
+    "var": lambda x, dim=None, keepdim=False, **kw: ag.var(x, dim, keepdim=keepdim, **kw),
+    "std": lambda x, dim=None, keepdim=False, **kw: ag.std(x, dim, keepdim=keepdim, **kw),
 }  # fmt: skip
 
 

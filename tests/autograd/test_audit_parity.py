@@ -1,0 +1,211 @@
+"""Behaviours a torch-parity audit found wrong (each test failed before its fix).
+
+The expected values are written out (NumPy references, PyTorch's documented rules), so these
+run without torch; where torch is installed, one test also compares against it directly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import nn.functional as F
+
+
+def _rand(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+# -- operators and elementwise ops ----------------------------------------------------------------
+
+
+def test_bitwise_operators_on_integer_tensors_are_bitwise():
+    a, b = ag.tensor([6, 5, 0, -3]), ag.tensor([3, 1, 2, 7])
+    an, bn = a.numpy(), b.numpy()
+    np.testing.assert_array_equal((a & b).numpy(), an & bn)
+    np.testing.assert_array_equal((a | b).numpy(), an | bn)
+    np.testing.assert_array_equal((a ^ b).numpy(), an ^ bn)
+    np.testing.assert_array_equal((~a).numpy(), ~an)
+    np.testing.assert_array_equal((a & 3).numpy(), an & 3)
+    np.testing.assert_array_equal((1 | a).numpy(), 1 | an)
+    m, k = a > 0, b > 2
+    np.testing.assert_array_equal((m & k).numpy(), (an > 0) & (bn > 2))  # bool: logical
+    np.testing.assert_array_equal((~m).numpy(), ~(an > 0))
+    with pytest.raises(TypeError, match=r"bitwise_and: not defined for float32"):
+        ag.tensor([1.0]) & ag.tensor([2.0])
+
+
+@pytest.mark.parametrize("op", ["floor_divide", "remainder"])
+def test_integer_division_by_zero_raises(op):
+    a = ag.tensor([5, 3])
+    fn = getattr(ag, op)
+    with pytest.raises(ZeroDivisionError, match=op):
+        fn(a, 0)
+    with pytest.raises(ZeroDivisionError, match=op):
+        fn(a, ag.tensor([1, 0]))
+    with pytest.raises(ZeroDivisionError, match=op):
+        fn(7, ag.tensor([2, 0]))
+    np.testing.assert_array_equal(fn(a, 2).numpy(), getattr(np, op)(a.numpy(), 2))
+    with np.errstate(divide="ignore", invalid="ignore"):  # floats follow IEEE, as in torch
+        assert not np.isfinite(fn(ag.tensor([1.0]), 0.0).numpy()).any()
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_maximum_minimum_pass_the_whole_gradient_to_both_sides_of_a_nan(op):
+    x = np.array([1.0, 2.0, np.nan, 3.0, 1.0, np.nan])
+    y = np.array([2.0, 2.0, 1.0, np.nan, 0.0, np.nan])
+    g = _rand(6)
+    a, b = ag.tensor(x, requires_grad=True), ag.tensor(y, requires_grad=True)
+    getattr(ag, op)(a, b).backward(ag.tensor(g))
+    win_a = (x > y) if op == "maximum" else (x < y)
+    win_b = (y > x) if op == "maximum" else (y < x)
+    nan = np.isnan(x) | np.isnan(y)
+    tie = x == y
+    want_a = np.where(nan, g, np.where(tie, g / 2, g * win_a))
+    want_b = np.where(nan, g, np.where(tie, g / 2, g * win_b))
+    np.testing.assert_allclose(a.grad.numpy(), want_a)
+    np.testing.assert_allclose(b.grad.numpy(), want_b)
+    # away from NaN and ties the rule is unchanged, to second order
+    xs = ag.tensor(_rand(4, 3, seed=1), requires_grad=True)
+    ys = ag.tensor(_rand(4, 3, seed=2), requires_grad=True)
+    assert ag.gradcheck(getattr(ag, op), (xs, ys))
+    assert ag.gradgradcheck(lambda u, v: getattr(ag, op)(u, v) * u, (xs, ys))
+
+
+# -- reductions -----------------------------------------------------------------------------------
+
+
+def test_var_std_take_pytorchs_positional_overloads():
+    x = _rand(2, 5)
+    t = ag.tensor(x)
+    for op in ("var", "std"):
+        ref = getattr(np, op)
+        np.testing.assert_allclose(getattr(t, op)(1, False).numpy(), ref(x, 1, ddof=0))
+        np.testing.assert_allclose(getattr(t, op)(1, True).numpy(), ref(x, 1, ddof=1))
+        got = getattr(ag, op)(t, 1, False, True)  # (dim, unbiased, keepdim)
+        np.testing.assert_allclose(got.numpy(), ref(x, 1, ddof=0, keepdims=True))
+        np.testing.assert_allclose(getattr(t, op)(False).numpy(), ref(x, ddof=0))  # (unbiased)
+        np.testing.assert_allclose(getattr(t, op)(1, correction=2).numpy(), ref(x, 1, ddof=2))
+        np.testing.assert_allclose(getattr(t, op)(0, keepdim=True).numpy(),
+                                   ref(x, 0, ddof=1, keepdims=True))  # fmt: skip
+        with pytest.raises(TypeError, match=rf"{op}: pass one of correction and unbiased"):
+            getattr(t, op)(1, True, correction=0)
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "amax", "amin", "var", "std", "logsumexp"])
+def test_an_empty_dim_list_reduces_every_dim(op):
+    x = _rand(2, 3, 4)
+    t = ag.tensor(x)
+    for empty in ((), []):
+        np.testing.assert_allclose(
+            getattr(t, op)(dim=empty).numpy(), getattr(t, op)().numpy(), rtol=1e-12
+        )
+    if op == "sum":  # NumPy's axis=() keeps its meaning: no reduction
+        np.testing.assert_allclose(t.sum(axis=()).numpy(), x)
+
+
+def test_norm_p0_stays_on_the_graph_with_zero_gradient():
+    x = _rand(3, 4)
+    x[0, 1] = 0.0
+    t = ag.tensor(x, requires_grad=True)
+    n = ag.norm(t, p=0, dim=1)
+    np.testing.assert_array_equal(n.detach().numpy(), (x != 0).sum(1))
+    n.backward(ag.tensor(_rand(3, seed=3)))
+    np.testing.assert_array_equal(t.grad.numpy(), np.zeros_like(x))
+
+
+# -- shape ops ------------------------------------------------------------------------------------
+
+
+def test_circular_pad_crops_then_wraps():
+    x = np.arange(4.0).reshape(1, 1, 4)
+    cases = {
+        (-1, 1): [1, 2, 3, 1],
+        (2, -1): [1, 2, 0, 1, 2],
+        (1, 1): [3, 0, 1, 2, 3, 0],
+        (-1, -1): [1, 2],
+        (3, -1): [0, 1, 2, 0, 1, 2],
+        (-2, 2): [2, 3, 2, 3],
+    }
+    for p, want in cases.items():
+        got = F.pad(ag.tensor(x), p, mode="circular").numpy()
+        np.testing.assert_array_equal(got[0, 0], want, err_msg=str(p))
+    t = ag.tensor(_rand(2, 3, 5), requires_grad=True)
+    assert ag.gradcheck(lambda u: F.pad(u, (-2, 3, 1, -1), mode="circular"), (t,))
+
+
+def test_index_select_on_a_0d_tensor():
+    x = ag.tensor(3.0, requires_grad=True)
+    y = ag.index_select(x, 0, [0])
+    assert y.shape == () and y.item() == 3.0
+    y.backward()
+    assert x.grad.item() == 1.0
+    with pytest.raises(IndexError, match="out of bounds"):
+        ag.index_select(x, 0, [1])
+    with pytest.raises(ag.ShapeError, match="one index"):
+        ag.index_select(x, 0, [0, 0])
+
+
+# -- nn.functional --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alpha", [-2.0, -0.5, 0.5, 2.0])
+def test_celu_for_any_nonzero_alpha(alpha):
+    x = np.array([-3.0, -1.0, -0.2, 0.5, 2.0])
+    want = np.where(x > 0, x, alpha * np.expm1(x / alpha))
+    np.testing.assert_allclose(F.celu(ag.tensor(x), alpha).numpy(), want, rtol=1e-12)
+    np.testing.assert_allclose(nn.CELU(alpha)(ag.tensor(x)).numpy(), want, rtol=1e-12)
+    t = ag.tensor(_rand(4, 5, seed=4), requires_grad=True)
+    assert ag.gradcheck(lambda u: F.celu(u, alpha), (t,))
+    assert ag.gradgradcheck(lambda u: F.celu(u, alpha), (t,))
+
+
+def test_celu_alpha_zero_is_refused():
+    with pytest.raises(ValueError, match="celu: alpha cannot be 0"):
+        F.celu(ag.tensor([1.0]), 0.0)
+
+
+def test_0d_inputs_to_gelu_and_kl_div():
+    from math import erf, sqrt
+
+    got = F.gelu(ag.tensor(np.array(0.5))).item()
+    assert got == pytest.approx(0.5 * 0.5 * (1 + erf(0.5 / sqrt(2))), rel=1e-12)
+    inp, tgt = -1.2, 0.3
+    got = F.kl_div(ag.tensor(np.array(inp)), ag.tensor(np.array(tgt)), reduction="sum").item()
+    assert got == pytest.approx(tgt * (np.log(tgt) - inp), rel=1e-12)
+
+
+def test_cross_entropy_with_no_weight_left_is_nan_with_smoothing_too():
+    logits = ag.tensor(_rand(2, 3), requires_grad=True)
+    w = ag.tensor([0.0, 1.0, 1.0], dtype=ag.float64)
+    for eps in (0.0, 0.1):
+        loss = F.cross_entropy(logits, ag.tensor([0, 0]), weight=w, label_smoothing=eps)
+        assert np.isnan(loss.item())
+
+
+def test_relu6_is_a_hardtanh():
+    m = nn.ReLU6()
+    assert isinstance(m, nn.Hardtanh) and (m.min_val, m.max_val) == (0.0, 6.0)
+    x = ag.tensor([-1.0, 3.0, 7.0])
+    np.testing.assert_array_equal(m(x).numpy(), [0.0, 3.0, 6.0])
+
+
+def test_against_torch_where_installed():
+    torch = pytest.importorskip("torch")
+    x = _rand(2, 5)
+    for args in ((1, False), (1, True), (1, False, True), (False,)):
+        np.testing.assert_allclose(
+            ag.tensor(x).std(*args).numpy(), torch.tensor(x).std(*args).numpy(), rtol=1e-12
+        )
+    a = torch.tensor([6, 5, 0]), torch.tensor([3, 1, 2])
+    b = ag.tensor([6, 5, 0]), ag.tensor([3, 1, 2])
+    np.testing.assert_array_equal((b[0] & b[1]).numpy(), (a[0] & a[1]).numpy())
+    np.testing.assert_array_equal((~b[0]).numpy(), (~a[0]).numpy())
+    xs = np.arange(6.0).reshape(1, 2, 3)
+    for p in ((-1, 2), (2, -1), (-1, 1, 1, -1)):
+        np.testing.assert_array_equal(
+            F.pad(ag.tensor(xs), p, mode="circular").numpy(),
+            torch.nn.functional.pad(torch.tensor(xs), p, mode="circular").numpy(),
+        )
