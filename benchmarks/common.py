@@ -8,7 +8,10 @@ __all__ = ["as_numpy", "compare", "tolerances"]
 
 
 def as_numpy(a) -> np.ndarray:
-    """A NumPy array from a tapegrad or torch tensor (detached) or an array."""
+    """A NumPy array from a tapegrad or torch tensor (detached, on any device) or an array
+    (NumPy or CuPy)."""
+    if type(a).__module__.startswith("cupy"):
+        return a.get()
     if hasattr(a, "detach"):
         a = a.detach()
     if hasattr(a, "cpu") and not isinstance(a, np.ndarray):

@@ -17,6 +17,10 @@ Candidates:
 
 Target: tapegrad fwd+bwd <= 1.25x torch's time with 2 threads, <= 1.0x with 1 thread
 (``--threads 1``).
+
+With ``--device cuda``: ``tapegrad cupy set`` and ``tapegrad numba set`` (tensors on cuda,
+under each kernel set) against ``torch`` on CUDA (cuDNN, TF32 off); the im2col baseline is
+NumPy code and does not run there.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .machine import load_torch
+from . import devices
+from .common import as_numpy
 from .registry import Candidate, Ratio, RunConfig, WorkloadSetup
 
 __all__ = ["X_SHAPE", "W_SHAPE", "PADDING", "setup", "baseline_forward", "baseline_backward"]
@@ -89,31 +94,40 @@ def setup(config: RunConfig) -> WorkloadSetup:
     def np_fwd():
         return baseline_forward(x_np, w_np, b_np)[0]
 
-    # -- tapegrad ----------------------------------------------------------------------------
-    x_tg = ag.tensor(x_np, requires_grad=True)
-    w_tg = ag.tensor(w_np, requires_grad=True)
-    b_tg = ag.tensor(b_np, requires_grad=True)
-    gy_tg = ag.tensor(gy_np)
+    # -- tapegrad (per kernel set on cuda) --------------------------------------------------
     no_grad = ag.no_grad
+    tg_fns = {}
+    tg_impls = devices.tapegrad_impls(config)
+    for name, set_name, skip in tg_impls:
+        if skip is not None:
+            continue
+        x_tg = devices.tensor(config, x_np, requires_grad=True)
+        w_tg = devices.tensor(config, w_np, requires_grad=True)
+        b_tg = devices.tensor(config, b_np, requires_grad=True)
+        gy_tg = devices.tensor(config, gy_np)
 
-    def tg_fwd_bwd():
-        x_tg.grad = w_tg.grad = b_tg.grad = None
-        y = F.conv2d(x_tg, w_tg, b_tg, padding=PADDING)
-        y.backward(gy_tg)
-        return y, x_tg.grad, w_tg.grad, b_tg.grad
+        def tg_fwd_bwd(x_tg=x_tg, w_tg=w_tg, b_tg=b_tg, gy_tg=gy_tg):
+            x_tg.grad = w_tg.grad = b_tg.grad = None
+            y = F.conv2d(x_tg, w_tg, b_tg, padding=PADDING)
+            y.backward(gy_tg)
+            return y, x_tg.grad, w_tg.grad, b_tg.grad
 
-    def tg_fwd():
-        with no_grad():
-            return F.conv2d(x_tg, w_tg, b_tg, padding=PADDING)
+        def tg_fwd(x_tg=x_tg, w_tg=w_tg, b_tg=b_tg):
+            with no_grad():
+                return F.conv2d(x_tg, w_tg, b_tg, padding=PADDING)
+
+        tg_fns[name] = {"fwd+bwd": devices.in_set(set_name, tg_fwd_bwd),
+                        "fwd": devices.in_set(set_name, tg_fwd)}  # fmt: skip
 
     # -- torch -------------------------------------------------------------------------------
-    torch, reason = load_torch(config)
+    torch, reason = devices.torch_for(config)
     torch_fns = {}
     if torch is not None:
-        x_th = torch.tensor(x_np, requires_grad=True)
-        w_th = torch.tensor(w_np, requires_grad=True)
-        b_th = torch.tensor(b_np, requires_grad=True)
-        gy_th = torch.from_numpy(gy_np.copy())
+        dev = config.device
+        x_th = torch.tensor(x_np, requires_grad=True, device=dev)
+        w_th = torch.tensor(w_np, requires_grad=True, device=dev)
+        b_th = torch.tensor(b_np, requires_grad=True, device=dev)
+        gy_th = torch.tensor(gy_np, device=dev)
         conv2d = torch.nn.functional.conv2d
 
         def th_fwd_bwd():
@@ -133,48 +147,70 @@ def setup(config: RunConfig) -> WorkloadSetup:
     # the backward's two (gx, gw) as many again each; the bias is negligible
     fwd_flops = 2.0 * X_SHAPE[0] * X_SHAPE[2] * X_SHAPE[3] * np.prod(W_SHAPE)
     flops = {"fwd+bwd": 3 * fwd_flops, "fwd": fwd_flops}
-    candidates = [
-        Candidate("numpy im2col fwd+bwd", "numpy", "fwd+bwd", np_fwd_bwd),
-        Candidate("numpy im2col fwd", "numpy", "fwd", np_fwd),
-        # tapegrad's conv kernels run on its own kernel threads (BLAS one thread per call
-        # there), a runtime apart from NumPy's BLAS threads that the baseline keeps spinning
-        Candidate("tapegrad fwd+bwd", "tapegrad", "fwd+bwd", tg_fwd_bwd, pool=KERNEL_POOL),
-        Candidate("tapegrad fwd no_grad", "tapegrad", "fwd", tg_fwd, pool=KERNEL_POOL),
-    ]
+    cuda = config.device == "cuda"
+    candidates = []
+    if not cuda:  # the im2col baseline is NumPy code: no floor on cuda
+        candidates += [
+            Candidate("numpy im2col fwd+bwd", "numpy", "fwd+bwd", np_fwd_bwd),
+            Candidate("numpy im2col fwd", "numpy", "fwd", np_fwd),
+        ]
+    for name, _, skip in tg_impls:
+        fns = tg_fns.get(name, {})
+        # on the CPU tapegrad's conv kernels run on its own kernel threads (BLAS one thread
+        # per call there), a runtime apart from NumPy's BLAS threads the baseline keeps spinning
+        pool = None if cuda else KERNEL_POOL
+        sync = devices.sync_for(config, name) if fns else None
+        candidates += [
+            Candidate(f"{name} fwd+bwd", "tapegrad", "fwd+bwd", fns.get("fwd+bwd"),
+                      skip_reason=skip, pool=pool, sync=sync),
+            Candidate(f"{name} fwd no_grad", "tapegrad", "fwd", fns.get("fwd"),
+                      skip_reason=skip, pool=pool, sync=sync),
+        ]  # fmt: skip
+    th_sync = devices.sync_for(config, "torch") if torch_fns else None
     candidates += [
-        Candidate(f"torch {label}", "torch", mode, torch_fns.get(mode), skip_reason=reason)
+        Candidate(
+            f"torch {label}", "torch", mode, torch_fns.get(mode), skip_reason=reason, sync=th_sync
+        )  # fmt: skip
         for mode, label in modes.items()
     ]
     for c in candidates:
         c.flops = float(flops[c.mode])
     target = 1.0 if config.effective_threads <= 1 else 1.25
-    ratios = [
-        Ratio("tapegrad / torch, fwd+bwd", "tapegrad fwd+bwd", "torch fwd+bwd", target=target),
-        Ratio("tapegrad / torch, fwd no_grad", "tapegrad fwd no_grad", "torch fwd no_grad"),
-        Ratio("tapegrad / numpy im2col, fwd+bwd", "tapegrad fwd+bwd", "numpy im2col fwd+bwd"),
-        Ratio("tapegrad / numpy im2col, fwd", "tapegrad fwd no_grad", "numpy im2col fwd"),
-        Ratio("numpy im2col / torch, fwd+bwd", "numpy im2col fwd+bwd", "torch fwd+bwd"),
-    ]
+    if cuda:  # the GPU target (issue 6) is on the ResNet-like layer: gpu_conv
+        ratios = []
+        for name, _, _ in tg_impls:
+            ratios.append(Ratio(f"{name} / torch, fwd+bwd", f"{name} fwd+bwd", "torch fwd+bwd"))
+            ratios.append(
+                Ratio(f"{name} / torch, fwd no_grad", f"{name} fwd no_grad", "torch fwd no_grad")
+            )
+    else:
+        ratios = [
+            Ratio("tapegrad / torch, fwd+bwd", "tapegrad fwd+bwd", "torch fwd+bwd", target=target),
+            Ratio("tapegrad / torch, fwd no_grad", "tapegrad fwd no_grad", "torch fwd no_grad"),
+            Ratio("tapegrad / numpy im2col, fwd+bwd", "tapegrad fwd+bwd", "numpy im2col fwd+bwd"),
+            Ratio("tapegrad / numpy im2col, fwd", "tapegrad fwd no_grad", "numpy im2col fwd"),
+            Ratio("numpy im2col / torch, fwd+bwd", "numpy im2col fwd+bwd", "torch fwd+bwd"),
+        ]
 
     def check() -> tuple[bool, str]:
         """y, gx, gw and gb of tapegrad and torch agree with a float64 NumPy computation."""
         x64, w64, b64 = x_np.astype(np.float64), w_np.astype(np.float64), b_np.astype(np.float64)
         y64, cols = baseline_forward(x64, w64, b64)
         ref = (y64,) + baseline_backward(gy_np.astype(np.float64), cols, x64.shape, w64)
-        results = {"numpy im2col": np_fwd_bwd(), "tapegrad": tg_fwd_bwd()}
+        results = {} if cuda else {"numpy im2col": np_fwd_bwd()}
+        results.update({name: fns["fwd+bwd"]() for name, fns in tg_fns.items()})
         if torch_fns:
             results["torch"] = torch_fns["fwd+bwd"]()
         problems = []
         for impl, outs in results.items():
             for what, got, want in zip(("y", "gx", "gw", "gb"), outs, ref):
-                got = np.asarray(got.detach() if hasattr(got, "detach") else got)
+                got = as_numpy(got)
                 if got.dtype != np.float32:
                     problems.append(f"{impl}: {what} has dtype {got.dtype}, expected float32")
                 scale = np.abs(want).max()
                 if not np.allclose(got, want, rtol=1e-4, atol=1e-5 * scale):
                     err = np.abs(got - want).max() / scale
                     problems.append(f"{impl}: {what} differs (max error {err:.2e} of max |ref|)")
-        x_tg.grad = w_tg.grad = b_tg.grad = None
         if problems:
             return False, "; ".join(problems)
         return True, "y, gx, gw, gb match a float64 reference: " + ", ".join(results)
@@ -192,15 +228,18 @@ def setup(config: RunConfig) -> WorkloadSetup:
             "padding": PADDING,
             "stride": 1,
             "dtype": "float32",
-            "device": "cpu",
+            "device": config.device,
             "grads": ["x", "w", "b"],
-            "target_vs_torch": target,
+            "target_vs_torch": None if cuda else target,
             "flops_per_call": {k: float(v) for k, v in flops.items()},
         },
         check=check,
         notes=[
             "fwd+bwd: forward, then backward seeded with a fixed gy, computing gx, gw and gb.",
             f"target: tapegrad fwd+bwd <= {target}x torch at {config.effective_threads} "
-            "thread(s) (1.25x at 2 threads, 1.0x at 1).",
+            "thread(s) (1.25x at 2 threads, 1.0x at 1)."
+            if not cuda
+            else "on cuda: no target here (the GPU one is gpu_conv's); torch runs cuDNN, "
+            "TF32 off; the NumPy im2col baseline does not run on cuda.",
         ],
     )

@@ -419,86 +419,90 @@ def _mlp_data():
     return x, labels, params
 
 
+_MLP_KEYS = ("0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias")
+MLP_IMPLS = ("tapegrad cupy set", "tapegrad numba set", "torch")
+
+
+def mlp_flops() -> float:
+    """Floating-point operations of one MLP train step (forward, both gradients but the
+    input's)."""
+    pairs = list(zip(MLP_SIZES[:-1], MLP_SIZES[1:]))
+    fwd = sum(2.0 * MLP_BATCH * i * o for i, o in pairs)
+    return 2 * fwd + sum(2.0 * MLP_BATCH * i * o for i, o in pairs[1:])
+
+
+def build_mlp_step(impl: str, config: RunConfig):
+    """``(step, None)`` for one of ``MLP_IMPLS`` on cuda, or ``(None, reason)`` when it cannot
+    run here. step(): one SGD train step of a fresh copy of the same initial model; returns
+    ``(loss, first layer's weight)``. The tapegrad steps run under their kernel set."""
+    x_np, y_np, params = _mlp_data()
+    h = MLP_SIZES
+    if impl == "torch":
+        torch, reason = _torch_cuda(config)
+        if torch is None:
+            return None, reason
+        tnn = torch.nn
+        model = tnn.Sequential(tnn.Linear(h[0], h[1]), tnn.ReLU(), tnn.Linear(h[1], h[2]),
+                               tnn.ReLU(), tnn.Linear(h[2], h[3]))  # fmt: skip
+        model.load_state_dict({k: torch.tensor(p) for k, p in zip(_MLP_KEYS, params)})
+        model.to("cuda")
+        opt = torch.optim.SGD(model.parameters(), lr=MLP_LR)
+        xt, yt = torch.tensor(x_np, device="cuda"), torch.tensor(y_np, device="cuda")
+        ce = torch.nn.functional.cross_entropy
+    elif impl in MLP_IMPLS:
+        set_name = impl.split()[1]
+        reason = _set_reason(set_name)
+        if reason is not None:
+            return None, reason
+        import autograd as ag
+        import nn
+        import nn.functional as F
+        import optim
+
+        model = nn.Sequential(nn.Linear(h[0], h[1]), nn.ReLU(), nn.Linear(h[1], h[2]), nn.ReLU(),
+                              nn.Linear(h[2], h[3]))  # fmt: skip
+        model.load_state_dict({k: ag.tensor(p) for k, p in zip(_MLP_KEYS, params)})
+        model.to("cuda")
+        opt = optim.SGD(model.parameters(), lr=MLP_LR)
+        xt, yt = ag.tensor(x_np, device="cuda"), ag.tensor(y_np, device="cuda")
+        ce = F.cross_entropy
+    else:
+        raise ValueError(f"gpu mlp: unknown implementation {impl!r}; known: {MLP_IMPLS}")
+
+    def step():
+        opt.zero_grad()
+        loss = ce(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss, model[0].weight
+
+    return (step if impl == "torch" else _in_set(set_name, step)), None
+
+
 def setup_mlp(config: RunConfig) -> WorkloadSetup:
     """One SGD train step of the 784-1024-1024-10 MLP on cuda, tapegrad per set and torch.
 
     Each candidate trains its own copy of the same initial model (the check uses fresh copies).
     """
-    import autograd as ag
-    import nn
-    import nn.functional as F
-    import optim
-
     from .registry import Candidate, Ratio, WorkloadSetup
 
     cp = _cupy()
-    x_np, y_np, params = _mlp_data()
-    h = MLP_SIZES
-    pairs = list(zip(h[:-1], h[1:]))
-    fwd = sum(2.0 * MLP_BATCH * i * o for i, o in pairs)
-    flops = 2 * fwd + sum(2.0 * MLP_BATCH * i * o for i, o in pairs[1:])
-    keys = ("0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias")
+    flops = mlp_flops()
     sync = cp.cuda.Device().synchronize
-
-    def build_tg():
-        model = nn.Sequential(nn.Linear(h[0], h[1]), nn.ReLU(), nn.Linear(h[1], h[2]), nn.ReLU(),
-                              nn.Linear(h[2], h[3]))  # fmt: skip
-        model.load_state_dict({k: ag.tensor(p) for k, p in zip(keys, params)})
-        model.to("cuda")
-        opt = optim.SGD(model.parameters(), lr=MLP_LR)
-        xt, yt = ag.tensor(x_np, device="cuda"), ag.tensor(y_np, device="cuda")
-
-        def step():
-            opt.zero_grad()
-            loss = F.cross_entropy(model(xt), yt)
-            loss.backward()
-            opt.step()
-            return loss, model[0].weight
-
-        return step
-
+    torch, _ = _torch_cuda(config)
     group = f"B={MLP_BATCH} float32"
     cands = []
     steps = {}
-    for name in GPU_SETS:
-        reason = _set_reason(name)
-        label = f"tapegrad {name} set"
-        if reason is None:
-            steps[label] = lambda name=name: _in_set(name, build_tg())
-            cands.append(Candidate(label, "tapegrad", "step", fn=steps[label](), sync=sync,
+    for impl in MLP_IMPLS:
+        step, reason = build_mlp_step(impl, config)
+        if step is None:
+            cands.append(Candidate(impl, impl.split()[0], "step", skip_reason=reason,
                                    group=group, flops=flops))  # fmt: skip
-        else:
-            cands.append(Candidate(label, "tapegrad", "step", skip_reason=reason, group=group,
-                                   flops=flops))  # fmt: skip
-    torch, t_reason = _torch_cuda(config)
-    if torch is not None:
-
-        def build_th():
-            model = torch.nn.Sequential(
-                torch.nn.Linear(h[0], h[1]), torch.nn.ReLU(), torch.nn.Linear(h[1], h[2]),
-                torch.nn.ReLU(), torch.nn.Linear(h[2], h[3]),
-            )  # fmt: skip
-            model.load_state_dict({k: torch.tensor(p) for k, p in zip(keys, params)})
-            model.to("cuda")
-            opt = torch.optim.SGD(model.parameters(), lr=MLP_LR)
-            xt = torch.tensor(x_np, device="cuda")
-            yt = torch.tensor(y_np, device="cuda")
-
-            def step():
-                opt.zero_grad()
-                loss = torch.nn.functional.cross_entropy(model(xt), yt)
-                loss.backward()
-                opt.step()
-                return loss, model[0].weight
-
-            return step
-
-        steps["torch"] = build_th
-        cands.append(Candidate("torch", "torch", "step", fn=build_th(),
-                               sync=torch.cuda.synchronize, group=group, flops=flops))  # fmt: skip
-    else:
-        cands.append(Candidate("torch", "torch", "step", skip_reason=t_reason, group=group,
-                               flops=flops))  # fmt: skip
+            continue
+        steps[impl] = lambda impl=impl: build_mlp_step(impl, config)[0]
+        cands.append(Candidate(impl, impl.split()[0], "step", fn=step,
+                               sync=torch.cuda.synchronize if impl == "torch" else sync,
+                               group=group, flops=flops))  # fmt: skip
     notes, timings = _event_notes(cands, flops, 5 if config.quick else 20, torch)
     ratios = [
         Ratio("tapegrad cupy set / torch", "tapegrad cupy set", "torch", 1.3),

@@ -10,6 +10,11 @@ Candidates, per size and dtype:
 * ``tapegrad``: ``x @ w`` on tensors, then ``y.backward(gy)`` (gradients reset to None first).
 * ``torch``: the same, when torch imports.
 
+With ``--device cuda``: sizes 1024, 2048, 4096 (``--quick``: 256, 512, 1024), and the
+candidates ``cupy floor`` (three ``cupy.matmul`` calls: cuBLAS), ``tapegrad cupy set`` and
+``tapegrad numba set`` (the tensors on cuda, under each kernel set), ``torch`` on CUDA with
+TF32 off; each sample ends with a device synchronize.
+
 Reported in ms/call and GFLOP/s. At these sizes the GEMMs dominate, so tapegrad / floor shows
 what the engine adds around BLAS (dispatch, gradient checks, copies), and the floor / torch
 ratio compares NumPy's BLAS with PyTorch's.
@@ -19,14 +24,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import devices
 from .common import compare
-from .machine import load_torch
 from .registry import Candidate, Ratio, RunConfig, WorkloadSetup
 
-__all__ = ["SIZES", "QUICK_SIZES", "DTYPES", "setup", "flops"]
+__all__ = ["SIZES", "QUICK_SIZES", "GPU_SIZES", "QUICK_GPU_SIZES", "DTYPES", "setup", "flops"]
 
 SIZES = (256, 512, 1024)
 QUICK_SIZES = (128, 256, 512)
+GPU_SIZES = (1024, 2048, 4096)
+QUICK_GPU_SIZES = (256, 512, 1024)
 DTYPES = ("float32", "float64")
 
 
@@ -35,35 +42,29 @@ def flops(n: int) -> float:
     return 3 * 2.0 * n**3
 
 
-def _config(n: int, dtype: str, torch, seed: int):
-    """The three implementations of one size and dtype: ``{impl: fn}``; each fn returns
-    ``(y, gx, gw)``."""
-    import autograd as ag
-
+def _config(n: int, dtype: str, config: RunConfig, torch, seed: int):
+    """The implementations of one size and dtype on ``config.device``: ``{impl: fn}``; each fn
+    returns ``(y, gx, gw)``."""
     rng = np.random.default_rng(seed)
     x = (rng.standard_normal((n, n)) / np.sqrt(n)).astype(dtype)
     w = (rng.standard_normal((n, n)) / np.sqrt(n)).astype(dtype)
     gy = rng.standard_normal((n, n)).astype(dtype)
+    xp = devices.xp_for(config)
+    xd, wd, gyd = xp.asarray(x), xp.asarray(w), xp.asarray(gy)
 
     def floor():
-        y = np.matmul(x, w)
-        return y, np.matmul(gy, w.T), np.matmul(x.T, gy)
+        y = xp.matmul(xd, wd)
+        return y, xp.matmul(gyd, wd.T), xp.matmul(xd.T, gyd)
 
-    x_tg = ag.tensor(x, requires_grad=True)
-    w_tg = ag.tensor(w, requires_grad=True)
-    gy_tg = ag.tensor(gy)
-
-    def tapegrad():
-        x_tg.grad = w_tg.grad = None
-        y = x_tg @ w_tg
-        y.backward(gy_tg)
-        return y, x_tg.grad, w_tg.grad
-
-    fns = {"numpy floor": floor, "tapegrad": tapegrad}
+    fns = {devices.floor_name(config): floor}
+    for name, set_name, skip in devices.tapegrad_impls(config):
+        if skip is None:
+            fns[name] = devices.in_set(set_name, _tapegrad_fn(config, x, w, gy))
     if torch is not None:
-        x_th = torch.tensor(x, requires_grad=True)
-        w_th = torch.tensor(w, requires_grad=True)
-        gy_th = torch.from_numpy(gy.copy())
+        dev = config.device
+        x_th = torch.tensor(x, requires_grad=True, device=dev)
+        w_th = torch.tensor(w, requires_grad=True, device=dev)
+        gy_th = torch.tensor(gy, device=dev)
 
         def th():
             x_th.grad = w_th.grad = None
@@ -75,43 +76,66 @@ def _config(n: int, dtype: str, torch, seed: int):
     return fns
 
 
+def _tapegrad_fn(config, x, w, gy):
+    x_tg = devices.tensor(config, x, requires_grad=True)
+    w_tg = devices.tensor(config, w, requires_grad=True)
+    gy_tg = devices.tensor(config, gy)
+
+    def tapegrad():
+        x_tg.grad = w_tg.grad = None
+        y = x_tg @ w_tg
+        y.backward(gy_tg)
+        return y, x_tg.grad, w_tg.grad
+
+    return tapegrad
+
+
 def setup(config: RunConfig) -> WorkloadSetup:
     """Build the matmul workload's candidates (one set per size and dtype), ratios and check."""
-    torch, reason = load_torch(config)
-    sizes = QUICK_SIZES if config.quick else SIZES
+    torch, reason = devices.torch_for(config)
+    cuda = config.device == "cuda"
+    sizes = (QUICK_GPU_SIZES if config.quick else GPU_SIZES) if cuda else (
+        QUICK_SIZES if config.quick else SIZES)  # fmt: skip
+    floor = devices.floor_name(config)
+    tg = devices.tapegrad_impls(config)
+    skips = {name: why for name, _, why in tg}
+    skips["torch"] = reason
+    impls = [floor] + [name for name, _, _ in tg] + ["torch"]
     configs = {}
     candidates, ratios = [], []
     for i, dtype in enumerate(DTYPES):
         for j, n in enumerate(sizes):
             group = f"{n} {dtype}"
-            fns = _config(n, dtype, torch, seed=10 * i + j)
+            fns = _config(n, dtype, config, torch, seed=10 * i + j)
             configs[group] = (dtype, fns)
-            for impl in ("numpy floor", "tapegrad", "torch"):
+            for impl in impls:
                 candidates.append(
                     Candidate(
                         f"{impl} {group}",
                         impl.split()[0],
                         "fwd+bwd",
                         fns.get(impl),
-                        skip_reason=None if impl in fns else reason,
+                        skip_reason=None if impl in fns else skips.get(impl),
                         group=group,
                         flops=flops(n),
+                        sync=devices.sync_for(config, impl) if impl in fns else None,
                     )
                 )
-            ratios.append(
-                Ratio(f"tapegrad / floor, {group}", f"tapegrad {group}", f"numpy floor {group}")
-            )
-            ratios.append(
-                Ratio(f"tapegrad / torch, {group}", f"tapegrad {group}", f"torch {group}")
-            )
+            for name, _, _ in tg:
+                ratios.append(
+                    Ratio(f"{name} / floor, {group}", f"{name} {group}", f"{floor} {group}")
+                )
+                ratios.append(
+                    Ratio(f"{name} / torch, {group}", f"{name} {group}", f"torch {group}")
+                )
 
     def check() -> tuple[bool, str]:
         """y, gx and gw of tapegrad and torch match the floor's, per size and dtype."""
         problems = []
         for group, (dtype, fns) in configs.items():
-            ref = fns["numpy floor"]()
+            ref = fns[floor]()
             for impl, fn in fns.items():
-                if impl == "numpy floor":
+                if impl == floor:
                     continue
                 for what, got, want in zip(("y", "gx", "gw"), fn(), ref):
                     p = compare(f"{impl} {group}: {what}", got, want, dtype)
@@ -119,8 +143,8 @@ def setup(config: RunConfig) -> WorkloadSetup:
                         problems.append(p)
         if problems:
             return False, "; ".join(problems)
-        impls = sorted({impl for _, fns in configs.values() for impl in fns} - {"numpy floor"})
-        return True, f"y, gx, gw match the numpy floor at every size and dtype: {', '.join(impls)}"
+        ran = sorted({impl for _, fns in configs.values() for impl in fns} - {floor})
+        return True, f"y, gx, gw match the {floor} at every size and dtype: {', '.join(ran)}"
 
     return WorkloadSetup(
         candidates=candidates,
@@ -133,7 +157,7 @@ def setup(config: RunConfig) -> WorkloadSetup:
             "dtypes": list(DTYPES),
             "grads": ["x", "w"],
             "flops_per_call": "3 * 2 n^3",
-            "device": "cpu",
+            "device": config.device,
         },
         check=check,
         notes=[

@@ -20,10 +20,17 @@ history (freed heap memory that glibc keeps would otherwise be reused by one can
 another, depending on the order things were freed).
 
 Where ``clear_refs`` cannot be written the high-water mark covers set-up too, so the figure is an
-upper bound (said in the results). On a GPU the figure would be the CuPy memory pool's peak;
-this workload runs on the CPU only for now.
+upper bound (said in the results).
 
-Target (issue 7): tapegrad's peak <= 1.15x the floor's.
+With ``--device cuda`` the step is the ``gpu_mlp`` workload's (tapegrad under the ``cupy`` and
+``numba`` sets, torch CUDA) and the figure is the memory pool's peak: after the warm-up the pool
+gives its cached blocks back (CuPy ``free_all_blocks``, torch ``empty_cache``) and its size is
+the baseline; CuPy's pool then keeps every block it takes until told otherwise, so its size
+after the steps (``total_bytes``) is its high-water mark, and torch's is
+``max_memory_reserved`` (its peak of allocated tensors, ``max_memory_allocated``, is kept in
+the records too).
+
+Target (issue 7): tapegrad's peak <= 1.15x the floor's (CPU).
 """
 
 from __future__ import annotations
@@ -79,7 +86,11 @@ def child_main(argv=None) -> int:
     p.add_argument("--impl", required=True)
     p.add_argument("--steps", type=int, default=STEPS)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     args = p.parse_args(argv)
+    if args.device == "cuda":
+        print(json.dumps(_cuda_child(args.impl, args.steps)))
+        return 0
 
     from . import mlp
 
@@ -122,6 +133,52 @@ def child_main(argv=None) -> int:
     return 0
 
 
+def _cuda_child(impl: str, steps: int) -> dict:
+    """The cuda measurement of one implementation (see the module docstring); sizes in KiB."""
+    import backends
+
+    from . import gpu
+
+    config = RunConfig(device="cuda")
+    step, reason = gpu.build_mlp_step(impl, config)
+    if step is None:
+        return {"impl": impl, "skip_reason": reason}
+    if impl == "torch":
+        import torch
+
+        cuda = torch.cuda
+        sync, release, size = cuda.synchronize, cuda.empty_cache, cuda.memory_reserved
+    else:
+        cp = backends.cupy_or_none()
+        pool = cp.get_default_memory_pool()
+        sync, release, size = cp.cuda.Device().synchronize, pool.free_all_blocks, pool.total_bytes
+    step()  # the throwaway warm-up copy
+    sync()
+    del step
+    step, _ = gpu.build_mlp_step(impl, config)
+    gc.collect()
+    sync()
+    release()
+    if impl == "torch":
+        cuda.reset_peak_memory_stats()
+    base = size()
+    for _ in range(steps):
+        step()
+    sync()
+    peak = cuda.max_memory_reserved() if impl == "torch" else size()
+    rec = {
+        "impl": impl,
+        "steps": steps,
+        "baseline_kib": base // 1024,
+        "peak_kib": peak // 1024,
+        "peak_above_baseline_kib": (peak - base) // 1024,
+        "method": "torch max_memory_reserved" if impl == "torch" else "CuPy pool total_bytes",
+    }
+    if impl == "torch":
+        rec["max_allocated_kib"] = cuda.max_memory_allocated() // 1024
+    return rec
+
+
 def measure(impl: str, config: RunConfig, runs: dict | None = None, steps: int = STEPS) -> float:
     """Run one subprocess for ``impl``; its step's peak memory above baseline in MiB.
 
@@ -132,7 +189,7 @@ def measure(impl: str, config: RunConfig, runs: dict | None = None, steps: int =
     env["MALLOC_MMAP_THRESHOLD_"] = str(MMAP_THRESHOLD)
     env["MALLOC_TRIM_THRESHOLD_"] = str(MMAP_THRESHOLD)
     cmd = [sys.executable, "-m", "benchmarks.memory", "--impl", impl, "--steps", str(steps)]
-    cmd += ["--threads", str(config.effective_threads)]
+    cmd += ["--threads", str(config.effective_threads), "--device", config.device]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     if proc.returncode != 0:
         raise RuntimeError(
@@ -151,6 +208,8 @@ def setup(config: RunConfig) -> WorkloadSetup:
     from . import mlp
     from .machine import load_torch
 
+    if config.device == "cuda":
+        return _setup_cuda(config)
     torch, reason = load_torch(config)
     runs: dict = {}  # the children's records, kept in the results' params
     candidates = []
@@ -182,6 +241,38 @@ def setup(config: RunConfig) -> WorkloadSetup:
             f"{rounds}).",
             "gradients, optimizer state and preallocated buffers made by the steps count; "
             "parameters and the batch are in the baseline.",
+        ],
+    )
+
+
+def _setup_cuda(config: RunConfig) -> WorkloadSetup:
+    """The memory workload on cuda: the gpu_mlp step's pool peak, per kernel set and torch."""
+    from . import gpu
+
+    gpu._cupy()  # no GPU: the runner reports why
+    runs: dict = {}
+    candidates = []
+    for impl in gpu.MLP_IMPLS:
+        if impl == "torch":
+            skip = gpu._torch_cuda(config)[1]
+        else:
+            skip = gpu._set_reason(impl.split()[1])
+        fn = None if skip else (lambda impl=impl: measure(impl, config, runs))
+        candidates.append(Candidate(impl, impl.split()[0], "train step", fn, skip_reason=skip))
+    return WorkloadSetup(
+        candidates=candidates,
+        ratios=[
+            Ratio("tapegrad cupy set / torch, pool peak", "tapegrad cupy set", "torch"),
+            Ratio("tapegrad numba set / torch, pool peak", "tapegrad numba set", "torch"),
+        ],
+        unit="MiB",
+        measure="value",
+        value_rounds=1,
+        params={"workload": "gpu_mlp train step", "steps_measured": STEPS, "runs": runs},
+        notes=[
+            f"memory pool growth during {STEPS} train steps on cuda after a warm-up step and "
+            "the release of cached blocks, one subprocess per implementation: CuPy's pool "
+            "total_bytes, torch's max_memory_reserved (max_memory_allocated in the records)."
         ],
     )
 

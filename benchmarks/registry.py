@@ -193,9 +193,9 @@ register(
         name="matmul",
         description=(
             "x @ w forward+backward (gx, gw), square n = 256, 512, 1024 (quick: 128, 256, "
-            "512), float32 and float64"
+            "512; cuda: 1024, 2048, 4096, quick 256, 512, 1024), float32 and float64"
         ),
-        devices=("cpu",),
+        devices=("cpu", "cuda"),
         setup="benchmarks.matmul:setup",
     )
 )
@@ -207,7 +207,7 @@ register(
             "conv2d forward+backward (gx, gw, gb): x (64, 3, 32, 32), w (32, 3, 3, 3), "
             "padding 1, float32"
         ),
-        devices=("cpu",),
+        devices=("cpu", "cuda"),
         setup="benchmarks.conv:setup",
     )
 )
@@ -219,7 +219,7 @@ register(
             "max_pool2d and avg_pool2d (kernel 2, stride 2) forward+backward on x "
             "(32, 64, 56, 56) (quick: (8, 64, 28, 28)), float32"
         ),
-        devices=("cpu",),
+        devices=("cpu", "cuda"),
         setup="benchmarks.pool:setup",
     )
 )
@@ -265,9 +265,10 @@ register(
         name="memory",
         description=(
             "peak memory of the MLP train step (the mlp workload's) above the set-up baseline, "
-            "one subprocess per implementation (RSS high-water mark)"
+            "one subprocess per implementation (RSS high-water mark; on cuda the memory "
+            "pool's peak)"
         ),
-        devices=("cpu",),
+        devices=("cpu", "cuda"),
         setup="benchmarks.memory:setup",
     )
 )
