@@ -22,6 +22,10 @@ Candidates:
   ``nn.Flatten``, ``nn.Linear``; ``F.cross_entropy``; ``optim.SGD``.
 * ``torch``: the same program in torch, when it imports.
 
+With ``--device cuda``: ``tapegrad cupy set``, ``tapegrad numba set`` and ``torch`` on CUDA; the
+floor is NumPy code, so it does not run there, but the correctness check compares each GPU
+step against it run on the CPU.
+
 Reported in ms/step and samples/s.
 """
 
@@ -32,11 +36,12 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .common import check_train_states, train_step_candidates
-from .machine import load_torch
+from . import devices
+from .common import as_numpy, check_train_states, train_step_candidates
 from .registry import Ratio, RunConfig, WorkloadSetup
 
-__all__ = ["BATCH", "IMPLS", "make_data", "init_params", "build", "step_flops", "setup"]
+__all__ = ["BATCH", "IMPLS", "make_data", "init_params", "impls_for", "build", "step_flops",
+           "setup"]  # fmt: skip
 
 BATCH = 64
 IMAGE = (1, 28, 28)
@@ -221,8 +226,8 @@ def _step_and_state(model, opt, cross_entropy, xt, yt):
         ps = list(model.parameters())
         return {
             "loss": float(last[0].item()),
-            "grads": [p.grad.numpy() for p in ps],
-            "params": [p.detach().numpy() for p in ps],
+            "grads": [as_numpy(p.grad) for p in ps],
+            "params": [as_numpy(p) for p in ps],
         }
 
     return step, state
@@ -246,18 +251,32 @@ def _lenet(nn):
     )
 
 
+def impls_for(config: RunConfig) -> tuple[str, ...]:
+    """The implementations on ``config.device``: IMPLS on the CPU; on cuda tapegrad per GPU
+    kernel set and torch (the floor is NumPy code; the check runs it on the CPU)."""
+    if config.device != "cuda":
+        return IMPLS
+    return tuple(name for name, _, _ in devices.tapegrad_impls(config)) + ("torch",)
+
+
 def build(impl: str, config: RunConfig, params=None, data=None):
-    """``(step, state)`` for ``impl`` (one of IMPLS), or ``(None, reason)`` without torch.
+    """``(step, state)`` for ``impl`` (one of ``impls_for(config)``) on ``config.device``, or
+    ``(None, reason)`` when it cannot run here.
 
     params: default ``init_params()``; data: default ``make_data()``.
     """
     params = init_params() if params is None else params
     x, labels = make_data() if data is None else data
     keys = [k for k, _ in _PARAMS]
+    dev = config.device
     if impl == "numpy floor":
         floor = FloorCNN(params, x, labels)
         return floor.step, floor.state
-    if impl == "tapegrad":
+    tg = {name: (set_name, skip) for name, set_name, skip in devices.tapegrad_impls(config)}
+    if impl in tg:
+        set_name, skip = tg[impl]
+        if skip is not None:
+            return None, skip
         import autograd as ag
         import nn
         import nn.functional as F
@@ -265,28 +284,32 @@ def build(impl: str, config: RunConfig, params=None, data=None):
 
         model = _lenet(nn)
         model.load_state_dict({k: ag.tensor(p) for k, p in zip(keys, params)})
+        model.to(dev)
         opt = optim.SGD(model.parameters(), lr=LR)
-        return _step_and_state(model, opt, F.cross_entropy, ag.tensor(x), ag.tensor(labels))
+        xt, yt = ag.tensor(x, device=dev), ag.tensor(labels, device=dev)
+        step, state = _step_and_state(model, opt, F.cross_entropy, xt, yt)
+        return devices.in_set(set_name, step), state
     if impl == "torch":
-        torch, reason = load_torch(config)
+        torch, reason = devices.torch_for(config)
         if torch is None:
             return None, reason
         model = _lenet(torch.nn)
         model.load_state_dict({k: torch.from_numpy(p.copy()) for k, p in zip(keys, params)})
+        model.to(dev)
         opt = torch.optim.SGD(model.parameters(), lr=LR)
         ce = torch.nn.functional.cross_entropy
-        return _step_and_state(
-            model, opt, ce, torch.from_numpy(x.copy()), torch.from_numpy(labels.copy())
-        )
-    raise ValueError(f"cnn: unknown implementation {impl!r}; known: {', '.join(IMPLS)}")
+        xt, yt = torch.tensor(x, device=dev), torch.tensor(labels, device=dev)
+        return _step_and_state(model, opt, ce, xt, yt)
+    known = ", ".join(("numpy floor",) + impls_for(config))
+    raise ValueError(f"cnn: unknown implementation {impl!r} on {dev}; known: {known}")
 
 
 def check_one_step(config: RunConfig) -> tuple[bool, str]:
     """From the same start, one step of each implementation gives the floor's loss, gradients
-    and updated parameters."""
+    and updated parameters (on cuda, against the floor run on the CPU)."""
     params, data = init_params(), make_data()
     states = {}
-    for impl in IMPLS:
+    for impl in ("numpy floor",) + tuple(i for i in impls_for(config) if i != "numpy floor"):
         step, state = build(impl, config, params, data)
         if step is not None:
             step()
@@ -297,12 +320,16 @@ def check_one_step(config: RunConfig) -> tuple[bool, str]:
 def setup(config: RunConfig) -> WorkloadSetup:
     """Build the cnn workload's candidates, ratios and check."""
     flops = step_flops()
-    candidates = train_step_candidates(IMPLS, build, config, flops)
-    ratios = [
-        Ratio("tapegrad / torch, throughput", "tapegrad", "torch", higher_is_better=True),
-        Ratio("tapegrad / floor, throughput", "tapegrad", "numpy floor", higher_is_better=True),
-        Ratio("torch / floor, throughput", "torch", "numpy floor", higher_is_better=True),
-    ]
+    candidates = train_step_candidates(impls_for(config), build, config, flops)
+    if config.device == "cuda":
+        ratios = [Ratio(f"{name} / torch, throughput", name, "torch", higher_is_better=True)
+                  for name, _, _ in devices.tapegrad_impls(config)]  # fmt: skip
+    else:
+        ratios = [
+            Ratio("tapegrad / torch, throughput", "tapegrad", "torch", higher_is_better=True),
+            Ratio("tapegrad / floor, throughput", "tapegrad", "numpy floor", True),
+            Ratio("torch / floor, throughput", "torch", "numpy floor", higher_is_better=True),
+        ]
     return WorkloadSetup(
         candidates=candidates,
         ratios=ratios,
@@ -319,7 +346,7 @@ def setup(config: RunConfig) -> WorkloadSetup:
             "loss": "cross_entropy (mean)",
             "optimizer": {"name": "SGD", "lr": LR, "momentum": 0.0},
             "dtype": "float32",
-            "device": "cpu",
+            "device": config.device,
             "flops_per_step": flops,
         },
         check=lambda: check_one_step(config),

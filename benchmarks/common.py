@@ -80,8 +80,10 @@ def check_train_states(states: dict, keys, check_norm: float) -> tuple[bool, str
 def train_step_candidates(impls, build, config, flops) -> list:
     """One ``train step`` Candidate per implementation name (skipped with the build's reason).
 
-    build(impl, config) -> (step or None, state or skip reason); flops: per step.
+    build(impl, config) -> (step or None, state or skip reason); flops: per step. On cuda each
+    sample ends with a device synchronize.
     """
+    from .devices import sync_for
     from .registry import Candidate
 
     out = []
@@ -95,6 +97,7 @@ def train_step_candidates(impls, build, config, flops) -> list:
                 step,
                 skip_reason=state_or_reason if step is None else None,
                 flops=flops,
+                sync=None if step is None else sync_for(config, impl),
             )
         )
     return out

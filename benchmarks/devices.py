@@ -25,14 +25,17 @@ def floor_name(config: RunConfig) -> str:
     return "cupy floor" if config.device == "cuda" else "numpy floor"
 
 
-def tapegrad_impls(config: RunConfig) -> list[tuple[str, str | None, str | None]]:
+def tapegrad_impls(config: RunConfig, kernels: bool = True) -> list[tuple]:
     """``(candidate name, kernel set or None, skip reason or None)`` for each tapegrad
-    implementation: one on the CPU, one per GPU kernel set on cuda."""
+    implementation: one on the CPU, one per GPU kernel set on cuda. ``kernels=False``: the
+    workload calls no kernel a set replaces (matmul, convolution, pooling), so on cuda only the
+    ``cupy`` set runs (the ``numba`` set would run the same CuPy code)."""
     if config.device != "cuda":
         return [("tapegrad", None, None)]
     from .gpu import GPU_SETS, _set_reason
 
-    return [(f"tapegrad {s} set", s, _set_reason(s)) for s in GPU_SETS]
+    sets = GPU_SETS if kernels else ("cupy",)
+    return [(f"tapegrad {s} set", s, _set_reason(s)) for s in sets]
 
 
 def in_set(set_name: str | None, fn):

@@ -67,12 +67,14 @@ GPU_WORKLOADS = (
         ),
         devices=("cuda",),
         setup="benchmarks.gpu:setup_mlp",
+        counterpart="mlp",
     ),
     dict(
         name="gpu_overhead",
         description="per-op overhead on cuda: a 1,000-op chain on a (4,) float32 tensor, fwd+bwd",
         devices=("cuda",),
         setup="benchmarks.gpu:setup_overhead",
+        counterpart="overhead",
     ),
 )
 

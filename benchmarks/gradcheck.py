@@ -16,6 +16,10 @@ Candidates:
   output element (64). ``fast_mode=True`` checks one number per input, ``v^T J u`` for random
   v and u: one directional difference (2 evaluations) per input instead of 2 per element.
 
+With ``--device cuda``: ``cupy floor`` (the floor's code on CuPy arrays: each perturbation a
+device write, each evaluation a host read), tapegrad under each GPU kernel set, and torch's
+two on CUDA; all at float64.
+
 So tapegrad / floor is the like-for-like ratio (the engine's cost per op evaluation); the torch
 ratios compare different amounts of checking: more (full Jacobian) and far less (fast_mode).
 """
@@ -24,7 +28,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .machine import load_torch
+from backends import array_module
+
+from . import devices
+from .common import as_numpy
 from .registry import Candidate, Ratio, RunConfig, WorkloadSetup
 
 __all__ = ["A_SHAPE", "B_SHAPE", "EPS", "ATOL", "RTOL", "floor_gradcheck", "setup"]
@@ -37,26 +44,28 @@ EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
 def floor_gradcheck(a: np.ndarray, b: np.ndarray, seed: int = 0) -> bool:
     """Check the hand-written gradient of ``tanh(a @ b)`` against central differences.
 
-    a: (n, k), b: (k, m), float64 (perturbed in place, then restored). Returns True, or raises
-    AssertionError naming the input whose gradient is off.
+    a: (n, k), b: (k, m), float64, NumPy or CuPy (perturbed in place, then restored). Returns
+    True, or raises AssertionError naming the input whose gradient is off.
     """
+    xp = array_module(a)
     rng = np.random.default_rng(seed)
-    y = np.tanh(a @ b)
-    v = rng.standard_normal(y.shape)
+    y = xp.tanh(a @ b)
+    v = xp.asarray(rng.standard_normal(y.shape))
     g = v * (1 - y * y)
     analytic = (g @ b.T, a.T @ g)
     for name, x, ga in (("a", a, analytic[0]), ("b", b, analytic[1])):
         flat = x.reshape(-1)  # a view: writes perturb x
         num = np.empty(flat.size)
         for j in range(flat.size):
-            orig = flat[j]
+            orig = float(flat[j])
             flat[j] = orig + EPS
-            fp = float(np.sum(v * np.tanh(a @ b)))
+            fp = float(xp.sum(v * xp.tanh(a @ b)))
             flat[j] = orig - EPS
-            fm = float(np.sum(v * np.tanh(a @ b)))
+            fm = float(xp.sum(v * xp.tanh(a @ b)))
             flat[j] = orig
             num[j] = (fp - fm) / (2 * EPS)
-        if not np.all(np.abs(ga.reshape(-1) - num) <= ATOL + RTOL * np.abs(num)):
+        ga = as_numpy(ga).reshape(-1)
+        if not np.all(np.abs(ga - num) <= ATOL + RTOL * np.abs(num)):
             raise AssertionError(f"floor gradcheck: the gradient of {name} is off")
     return True
 
@@ -72,38 +81,48 @@ def setup(config: RunConfig) -> WorkloadSetup:
     rng = np.random.default_rng(0)
     a_np = rng.standard_normal(A_SHAPE)
     b_np = rng.standard_normal(B_SHAPE) / 4
-    a_fl, b_fl = a_np.copy(), b_np.copy()
-    a_tg = ag.tensor(a_np, requires_grad=True)
-    b_tg = ag.tensor(b_np, requires_grad=True)
+    xp = devices.xp_for(config)
+    floor = devices.floor_name(config)
+    a_fl, b_fl = xp.asarray(a_np).copy(), xp.asarray(b_np).copy()
+    a_tg = devices.tensor(config, a_np, requires_grad=True)
+    b_tg = devices.tensor(config, b_np, requires_grad=True)
 
-    fns = {
-        "numpy floor": lambda: floor_gradcheck(a_fl, b_fl),
-        "tapegrad": lambda: ag.gradcheck(_fn, (a_tg, b_tg), eps=EPS, atol=ATOL, rtol=RTOL),
-    }
-    torch, reason = load_torch(config)
+    fns = {floor: lambda: floor_gradcheck(a_fl, b_fl)}
+    tg_impls = devices.tapegrad_impls(config)
+    for name, set_name, skip in tg_impls:
+        if skip is None:
+            fns[name] = devices.in_set(
+                set_name, lambda: ag.gradcheck(_fn, (a_tg, b_tg), eps=EPS, atol=ATOL, rtol=RTOL)
+            )
+    torch, reason = devices.torch_for(config)
     if torch is not None:
-        a_th = torch.tensor(a_np, requires_grad=True)
-        b_th = torch.tensor(b_np, requires_grad=True)
+        a_th = torch.tensor(a_np, requires_grad=True, device=config.device)
+        b_th = torch.tensor(b_np, requires_grad=True, device=config.device)
         tgc = torch.autograd.gradcheck
         fns["torch"] = lambda: tgc(_fn, (a_th, b_th), eps=EPS, atol=ATOL, rtol=RTOL)
         fns["torch fast_mode"] = lambda: tgc(
             _fn, (a_th, b_th), eps=EPS, atol=ATOL, rtol=RTOL, fast_mode=True
         )
+    skips = {name: why for name, _, why in tg_impls}
+    names = [floor] + [name for name, _, _ in tg_impls] + ["torch", "torch fast_mode"]
     candidates = [
         Candidate(
             name,
             name.split()[0],
             "gradcheck",
             fns.get(name),
-            skip_reason=None if name in fns else reason,
+            skip_reason=None if name in fns else skips.get(name, reason),
+            sync=devices.sync_for(config, name.split()[0]) if name in fns else None,
         )
-        for name in ("numpy floor", "tapegrad", "torch", "torch fast_mode")
+        for name in names
     ]
-    ratios = [
-        Ratio("tapegrad / floor", "tapegrad", "numpy floor"),
-        Ratio("tapegrad / torch fast_mode", "tapegrad", "torch fast_mode"),
-        Ratio("tapegrad / torch (full Jacobian)", "tapegrad", "torch"),
-    ]
+    ratios = []
+    for name, _, _ in tg_impls:
+        ratios += [
+            Ratio(f"{name} / floor", name, floor),
+            Ratio(f"{name} / torch fast_mode", name, "torch fast_mode"),
+            Ratio(f"{name} / torch (full Jacobian)", name, "torch"),
+        ]
 
     def check() -> tuple[bool, str]:
         """Every candidate passes on the correct op, and tapegrad's gradcheck catches a wrong
@@ -131,7 +150,7 @@ def setup(config: RunConfig) -> WorkloadSetup:
         try:
             caught = not ag.gradcheck(
                 lambda a, b: BadTanh.apply(a @ b), (a_tg, b_tg), raise_exception=False
-            )
+            )  # np.tanh dispatches to CuPy on cuda arrays
         except Exception as e:
             caught, problems = False, problems + [f"broken-op gradcheck raised {e!r}"]
         if not caught:
@@ -155,6 +174,7 @@ def setup(config: RunConfig) -> WorkloadSetup:
             "atol": ATOL,
             "rtol": RTOL,
             "op_evaluations": 2 * (int(np.prod(A_SHAPE)) + int(np.prod(B_SHAPE))),
+            "device": config.device,
         },
         check=check,
         notes=[

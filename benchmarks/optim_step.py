@@ -18,6 +18,10 @@ Candidates, for Adam (lr 1e-4, betas (0.9, 0.999), eps 1e-8) and SGD with moment
   when torch imports.
 
 Target: tapegrad <= 1.3x the floor for both.
+
+With ``--device cuda``: ``cupy floor`` (the same ufuncs on CuPy arrays), ``tapegrad cupy set``
+(an optimiser step calls no kernel the ``numba`` set replaces, so that set is not run) and
+``torch`` on CUDA (its default foreach implementation there).
 """
 
 from __future__ import annotations
@@ -26,7 +30,10 @@ import math
 
 import numpy as np
 
-from .machine import load_torch
+from backends import array_module
+
+from . import devices
+from .common import as_numpy
 from .registry import Candidate, Ratio, RunConfig, WorkloadSetup
 
 __all__ = ["SHAPES", "setup", "floor_adam_step", "floor_sgd_step"]
@@ -40,50 +47,53 @@ CHECK_STEPS = 3
 
 
 def floor_adam_step(params, grads, ms, vs, tmps, t: int) -> None:
-    """Adam's step ``t`` (1-based) in raw NumPy; every array float32, updated in place.
+    """Adam's step ``t`` (1-based) in raw NumPy (or CuPy: the same ufuncs); every array
+    float32, updated in place.
 
     m += (1 - b1) (g - m);  v = b2 v + (1 - b2) g^2
     p -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps sqrt(1 - b2^t))
     """
+    xp = array_module(params[0])
     b1, b2 = BETAS
     s = math.sqrt(1.0 - b2**t)
     scale = LR * s / (1.0 - b1**t)
     for p, g, m, v, tmp in zip(params, grads, ms, vs, tmps):
-        np.subtract(g, m, out=tmp)
+        xp.subtract(g, m, out=tmp)
         tmp *= 1.0 - b1
         m += tmp
         v *= b2
-        np.multiply(g, g, out=tmp)
+        xp.multiply(g, g, out=tmp)
         tmp *= 1.0 - b2
         v += tmp
-        np.sqrt(v, out=tmp)
+        xp.sqrt(v, out=tmp)
         tmp += EPS * s
-        np.divide(m, tmp, out=tmp)
+        xp.divide(m, tmp, out=tmp)
         tmp *= scale
         p -= tmp
 
 
 def floor_sgd_step(params, grads, bufs, tmps) -> None:
-    """SGD with momentum in raw NumPy (buffers already hold the first gradient):
+    """SGD with momentum in raw NumPy or CuPy (buffers already hold the first gradient):
     b = momentum b + g;  p -= lr b."""
+    xp = array_module(params[0])
     for p, g, b, tmp in zip(params, grads, bufs, tmps):
         b *= MOMENTUM
         b += g
-        np.multiply(b, LR, out=tmp)
+        xp.multiply(b, LR, out=tmp)
         p -= tmp
 
 
-def _floor(kind: str, p0, g0):
-    """A fresh floor implementation: ``(step, params)``."""
-    params = [p.copy() for p in p0]
-    grads = [g.copy() for g in g0]
+def _floor(kind: str, p0, g0, xp=np):
+    """A fresh floor implementation on ``xp``'s device: ``(step, params)``."""
+    params = [xp.asarray(p).copy() for p in p0]
+    grads = [xp.asarray(g).copy() for g in g0]
     # one scratch buffer, as large as the largest parameter, viewed per shape (as tapegrad's
     # workspace): the temporary stays in cache from one parameter to the next
-    scratch = np.empty(max(p.size for p in p0), dtype=p0[0].dtype)
+    scratch = xp.empty(max(p.size for p in p0), dtype=p0[0].dtype)
     tmps = [scratch[: p.size].reshape(p.shape) for p in p0]
     if kind == "adam":
-        ms = [np.zeros_like(p) for p in p0]
-        vs = [np.zeros_like(p) for p in p0]
+        ms = [xp.zeros_like(p) for p in params]
+        vs = [xp.zeros_like(p) for p in params]
         count = [0]
 
         def step():
@@ -97,7 +107,7 @@ def _floor(kind: str, p0, g0):
             if bufs[0] is None:  # first step: the buffer is the gradient (as torch and tapegrad)
                 bufs[:] = [g.copy() for g in grads]
                 for p, b, tmp in zip(params, bufs, tmps):
-                    np.multiply(b, LR, out=tmp)
+                    xp.multiply(b, LR, out=tmp)
                     p -= tmp
             else:
                 floor_sgd_step(params, grads, bufs, tmps)
@@ -105,29 +115,29 @@ def _floor(kind: str, p0, g0):
     return step, lambda: params
 
 
-def _tapegrad(kind: str, p0, g0, check_finite: bool = False):
-    import autograd as ag
+def _tapegrad(kind: str, p0, g0, check_finite: bool = False, config=None, set_name=None):
     import optim
 
-    params = [ag.tensor(p.copy(), requires_grad=True) for p in p0]
+    config = config or RunConfig()
+    params = [devices.tensor(config, p.copy(), requires_grad=True) for p in p0]
     for p, g in zip(params, g0):
-        p.grad = ag.tensor(g.copy())
+        p.grad = devices.tensor(config, g.copy())
     if kind == "adam":
         opt = optim.Adam(params, lr=LR, betas=BETAS, eps=EPS, check_finite=check_finite)
     else:
         opt = optim.SGD(params, lr=LR, momentum=MOMENTUM, check_finite=check_finite)
-    return opt.step, lambda: [p._data for p in params]
+    return devices.in_set(set_name, opt.step), lambda: [p._data for p in params]
 
 
-def _torch(torch, kind: str, p0, g0):
-    params = [torch.tensor(p.copy(), requires_grad=True) for p in p0]
+def _torch(torch, kind: str, p0, g0, device: str = "cpu"):
+    params = [torch.tensor(p.copy(), requires_grad=True, device=device) for p in p0]
     for p, g in zip(params, g0):
-        p.grad = torch.tensor(g.copy())
+        p.grad = torch.tensor(g.copy(), device=device)
     if kind == "adam":
         opt = torch.optim.Adam(params, lr=LR, betas=BETAS, eps=EPS)
     else:
         opt = torch.optim.SGD(params, lr=LR, momentum=MOMENTUM)
-    return opt.step, lambda: [p.detach().numpy() for p in params]
+    return opt.step, lambda: [p.detach() for p in params]
 
 
 _LABEL = {"adam": "Adam", "sgd": "SGD momentum"}
@@ -138,46 +148,59 @@ def setup(config: RunConfig) -> WorkloadSetup:
     rng = np.random.default_rng(0)
     p0 = [(0.05 * rng.standard_normal(s)).astype(np.float32) for s in SHAPES]
     g0 = [(0.01 * rng.standard_normal(s)).astype(np.float32) for s in SHAPES]
-    torch, reason = load_torch(config)
+    torch, reason = devices.torch_for(config)
+    xp = devices.xp_for(config)
+    fl = devices.floor_name(config)
+    tg_impls = devices.tapegrad_impls(config, kernels=False)
+
+    def sync(impl):
+        return devices.sync_for(config, impl)
 
     candidates, ratios = [], []
     for kind, label in _LABEL.items():
-        floor, tg, th = f"numpy floor {label}", f"tapegrad {label}", f"torch {label}"
-        candidates.append(Candidate(floor, "numpy", "step", _floor(kind, p0, g0)[0]))
-        candidates.append(Candidate(tg, "tapegrad", "step", _tapegrad(kind, p0, g0)[0]))
-        if kind == "adam":
-            fn = _tapegrad(kind, p0, g0, check_finite=True)[0]
-            candidates.append(Candidate(f"{tg} check_finite", "tapegrad", "step", fn))
-        fn = _torch(torch, kind, p0, g0)[0] if torch is not None else None
-        candidates.append(Candidate(th, "torch", "step", fn, skip_reason=reason))
-        ratios.append(Ratio(f"tapegrad / floor, {label}", tg, floor, target=1.3))
-        if kind == "adam":
-            ratios.append(Ratio(f"tapegrad check_finite / floor, {label}", f"{tg} check_finite",
-                                floor))  # fmt: skip
-        ratios.append(Ratio(f"tapegrad / torch, {label}", tg, th))
+        floor, th = f"{fl} {label}", f"torch {label}"
+        candidates.append(Candidate(floor, fl.split()[0], "step", _floor(kind, p0, g0, xp)[0],
+                                    sync=sync(floor)))  # fmt: skip
+        for name, set_name, skip in tg_impls:
+            tg = f"{name} {label}"
+            variants = [("", False)] + ([(" check_finite", True)] if kind == "adam" else [])
+            for suffix, cf in variants:
+                fn = None if skip else _tapegrad(kind, p0, g0, cf, config, set_name)[0]
+                candidates.append(Candidate(tg + suffix, "tapegrad", "step", fn,
+                                            skip_reason=skip, sync=sync(name)))  # fmt: skip
+            target = None if config.device == "cuda" else 1.3  # issue 7's target is the CPU's
+            ratios.append(Ratio(f"{name} / floor, {label}", tg, floor, target=target))
+            if kind == "adam":
+                ratios.append(Ratio(f"{name} check_finite / floor, {label}",
+                                    f"{tg} check_finite", floor))  # fmt: skip
+            ratios.append(Ratio(f"{name} / torch, {label}", tg, th))
+        fn = _torch(torch, kind, p0, g0, config.device)[0] if torch is not None else None
+        candidates.append(Candidate(th, "torch", "step", fn, skip_reason=reason,
+                                    sync=sync("torch") if fn else None))  # fmt: skip
 
     def check() -> tuple[bool, str]:
         """After 3 steps from the same start, every implementation holds the floor's values."""
         problems, compared = [], []
         for kind, label in _LABEL.items():
-            impls = {"numpy floor": _floor(kind, p0, g0), "tapegrad": _tapegrad(kind, p0, g0)}
+            impls = {fl: _floor(kind, p0, g0, xp)}
+            for name, set_name, skip in tg_impls:
+                if skip is None:
+                    impls[name] = _tapegrad(kind, p0, g0, False, config, set_name)
             if torch is not None:
-                impls["torch"] = _torch(torch, kind, p0, g0)
+                impls["torch"] = _torch(torch, kind, p0, g0, config.device)
             for step, _ in impls.values():
                 for _ in range(CHECK_STEPS):
                     step()
-            ref = impls.pop("numpy floor")[1]()
+            ref = [as_numpy(a) for a in impls.pop(fl)[1]()]
             for impl, (_, get) in impls.items():
-                for a, b in zip(get(), ref):
+                for a, b in zip(map(as_numpy, get()), ref):
                     if a.dtype != np.float32 or not np.allclose(a, b, rtol=1e-5, atol=1e-7):
                         problems.append(f"{impl} {label}: parameters differ from the floor's")
                         break
                 compared.append(f"{impl} {label}")
         if problems:
             return False, "; ".join(problems)
-        return True, f"after {CHECK_STEPS} steps, parameters match the numpy floor: " + ", ".join(
-            compared
-        )
+        return True, f"after {CHECK_STEPS} steps, parameters match the {fl}: " + ", ".join(compared)
 
     n_params = sum(math.prod(s) for s in SHAPES)
     return WorkloadSetup(
@@ -192,7 +215,7 @@ def setup(config: RunConfig) -> WorkloadSetup:
             "dtype": "float32",
             "adam": {"lr": LR, "betas": list(BETAS), "eps": EPS},
             "sgd": {"lr": LR, "momentum": MOMENTUM},
-            "device": "cpu",
+            "device": config.device,
         },
         check=check,
         notes=[

@@ -141,12 +141,15 @@ class Workload:
 
     devices: the ``--device`` values it supports; others are skipped with a reason.
     setup: ``"module:function"``; the function takes a RunConfig, returns a WorkloadSetup.
+    counterpart: the workload that measures the same thing on the other device, if another
+    one does (named in the skip reason).
     """
 
     name: str
     description: str
     devices: tuple[str, ...] = ("cpu",)
     setup: str = ""
+    counterpart: str | None = None
 
     def load_setup(self) -> Callable[[RunConfig], WorkloadSetup]:
         """Import and return the setup function (imports NumPy and the implementations)."""
@@ -185,6 +188,7 @@ register(
         ),
         devices=("cpu",),
         setup="benchmarks.overhead:setup",
+        counterpart="gpu_overhead",
     )
 )
 
@@ -231,7 +235,7 @@ register(
             "optimizer step (Adam, SGD momentum) over the float32 parameters of a "
             "784-1024-1024-10 MLP"
         ),
-        devices=("cpu",),
+        devices=("cpu", "cuda"),
         setup="benchmarks.optim_step:setup",
     )
 )
@@ -244,6 +248,7 @@ register(
         ),
         devices=("cpu",),
         setup="benchmarks.mlp:setup",
+        counterpart="gpu_mlp",
     )
 )
 
@@ -255,7 +260,7 @@ register(
             "Conv2d(6, 16, 5)-ReLU-MaxPool2d(2)-Flatten-Linear(256, 120)-ReLU-Linear(120, 84)-"
             "ReLU-Linear(84, 10), cross-entropy, SGD lr 0.01, float32"
         ),
-        devices=("cpu",),
+        devices=("cpu", "cuda"),
         setup="benchmarks.cnn:setup",
     )
 )
@@ -280,7 +285,7 @@ register(
             "gradcheck of (a @ b).tanh(), a (8, 16), b (16, 8), float64: ag.gradcheck vs "
             "torch.autograd.gradcheck"
         ),
-        devices=("cpu",),
+        devices=("cpu", "cuda"),
         setup="benchmarks.gradcheck:setup",
     )
 )

@@ -188,8 +188,8 @@ def run(config: RunConfig, names: list[str], argv: list[str] | None = None) -> d
             reason = None
             if config.device not in w.devices:
                 reason = f"runs on {'/'.join(w.devices)} only, not {config.device}"
-                if config.device == "cuda":
-                    reason = f"not GPU-capable yet ({reason})"
+                if w.counterpart:
+                    reason += f"; {w.counterpart} is its {config.device} counterpart"
             if reason is not None:
                 log(f"skip {name}: {reason}", stream=sys.stdout)
                 results["skipped"][name] = reason

@@ -13,6 +13,7 @@ for a GPU, and must never leak into this process.
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import subprocess
@@ -85,3 +86,22 @@ def test_gpu_tests_pass_on_the_fake_gpu():
     assert r.returncode == 0, tail
     passed = int(tail.rsplit(" passed", 1)[0].split()[-1])
     assert passed >= 400, f"too few gpu tests ran on the fake GPU:\n{tail}"
+
+
+def test_benchmarks_run_on_the_fake_gpu(tmp_path):
+    """``python -m benchmarks --device cuda --quick``: every cuda workload runs its cupy-set
+    candidates and passes its correctness check (timings are not looked at)."""
+    from benchmarks.registry import WORKLOADS
+
+    r = _run(["-m", "benchmarks", "--device", "cuda", "--quick", "--out", str(tmp_path)], 600)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
+    data = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
+    cuda = {name for name, w in WORKLOADS.items() if "cuda" in w.devices}
+    assert set(data["workloads"]) == cuda, sorted(set(data["workloads"]) ^ cuda)
+    for name, w in data["workloads"].items():
+        if w["check"]:
+            assert w["check"]["ok"], (name, w["check"])
+        ran = [c for c, v in w["candidates"].items() if v["status"] == "ok"]
+        assert any("cupy" in c or c == "tapegrad" for c in ran), (name, ran)
+    for name in set(WORKLOADS) - cuda:
+        assert "cuda counterpart" in data["skipped"][name], data["skipped"][name]
