@@ -11,6 +11,8 @@ Candidates:
   evaluations of the op). It is what the check costs without an engine.
 * ``tapegrad``: ``ag.gradcheck(fn, (a, b))``: the same algorithm, the op evaluated through the
   engine (with recording on, as gradcheck keeps it for gradgradcheck).
+* ``tapegrad fast_mode``: ``ag.gradcheck(..., fast_mode=True)``: one random directional
+  derivative per input (one backward, 4 evaluations), like torch's fast mode.
 * ``torch`` and ``torch fast_mode``: ``torch.autograd.gradcheck(fn, (a, b))`` when torch
   imports. Its default builds the whole Jacobian: the same 512 evaluations plus one backward per
   output element (64). ``fast_mode=True`` checks one number per input, ``v^T J u`` for random
@@ -91,9 +93,13 @@ def setup(config: RunConfig) -> WorkloadSetup:
     tg_impls = devices.tapegrad_impls(config)
     for name, set_name, skip in tg_impls:
         if skip is None:
-            fns[name] = devices.in_set(
-                set_name, lambda: ag.gradcheck(_fn, (a_tg, b_tg), eps=EPS, atol=ATOL, rtol=RTOL)
-            )
+            for suffix, fast in (("", False), (" fast_mode", True)):
+                fns[name + suffix] = devices.in_set(
+                    set_name,
+                    lambda fast=fast: ag.gradcheck(
+                        _fn, (a_tg, b_tg), eps=EPS, atol=ATOL, rtol=RTOL, fast_mode=fast
+                    ),
+                )
     torch, reason = devices.torch_for(config)
     if torch is not None:
         a_th = torch.tensor(a_np, requires_grad=True, device=config.device)
@@ -103,8 +109,8 @@ def setup(config: RunConfig) -> WorkloadSetup:
         fns["torch fast_mode"] = lambda: tgc(
             _fn, (a_th, b_th), eps=EPS, atol=ATOL, rtol=RTOL, fast_mode=True
         )
-    skips = {name: why for name, _, why in tg_impls}
-    names = [floor] + [name for name, _, _ in tg_impls] + ["torch", "torch fast_mode"]
+    skips = {name + sfx: why for name, _, why in tg_impls for sfx in ("", " fast_mode")}
+    names = [floor] + list(skips) + ["torch", "torch fast_mode"]
     candidates = [
         Candidate(
             name,
@@ -122,6 +128,7 @@ def setup(config: RunConfig) -> WorkloadSetup:
             Ratio(f"{name} / floor", name, floor),
             Ratio(f"{name} / torch fast_mode", name, "torch fast_mode"),
             Ratio(f"{name} / torch (full Jacobian)", name, "torch"),
+            Ratio(f"{name} fast_mode / torch fast_mode", f"{name} fast_mode", "torch fast_mode"),
         ]
 
     def check() -> tuple[bool, str]:
@@ -147,17 +154,22 @@ def setup(config: RunConfig) -> WorkloadSetup:
                 (y,) = self.saved
                 return gy * 1.1 * (1 - y * y)
 
-        try:
-            caught = not ag.gradcheck(
-                lambda a, b: BadTanh.apply(a @ b), (a_tg, b_tg), raise_exception=False
-            )  # np.tanh dispatches to CuPy on cuda arrays
-        except Exception as e:
-            caught, problems = False, problems + [f"broken-op gradcheck raised {e!r}"]
-        if not caught:
-            problems.append("tapegrad's gradcheck passed a deliberately wrong backward")
+        for fast in (False, True):
+            try:  # np.tanh dispatches to CuPy on cuda arrays
+                caught = not ag.gradcheck(lambda a, b: BadTanh.apply(a @ b), (a_tg, b_tg),
+                                          raise_exception=False, fast_mode=fast)  # fmt: skip
+            except Exception as e:
+                caught, problems = False, problems + [f"broken-op gradcheck raised {e!r}"]
+            if not caught:
+                problems.append(
+                    f"tapegrad's gradcheck (fast_mode={fast}) passed a deliberately wrong backward"
+                )
         if problems:
             return False, "; ".join(problems)
-        return True, "all pass on the op; tapegrad's gradcheck catches a 10% wrong backward"
+        return True, (
+            "all pass on the op; tapegrad's gradcheck, element-wise and fast_mode, catches a 10% "
+            "wrong backward"
+        )
 
     return WorkloadSetup(
         candidates=candidates,
@@ -180,6 +192,6 @@ def setup(config: RunConfig) -> WorkloadSetup:
         notes=[
             "tapegrad and the floor check J^T v for a random v element by element (one "
             "backward, 512 op evaluations); torch's default builds the full Jacobian (512 "
-            "evaluations and 64 backwards); its fast_mode checks v^T J u (4 evaluations).",
+            "evaluations and 64 backwards); the fast modes check v^T J u (4 evaluations).",
         ],
     )

@@ -183,3 +183,55 @@ def test_gradgradcheck_refuses_inputs_that_do_not_require_grad():
 def test_gradgradcheck_skips_integer_outputs():
     x = ag.randn(3, dtype=ag.float64, requires_grad=True)
     assert ag.gradgradcheck(lambda a: (a.sin(), a.argmax()), (x,))
+
+
+# -- fast_mode: one directional derivative per input ---------------------------------------------
+
+
+def test_fast_mode_passes_right_gradients_and_restores_inputs():
+    a, b = rand(3, 4, seed=1), rand(4, 2, seed=2)
+    before = a.detach().numpy().copy(), b.detach().numpy().copy()
+    assert ag.gradcheck(lambda a, b: (a @ b).tanh(), (a, b), fast_mode=True) is True
+    np.testing.assert_array_equal(a.detach().numpy(), before[0])
+    np.testing.assert_array_equal(b.detach().numpy(), before[1])
+    assert ag.gradcheck(lambda x: x.exp().sum(), (rand(2, 3),), fast_mode=True)
+    assert ag.gradcheck(lambda x: x * x, (f64(1.5),), fast_mode=True)  # 0-d input
+    assert ag.gradcheck(lambda x: (x.sin(), x * 3.0), (rand(3),), fast_mode=True)
+    c = f64([1.0, 2.0], requires_grad=False)
+    assert ag.gradcheck(lambda x, c, k: x * c * k, (rand(2), c, 3.0), fast_mode=True)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fast_mode_catches_a_wrong_element_and_names_the_input(seed):
+    x, w = rand(3, 4, seed=4), rand(3, 4, seed=5)
+    with pytest.raises(ag.GradcheckError) as e:
+        ag.gradcheck(WrongAt.apply, (x, w), fast_mode=True, seed=seed)
+    msg = str(e.value)
+    assert "fast_mode" in msg and "input 1" in msg and "fast_mode=False" in msg
+    # the directional error is the element's error (5) times u's component there
+    m = re.search(r"analytic u.J\^T v = (\S+), numerical (\S+) ", msg)
+    assert m and abs(float(m.group(1).rstrip(",")) - float(m.group(2))) > 1e-3, msg
+    assert ag.gradcheck(WrongAt.apply, (x, w), fast_mode=True, raise_exception=False) is False
+
+
+def test_fast_mode_catches_nan_and_cotangent_misuse():
+    with pytest.raises(ag.GradcheckError, match="fast_mode"):
+        ag.gradcheck(NanAt.apply, (rand(5),), fast_mode=True)
+    with pytest.raises(ag.GradcheckError, match="fast_mode"):
+        ag.gradcheck(MeanOfCotangent.apply, (rand(4, seed=8),), fast_mode=True)
+
+
+def test_gradgradcheck_fast_mode():
+    x = rand(4, seed=9)
+    assert ag.gradgradcheck(lambda x: (x * x).sin(), (x,), fast_mode=True)
+    with pytest.raises(ag.GradcheckError, match="fast_mode"):
+        ag.gradgradcheck(CubeFirstOrderOnly.apply, (x,), fast_mode=True)
+
+
+def test_fast_mode_agrees_with_torch_on_a_passing_op():
+    torch = pytest.importorskip("torch")
+    a_np = np.random.default_rng(3).standard_normal((4, 5))
+    a = ag.tensor(a_np, requires_grad=True)
+    at = torch.tensor(a_np, requires_grad=True)
+    assert ag.gradcheck(lambda x: (x * x).tanh(), (a,), fast_mode=True)
+    assert torch.autograd.gradcheck(lambda x: (x * x).tanh(), (at,), fast_mode=True)
