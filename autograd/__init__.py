@@ -9,7 +9,10 @@ x.grad                      # tensor([[2., 4.]])
 
 from __future__ import annotations
 
-from . import functional  # jacobian, hessian, vjp, jvp, hvp, vhp (torch.autograd.functional)
+from . import (
+    functional,  # jacobian, hessian, vjp, jvp, hvp, vhp (torch.autograd.functional)
+    graph,  # saved_tensors_hooks, save_on_cpu (torch.autograd.graph)
+)
 from .checkpoint import checkpoint
 from .dtypes import (
     bool_,
@@ -71,7 +74,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "grad", "functional",
-    "checkpoint",
+    "graph", "checkpoint",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "ShapeError", "manual_seed", "get_rng_state", "set_rng_state",

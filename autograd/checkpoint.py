@@ -13,6 +13,13 @@ through that graph, which also accumulates into the ``.grad`` of parameters ``fn
 PyTorch's re-entrant checkpoint does). Hence, as there: ``ag.grad(...)`` and
 ``backward(inputs=...)`` through a checkpoint raise (the parameters' gradients could not be
 returned), and so does ``create_graph``.
+
+``use_reentrant=False`` (PyTorch's recommended kind) records ``fn``'s graph as usual but with
+saved-tensor hooks (``autograd.graph``) that keep a counter instead of each value a record
+saves; the first backward that needs one runs ``fn`` again (same random state) and hands the
+recomputed values out in the same order. The graph is the ordinary one, so ``ag.grad``,
+``backward(inputs=...)``, ``create_graph`` (higher order), tensors in keyword arguments or
+containers and any output structure all work; what is dropped is every saved activation.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from backends import array_module, device_of
 from .engine import run_backward
 from .function import Function
 from .grad_mode import _state, enable_grad, no_grad
+from .graph import _pop, _push
 from .random import gen, thread_generator
 from .tensor import Tensor, _wrap
 
@@ -104,20 +112,23 @@ class _CheckpointBase(Function):
         return (None, None) + grads + (None,)  # the anchor gets nothing
 
 
-def checkpoint(fn, *args, preserve_rng_state: bool = True, **kwargs):
-    """``fn(*args, **kwargs)`` recorded as one checkpoint record (see the module docstring).
+def checkpoint(fn, *args, use_reentrant: bool = True, preserve_rng_state: bool = True,
+               **kwargs):  # fmt: skip
+    """``fn(*args, **kwargs)`` with its activations recomputed in backward instead of kept
+    (see the module docstring).
 
-    fn: returns one Tensor. args: tensors (saved, their gradients computed) and any other
-    values (passed again unchanged); tensors inside kwargs or containers are refused (they
-    would not be saved). preserve_rng_state: re-run fn with the generator and random state of
-    the first run (default True). Returns fn's output. Under no_grad it is simply
-    ``fn(*args, **kwargs)``; while recording, the output always requires grad (the parameters
-    fn uses may need gradients even when no argument does), so the call is always recorded and
-    keeps its arguments until backward.
+    use_reentrant: True (the default): one record stands for the call; fn returns one Tensor;
+    tensors are positional arguments (inside kwargs or containers they are refused); it is
+    always recorded and keeps its arguments until backward. False: fn's own graph with its
+    saved values dropped; any arguments and outputs; ``ag.grad``, ``inputs=`` and higher order
+    work. preserve_rng_state: re-run fn with the generator and random state of the first run
+    (default True). Returns fn's output. Under no_grad it is simply ``fn(*args, **kwargs)``.
     """
-    positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     if not _state.grad:
         return fn(*args, **kwargs)
+    if not use_reentrant:
+        return _Frame(fn, args, kwargs, preserve_rng_state).run()
+    positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     for where, value in [(f"keyword argument {k!r}", v) for k, v in kwargs.items()] + [
         (f"argument {i}", a) for i, a in enumerate(args) if isinstance(a, (list, tuple, dict))
     ]:
@@ -141,6 +152,77 @@ def checkpoint(fn, *args, preserve_rng_state: bool = True, **kwargs):
     # parameters fn uses still need their gradients)
     anchor = _anchor(tensors[0]._data if tensors else None)
     return _record_class(len(positions)).apply(out._data, call, *tensors, anchor)
+
+
+class _Frame:
+    """One non-re-entrant checkpointed call: its saved values are numbered in forward and
+    recomputed, all at once, by the first backward that needs one."""
+
+    __slots__ = ("fn", "args", "kwargs", "rng", "count", "storage")
+
+    def __init__(self, fn, args, kwargs, preserve_rng_state):
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        g = gen() if preserve_rng_state else None
+        self.rng = (g, g.bit_generator.state) if g is not None else None
+        self.count = 0
+        self.storage = None
+
+    def run(self):
+        _push((self._pack, self._unpack))
+        try:
+            return self._call()
+        finally:
+            _pop()
+
+    def _call(self):
+        if self.rng is None:
+            return self.fn(*self.args, **self.kwargs)
+        g, state = self.rng
+        if self.storage is None and self.count == 0:  # the first run: draws as it would
+            with thread_generator(g):
+                return self.fn(*self.args, **self.kwargs)
+        now = g.bit_generator.state
+        g.bit_generator.state = state
+        try:
+            with thread_generator(g):
+                return self.fn(*self.args, **self.kwargs)
+        finally:
+            g.bit_generator.state = now
+
+    def _pack(self, obj):
+        k = self.count
+        self.count = k + 1
+        return k
+
+    def _unpack(self, k):
+        if self.storage is None:
+            self._recompute()
+        return self.storage[k]
+
+    def _recompute(self):
+        storage = []
+
+        def capture(obj):
+            storage.append(obj)
+            return obj
+
+        _push((capture, _same))
+        try:
+            with enable_grad():  # backward runs with recording off; the saves need it on
+                self._call()
+        finally:
+            _pop()
+        if len(storage) != self.count:
+            raise RuntimeError(
+                f"checkpoint: fn saved {self.count} values for backward in its first run and "
+                f"{len(storage)} when run again; with use_reentrant=False it must record the "
+                "same ops each time (no control flow on values that change between the runs)"
+            )
+        self.storage = storage
+
+
+def _same(obj):
+    return obj
 
 
 def _holds_tensor(value) -> bool:

@@ -71,6 +71,66 @@ class _Released:
 
 RELEASED = _Released()
 
+# saved-tensor hooks (autograd.graph): how many hook contexts are open in any thread, so the
+# per-op path tests one module global; the hooks themselves are per thread (_state.saved_hooks)
+_hooked = 0
+
+
+class _Packed:
+    """A saved value replaced by what a pack hook returned (``autograd.graph``).
+
+    tensor: whether a Tensor input was saved (else an array: the output, a private array or a
+    raw operand). For a tensor the graph identity is kept apart from the data: ``edge``, the
+    record that made it, or ``leaf``, the leaf itself when it requires grad (a parameter lives
+    on anyway), so a higher-order backward still reaches the graph behind it.
+    """
+
+    __slots__ = ("value", "unpack", "tensor", "edge", "leaf", "shape")
+
+    def restore(self, create_graph: bool, vc):
+        """What the record's backward reads: an array, or (create_graph) a graph Tensor."""
+        v = self.unpack(self.value)
+        raw = v._data if isinstance(v, Tensor) else v
+        if raw.shape != self.shape:
+            raise RuntimeError(
+                f"saved tensor hooks: unpack returned shape {tuple(raw.shape)}, the saved value "
+                f"had shape {tuple(self.shape)}"
+            )
+        if not (self.tensor and create_graph):
+            return raw
+        if self.leaf is not None:
+            return self.leaf
+        t = _wrap(raw, self.edge, self.edge is not None)
+        t._vc = vc
+        return t
+
+
+def _pack(saved):
+    """``saved`` entries (value, version counter, version) with each value packed by this
+    thread's innermost pack hook (unchanged when this thread has none)."""
+    hooks = _state.saved_hooks
+    if not hooks:
+        return saved
+    pack, unpack = hooks[-1]
+    out = []
+    for obj, vc, ver in saved:
+        if not isinstance(obj, (Tensor, _generic) + array_types()):
+            out.append((obj, vc, ver))  # a Python scalar or other constant: kept as is
+            continue
+        p = _new(_Packed)
+        p.unpack = unpack
+        p.tensor = isinstance(obj, Tensor)
+        if p.tensor:
+            p.edge = obj._node
+            p.leaf = obj if obj._node is None and obj._rg else None
+            p.shape = obj._data.shape
+        else:
+            p.edge = p.leaf = None
+            p.shape = obj.shape
+        p.value = pack(obj)
+        out.append((p, vc, ver))
+    return tuple(out)
+
 
 class Function:
     """Base class of a differentiable op; an instance is the op's record on the tape.
@@ -203,7 +263,7 @@ class Function:
             if cls.save_private:
                 saved.extend([(a, None, 0) for a in node._private])
                 node._private = None
-            node._saved = saved
+            node._saved = _pack(saved) if _hooked else saved
         else:
             node._saved = ()
         if mode == 2:
@@ -231,6 +291,11 @@ class Function:
         for obj, vc, ver in packed:
             if vc is not None and vc[0] != ver:
                 _modified(self, obj, vc, ver)
+            if obj.__class__ is _Packed:
+                if obj.tensor:
+                    out.append(obj.restore(create_graph, vc))
+                    continue
+                obj = obj.restore(create_graph, vc)
             if obj.__class__ is _ndarray:
                 if create_graph and vc is not None:
                     # the op's own output: re-wrapped so gradients flow back through this record
@@ -279,7 +344,7 @@ def apply_fast(cls, x, c=None):
     t._rg = True
     if cls.save_output:
         vc = t._vc = [0]
-        node._saved = ((out, vc, 0),)
+        node._saved = ((out, vc, 0),) if not _hooked else _pack(((out, vc, 0),))
     else:
         t._vc = None
         node._saved = ()
@@ -308,7 +373,7 @@ def record_output(cls, out, edge, **attrs):
     node._extra = None
     t = _wrap(out, node, True)
     vc = t._vc = [0]
-    node._saved = ((out, vc, 0),)
+    node._saved = ((out, vc, 0),) if not _hooked else _pack(((out, vc, 0),))
     return t
 
 

@@ -27,6 +27,7 @@ class _State(threading.local):
         self.anomaly = False
         self.mode = 1
         self.returning = False  # a backward pass that returns gradients (ag.grad, inputs=)
+        self.saved_hooks = []  # autograd.graph.saved_tensors_hooks: (pack, unpack), innermost last
 
 
 _state = _State()

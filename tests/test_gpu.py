@@ -464,9 +464,26 @@ def test_checkpoint_on_cuda_matches_the_plain_call():
                   requires_grad=True)  # fmt: skip
     block(x).sum().backward()
     plain = _host(x.grad)
-    x.grad = None
-    ag.checkpoint(block, x).sum().backward()
-    np.testing.assert_allclose(_host(x.grad), plain, rtol=1e-12)
+    for reentrant in (True, False):
+        x.grad = None
+        ag.checkpoint(block, x, use_reentrant=reentrant).sum().backward()
+        np.testing.assert_allclose(_host(x.grad), plain, rtol=1e-12)
+
+
+def test_save_on_cpu_keeps_saved_values_on_the_host():
+    x = ag.tensor(np.random.default_rng(1).standard_normal((3, 4)), device="cuda",
+                  requires_grad=True)  # fmt: skip
+    seen = []
+    with ag.graph.save_on_cpu():
+        y = (x.exp() * x).tanh()
+        for node in (y.grad_fn,):
+            seen += [type(p.value[2]).__module__ for p, _, _ in node._saved]
+    assert seen and all(m == "numpy" for m in seen)  # the packed copies are NumPy arrays
+    y.sum().backward()
+    xd = _host(x)
+    t = np.tanh(np.exp(xd) * xd)
+    np.testing.assert_allclose(_host(x.grad), (1 - t * t) * np.exp(xd) * (1 + xd), rtol=1e-10)
+    assert x.grad.device.startswith("cuda")
 
 
 def test_full_backward_hook_on_cuda():

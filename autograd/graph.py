@@ -1,0 +1,98 @@
+"""Hooks on what records save for backward (``torch.autograd.graph``'s ``saved_tensors_hooks``
+and ``save_on_cpu``).
+
+Inside ``with saved_tensors_hooks(pack_hook, unpack_hook):`` every value a record saves for its
+backward (its tensor inputs, its output, arrays it keeps) goes through ``pack_hook(tensor)``,
+and the record keeps only what that returns; when backward needs the value it calls
+``unpack_hook(packed)``, which must return a tensor (or array) of the same shape. The graph
+identity of a saved input is kept apart from its data, so the unpacked value can be any copy
+(moved to the host and back, compressed, recomputed) and higher-order backward still works.
+Version checks stay: changing a saved tensor in place before backward still raises.
+
+Hooks are per thread; contexts nest (the innermost applies); they apply to records made while
+the context is open, whenever their backward runs.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from . import function as _fn
+from .grad_mode import _state
+from .tensor import Tensor, _wrap
+
+__all__ = ["saved_tensors_hooks", "save_on_cpu"]
+
+
+class saved_tensors_hooks:  # noqa: N801 (PyTorch's name)
+    """Context manager: records made inside save ``pack_hook(t)`` instead of each value ``t``
+    (a Tensor of any shape) and get it back through ``unpack_hook(packed)`` in backward."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        if not callable(pack_hook) or not callable(unpack_hook):
+            raise TypeError("saved_tensors_hooks: pack_hook and unpack_hook must be callable")
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def _raw(self):
+        """The hooks in the records' terms: values are Tensors or raw arrays."""
+        pack_hook, unpack_hook = self.pack_hook, self.unpack_hook
+
+        def pack(obj):
+            return pack_hook(obj if isinstance(obj, Tensor) else _wrap(obj, None, False))
+
+        def unpack(value):
+            out = unpack_hook(value)
+            if not isinstance(out, Tensor) and not hasattr(out, "shape"):
+                raise TypeError(
+                    f"saved_tensors_hooks: unpack_hook must return a tensor, got "
+                    f"{type(out).__name__}"
+                )
+            return out
+
+        return pack, unpack
+
+    def __enter__(self):
+        _push(self._raw())
+        return self
+
+    def __exit__(self, *exc):
+        _pop()
+        return False
+
+
+class save_on_cpu(saved_tensors_hooks):  # noqa: N801
+    """Saved values live in host memory until backward (cuda tensors are copied to the host
+    when saved and back to their device when needed); a no-op for CPU tensors."""
+
+    def __init__(self):
+        def pack(t):
+            d = t._data
+            if type(d).__module__.startswith("cupy"):
+                return ("cuda", d.device.id, d.get())
+            return ("cpu", None, d)
+
+        def unpack(packed):
+            kind, dev, host = packed
+            if kind == "cpu":
+                return host
+            from .device import cuda_module
+
+            return cuda_module(f"cuda:{dev}").asarray(host)
+
+        super().__init__(pack, unpack)
+
+
+_count_lock = threading.Lock()
+
+
+def _push(pair):
+    """Open a hook context in this thread: ``pair`` is (pack, unpack) on raw saved values."""
+    _state.saved_hooks.append(pair)
+    with _count_lock:
+        _fn._hooked += 1
+
+
+def _pop():
+    _state.saved_hooks.pop()
+    with _count_lock:
+        _fn._hooked -= 1
