@@ -193,7 +193,8 @@ def _call_hooks(hooks, g, create_graph):
                     "hook returned an invalid gradient: expected a Tensor of shape "
                     f"{tuple(gt.shape)} and dtype {gt.dtype} on {gt.device}, got {r!r:.80}"
                 )
-            g = r if create_graph else r._data
+            # a copy: the hook's tensor stays the caller's (a leaf's .grad accumulates in place)
+            g = r if create_graph else r._data.copy()
     return g
 
 

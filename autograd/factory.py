@@ -7,6 +7,9 @@ generator (``manual_seed``) or a given ``numpy.random.Generator``.
 
 from __future__ import annotations
 
+import math
+import operator
+
 import numpy as np
 
 from . import dtypes as _dt
@@ -24,8 +27,8 @@ def _shape(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     try:
-        shape = tuple(int(s) for s in size)
-    except (TypeError, ValueError):
+        shape = tuple(operator.index(s) for s in size)  # 2.5 is refused, not truncated
+    except TypeError:
         raise TypeError(f"size must be ints, got {size!r}") from None
     if any(s < 0 for s in shape):
         raise ValueError(f"negative dimension in size {shape}")
@@ -74,6 +77,8 @@ def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from it)."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
     if dtype is None:
         if isinstance(fill_value, (bool, np.bool_)):
             dtype = np.bool_
@@ -87,12 +92,24 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     """Values from start (inclusive) to end (exclusive) by step; int64 for int arguments."""
     if end is None:
         start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
     if step == 0:
         raise ValueError("arange: step must be nonzero")
     if dtype is None:
         dtype = np.int64 if ints else _dt.get_default_dtype()
-    return _finish(np.arange(start, end, step, dtype=_dt.as_dtype(dtype)), device, requires_grad)
+    dt = _dt.as_dtype(dtype)
+    if ints:
+        arr = np.arange(start, end, step, dtype=dt)
+    else:  # computed in float64, then cast: float32 steps would drift (1000 + 0.001 k)
+        n = max(0, math.ceil((end - start) / step))
+        arr = (start + step * np.arange(n, dtype=np.float64)).astype(dt)
+        if dt.kind in "iub" and n and len(np.unique(arr)) < n:
+            raise ValueError(
+                f"arange: a fractional step ({step}) with integer dtype {dt} would repeat "
+                "values; use a float dtype or integer arguments"
+            )
+    return _finish(arr, device, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -121,7 +138,10 @@ def randn(*size, dtype=None, device=None, requires_grad=False, generator=None) -
 
 
 def randint(low, high=None, size=(), dtype=None, device=None, generator=None) -> Tensor:
-    """Integers uniform on [low, high) of shape ``size`` (int64 by default)."""
+    """Integers uniform on [low, high) of shape ``size`` (int64 by default). PyTorch's forms:
+    ``randint(high, size)``, ``randint(low, high, size)``."""
+    if isinstance(high, (tuple, list)) and size == ():  # randint(high, (3,)): torch's 2-arg form
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     if high <= low:

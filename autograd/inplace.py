@@ -62,6 +62,16 @@ def _arr(v, t: Tensor, op: str):
     return v
 
 
+# in-place ops that are one ufunc with out=self (``//=``, ``%=``, ``&=``, ``|=``, ``^=``)
+_BINARY = {
+    "floor_divide_": np.floor_divide,
+    "remainder_": np.remainder,
+    "bitwise_and_": np.bitwise_and,
+    "bitwise_or_": np.bitwise_or,
+    "bitwise_xor_": np.bitwise_xor,
+}
+
+
 def apply(t: Tensor, op: str, *args) -> Tensor:
     """Run in-place op ``op`` on ``t`` after the safety checks; returns ``t``."""
     _guard(t, op, args)
@@ -89,6 +99,20 @@ def apply(t: Tensor, op: str, *args) -> Tensor:
             d /= other
         else:
             d **= other
+    elif op in _BINARY:
+        other = _arr(args[0], t, op)
+        _check_broadcast(d, other, op)
+        _check_cast(d, other, op)
+        if op in ("floor_divide_", "remainder_"):
+            from .ops.arithmetic import _int_zero_divisor
+
+            _int_zero_divisor(op, d, other)
+        try:
+            _BINARY[op](d, other, out=d)
+        except TypeError:
+            raise TypeError(
+                f"{op}: not defined for {d.dtype} and {getattr(other, 'dtype', type(other))}"
+            ) from None
     elif op == "fill_":
         v = args[0]
         if isinstance(v, Tensor):

@@ -93,9 +93,12 @@ def _nested_to_numpy(data):
 
 
 def _is_float64_source(data) -> bool:
-    """Arrays that already are float64 keep it; Python floats and lists get the default dtype."""
+    """Arrays that already are float64 keep it (also inside lists: ``tensor([t64, t64])``);
+    Python floats get the default dtype."""
     if hasattr(data, "dtype") and not isinstance(data, np.generic):
         return True
+    if isinstance(data, (list, tuple)):
+        return any(_is_float64_source(v) for v in data)
     return isinstance(data, np.float64)
 
 
@@ -568,6 +571,43 @@ class Tensor:
     def __itruediv__(self, other):
         return self.div_(other)
 
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __ifloordiv__(self, other):
+        return _inplace.apply(self, "floor_divide_", other)
+
+    def __imod__(self, other):
+        return _inplace.apply(self, "remainder_", other)
+
+    def __iand__(self, other):
+        return _inplace.apply(self, "bitwise_and_", other)
+
+    def __ior__(self, other):
+        return _inplace.apply(self, "bitwise_or_", other)
+
+    def __ixor__(self, other):
+        return _inplace.apply(self, "bitwise_xor_", other)
+
+    def __format__(self, spec):
+        # f"{loss:.4f}": a one-element tensor formats as its number (PyTorch's rule)
+        if self._data.size == 1 and self._data.ndim <= 1 and spec:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string {spec!r} for a tensor of shape {tuple(self.shape)} "
+                "(only one-element tensors take a number format)"
+            )
+        return str(self)
+
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, int, float, bool)) or hasattr(element, "dtype"):
+            return bool((self == element).any().item())
+        raise TypeError(
+            f"'in <tensor>' requires a tensor or a number as left operand, not "
+            f"{type(element).__name__}"
+        )
+
     def __getitem__(self, index):
         return _ops.getitem(self, index)
 
@@ -877,12 +917,12 @@ class Tensor:
         return _ops.reshape(self, *shape)
 
     def view(self, *shape):
-        """Same as ``reshape``."""
-        return _ops.reshape(self, *shape)
+        """See ``autograd.view``: reshape that is always a view (raises when it would copy)."""
+        return _ops.view(self, *shape)
 
     def view_as(self, other):
-        """Reshaped to ``other``'s shape."""
-        return _ops.reshape(self, other.shape)
+        """Viewed as ``other``'s shape (see ``view``)."""
+        return _ops.view(self, other.shape)
 
     def reshape_as(self, other):
         """Reshaped to ``other``'s shape."""
@@ -992,7 +1032,12 @@ def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares ``data``'s memory when no conversion is needed."""
-    if isinstance(data, Tensor) and dtype is None and device is None:
+    if isinstance(data, Tensor):
+        # a conversion of a tensor stays on its graph (to() records the cast and the move)
+        if dtype is not None and _dt.as_dtype(dtype) != data.dtype:
+            data = data.to(dtype)
+        if device is not None and str(device) != data.device:
+            data = data.to(device)
         return data
     arr = _to_array(data, dtype=dtype, copy=False, device=device)
     t = _wrap(arr, None, False)

@@ -85,6 +85,12 @@ class Sequential(Module):
         """Insert ``module`` before position ``index``; returns self."""
         mods = list(self._modules.values())
         n = len(mods)
+        if list(self._modules) != [str(i) for i in range(n)]:
+            raise ValueError(
+                f"Sequential.insert: the modules have names ({', '.join(self._modules)}), and "
+                "inserting renumbers them (their state_dict keys would change); build a new "
+                "Sequential from an OrderedDict instead"
+            )
         index = operator.index(index)
         if not -n <= index <= n:
             raise IndexError(f"Sequential.insert: index {index} is out of range for length {n}")
@@ -215,6 +221,39 @@ class _Registry:
         """The values, in insertion order."""
         return getattr(self, self._registry).values()
 
+    def get(self, key: str, default=None):
+        """The value under ``key``, or ``default``."""
+        return getattr(self, self._registry).get(key, default)
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        getattr(self, self._registry).clear()
+
+    def pop(self, key: str):
+        """Remove ``key`` and return its value."""
+        v = self[key]
+        del self[key]
+        return v
+
+    def update(self, values) -> None:
+        """Add entries from a mapping (another ModuleDict / ParameterDict too) or an iterable
+        of ``(name, value)`` pairs."""
+        name = type(self).__name__
+        if isinstance(values, (Mapping, _Registry)):
+            items = list(values.items())
+        elif isinstance(values, Iterable):
+            items = []
+            for j, pair in enumerate(values):
+                if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                    raise ValueError(f"{name}.update: element #{j} should be a (name, value) pair")
+                items.append(pair)
+        else:
+            raise TypeError(
+                f"{name}.update needs a mapping or an iterable, got {type(values).__name__}"
+            )
+        for k, v in items:
+            self[k] = v
+
 
 class ModuleDict(_Registry, Module):
     """An ordered dict of modules ``{name: module}``, registered as children (no forward)."""
@@ -226,35 +265,6 @@ class ModuleDict(_Registry, Module):
 
     def __setitem__(self, key: str, module: Module) -> None:
         self.add_module(key, module)
-
-    def clear(self) -> None:
-        """Remove every module."""
-        self._modules.clear()
-
-    def pop(self, key: str) -> Module:
-        """Remove ``key`` and return its module."""
-        m = self[key]
-        del self[key]
-        return m
-
-    def update(self, modules) -> None:
-        """Add modules from a mapping or an iterable of ``(name, module)`` pairs."""
-        if isinstance(modules, Mapping):
-            items = modules.items()
-        elif isinstance(modules, Iterable):
-            items = []
-            for j, pair in enumerate(modules):
-                if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                    raise ValueError(
-                        f"ModuleDict.update: element #{j} should be a (name, module) pair"
-                    )
-                items.append(pair)
-        else:
-            raise TypeError(
-                f"ModuleDict.update needs a mapping or an iterable, got {type(modules).__name__}"
-            )
-        for k, m in items:
-            self[k] = m
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict has no forward: index it in your module's forward")
@@ -308,11 +318,10 @@ class ParameterDict(_Registry, Module):
 
     _registry = "_parameters"
 
-    def __init__(self, parameters: Mapping | None = None):
+    def __init__(self, parameters: Mapping | Iterable | None = None):
         super().__init__()
         if parameters is not None:
-            for k, v in parameters.items():
-                self[k] = v
+            self.update(parameters)
 
     def __setitem__(self, key: str, value) -> None:
         self.register_parameter(key, value if isinstance(value, Parameter) else Parameter(value))

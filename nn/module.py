@@ -456,11 +456,13 @@ class Module:
     # -- modes and gradients -------------------------------------------------------------------
 
     def train(self, mode: bool = True) -> Module:
-        """Set training mode (``training = mode``) on this module and all descendants."""
+        """Set training mode (``training = mode``) on this module, then ``train(mode)`` on
+        each child (so a child's own ``train`` override applies, as in PyTorch)."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for m in self.modules():
-            m.training = mode
+        self.training = mode
+        for m in self.children():  # each child's own train() (it may keep parts frozen)
+            m.train(mode)
         return self
 
     def eval(self) -> Module:

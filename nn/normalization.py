@@ -107,13 +107,12 @@ class _BatchNorm(_NormBase):
                 f"{self!r}: expected input with {self.num_features} channels, got {shape}"
             )
         factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.add_(1)
-            if self.momentum is None:  # a cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.item())
+        counting = self.training and self.track_running_stats
+        if counting and self.momentum is None:  # a cumulative moving average
+            factor = 1.0 / (float(self.num_batches_tracked.item()) + 1.0)
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         track = not self.training or self.track_running_stats
-        return _F.batch_norm(
+        out = _F.batch_norm(
             x,
             self.running_mean if track else None,
             self.running_var if track else None,
@@ -123,6 +122,9 @@ class _BatchNorm(_NormBase):
             factor,
             self.eps,
         )
+        if counting:  # counted once the call has succeeded: a refused batch changes nothing
+            self.num_batches_tracked.add_(1)
+        return out
 
 
 class BatchNorm1d(_BatchNorm):

@@ -133,9 +133,15 @@ class GetItem(Function):
         self.index = index
         self.xshape = x.shape
         try:
-            return x[index]
+            r = x[index]
         except IndexError as e:
             raise IndexError(f"getitem: {e} (tensor shape {tuple(x.shape)})") from None
+        if isinstance(r, np.generic):
+            # NumPy copies one element out as a scalar; the 0-d view keeps x[0].add_(1) (and
+            # the shared version counter) meaning x's element, as in PyTorch
+            items = index if isinstance(index, tuple) else (index,)
+            r = x[tuple(i for i in items if i is not Ellipsis) + (Ellipsis,)]
+        return r
 
     def backward(self, gy):
         return IndexAdd.apply(gy, self.index, self.xshape), None
@@ -264,12 +270,36 @@ def norm_perm(dims, ndim, op="permute"):
 
 
 def reshape(x, *shape):
-    """x with a new shape (one dim may be -1); a view when possible."""
+    """x with a new shape (one dim may be -1); a view when possible, else a copy (which then
+    has a version counter of its own)."""
     out = Reshape.apply(x, norm_shape(shape))
+    return share_version(x, out) if _is_view_of(out, x) else out
+
+
+def view(x, *shape):
+    """x with a new shape (one dim may be -1), always a view: a layout that would need a copy
+    (a transposed x, say) raises, as in PyTorch; ``reshape`` copies then."""
+    out = Reshape.apply(x, norm_shape(shape))
+    if not _is_view_of(out, x) and _size(x):
+        raise RuntimeError(
+            f"view: shape {_shape_str(norm_shape(shape))} is not compatible with the input's "
+            f"layout (shape {_shape_str(tuple(x.shape))}, not contiguous); use .reshape(...), "
+            "which copies when it must"
+        )
     return share_version(x, out)
 
 
-view = reshape
+def _is_view_of(out, x) -> bool:
+    """Whether Tensor ``out``'s array is a view into Tensor ``x``'s memory."""
+    if not isinstance(out, Tensor) or not isinstance(x, Tensor):
+        return False
+    o, s = out._data, x._data
+    base = o.base
+    return base is not None and (base is s or (s.base is not None and base is s.base))
+
+
+def _size(x) -> int:
+    return int(np.prod(x.shape)) if len(x.shape) else 1
 
 
 def permute(x, *dims):

@@ -209,3 +209,99 @@ def test_against_torch_where_installed():
             F.pad(ag.tensor(xs), p, mode="circular").numpy(),
             torch.nn.functional.pad(torch.tensor(xs), p, mode="circular").numpy(),
         )
+
+
+# -- Tensor API (second audit) ---------------------------------------------------------------------
+
+
+def test_one_element_index_is_a_view():
+    x = ag.zeros(3)
+    x[0].fill_(5)
+    y = ag.zeros(2, 3)
+    y[0, 1].add_(5)
+    y[..., 1, 2].add_(1)
+    np.testing.assert_array_equal(x.numpy(), [5, 0, 0])
+    np.testing.assert_array_equal(y.numpy(), [[0, 5, 0], [0, 0, 1]])
+    for v in x:
+        v.fill_(1)
+    np.testing.assert_array_equal(x.numpy(), [1, 1, 1])
+
+
+def test_reshape_copy_has_its_own_version_and_view_refuses_to_copy():
+    a = ag.tensor(_rand(2, 3), requires_grad=True) * 1.0
+    b = a.T.reshape(6)  # a copy: changing it must not invalidate a's saved uses
+    y = a.exp()
+    with ag.no_grad():
+        b.add_(1.0)
+    y.sum().backward()  # no false "modified by an in-place operation"
+    t = ag.tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(RuntimeError, match="view: shape \\(6,\\) is not compatible"):
+        t.T.view(6)
+    v = t.view(3, 2)
+    v[0, 0] = 9.0
+    assert t[0, 0].item() == 9.0
+
+
+def test_arange_float_steps_and_integer_dtypes():
+    a = ag.arange(1000, 1001, 0.001)
+    assert a.dtype == np.float32 and len(a) == 1000
+    np.testing.assert_allclose(a.numpy(), 1000 + 0.001 * np.arange(1000), atol=1e-4)
+    with pytest.raises(ValueError, match="fractional step"):
+        ag.arange(0, 3, 0.5, dtype=ag.int64)
+    np.testing.assert_array_equal(ag.arange(0, 6, 2.0, dtype=ag.int64).numpy(), [0, 2, 4])
+    assert ag.arange(ag.tensor(4)).dtype == np.int64
+    assert ag.full((2,), ag.tensor(3)).dtype == np.int64
+
+
+def test_factory_arguments_follow_pytorch():
+    assert ag.randint(10, (3,)).shape == (3,) and ag.randint(2, 5, (4,)).shape == (4,)
+    with pytest.raises(TypeError, match="size must be ints"):
+        ag.zeros(2.5)
+    t64 = ag.tensor(np.ones(2))
+    assert ag.tensor([t64, t64]).dtype == np.float64
+    assert ag.tensor([np.float64(1.0), 2.0]).dtype == np.float64
+    assert ag.tensor([1.0, 2.0]).dtype == np.float32
+
+
+def test_augmented_assignments_are_in_place():
+    x = ag.tensor([6, 5, 3])
+    v = x[0]
+    v **= 2
+    x[1:] //= 2
+    assert x.tolist() == [36, 2, 1]
+    x %= 5
+    x |= 8
+    x &= 9
+    x ^= 1
+    want = (((np.array([36, 2, 1]) % 5) | 8) & 9) ^ 1
+    np.testing.assert_array_equal(x.numpy(), want)
+    w = ag.tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Tensor that requires grad"):
+        w **= 2
+    with pytest.raises(ZeroDivisionError):
+        x //= 0
+
+
+def test_format_contains_and_as_tensor():
+    assert f"{ag.tensor(0.123456):.3f}" == "0.123" and f"{ag.tensor([2.5]):.1f}" == "2.5"
+    assert f"{ag.ones(2)}" == str(ag.ones(2))
+    with pytest.raises(TypeError, match="only one-element tensors"):
+        f"{ag.ones(2):.2f}"
+    m = ag.ones(2, 2) * 2
+    assert 2.0 in m and 3 not in m and ag.tensor(2.0) in m
+    t = ag.tensor(_rand(3), requires_grad=True)
+    assert ag.as_tensor(t, dtype=ag.float64) is t
+    u = ag.as_tensor(t, dtype=ag.float32)
+    assert u.requires_grad and u.dtype == np.float32
+    u.sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), np.ones(3))
+
+
+def test_a_hooks_tensor_is_not_aliased_by_grad():
+    x = ag.tensor(np.ones(2), requires_grad=True)
+    replacement = ag.tensor(np.full(2, 10.0))
+    x.register_hook(lambda g: replacement)
+    (x * 2).sum().backward()
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(replacement.numpy(), [10.0, 10.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [20.0, 20.0])

@@ -1,0 +1,72 @@
+"""nn behaviours an API audit against PyTorch found wrong (each test failed before its fix)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+
+
+class FrozenBN(nn.Module):
+    """A block that keeps its BatchNorm in eval mode whatever train() says."""
+
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(3)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.bn.eval()
+        return self
+
+    def forward(self, x):
+        return self.bn(x)
+
+
+def test_train_calls_each_childs_own_train():
+    model = nn.Sequential(nn.Linear(3, 3), FrozenBN())
+    model.eval()
+    model.train()
+    assert model.training and model[0].training and not model[1].bn.training
+    model(ag.ones(4, 3))
+    np.testing.assert_array_equal(model[1].bn.running_mean.numpy(), np.zeros(3))
+
+
+def test_moduledict_and_parameterdict_take_each_other_and_pairs():
+    a = nn.ModuleDict({"x": nn.Linear(2, 2), "y": nn.ReLU()})
+    b = nn.ModuleDict(a)
+    assert list(b.keys()) == ["x", "y"] and b["x"] is a["x"]
+    c = nn.ModuleDict()
+    c.update(a)
+    assert list(c) == ["x", "y"]
+    p = nn.ParameterDict([("w", ag.ones(2)), ("v", ag.zeros(3))])
+    assert list(p.keys()) == ["w", "v"] and isinstance(p["w"], nn.Parameter)
+    q = nn.ParameterDict(p)
+    assert q["v"] is p["v"]
+    assert q.get("nope") is None and q.pop("w") is p["w"] and list(q) == ["v"]
+    q.clear()
+    assert len(q) == 0
+
+
+def test_sequential_insert_refuses_to_rename_named_modules():
+    named = nn.Sequential(OrderedDict([("conv", nn.Linear(2, 2)), ("act", nn.ReLU())]))
+    with pytest.raises(ValueError, match="the modules have names \\(conv, act\\)"):
+        named.insert(1, nn.Tanh())
+    assert list(named._modules) == ["conv", "act"]
+    plain = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    plain.insert(1, nn.Tanh())
+    assert isinstance(plain[1], nn.Tanh) and len(plain) == 3
+
+
+def test_a_refused_batchnorm_call_changes_no_state():
+    bn = nn.BatchNorm1d(3, momentum=None)
+    with pytest.raises(Exception, match="."):
+        bn(ag.ones(1, 3))  # a batch of one in training is refused
+    assert bn.num_batches_tracked.item() == 0
+    bn(ag.tensor(np.array([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]], dtype=np.float32)))
+    assert bn.num_batches_tracked.item() == 1
+    np.testing.assert_allclose(bn.running_mean.numpy(), np.ones(3))  # the cumulative average
