@@ -1002,9 +1002,44 @@ class Tensor:
         """``value`` where ``mask`` is True, else self (differentiable in self)."""
         return _ops.where(mask, value, self)
 
+    def masked_fill_(self, mask, value) -> Tensor:
+        """``self[mask] = value`` in place (mask broadcast to self's shape)."""
+        m = mask._data if isinstance(mask, Tensor) else mask
+        self[array_module(self._data).broadcast_to(m, self.shape)] = value
+        return self
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A new tensor of ``data`` with self's dtype and device unless given."""
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                      requires_grad=requires_grad)  # fmt: skip
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        """A tensor of shape ``size`` filled with ``fill_value``, self's dtype and device."""
+        from .factory import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)  # fmt: skip
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """Zeros of shape ``size``, self's dtype and device unless given."""
+        return self.new_full(_size_arg(size), 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """Ones of shape ``size``, self's dtype and device unless given."""
+        return self.new_full(_size_arg(size), 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """An uninitialised tensor of shape ``size``, self's dtype and device unless given."""
+        return self.new_full(_size_arg(size), 0, dtype, device, requires_grad)
+
     def contiguous(self):
         """Self (arrays are handled by numpy/cupy, which accept any strides)."""
         return self
+
+
+def _size_arg(size):
+    """``f(2, 3)`` or ``f((2, 3))`` as one tuple."""
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
 
 
 def _rebuild(data, requires_grad):

@@ -81,6 +81,25 @@ class Sequential(Module):
             self.append(m)
         return self
 
+    def __add__(self, other: Sequential) -> Sequential:
+        """A new Sequential of self's modules, then ``other``'s (the same module objects)."""
+        if not isinstance(other, Sequential):
+            return NotImplemented
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            return NotImplemented
+        return self.extend(list(other))
+
+    def __mul__(self, n: int) -> Sequential:
+        """A new Sequential repeating self's modules ``n`` times (the same objects, shared)."""
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"Sequential * n: n must be a positive int, got {n!r}")
+        return Sequential(*(list(self) * n))
+
+    __rmul__ = __mul__
+
     def insert(self, index: int, module: Module) -> Sequential:
         """Insert ``module`` before position ``index``; returns self."""
         mods = list(self._modules.values())

@@ -111,7 +111,11 @@ class Bilinear(Module):
             self.bias = Parameter(_empty(out_features, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
-        bound = 1 / math.sqrt(in1_features)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator=None) -> None:
+        """weight and bias drawn again from U(-1/sqrt(in1_features), 1/sqrt(in1_features))."""
+        bound = 1 / math.sqrt(self.in1_features)
         init.uniform_(self.weight, -bound, bound, generator=generator)
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound, generator=generator)

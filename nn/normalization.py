@@ -256,6 +256,13 @@ class LayerNorm(Module):
             )
         return _F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
+    def reset_parameters(self) -> None:
+        """weight = 1 and bias = 0 (when they exist)."""
+        if self.weight is not None:
+            self.weight.detach().fill_(1.0)
+        if self.bias is not None:
+            self.bias.detach().zero_()
+
     def extra_repr(self) -> str:
         return (
             f"{self.normalized_shape}, eps={self.eps}, "
@@ -297,6 +304,13 @@ class GroupNorm(Module):
         if len(shape) < 2 or shape[1] != self.num_channels:
             raise ShapeError(f"{self!r}: expected input (N, {self.num_channels}, *), got {shape}")
         return _F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def reset_parameters(self) -> None:
+        """weight = 1 and bias = 0 (when they exist)."""
+        if self.weight is not None:
+            self.weight.detach().fill_(1.0)
+        if self.bias is not None:
+            self.bias.detach().zero_()
 
     def extra_repr(self) -> str:
         return (

@@ -305,3 +305,14 @@ def test_a_hooks_tensor_is_not_aliased_by_grad():
     (x * 2).sum().backward()
     np.testing.assert_array_equal(replacement.numpy(), [10.0, 10.0])
     np.testing.assert_array_equal(x.grad.numpy(), [20.0, 20.0])
+
+
+def test_masked_fill_in_place_and_new_factories():
+    x = ag.tensor(np.arange(6.0).reshape(2, 3))
+    x.masked_fill_(x > 2, -1.0)
+    x.masked_fill_(ag.tensor([True, False, False]), 7.0)  # broadcast over rows
+    np.testing.assert_array_equal(x.numpy(), [[7, 1, 2], [7, -1, -1]])
+    assert x.new_zeros(2, 3).dtype == np.float64 and x.new_zeros((2, 3)).shape == (2, 3)
+    assert x.new_ones(2).tolist() == [1.0, 1.0] and x.new_full((2,), 5).dtype == np.float64
+    assert x.new_tensor([1, 2]).dtype == np.float64 and x.new_empty(4).shape == (4,)
+    assert x.new_zeros(2, dtype=ag.int64).dtype == np.int64

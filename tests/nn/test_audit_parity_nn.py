@@ -70,3 +70,25 @@ def test_a_refused_batchnorm_call_changes_no_state():
     bn(ag.tensor(np.array([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]], dtype=np.float32)))
     assert bn.num_batches_tracked.item() == 1
     np.testing.assert_allclose(bn.running_mean.numpy(), np.ones(3))  # the cumulative average
+
+
+def test_sequential_arithmetic_and_reset_parameters():
+    a, b = nn.Sequential(nn.Linear(2, 2)), nn.Sequential(nn.ReLU(), nn.Tanh())
+    c = a + b
+    assert [type(m) for m in c] == [nn.Linear, nn.ReLU, nn.Tanh] and c[0] is a[0]
+    assert len(a * 3) == 3 and (a * 3)[2] is a[0] and len(2 * b) == 4
+    a += b
+    assert len(a) == 3
+    with pytest.raises(ValueError, match="positive int"):
+        a * 0
+    for m in (nn.LayerNorm(3), nn.GroupNorm(1, 3)):
+        m.weight.detach().fill_(2.0)
+        m.bias.detach().fill_(2.0)
+        m.reset_parameters()
+        np.testing.assert_array_equal(m.weight.detach().numpy(), np.ones(3))
+        np.testing.assert_array_equal(m.bias.detach().numpy(), np.zeros(3))
+    bl = nn.Bilinear(2, 3, 4)
+    w0 = bl.weight.detach().numpy().copy()
+    bl.reset_parameters()
+    w1 = bl.weight.detach().numpy()
+    assert (w1 != w0).any() and np.abs(w1).max() <= 1 / np.sqrt(2)
