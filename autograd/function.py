@@ -209,6 +209,7 @@ class Function:
         parents = [None] * n
         need = False
         any_tensor = False
+        host_arrays = False
         dev_type = None
         for i in range(n):
             a = args[i]
@@ -223,10 +224,12 @@ class Function:
                 if a._rg:
                     need = True
                     parents[i] = a._node if a._node is not None else a
+            elif a.__class__ is _ndarray:
+                host_arrays = True
         if not any_tensor:
             out = node.forward(*arrays)
             return np.asarray(out) if isinstance(out, _generic) else out
-        if dev_type is not _ndarray:  # cuda: NumPy operands are host data
+        if host_arrays and dev_type is not _ndarray:  # cuda: NumPy operands are host data
             _host_operands(args, arrays)
         out = node.forward(*arrays)
         if type(out) is not _ndarray and isinstance(out, (_generic, float, int, bool)):
