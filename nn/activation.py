@@ -166,7 +166,7 @@ class ELU(Module):
         return F.elu(input, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class SELU(ReLU):
@@ -255,7 +255,8 @@ class Hardtanh(Module):
         return F.hardtanh(input, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"min_val={self.min_val}, max_val={self.max_val}{inplace}"
 
 
 class ReLU6(Hardtanh):
@@ -277,12 +278,18 @@ class Hardsigmoid(ReLU):
     def forward(self, input):
         return F.hardsigmoid(input)
 
+    def extra_repr(self) -> str:
+        return ""  # as PyTorch prints it, inplace or not
+
 
 class Hardswish(ReLU):
     """y = x * relu6(x + 3) / 6. Any shape."""
 
     def forward(self, input):
         return F.hardswish(input)
+
+    def extra_repr(self) -> str:
+        return ""  # as PyTorch prints it, inplace or not
 
 
 class Maxout(Module):

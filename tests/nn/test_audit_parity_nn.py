@@ -92,3 +92,31 @@ def test_sequential_arithmetic_and_reset_parameters():
     bl.reset_parameters()
     w1 = bl.weight.detach().numpy()
     assert (w1 != w0).any() and np.abs(w1).max() <= 1 / np.sqrt(2)
+
+
+def test_reprs_match_pytorchs():
+    ml = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)] + [nn.ReLU(), nn.ReLU()])
+    assert repr(ml) == (
+        "ModuleList(\n  (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)\n"
+        "  (3-4): 2 x ReLU()\n)"
+    )
+    assert repr(nn.ModuleList()) == "ModuleList()"
+    assert repr(nn.ModuleList([nn.Tanh()])) == "ModuleList(\n  (0): Tanh()\n)"
+    assert repr(nn.ELU(inplace=True)) == "ELU(alpha=1.0, inplace=True)"
+    assert repr(nn.CELU(0.5)) == "CELU(alpha=0.5)"
+    assert repr(nn.Hardtanh(inplace=True)) == "Hardtanh(min_val=-1.0, max_val=1.0, inplace=True)"
+    assert repr(nn.Hardswish(inplace=True)) == "Hardswish()"
+    assert repr(nn.Hardsigmoid(inplace=True)) == "Hardsigmoid()"
+    assert repr(nn.ReLU6(inplace=True)) == "ReLU6(inplace=True)"
+
+
+def test_reprs_against_torch_where_installed():
+    torch = pytest.importorskip("torch")
+    for ours, theirs in [
+        (nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2), nn.Sequential(nn.ReLU())]),
+         torch.nn.ModuleList([torch.nn.Linear(2, 2), torch.nn.Linear(2, 2),
+                              torch.nn.Sequential(torch.nn.ReLU())])),
+        (nn.ELU(0.5, True), torch.nn.ELU(0.5, True)),
+        (nn.Hardtanh(-2.0, 2.0), torch.nn.Hardtanh(-2.0, 2.0)),
+    ]:  # fmt: skip
+        assert repr(ours) == repr(theirs)
