@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from .registry import WORKLOADS, RunConfig
@@ -97,6 +98,10 @@ def _effective_threads(requested: int | None) -> int:
     return os.cpu_count() or 1
 
 
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, run the chosen workloads, print and write the results; the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -142,7 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     from .runner import run
 
     names = args.only or list(WORKLOADS)
-    results = run(config, names, argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)  # a time limit: report what finished
+    try:
+        results = run(config, names, argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     results["plots"] = write_plots(results, args.out)
     compare_md = None
     if old is not None:
@@ -158,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {', '.join(results['plots']['files'])}")
     elif results["plots"].get("skipped"):
         print(f"plots skipped: {results['plots']['skipped']}")
+    if results.get("interrupted"):
+        print(f"error: the run was interrupted {results['interrupted']}", file=sys.stderr)
+        return 124
     if results.get("errors"):
         print(f"error: workloads failed: {', '.join(results['errors'])}", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ The JSON layout (``SCHEMA``)::
                                             "meets_target", "skip_reason"}}}},
      "skipped": {workload name: reason},
      ["errors": {workload name: the exception}],
+     ["interrupted": "during NAME (KeyboardInterrupt or SystemExit)"],
      "plots": {"files": [paths]} | {"skipped": reason}}
 
 Times are in the workload's ``unit`` (e.g. µs/op); a ``"value"`` workload's figures are the
@@ -236,6 +237,8 @@ def format_markdown(results: dict, compare_md: str | None = None) -> str:
     if results.get("errors"):
         lines += ["", "**Failed workloads:**"]
         lines += [f"- {name}: {err}" for name, err in results["errors"].items()]
+    if results.get("interrupted"):
+        lines += ["", f"**Interrupted** {results['interrupted']}: later workloads did not run."]
     plots = results.get("plots")
     if plots and plots.get("skipped"):
         lines += ["", f"Plots skipped: {plots['skipped']}."]

@@ -177,6 +177,7 @@ def run(config: RunConfig, names: list[str], argv: list[str] | None = None) -> d
             gpu_reason = f"--device cuda but no CUDA GPU is available ({detail})"
             print(f"skip: {gpu_reason}; skipping workloads: {', '.join(names)}", flush=True)
     bar = workload_bar(len(names)) if config.progress and gpu_reason is None else None
+    name = None
     try:
         for name in names:
             w = get_workload(name)
@@ -202,6 +203,11 @@ def run(config: RunConfig, names: list[str], argv: list[str] | None = None) -> d
                     results.setdefault("errors", {})[name] = detail
             if bar is not None:
                 bar.update(1)
+    except (KeyboardInterrupt, SystemExit) as e:
+        # Ctrl-C, or SIGTERM from a time limit (cli.main turns it into SystemExit): the
+        # workloads finished so far are still reported and written
+        log(f"interrupted during {name} ({type(e).__name__}); reporting what finished")
+        results["interrupted"] = f"during {name} ({type(e).__name__})"
     finally:
         if bar is not None:
             bar.close()

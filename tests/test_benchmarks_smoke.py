@@ -144,3 +144,26 @@ def test_compare_refuses_a_malformed_results_file_before_running(tmp_path):
     broken.write_text("{x")
     r = _run("--only", "overhead", "--compare", str(broken))
     assert r.returncode == 2 and "broken.json: not valid JSON" in r.stderr
+
+
+def test_an_interrupted_run_keeps_the_finished_workloads(monkeypatch):
+    """A time limit's SIGTERM (turned into SystemExit) or Ctrl-C during a workload: the ones
+    that finished are returned, and the report says where it stopped."""
+    from benchmarks import runner
+    from benchmarks.registry import RunConfig
+    from benchmarks.report import format_markdown
+
+    calls = []
+
+    def fake_run_workload(w, config):
+        calls.append(w.name)
+        if len(calls) == 2:
+            raise SystemExit(143)
+        return {"description": w.name, "candidates": {}, "ratios": {}}
+
+    monkeypatch.setattr(runner, "run_workload", fake_run_workload)
+    monkeypatch.setattr(runner, "machine_info", lambda config: {})
+    results = runner.run(RunConfig(progress=False), ["overhead", "matmul", "conv"])
+    assert list(results["workloads"]) == ["overhead"] and calls == ["overhead", "matmul"]
+    assert results["interrupted"] == "during matmul (SystemExit)"
+    assert "**Interrupted** during matmul" in format_markdown({**results, "workloads": {}})
