@@ -156,9 +156,14 @@ def checkpoint(fn, *args, use_reentrant: bool = True, preserve_rng_state: bool =
 
 class _Frame:
     """One non-re-entrant checkpointed call: its saved values are numbered in forward and
-    recomputed, all at once, by the first backward that needs one."""
+    recomputed, all at once, by the first backward that needs one.
 
-    __slots__ = ("fn", "args", "kwargs", "rng", "count", "storage")
+    While fn's first run is in progress the values are kept (``live``), so a backward inside
+    fn itself works; they are dropped when fn returns. The tensors among the arguments are
+    version-checked before the recomputation (changed in place since: it raises).
+    """
+
+    __slots__ = ("fn", "args", "kwargs", "rng", "count", "storage", "live", "versions")
 
     def __init__(self, fn, args, kwargs, preserve_rng_state):
         self.fn, self.args, self.kwargs = fn, args, kwargs
@@ -166,19 +171,27 @@ class _Frame:
         self.rng = (g, g.bit_generator.state) if g is not None else None
         self.count = 0
         self.storage = None
+        self.live = None
+        self.versions = []
+        for t in _tensors_in((args, kwargs)):
+            if t._vc is None:
+                t._vc = [0]
+            self.versions.append((t, t._vc, t._vc[0]))
 
     def run(self):
+        self.live = {}
         _push((self._pack, self._unpack))
         try:
-            return self._call()
+            return self._call(first=True)
         finally:
             _pop()
+            self.live = None
 
-    def _call(self):
+    def _call(self, first: bool):
         if self.rng is None:
             return self.fn(*self.args, **self.kwargs)
         g, state = self.rng
-        if self.storage is None and self.count == 0:  # the first run: draws as it would
+        if first:  # draws as it would without checkpointing
             with thread_generator(g):
                 return self.fn(*self.args, **self.kwargs)
         now = g.bit_generator.state
@@ -192,24 +205,35 @@ class _Frame:
     def _pack(self, obj):
         k = self.count
         self.count = k + 1
+        if self.live is not None:
+            self.live[k] = obj
         return k
 
     def _unpack(self, k):
+        if self.live is not None and k in self.live:  # a backward inside fn's first run
+            return self.live[k]
         if self.storage is None:
             self._recompute()
         return self.storage[k]
 
     def _recompute(self):
+        for t, vc, ver in self.versions:
+            if vc[0] != ver:
+                raise RuntimeError(
+                    "checkpoint: an argument of the checkpointed call (a tensor of shape "
+                    f"{tuple(t.shape)}) was modified by an in-place operation after the call "
+                    f"(version {vc[0]}, expected {ver}); recomputing would give wrong gradients"
+                )
         storage = []
 
-        def capture(obj):
-            storage.append(obj)
+        def capture(obj):  # the arrays only: the recomputed graph itself is not kept
+            storage.append(obj._data if isinstance(obj, Tensor) else obj)
             return obj
 
         _push((capture, _same))
         try:
             with enable_grad():  # backward runs with recording off; the saves need it on
-                self._call()
+                self._call(first=False)
         finally:
             _pop()
         if len(storage) != self.count:
@@ -219,6 +243,18 @@ class _Frame:
                 "same ops each time (no control flow on values that change between the runs)"
             )
         self.storage = storage
+
+
+def _tensors_in(value):
+    """The Tensors in ``value`` and in the lists, tuples and dicts it holds."""
+    if isinstance(value, Tensor):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _tensors_in(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _tensors_in(v)
 
 
 def _same(obj):

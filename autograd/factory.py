@@ -94,6 +94,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+    if not ints and not all(math.isfinite(float(v)) for v in (start, end, step)):
+        raise ValueError(f"arange: start, end and step must be finite, got {start}, {end}, {step}")
     if step == 0:
         raise ValueError("arange: step must be nonzero")
     if dtype is None:

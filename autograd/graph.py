@@ -10,7 +10,7 @@ identity of a saved input is kept apart from its data, so the unpacked value can
 Version checks stay: changing a saved tensor in place before backward still raises.
 
 Hooks are per thread; contexts nest (the innermost applies); they apply to records made while
-the context is open, whenever their backward runs.
+the context is open, whenever their backward runs. The pack hook runs with recording off.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 
 from . import function as _fn
-from .grad_mode import _state
+from .grad_mode import _state, no_grad
 from .tensor import Tensor, _wrap
 
 __all__ = ["saved_tensors_hooks", "save_on_cpu"]
@@ -38,7 +38,10 @@ class saved_tensors_hooks:  # noqa: N801 (PyTorch's name)
         pack_hook, unpack_hook = self.pack_hook, self.unpack_hook
 
         def pack(obj):
-            return pack_hook(obj if isinstance(obj, Tensor) else _wrap(obj, None, False))
+            # under no_grad, as in PyTorch: a hook that computes records nothing (and does
+            # not call itself through the records it would make)
+            with no_grad():
+                return pack_hook(obj if isinstance(obj, Tensor) else _wrap(obj, None, False))
 
         def unpack(value):
             out = unpack_hook(value)
@@ -75,9 +78,11 @@ class save_on_cpu(saved_tensors_hooks):  # noqa: N801
             kind, dev, host = packed
             if kind == "cpu":
                 return host
-            from .device import cuda_module
+            from backends import cupy_or_none
 
-            return cuda_module(f"cuda:{dev}").asarray(host)
+            cp = cupy_or_none()
+            with cp.cuda.Device(dev):  # the device for this copy only: the current one stays
+                return cp.asarray(host)
 
         super().__init__(pack, unpack)
 

@@ -596,7 +596,7 @@ class Tensor:
         if spec:
             raise TypeError(
                 f"unsupported format string {spec!r} for a tensor of shape {tuple(self.shape)} "
-                "(only one-element tensors take a number format)"
+                "(only 0-d and one-element 1-D tensors take a number format)"
             )
         return str(self)
 
@@ -1020,17 +1020,20 @@ class Tensor:
         return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
                     requires_grad=requires_grad)  # fmt: skip
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    def new_zeros(self, *args, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
         """Zeros of shape ``size``, self's dtype and device unless given."""
-        return self.new_full(_size_arg(size), 0, dtype, device, requires_grad)
+        return self.new_full(_size_arg(args) if size is None else size, 0, dtype, device,
+                             requires_grad)  # fmt: skip
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    def new_ones(self, *args, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
         """Ones of shape ``size``, self's dtype and device unless given."""
-        return self.new_full(_size_arg(size), 1, dtype, device, requires_grad)
+        return self.new_full(_size_arg(args) if size is None else size, 1, dtype, device,
+                             requires_grad)  # fmt: skip
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    def new_empty(self, *args, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
         """An uninitialised tensor of shape ``size``, self's dtype and device unless given."""
-        return self.new_full(_size_arg(size), 0, dtype, device, requires_grad)
+        return self.new_full(_size_arg(args) if size is None else size, 0, dtype, device,
+                             requires_grad)  # fmt: skip
 
     def contiguous(self):
         """Self (arrays are handled by numpy/cupy, which accept any strides)."""

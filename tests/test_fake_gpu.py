@@ -60,6 +60,10 @@ for bad in (lambda: np.asarray(a), lambda: a + np.ones(3), lambda: np.ones(3) * 
 assert type(a.sum()) is cp.ndarray and a.sum().ndim == 0 and float(a.sum()) == 15.0
 assert type(a[0, 1]) is cp.ndarray and type(np.exp(a)) is cp.ndarray
 assert type(a.get()) is np.ndarray and a.device == cp.cuda.Device(0)
+v = a.reshape(3, 2)
+assert v.base is a and v[0].base is a and a[1, 2].base is a  # views hold their base
+a[1, 2].fill(7.0)  # a 0-d element is a view, as in CuPy
+assert float(a[1, 2]) == 7.0
 a[0] = np.zeros(3)  # CuPy copies NumPy values and index arrays to the device
 assert float(a[np.array([0])].sum()) == 0.0
 try:

@@ -305,6 +305,9 @@ class Clone(Function):
         return gy
 
 
+_BITWISE = (np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert)
+
+
 class Compare(Function):
     """Comparisons and logic: bool outputs, never part of a gradient path."""
 
@@ -316,7 +319,9 @@ class Compare(Function):
             return fn(*args)
         except ValueError:
             _bshape(fn.__name__, *args[:2])
-        except TypeError:  # bitwise ops on floats
+        except TypeError:
+            if fn not in _BITWISE:
+                raise
             dts = ", ".join(str(a.dtype) for a in args if hasattr(a, "dtype"))
             name = "bitwise_not" if fn is np.invert else fn.__name__
             raise TypeError(f"{name}: not defined for {dts} (integer or bool tensors)") from None

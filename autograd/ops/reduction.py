@@ -62,11 +62,12 @@ def _check_float(op, x):
         raise TypeError(f"{op}: expected a floating point tensor, got dtype {x.dtype}")
 
 
-def _axes(op, x, dim, axis):
+def _axes(op, x, dim, axis, empty_is_all: bool = True):
     """The reduced dims: None (all) or a sorted tuple. A 0-d x accepts dim 0 / -1, and an empty
-    ``dim`` (``()``, ``[]``) means all dims, as in PyTorch (NumPy's ``axis=()`` reduces none)."""
+    ``dim`` (``()``, ``[]``) means all dims, as in PyTorch's sum, mean, var, ... (NumPy's
+    ``axis=()``, and PyTorch's all / any, reduce none: ``empty_is_all=False``)."""
     nd = _ndim(x)
-    if axis is None and isinstance(dim, (tuple, list)) and not dim:
+    if empty_is_all and axis is None and isinstance(dim, (tuple, list)) and not dim:
         dim = None
     axes = norm_axes(pick_dim(dim, axis, op), nd, op)
     return None if nd == 0 else axes
@@ -863,7 +864,7 @@ def all(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
 
     x: any shape. Returns x's shape without the reduced dims (size 1 with keepdim).
     """
-    axes = _axes("all", x, dim, axis)
+    axes = _axes("all", x, dim, axis, empty_is_all=False)
     return _like(x, _raw(x).all(axis=axes, keepdims=pick_keep(keepdim, keepdims)))
 
 
@@ -872,5 +873,5 @@ def any(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
 
     x: any shape. Returns x's shape without the reduced dims (size 1 with keepdim).
     """
-    axes = _axes("any", x, dim, axis)
+    axes = _axes("any", x, dim, axis, empty_is_all=False)
     return _like(x, _raw(x).any(axis=axes, keepdims=pick_keep(keepdim, keepdims)))

@@ -707,8 +707,8 @@ def _pad_positions(mode, size, lo, hi, dim, pad_arg, shape):
     start, kept = max(-lo, 0), size - max(-lo, 0) - max(-hi, 0)
     if kept == 0 and lo <= 0 and hi <= 0:
         return pos  # cropped to nothing
-    if kept <= 0:
-        raise bad("the crop leaves nothing to wrap")
+    if kept <= 0 or max(lo, 0) > kept or max(hi, 0) > kept:
+        raise bad(f"it would wrap the {kept} elements left after the crop more than once")
     return start + np.arange(-max(lo, 0), kept + max(hi, 0)) % kept
 
 

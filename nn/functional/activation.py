@@ -184,8 +184,9 @@ def celu(x, alpha: float = 1.0, inplace: bool = False):
     if alpha > 0:
         return ELU.apply(x / alpha, 1.0) * alpha
     # alpha < 0 flips the sign of x / alpha, so ELU's branch test no longer applies; the
-    # exponential only sees min(x, 0) (it cannot overflow where it is not selected)
-    return relu(x) + ag.expm1(ag.minimum(x, 0.0) / alpha) * alpha
+    # exponential only sees min(x, 0) (it cannot overflow where it is not selected), and the
+    # clamp passes its gradient at 0, so celu'(0) = 1 as in PyTorch
+    return relu(x) + ag.expm1(ag.clamp(x, max=0.0) / alpha) * alpha
 
 
 # -- gelu, silu, mish ---------------------------------------------------------------------------

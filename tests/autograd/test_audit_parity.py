@@ -285,7 +285,7 @@ def test_augmented_assignments_are_in_place():
 def test_format_contains_and_as_tensor():
     assert f"{ag.tensor(0.123456):.3f}" == "0.123" and f"{ag.tensor([2.5]):.1f}" == "2.5"
     assert f"{ag.ones(2)}" == str(ag.ones(2))
-    with pytest.raises(TypeError, match="only one-element tensors"):
+    with pytest.raises(TypeError, match="only 0-d and one-element 1-D tensors"):
         f"{ag.ones(2):.2f}"
     m = ag.ones(2, 2) * 2
     assert 2.0 in m and 3 not in m and ag.tensor(2.0) in m
@@ -316,3 +316,32 @@ def test_masked_fill_in_place_and_new_factories():
     assert x.new_ones(2).tolist() == [1.0, 1.0] and x.new_full((2,), 5).dtype == np.float64
     assert x.new_tensor([1, 2]).dtype == np.float64 and x.new_empty(4).shape == (4,)
     assert x.new_zeros(2, dtype=ag.int64).dtype == np.int64
+
+
+# -- from the second reading of the fixes ----------------------------------------------------------
+
+
+def test_all_and_any_with_an_empty_dim_reduce_nothing():
+    a = ag.tensor(np.array([[True, False], [True, True]]))
+    np.testing.assert_array_equal(a.all(dim=()).numpy(), a.numpy())
+    np.testing.assert_array_equal(a.any(dim=[]).numpy(), a.numpy())
+
+
+def test_celu_derivative_at_zero_is_one_for_negative_alpha():
+    x = ag.tensor(np.array([0.0]), requires_grad=True)
+    F.celu(x, -2.0).backward()
+    assert x.grad.item() == 1.0
+
+
+def test_compare_keeps_other_type_errors_and_circular_pad_wraps_once():
+    with pytest.raises(TypeError) as e:
+        ag.tensor([1.0]) == "a"  # noqa: B015
+    assert "bitwise" not in str(e.value)
+    with pytest.raises(ag.ShapeError, match="more than once"):
+        F.pad(ag.tensor(np.arange(5.0).reshape(1, 1, 5)), (3, -3), mode="circular")
+
+
+def test_arange_refuses_non_finite_bounds_and_new_takes_size():
+    with pytest.raises(ValueError, match="arange: start, end and step must be finite"):
+        ag.arange(0, float("inf"))
+    assert ag.ones(2).new_zeros(size=(2, 3)).shape == (2, 3)

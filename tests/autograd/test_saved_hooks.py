@@ -261,3 +261,35 @@ def test_non_reentrant_refuses_a_different_recomputation_and_in_place_changes():
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         z.sum().backward()
     y.sum().backward()  # its argument was a copy: unaffected
+
+
+# -- from the second reading -----------------------------------------------------------------------
+
+
+def test_non_reentrant_refuses_an_argument_changed_in_place_before_backward():
+    x, w = _x((3,)), _x((3,), seed=1)
+    a = x * 1.0
+    y = ag.checkpoint(lambda t, u: (t + 1).exp() * u, a, w, use_reentrant=False)
+    with ag.no_grad():
+        a.add_(1.0)
+    with pytest.raises(RuntimeError, match="argument of the checkpointed call .* modified"):
+        y.sum().backward()
+
+
+def test_non_reentrant_allows_a_backward_inside_fn():
+    x = _x()
+
+    def fn(a):
+        (g,) = ag.grad((a**3).sum(), a, create_graph=True)
+        return (g * a).sum()
+
+    ag.checkpoint(fn, x, use_reentrant=False).backward()
+    np.testing.assert_allclose(x.grad.numpy(), 9 * x.detach().numpy() ** 2, rtol=1e-12)
+
+
+def test_pack_hooks_run_without_recording():
+    x, w = _x((6,)), ag.tensor(np.ones(6))
+    with ag.graph.saved_tensors_hooks(lambda t: t * t, lambda t: np.sqrt(t.numpy())):
+        y = (x * w).sum()
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.ones(6))

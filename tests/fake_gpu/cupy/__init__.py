@@ -24,12 +24,25 @@ from __future__ import annotations
 
 import sys
 import types
+import weakref
 
 import numpy as _np
 
 __version__ = "0.0.0-fake"
 
 _CONVERTERS = {"asarray", "array", "asanyarray", "ascontiguousarray", "asfortranarray"}
+
+
+_OWNERS: dict = {}  # id(NumPy array owning its memory) -> weakref to its cupy.ndarray
+
+
+def _owner(a):
+    """The one cupy.ndarray for the NumPy array ``a`` that owns its memory."""
+    ref = _OWNERS.get(id(a))
+    obj = ref() if ref is not None else None
+    if obj is None or obj._a is not a:
+        obj = ndarray._of(a)
+    return obj
 
 
 def _refuse(x):
@@ -101,13 +114,20 @@ class Device:
 class ndarray:  # noqa: N801 (CuPy's name)
     """A NumPy array posing as a cupy array (see the module's docstring)."""
 
-    __slots__ = ("_a",)
+    __slots__ = ("_a", "_basew", "__weakref__")
     __array_priority__ = 100
 
     @classmethod
     def _of(cls, a):
         obj = object.__new__(cls)
         obj._a = a
+        # as in CuPy, a view holds its base array (one object per owner of the memory)
+        obj._basew = None if a.base is None or type(a.base) is not _np.ndarray else _owner(a.base)
+        if a.base is None:
+            key = id(a)
+            _OWNERS[key] = weakref.ref(
+                obj, lambda r: _OWNERS.pop(key, None) if _OWNERS.get(key) is r else None
+            )
         return obj
 
     def __init__(self, shape, dtype=float, memptr=None, strides=None, order="C"):
@@ -209,8 +229,7 @@ class ndarray:  # noqa: N801 (CuPy's name)
 
     @property
     def base(self):
-        b = self._a.base
-        return None if b is None else ndarray._of(b) if type(b) is _np.ndarray else b
+        return self._basew
 
     @property
     def real(self):
@@ -232,7 +251,12 @@ class ndarray:  # noqa: N801 (CuPy's name)
             yield self[i]
 
     def __getitem__(self, key):
-        return _wrap(self._a[_unwrap(key, False)])
+        key = _unwrap(key, False)
+        r = self._a[key]
+        if isinstance(r, _np.generic):  # CuPy gives a 0-d view, NumPy a scalar copy
+            items = key if isinstance(key, tuple) else (key,)
+            r = self._a[tuple(i for i in items if i is not Ellipsis) + (Ellipsis,)]
+        return _wrap(r)
 
     def __setitem__(self, key, value):
         if isinstance(value, (list, tuple)):
