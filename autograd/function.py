@@ -255,9 +255,10 @@ class Function:
                     saved.append((a, vc, vc[0]))
                 elif isinstance(a, array_types()):
                     # a raw array operand has no version counter: keep a private copy, so a
-                    # later change to the caller's array cannot alter this gradient (arrays[i]:
-                    # on cuda, the operand's device copy)
-                    saved.append((arrays[i].copy(), None, 0))
+                    # later change to the caller's array cannot alter this gradient (on cuda a
+                    # NumPy operand's device copy is private already)
+                    arr = arrays[i]
+                    saved.append((arr.copy() if arr is a else arr, None, 0))
                 else:
                     saved.append((a, None, 0))
             if cls.save_output:
