@@ -56,6 +56,20 @@ def _stack(arrays, where: str):
     return Tensor(array_module(arrays[0]).stack(arrays))
 
 
+def _collate_numbers(samples, where):
+    """Scalars (Python or NumPy) as one tensor whose dtype fits them all: bool, int64, or the
+    default float dtype for Python floats (NumPy scalars keep their promoted dtype)."""
+    if not all(isinstance(s, (numbers.Number, np.generic)) for s in samples):
+        raise TypeError(f"collate: samples{where} mix numbers and other types")
+    if all(isinstance(s, np.generic) for s in samples):
+        return Tensor(np.array(samples, dtype=np.result_type(*samples)))
+    if all(isinstance(s, (bool, np.bool_)) for s in samples):
+        return Tensor(np.array(samples, dtype=np.bool_))
+    if all(isinstance(s, (numbers.Integral, np.integer)) for s in samples):
+        return Tensor(np.array(samples, dtype=np.int64))
+    return Tensor(np.array(samples, dtype=_dt.get_default_dtype()))
+
+
 def default_collate(samples, _where: str = ""):
     """Merge a list of samples into one batch, field by field.
 
@@ -73,16 +87,10 @@ def default_collate(samples, _where: str = ""):
         )
     if _is_array(elem):
         return _stack(samples, _where)
-    if isinstance(elem, np.generic):
-        return Tensor(np.array(samples, dtype=elem.dtype))
-    if isinstance(elem, bool):
-        return Tensor(np.array(samples, dtype=np.bool_))
-    if isinstance(elem, numbers.Integral):
-        return Tensor(np.array(samples, dtype=np.int64))
-    if isinstance(elem, numbers.Real):
-        return Tensor(np.array(samples, dtype=_dt.get_default_dtype()))
-    if isinstance(elem, (str, bytes)):
+    if isinstance(elem, (str, bytes)):  # before np.generic: numpy.str_ is a str
         return list(samples)
+    if isinstance(elem, (numbers.Number, np.generic)):
+        return _collate_numbers(samples, _where)
     if isinstance(elem, cabc.Mapping):
         keys = list(elem)
         for s in samples:

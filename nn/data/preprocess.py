@@ -13,6 +13,7 @@ can be saved with ``nn.save`` beside the model that needs them at test time.
 from __future__ import annotations
 
 import numbers
+import operator
 
 import numpy as np
 
@@ -111,17 +112,29 @@ class _Preprocessor:
             missing += [k for k in self._state_keys if k not in state]
         if missing:
             raise ValueError(f"{type(self).__name__}.load_state_dict: missing keys {missing}")
+        fitted = "feature_shape" in state
         arrays = {}
-        for k in self._state_keys if "feature_shape" in state else ():
-            v = state[k]
-            v = v.numpy() if isinstance(v, Tensor) else np.asarray(v)
-            arrays[k] = np.array(v, dtype=np.float64)
+        if fitted:  # everything converted and checked before anything is set
+            try:
+                shape = tuple(operator.index(s) for s in state["feature_shape"])
+            except TypeError:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: feature_shape must be ints, got "
+                    f"{state['feature_shape']!r}"
+                ) from None
+            for k in self._state_keys:
+                v = state[k]
+                v = v.numpy() if isinstance(v, Tensor) else np.asarray(v)
+                arrays[k] = np.array(v, dtype=np.float64)
         for k in self._options:
             setattr(self, k, state[k])
+        for k in ("feature_shape_",) + tuple(self._state_keys):  # an unfitted state: unfit
+            if not fitted and hasattr(self, k):
+                delattr(self, k)
         for k, v in arrays.items():
             setattr(self, k, v)
-        if "feature_shape" in state:
-            self.feature_shape_ = tuple(int(s) for s in state["feature_shape"])
+        if fitted:
+            self.feature_shape_ = shape
 
     def __repr__(self):
         opts = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._options)
@@ -160,6 +173,7 @@ class ZeroCenter(_Preprocessor):
         return a.astype(dt, copy=False) - m
 
     def _inverse(self, z, dt):
+        self._check(z, "inverse_transform")
         return z.astype(dt, copy=False) + _bshape(self.mean_, z.ndim, self.per_channel).astype(dt)
 
 
@@ -187,6 +201,7 @@ class Standardize(ZeroCenter):
         return super()._transform(a, dt) / s
 
     def _inverse(self, z, dt):
+        self._check(z, "inverse_transform")
         s = _bshape(self.scale_, z.ndim, self.per_channel).astype(dt)
         return super()._inverse(z.astype(dt, copy=False) * s, dt)
 

@@ -164,12 +164,22 @@ def train_test_split(
         raise ValueError(
             f"train_test_split: inputs have different lengths {[_n_samples(a) for a in arrays]}"
         )
-    if isinstance(test_size, float):
-        if not 0.0 < test_size < 1.0:
-            raise ValueError(f"train_test_split: test_size must be in (0, 1), got {test_size}")
-        n_test = int(np.ceil(test_size * n))
-    else:
+    if isinstance(test_size, (bool, np.bool_)) or not isinstance(test_size, numbers.Real):
+        raise TypeError(
+            f"train_test_split: test_size must be a fraction in (0, 1) or a count, got "
+            f"{test_size!r}"
+        )
+    if isinstance(test_size, numbers.Integral):
         n_test = int(test_size)
+    elif float(test_size).is_integer() and test_size >= 1:
+        n_test = int(test_size)
+    else:
+        if not 0.0 < test_size < 1.0:
+            raise ValueError(
+                f"train_test_split: test_size must be a fraction in (0, 1) or a whole count, "
+                f"got {test_size}"
+            )
+        n_test = int(np.ceil(float(test_size) * n))
     if not 0 < n_test < n:
         raise ValueError(f"train_test_split: test_size={test_size!r} leaves an empty part (N={n})")
     rng = _random.gen(generator)
@@ -180,6 +190,8 @@ def train_test_split(
         if not shuffle:
             raise ValueError("train_test_split: stratify needs shuffle=True")
         y = _labels(stratify)
+        if len(y) != n:
+            raise ValueError(f"train_test_split: stratify has {len(y)} labels for {n} samples")
         classes, enc = np.unique(y, return_inverse=True)
         enc = enc.reshape(-1)
         counts = np.bincount(enc)

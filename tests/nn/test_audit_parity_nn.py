@@ -120,3 +120,51 @@ def test_reprs_against_torch_where_installed():
         (nn.Hardtanh(-2.0, 2.0), torch.nn.Hardtanh(-2.0, 2.0)),
     ]:  # fmt: skip
         assert repr(ours) == repr(theirs)
+
+
+# -- nn.data (third audit) -------------------------------------------------------------------------
+
+
+def test_train_test_split_checks_stratify_length_and_test_size():
+    from nn.data.splits import train_test_split
+
+    with pytest.raises(ValueError, match="stratify has 6 labels for 10 samples"):
+        train_test_split(np.arange(10), test_size=0.2, stratify=np.array([0, 1] * 3))
+    with pytest.raises(TypeError, match="test_size must be a fraction"):
+        train_test_split(np.arange(10), test_size=True)
+    with pytest.raises(ValueError, match="whole count"):
+        train_test_split(np.arange(10), test_size=np.float32(3.7))
+    train, test = train_test_split(np.arange(10), test_size=np.float32(0.25))
+    assert (len(train), len(test)) == (7, 3)
+    assert [len(p) for p in train_test_split(np.arange(10), test_size=3.0)] == [7, 3]
+
+
+def test_collate_takes_the_dtype_of_all_samples():
+    from nn.data.loader import default_collate
+
+    out = default_collate([0, 0.5, 1.7])
+    assert out.dtype == np.float32 and out.tolist() == pytest.approx([0.0, 0.5, 1.7])
+    assert default_collate([1, 2]).dtype == np.int64
+    assert default_collate([True, False]).dtype == np.bool_
+    assert default_collate([np.int32(1), np.float64(0.5)]).dtype == np.float64
+    assert default_collate([np.str_("cat"), np.str_("dog")]) == ["cat", "dog"]
+
+
+def test_preprocessor_state_loading_is_all_or_nothing_and_inverse_checks_shapes():
+    from nn.data.preprocess import Standardize, ZeroCenter
+
+    x = np.random.default_rng(0).standard_normal((20, 4))
+    s = Standardize().fit(x)
+    state = s.state_dict()
+    bad = dict(state, feature_shape=["x"], eps=0.5)
+    with pytest.raises(ValueError, match="feature_shape must be ints"):
+        s.load_state_dict(bad)
+    assert s.eps == state["eps"] and s.feature_shape_ == (4,)
+    s.load_state_dict(Standardize(per_channel=True).state_dict())  # an unfitted state
+    with pytest.raises(RuntimeError, match="not fitted yet"):
+        s.transform(x)
+    s.load_state_dict(state)
+    np.testing.assert_allclose(s.inverse_transform(s.transform(x)), x, atol=1e-12)
+    for pre in (Standardize().fit(x), ZeroCenter().fit(x)):
+        with pytest.raises(ag.ShapeError, match="inverse_transform: expected samples"):
+            pre.inverse_transform(np.zeros((2, 1)))
