@@ -198,6 +198,41 @@ def _call_hooks(hooks, g, create_graph):
     return g
 
 
+class _Attach(Function):
+    """g itself, recorded as a function of ``anchor`` with zero derivative: under create_graph,
+    a gradient a rule computed from its saved tensors without a differentiable path to them
+    (ReLU's ``gy * (y > 0)``) still requires grad, as in PyTorch, so a further ``grad`` through
+    it gives zeros instead of "does not require grad"."""
+
+    __slots__ = ("ashape", "adtype")
+
+    def forward(self, g, anchor):
+        self.ashape, self.adtype = anchor.shape, anchor.dtype
+        return g
+
+    def backward(self, gy):
+        from backends import array_module
+
+        return gy, array_module(gy._data if isinstance(gy, Tensor) else gy).zeros(
+            self.ashape, self.adtype
+        )
+
+
+def _attach(grads, saved):
+    """``grads`` with each one that does not require grad attached to the first saved tensor
+    that does (see _Attach); unchanged when no saved tensor requires grad."""
+    anchor = next((s for s in saved if isinstance(s, Tensor) and s._rg), None)
+    if anchor is None:
+        return grads
+    single = grads.__class__ is not tuple
+    out = []
+    for g in (grads,) if single else grads:
+        if g is not None and not (isinstance(g, Tensor) and g._rg):
+            g = _Attach.apply(g if isinstance(g, Tensor) else _wrap(g, None, False), anchor)
+        out.append(g)
+    return out[0] if single else tuple(out)
+
+
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None, what="backward"):
     """The engine. Accumulates into leaves' ``.grad``; or, with ``inputs``, returns their grads.
 
@@ -258,6 +293,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 g = _before(node, g, packed, extra, targets, create_graph)
             node.saved = node._unpack(create_graph) if packed else ()
             grads = node.backward(g)
+            if create_graph and node.saved:
+                grads = _attach(grads, node.saved)
             node.saved = None
             if not retain_graph:
                 node._saved = RELEASED

@@ -345,3 +345,28 @@ def test_arange_refuses_non_finite_bounds_and_new_takes_size():
     with pytest.raises(ValueError, match="arange: start, end and step must be finite"):
         ag.arange(0, float("inf"))
     assert ag.ones(2).new_zeros(size=(2, 3)).shape == (2, 3)
+
+
+@pytest.mark.parametrize(
+    "fn", [F.relu, F.leaky_relu, F.hardtanh, F.relu6, F.hardsigmoid, ag.abs, ag.sign]
+)
+def test_a_second_grad_through_piecewise_linear_ops_is_zeros(fn):
+    # the first-order gradient is a mask of x: it still requires grad (as in PyTorch), and
+    # its own gradient is zero instead of "does not require grad"
+    a = ag.tensor(_rand(6), requires_grad=True)
+    (g,) = ag.grad((fn(a) * ag.tensor(_rand(6, seed=1))).sum(), a, create_graph=True)
+    assert g.requires_grad
+    (h,) = ag.grad((g * ag.tensor(_rand(6, seed=2))).sum(), a)
+    np.testing.assert_array_equal(h.numpy(), np.zeros(6))
+
+
+def test_second_grad_through_relu_matches_torch():
+    torch = pytest.importorskip("torch")
+    x = _rand(5)
+    a, t = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (g,) = ag.grad(F.relu(a).sum(), a, create_graph=True)
+    (tg,) = torch.autograd.grad(torch.relu(t).sum(), t, create_graph=True)
+    assert g.requires_grad == tg.requires_grad
+    (h,) = ag.grad(g.sum(), a)
+    (th,) = torch.autograd.grad(tg.sum(), t)
+    np.testing.assert_array_equal(h.numpy(), th.numpy())
