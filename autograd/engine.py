@@ -514,7 +514,13 @@ def backward(t, gradient=None, retain_graph=None, create_graph=False, inputs=Non
 def _check_inputs(inputs, what: str) -> list:
     """``inputs`` (a Tensor or a sequence) as a list of Tensors that require grad; TypeError or
     RuntimeError naming ``what`` and the offending index otherwise."""
+    if not isinstance(inputs, (Tensor, list, tuple)):
+        raise TypeError(
+            f"{what}: inputs must be a Tensor or a sequence of Tensors, got {type(inputs).__name__}"
+        )
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not inputs:
+        raise RuntimeError(f"{what}: the inputs argument cannot be empty")
     for i, x in enumerate(inputs):
         if not isinstance(x, Tensor):
             raise TypeError(f"{what}: inputs[{i}] must be a Tensor, got {type(x).__name__}")
@@ -540,6 +546,10 @@ def grad(
     per input, each of that input's shape (None for unused inputs when ``allow_unused``).
     With ``create_graph=True`` the results are themselves differentiable.
     """
+    if not isinstance(outputs, (Tensor, list, tuple)):
+        raise TypeError(
+            f"grad: outputs must be a Tensor or a sequence of Tensors, got {type(outputs).__name__}"
+        )
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = _check_inputs(inputs, "grad")
     if grad_outputs is None:

@@ -8,6 +8,7 @@ generator (``manual_seed``) or a given ``numpy.random.Generator``.
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 
 import numpy as np
@@ -79,6 +80,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
     """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from it)."""
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
+    if not isinstance(fill_value, (numbers.Number, np.generic)):
+        raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
     if dtype is None:
         if isinstance(fill_value, (bool, np.bool_)):
             dtype = np.bool_
@@ -116,14 +119,19 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from start to end inclusive."""
-    if int(steps) < 0:
+    try:
+        steps = operator.index(steps)
+    except TypeError:
+        raise TypeError(f"linspace: steps must be an int, got {steps!r}") from None
+    if steps < 0:
         raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
-    arr = np.linspace(start, end, int(steps), dtype=_float(dtype))
+    arr = np.linspace(start, end, steps, dtype=_float(dtype))
     return _finish(arr, device, requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The (n, m) identity matrix (m defaults to n)."""
+    n, m = _shape((n, n if m is None else m))
     return _finish(np.eye(n, m, dtype=_float(dtype)), device, requires_grad)
 
 

@@ -93,6 +93,10 @@ class thread_generator:
 
 def fill_random(d, kind: str, a, b, generator=None):
     """Fill array ``d`` in place: ``uniform`` on [a, b) or ``normal`` with mean a, std b."""
+    if kind == "uniform" and not a <= b:
+        raise ValueError(f"uniform_: a ({a}) must be <= b ({b})")
+    if kind == "normal" and not b >= 0:
+        raise ValueError(f"normal_: std must be >= 0, got {b}")
     g = gen(generator)
     if kind == "uniform":
         host = g.uniform(a, b, size=d.shape)

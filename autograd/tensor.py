@@ -42,6 +42,10 @@ def _to_array(data, dtype=None, copy=True, device=None):
     if dtype is not None:
         dtype = _dt.as_dtype(dtype)
     xp = np
+    if device is not None:
+        from .device import parse_device
+
+        parse_device(device)  # 'tpu' and the like raise here, naming the device
     if device is not None and str(device).startswith("cuda"):
         from .device import cuda_module
 
@@ -450,11 +454,15 @@ class Tensor:
     def __add__(self, other):
         if other.__class__ is float or other.__class__ is int:
             return _fast(_AddConst, self, other)
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _Add.apply(self, other)
 
     def __radd__(self, other):
         if other.__class__ is float or other.__class__ is int:
             return _fast(_AddConst, self, other)
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _Add.apply(other, self)
 
     def __sub__(self, other):
@@ -462,51 +470,79 @@ class Tensor:
             other.__class__ is int and self._data.dtype.kind in "fc"
         ):  # x + (-c); on integers -c may not fit the dtype (uint8 - 2), so subtract there
             return _fast(_AddConst, self, -other)
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _Sub.apply(self, other)
 
     def __rsub__(self, other):
         if other.__class__ is float or other.__class__ is int:
             return _fast(_RSubConst, self, other)
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _Sub.apply(other, self)
 
     def __mul__(self, other):
         if other.__class__ is float or other.__class__ is int:
             return _fast(_MulConst, self, other)
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _Mul.apply(self, other)
 
     def __rmul__(self, other):
         if other.__class__ is float or other.__class__ is int:
             return _fast(_MulConst, self, other)
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _Mul.apply(other, self)
 
     def __truediv__(self, other):
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _Div.apply(self, other)
 
     def __rtruediv__(self, other):
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _Div.apply(other, self)
 
     def __floordiv__(self, other):
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _ops.floor_divide(self, other)
 
     def __rfloordiv__(self, other):
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _ops.floor_divide(other, self)
 
     def __mod__(self, other):
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _ops.remainder(self, other)
 
     def __rmod__(self, other):
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _ops.remainder(other, self)
 
     def __pow__(self, other):
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _ops.pow(self, other)
 
     def __rpow__(self, other):
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _ops.pow(other, self)
 
     def __matmul__(self, other):
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _ops.matmul(self, other)
 
     def __rmatmul__(self, other):
+        if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
+            return NotImplemented
         return _ops.matmul(other, self)
 
     def __neg__(self):
@@ -1038,6 +1074,11 @@ class Tensor:
     def contiguous(self):
         """Self (arrays are handled by numpy/cupy, which accept any strides)."""
         return self
+
+
+# right-hand sides an arithmetic operator declines (Python then raises its clear TypeError:
+# unsupported operand type(s) for +: 'Tensor' and 'str')
+_NOT_OPERANDS = frozenset({str, bytes, type(None), dict, set})
 
 
 def _size_arg(size):

@@ -19,3 +19,12 @@ def size_arg(layer: str, name: str, value, minimum: int = 0) -> int:
     if v < minimum:
         raise ValueError(f"{layer}: {name} must be >= {minimum}, got {v}")
     return v
+
+
+def input_shape(layer, x) -> tuple:
+    """The shape of a layer's input ``x`` (a Tensor or an array); TypeError naming ``layer``
+    (a string or the module, printed) for anything else (a list, None)."""
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        raise TypeError(f"{layer}: expected a Tensor input, got {type(x).__name__}")
+    return tuple(shape)

@@ -16,6 +16,7 @@ from autograd import ShapeError
 from autograd import pad as _pad
 
 from . import init
+from ._args import input_shape
 from .functional import conv as _F
 from .module import Module
 from .parameter import Parameter
@@ -104,7 +105,7 @@ class _ConvNd(Module):
 
     def _check_input(self, x):
         d = self._d
-        shape = tuple(getattr(x, "shape", ()))
+        shape = input_shape(self._short(), x)
         if len(shape) not in (d + 1, d + 2):
             raise ShapeError(
                 f"{self._short()}: expected a {d + 1}-D (unbatched) or {d + 2}-D (batched) "

@@ -135,25 +135,47 @@ def eye_(tensor: Tensor) -> Tensor:
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill with samples of U(a, b). Any shape."""
     _check(tensor, "uniform_")
+    if not a <= b:
+        raise ValueError(f"uniform_: a ({a}) must be <= b ({b})")
     return _write(tensor, gen(generator).uniform(a, b, size=tensor.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill with samples of N(mean, std^2). Any shape."""
     _check(tensor, "normal_")
+    if not std >= 0:
+        raise ValueError(f"normal_: std must be >= 0, got {std}")
     return _write(tensor, gen(generator).normal(mean, std, size=tensor.shape))
 
 
 def trunc_normal_(tensor: Tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None) -> Tensor:
-    """Fill with N(mean, std^2) samples restricted to [a, b] (resampled until inside)."""
+    """Fill with N(mean, std^2) samples restricted to [a, b]: resampled until inside when the
+    interval holds at least 5% of the mass, else by the inverse CDF (a far tail). Any shape."""
     _check(tensor, "trunc_normal_")
+    if not a < b:
+        raise ValueError(f"trunc_normal_: a ({a}) must be < b ({b})")
+    if not std > 0:
+        raise ValueError(f"trunc_normal_: std must be > 0, got {std}")
     g = gen(generator)
-    out = g.normal(mean, std, size=tensor.shape)
-    bad = (out < a) | (out > b)
-    while bad.any():
-        out[bad] = g.normal(mean, std, size=int(bad.sum()))
+    lo, hi = (_norm_cdf((v - mean) / std) for v in (a, b))
+    if hi - lo >= 0.05:
+        out = g.normal(mean, std, size=tensor.shape)
         bad = (out < a) | (out > b)
+        while bad.any():
+            out[bad] = g.normal(mean, std, size=int(bad.sum()))
+            bad = (out < a) | (out > b)
+    else:
+        from statistics import NormalDist
+
+        inv = np.vectorize(NormalDist(mean, std).inv_cdf, otypes=[np.float64])
+        tiny = np.nextafter(0.0, 1.0)
+        p = np.clip(g.uniform(lo, hi, size=tensor.shape), tiny, 1.0 - 1e-16)
+        out = np.clip(inv(p) if p.size else p, a, b)
     return _write(tensor, out)
+
+
+def _norm_cdf(z: float) -> float:
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
 
 
 def small_random_(tensor: Tensor, std: float = 0.01, generator=None) -> Tensor:

@@ -10,7 +10,7 @@ from autograd.tensor import Tensor
 
 from . import functional as F
 from . import init
-from ._args import size_arg
+from ._args import input_shape, size_arg
 from .functional.linear import Linear as _LinearFn
 from .functional.linear import check_dtypes
 from .module import Module
@@ -64,8 +64,10 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, input):
-        shape = getattr(input, "shape", None)
-        if shape is None or len(shape) == 0 or shape[-1] != self.in_features:
+        shape = input_shape(
+            f"Linear(in_features={self.in_features}, out_features={self.out_features})", input
+        )
+        if len(shape) == 0 or shape[-1] != self.in_features:
             raise ShapeError(
                 f"Linear(in_features={self.in_features}, out_features={self.out_features}): "
                 f"expected input with last dimension {self.in_features}, got "

@@ -17,7 +17,7 @@ import warnings
 import autograd as ag
 from autograd import ShapeError
 
-from ._args import size_arg
+from ._args import input_shape, size_arg
 from .functional import normalization as _F
 from .module import Module
 from .parameter import Parameter
@@ -100,7 +100,7 @@ class _NormBase(Module):
 
 class _BatchNorm(_NormBase):
     def forward(self, x):
-        shape = tuple(getattr(x, "shape", ()))
+        shape = input_shape(repr(self), x)
         self._check_ndim(shape)
         if shape[1] != self.num_features:
             raise ShapeError(
@@ -249,7 +249,7 @@ class LayerNorm(Module):
 
     def forward(self, x):
         k = len(self.normalized_shape)
-        shape = tuple(getattr(x, "shape", ()))
+        shape = input_shape(repr(self), x)
         if len(shape) < k or shape[len(shape) - k :] != self.normalized_shape:
             raise ShapeError(
                 f"{self!r}: expected input ending in {self.normalized_shape}, got {shape}"
@@ -300,7 +300,7 @@ class GroupNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x):
-        shape = tuple(getattr(x, "shape", ()))
+        shape = input_shape(repr(self), x)
         if len(shape) < 2 or shape[1] != self.num_channels:
             raise ShapeError(f"{self!r}: expected input (N, {self.num_channels}, *), got {shape}")
         return _F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from autograd import ShapeError
 
+from ._args import input_shape
 from .functional import pooling as _F
 from .module import Module
 
@@ -31,7 +32,7 @@ __all__ = [
 
 
 def _check_ndim(layer, x, d):
-    shape = tuple(getattr(x, "shape", ()))
+    shape = input_shape(repr(layer), x)
     if len(shape) not in (d + 1, d + 2):
         raise ShapeError(
             f"{layer!r}: expected a {d + 1}-D (unbatched) or {d + 2}-D (batched) input, got {shape}"

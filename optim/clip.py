@@ -75,6 +75,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     gradients' float dtype.
     """
     max_norm = float(max_norm)
+    if not max_norm >= 0:
+        raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
     norm_type = float(norm_type)
     grads = [p.grad for p in _params(parameters) if p.grad is not None]
     total = _norm_of([g._data for g in grads], norm_type)

@@ -234,6 +234,8 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch=-1):
         self.step_size = _positive_int(step_size, "step_size", "StepLR")
+        if not gamma >= 0:
+            raise ValueError(f"{type(self).__name__}: gamma must be >= 0, got {gamma}")
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -255,6 +257,8 @@ class MultiStepLR(LRScheduler):
             if not isinstance(m, numbers.Integral) or isinstance(m, bool):
                 raise ValueError(f"MultiStepLR: milestones must be integers, got {m!r}")
         self.milestones = Counter(int(m) for m in milestones)
+        if not gamma >= 0:
+            raise ValueError(f"{type(self).__name__}: gamma must be >= 0, got {gamma}")
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 

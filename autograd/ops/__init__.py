@@ -246,6 +246,11 @@ def minimum(x, y):
 
 def where(cond, x, y):
     """x where cond else y (cond: bool tensor/array; shapes broadcast)."""
+    for name, v in (("x", x), ("y", y)):
+        if v is None or isinstance(v, (str, bytes)):
+            raise TypeError(
+                f"where: {name} must be a tensor, an array or a number, got {type(v).__name__}"
+            )
     return Where.apply(cond, x, y)
 
 

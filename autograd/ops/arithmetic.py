@@ -25,7 +25,7 @@ __all__ = [
 
 def _bshape(op, x, y):
     """Raise ShapeError naming ``op`` when x and y do not broadcast."""
-    xs, ys = getattr(x, "shape", ()), getattr(y, "shape", ())
+    xs, ys = (tuple(getattr(v, "shape", None) or np.shape(v)) for v in (x, y))
     try:
         np.broadcast_shapes(xs, ys)
     except ValueError:

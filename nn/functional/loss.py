@@ -39,7 +39,7 @@ def _raw(v):
 
 
 def _shape(v):
-    return tuple(getattr(v, "shape", ()))
+    return tuple(getattr(v, "shape", None) or np.shape(v)) if not isinstance(v, str) else ()
 
 
 def _reduce(loss, reduction: str):

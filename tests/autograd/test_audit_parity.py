@@ -370,3 +370,54 @@ def test_second_grad_through_relu_matches_torch():
     (h,) = ag.grad(g.sum(), a)
     (th,) = torch.autograd.grad(tg.sum(), t)
     np.testing.assert_array_equal(h.numpy(), th.numpy())
+
+
+# -- error messages (an audit of bad inputs) -------------------------------------------------------
+
+
+def test_bad_operands_and_arguments_get_errors_that_name_the_problem():
+    import optim
+
+    x = ag.ones(3)
+    with pytest.raises(TypeError, match="unsupported operand type.*'Tensor' and 'str'"):
+        x + "a"
+    with pytest.raises(TypeError, match="unsupported operand type.*'Tensor' and 'NoneType'"):
+        x / None
+    with pytest.raises(ag.ShapeError, match=r"add: shapes \(3,\) and \(2,\)"):
+        x + [1.0, 2.0]
+    with pytest.raises(TypeError, match="where: y must be a tensor"):
+        ag.where(x > 0, x, "a")
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        ag.tensor([1.0], device="tpu")
+    with pytest.raises(ValueError, match="negative dimension"):
+        ag.eye(-1)
+    with pytest.raises(TypeError, match="full: fill_value must be a number"):
+        ag.full_like(x, "a")
+    with pytest.raises(TypeError, match="linspace: steps must be an int"):
+        ag.linspace(0, 1, 2.5)
+    with pytest.raises(TypeError, match="grad: outputs must be a Tensor"):
+        ag.grad(3.0, x)
+    with pytest.raises(RuntimeError, match="grad: the inputs argument cannot be empty"):
+        ag.grad(x.sum(), [])
+    with pytest.raises(ValueError, match=r"uniform_: a \(1\) must be <= b \(0\)"):
+        x.uniform_(1, 0)
+    with pytest.raises(ValueError, match="normal_: std must be >= 0"):
+        nn.init.normal_(x, 0, -1)
+    with pytest.raises(ValueError, match=r"trunc_normal_: a \(2\) must be < b \(-2\)"):
+        nn.init.trunc_normal_(x, a=2, b=-2)
+    with pytest.raises(TypeError, match="Linear.*expected a Tensor input, got list"):
+        nn.Linear(2, 2)([[1.0, 2.0]])
+    w = ag.tensor(np.ones(3), requires_grad=True)
+    w.grad = ag.tensor(np.full(3, 3.0))
+    with pytest.raises(ValueError, match="clip_grad_norm_: max_norm must be >= 0"):
+        optim.clip_grad_norm_([w], -1)
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0, 3.0])
+    with pytest.raises(ValueError, match="StepLR: gamma must be >= 0"):
+        optim.lr_scheduler.StepLR(optim.SGD([w], lr=0.1), 1, gamma=-1)
+
+
+def test_trunc_normal_far_tail_returns_quickly_inside_the_interval():
+    t = ag.zeros(2000)
+    nn.init.trunc_normal_(t, a=8.0, b=9.0, generator=np.random.default_rng(0))
+    v = t.numpy()
+    assert v.min() >= 8.0 and v.max() <= 9.0 and 8.0 < v.mean() < 8.3
