@@ -24,6 +24,8 @@ containers and any output structure all work; what is dropped is every saved act
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from backends import array_module, device_of
@@ -93,18 +95,8 @@ class _CheckpointBase(Function):
                 t.requires_grad_(True)
             args[pos] = t
             leaves.append(t)
-        if call.rng is None:
-            with enable_grad():
-                out = call.fn(*args, **call.kwargs)
-        else:  # the generator the first run drew from, back at the state it had then
-            g, state = call.rng
-            now = g.bit_generator.state
-            g.bit_generator.state = state
-            try:
-                with enable_grad(), thread_generator(g):
-                    out = call.fn(*args, **call.kwargs)
-            finally:
-                g.bit_generator.state = now
+        with enable_grad(), _replayed(call.rng):
+            out = call.fn(*args, **call.kwargs)
         if not isinstance(out, Tensor) or not out.requires_grad:
             return (None, None) + (None,) * (len(leaves) + 1)
         run_backward([out], [gy], False, False, None, "checkpoint")
@@ -188,19 +180,11 @@ class _Frame:
             self.live = None
 
     def _call(self, first: bool):
-        if self.rng is None:
+        if first and self.rng is not None:  # draws as it would without checkpointing
+            with thread_generator(self.rng[0]):
+                return self.fn(*self.args, **self.kwargs)
+        with _replayed(self.rng):
             return self.fn(*self.args, **self.kwargs)
-        g, state = self.rng
-        if first:  # draws as it would without checkpointing
-            with thread_generator(g):
-                return self.fn(*self.args, **self.kwargs)
-        now = g.bit_generator.state
-        g.bit_generator.state = state
-        try:
-            with thread_generator(g):
-                return self.fn(*self.args, **self.kwargs)
-        finally:
-            g.bit_generator.state = now
 
     def _pack(self, obj):
         k = self.count
@@ -262,13 +246,24 @@ def _same(obj):
 
 
 def _holds_tensor(value) -> bool:
-    if isinstance(value, Tensor):
-        return True
-    if isinstance(value, dict):
-        return any(_holds_tensor(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_holds_tensor(v) for v in value)
-    return False
+    return next(_tensors_in(value), None) is not None
+
+
+@contextlib.contextmanager
+def _replayed(rng):
+    """Run the body with ``rng`` = (generator, state): that generator active in this thread,
+    back at the state it had on the first run, and restored after; a no-op for None."""
+    if rng is None:
+        yield
+        return
+    g, state = rng
+    now = g.bit_generator.state
+    g.bit_generator.state = state
+    try:
+        with thread_generator(g):
+            yield
+    finally:
+        g.bit_generator.state = now
 
 
 def _anchor(like):
