@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (
     functional,  # jacobian, hessian, vjp, jvp, hvp, vhp (torch.autograd.functional)
     graph,  # saved_tensors_hooks, save_on_cpu (torch.autograd.graph)
+    linalg,  # inv, det, solve, cholesky, qr, eigh, svd, norms (torch.linalg)
 )
 from .checkpoint import checkpoint
 from .dtypes import (
@@ -74,7 +75,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "grad", "functional",
-    "graph", "checkpoint",
+    "graph", "linalg", "checkpoint",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "ShapeError", "manual_seed", "get_rng_state", "set_rng_state",

@@ -13,6 +13,7 @@ from backends import array_module, device_of
 
 from . import dtypes as _dt
 from .device import parse_to_args
+from .methods import TensorMethods
 
 __all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack"]
 
@@ -106,7 +107,7 @@ def _is_float64_source(data) -> bool:
     return isinstance(data, np.float64)
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
 
     Build one with ``autograd.tensor(data, dtype=None, requires_grad=False, device=None)``.

@@ -16,6 +16,8 @@ from .container import *  # noqa: F403
 from .container import __all__ as _cont_all
 from .conv import *  # noqa: F403
 from .conv import __all__ as _conv_all
+from .distance import *  # noqa: F403
+from .distance import __all__ as _dist_all
 from .dropout import *  # noqa: F403
 from .dropout import __all__ as _drop_all
 from .linear import *  # noqa: F403
@@ -25,9 +27,15 @@ from .loss import __all__ as _loss_all
 from .module import Module, RemovableHandle
 from .normalization import *  # noqa: F403
 from .normalization import __all__ as _norm_all
+from .padding import *  # noqa: F403
+from .padding import __all__ as _pad_all
 from .parameter import Buffer, Parameter
 from .pooling import *  # noqa: F403
 from .pooling import __all__ as _pool_all
+from .rnn import *  # noqa: F403
+from .rnn import __all__ as _rnn_all
+from .vision import *  # noqa: F403
+from .vision import __all__ as _vision_all
 
 __all__ = (
     ["Module", "Parameter", "Buffer", "RemovableHandle", "functional", "init", "utils"]
@@ -39,5 +47,9 @@ __all__ = (
     + list(_pool_all)
     + list(_norm_all)
     + list(_drop_all)
+    + list(_dist_all)
+    + list(_pad_all)
+    + list(_rnn_all)
+    + list(_vision_all)
 )
 __all__ += ["data", "save", "load", "CheckpointError"]

@@ -27,8 +27,13 @@ from .elementwise import (
     ToDevice,
     Where,
 )
+from .indexing import *  # noqa: F403 - scatter, index_put, masked_select, nonzero, ...
+from .layout import *  # noqa: F403 - triu, diagonal, roll, movedim, unbind, ...
+from .linalg import *  # noqa: F403 - mm, bmm, outer, tensordot, ...
 from .reduction import *  # noqa: F403 - reduction entry points (sum, mean, max, ...)
 from .shape import *  # noqa: F403 - shape entry points (reshape, cat, getitem, ...)
+from .sorting import *  # noqa: F403 - sort, topk, kthvalue, median, cummax, ...
+from .special import *  # noqa: F403 - trig, hyperbolic, special and binary math
 
 _INTERNAL = {
     "annotations",
@@ -38,6 +43,11 @@ _INTERNAL = {
     "elementwise",
     "reduction",
     "shape",
+    "special",
+    "sorting",
+    "indexing",
+    "linalg",
+    "layout",
 }
 
 # -- arithmetic ---------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from .activation import *  # noqa: F403
 from .activation import __all__ as _act_all
 from .conv import *  # noqa: F403
 from .conv import __all__ as _conv_all
+from .distance import *  # noqa: F403
+from .distance import __all__ as _dist_all
 from .dropout import *  # noqa: F403
 from .dropout import __all__ as _drop_all
 from .linear import *  # noqa: F403
@@ -27,6 +29,8 @@ from .normalization import *  # noqa: F403
 from .normalization import __all__ as _norm_all
 from .pooling import *  # noqa: F403
 from .pooling import __all__ as _pool_all
+from .vision import *  # noqa: F403
+from .vision import __all__ as _vision_all
 
 __all__ = (
     ["pad"]
@@ -37,4 +41,6 @@ __all__ = (
     + list(_pool_all)
     + list(_norm_all)
     + list(_drop_all)
+    + list(_dist_all)
+    + list(_vision_all)
 )

@@ -5,8 +5,9 @@ pairs among them) and the input domain. test_ops.py checks every row and case: f
 the reference, first-order gradcheck and second-order gradgradcheck in float64 with random
 cotangents, on contiguous and on non-contiguous (strided view) inputs.
 
-Rows live in three lists: ``specs_core.SPECS`` (arithmetic, elementwise), ``specs_reduction.SPECS``
-and ``specs_shape.SPECS``; ``all_specs()`` joins them into the one table.
+Rows live in one list per ops module: ``specs_core.SPECS`` (arithmetic, elementwise),
+``specs_reduction``, ``specs_shape``, ``specs_special``, ``specs_sorting``, ``specs_indexing``,
+``specs_linalg`` and ``specs_layout``; ``all_specs()`` joins them into the one table.
 """
 
 from __future__ import annotations
@@ -93,11 +94,19 @@ def make_inputs(spec: Spec, case, seed: int = 0, contiguous: bool = True):
 
 
 def all_specs():
-    """The whole table: core rows, then reductions, then shape ops."""
+    """The whole table: core rows, then reductions, shape ops and the wider op set."""
     from . import specs_core
 
     rows = list(specs_core.SPECS)
-    for mod in ("specs_reduction", "specs_shape"):
+    for mod in (
+        "specs_reduction",
+        "specs_shape",
+        "specs_special",
+        "specs_sorting",
+        "specs_indexing",
+        "specs_linalg",
+        "specs_layout",
+    ):
         try:
             m = __import__(f"tests.autograd.{mod}", fromlist=["SPECS"])
         except ModuleNotFoundError:

@@ -1,0 +1,15 @@
+"""Tensor methods calling the entry points in ``autograd/ops/layout.py``."""
+
+from __future__ import annotations
+
+
+def _ops():
+    from .. import ops  # late: autograd.ops imports the tensor module
+
+    return ops
+
+
+class LayoutMethods:
+    """Mixin of Tensor: methods for the ops in ``autograd/ops/layout.py``."""
+
+    __slots__ = ()
