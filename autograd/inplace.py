@@ -18,7 +18,7 @@ import numpy as np
 from .grad_mode import _state
 from .tensor import Tensor
 
-__all__ = ["apply", "setitem"]
+__all__ = ["apply", "apply_op", "setitem"]
 
 
 def _bump(t: Tensor):
@@ -143,6 +143,49 @@ def apply(t: Tensor, op: str, *args) -> Tensor:
         fill_random(d, op[:-1], args[0], args[1], args[2])
     else:  # pragma: no cover - internal misuse
         raise ValueError(f"unknown in-place op {op}")
+    _bump(t)
+    return t
+
+
+def _raw_args(v, t: Tensor, op: str):
+    """Tensors in ``v`` (also inside tuples and lists) replaced by their arrays, device-checked."""
+    if isinstance(v, Tensor):
+        return _arr(v, t, op)
+    if isinstance(v, (tuple, list)):
+        return type(v)(_raw_args(a, t, op) for a in v)
+    return v
+
+
+def apply_op(t: Tensor, op: str, fn, *args, **kwargs) -> Tensor:
+    """``t`` overwritten with ``fn(t, *args, **kwargs)`` (``op``'s out-of-place form); returns t.
+
+    ``fn`` (an ``autograd.ops`` function) runs on the raw arrays, so it records nothing and checks
+    its arguments as the out-of-place op does. The result must keep ``t``'s shape and be castable
+    to its dtype ("same_kind": an integer tensor can't take a float result); nothing is written
+    unless every check passes.
+    """
+    _guard(t, op, args + tuple(kwargs.values()))
+    d = t._data
+    args = _raw_args(args, t, op)
+    kwargs = {k: _raw_args(v, t, op) for k, v in kwargs.items()}
+    r = fn(d, *args, **kwargs)
+    if isinstance(r, Tensor):  # pragma: no cover - ops return arrays for array inputs
+        r = r._data
+    rshape = tuple(getattr(r, "shape", ()))
+    if rshape != d.shape:
+        from .errors import ShapeError
+
+        raise ShapeError(
+            f"{op}: the result has shape {rshape}, which can't be written in place into a "
+            f"tensor of shape {tuple(d.shape)}"
+        )
+    rdtype = getattr(r, "dtype", None)
+    if rdtype is not None and not np.can_cast(rdtype, d.dtype, "same_kind"):
+        raise TypeError(
+            f"{op}: the result has dtype {rdtype}, which can't be stored in place in a tensor "
+            f"of dtype {d.dtype}"
+        )
+    d[...] = r
     _bump(t)
     return t
 

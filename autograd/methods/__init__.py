@@ -8,6 +8,7 @@ the unary table, reductions, shape) stay in ``tensor.py``.
 from __future__ import annotations
 
 from .indexing import IndexingMethods
+from .inplace import InplaceMethods
 from .layout import LayoutMethods
 from .linalg import LinalgMethods
 from .sorting import SortingMethods
@@ -16,7 +17,9 @@ from .special import SpecialMethods
 __all__ = ["TensorMethods"]
 
 
-class TensorMethods(SpecialMethods, SortingMethods, IndexingMethods, LinalgMethods, LayoutMethods):
+class TensorMethods(
+    SpecialMethods, SortingMethods, IndexingMethods, LinalgMethods, LayoutMethods, InplaceMethods
+):
     """All the mixins in one base class of ``Tensor``."""
 
     __slots__ = ()

@@ -1,0 +1,119 @@
+"""The table-made in-place methods (``x.exp_()``, ``x.scatter_add_(...)``): values, safety."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd.errors import ShapeError
+from autograd.methods.inplace import InplaceMethods
+
+NAMES = sorted(n for n in vars(InplaceMethods) if n.endswith("_") and not n.startswith("_"))
+
+# argument-free methods and the input domain that keeps them finite
+UNARY = {
+    "abs_": "real", "absolute_": "real", "neg_": "real", "negative_": "real", "exp_": "real",
+    "expm1_": "real", "log_": "pos", "log1p_": "pos", "log2_": "pos", "sqrt_": "pos",
+    "rsqrt_": "pos", "sin_": "real", "cos_": "real", "tan_": "unit", "tanh_": "real",
+    "sigmoid_": "real", "relu_": "real", "erf_": "real", "reciprocal_": "pos", "square_": "real",
+    "sign_": "real", "floor_": "real", "ceil_": "real", "trunc_": "real", "round_": "real",
+}  # fmt: skip
+
+
+def _draw(domain, shape=(3, 4), seed=0):
+    rng = np.random.default_rng(seed)
+    lo, hi = {"real": (-2, 2), "pos": (0.2, 2), "unit": (-0.9, 0.9)}[domain]
+    return rng.uniform(lo, hi, shape)
+
+
+def test_every_inplace_method_has_its_out_of_place_op():
+    for name in NAMES:
+        base = InplaceMethods.__dict__[name].__name__[:-1]
+        assert callable(getattr(ag, base, None)), f"{name}: autograd.{base} is missing"
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_unary_inplace_matches_out_of_place_and_bumps_the_version(name, dtype):
+    a = _draw(UNARY[name]).astype(dtype)
+    x = ag.tensor(a)
+    view = x[1]  # a view sees the write
+    want = getattr(ag, InplaceMethods.__dict__[name].__name__[:-1])(ag.tensor(a)).numpy()
+    v0 = x._version
+    out = getattr(x, name)()
+    assert out is x and x.dtype == dtype
+    np.testing.assert_array_equal(x.numpy(), want)
+    np.testing.assert_array_equal(view.numpy(), want[1])
+    assert x._version == v0 + 1
+
+
+@pytest.mark.parametrize("name", ["exp_", "sqrt_", "sigmoid_", "relu_", "round_", "floor_"])
+def test_unary_inplace_matches_torch(name):
+    torch = pytest.importorskip("torch")
+    a = _draw(UNARY[name], seed=3)
+    x, t = ag.tensor(a), torch.tensor(a)
+    getattr(x, name)()
+    getattr(t, name)()
+    np.testing.assert_allclose(x.numpy(), t.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_arguments_pass_through():
+    x = ag.tensor([0.123456, -2.5, 3.75])
+    x.round_(decimals=2)
+    np.testing.assert_allclose(x.numpy(), [0.12, -2.5, 3.75], rtol=1e-6)
+    x.clip_(-1.0, 1.0)
+    np.testing.assert_allclose(x.numpy(), [0.12, -1.0, 1.0], rtol=1e-6)
+    z = ag.zeros(4)
+    z.scatter_add_(0, ag.tensor([0, 0, 3]), ag.tensor([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(z.numpy(), [3.0, 0.0, 0.0, 3.0])
+
+
+def test_float_only_op_on_an_integer_tensor_raises_and_writes_nothing():
+    i = ag.tensor([1, 4, 9])
+    with pytest.raises(TypeError, match="sqrt"):
+        i.sqrt_()
+    np.testing.assert_array_equal(i.numpy(), [1, 4, 9])
+    assert i._version == 0
+
+
+def test_a_result_dtype_the_tensor_cannot_hold_is_refused():
+    i = ag.tensor([1, 2, 3])
+    with pytest.raises(TypeError, match=r"clamp_: the result has dtype float64, which can't"):
+        i.clip_(0.5, 2.5)
+    np.testing.assert_array_equal(i.numpy(), [1, 2, 3])
+    assert i._version == 0
+
+
+def test_a_result_of_another_shape_is_refused():
+    x = ag.zeros(3)
+    with pytest.raises(ShapeError, match=r"clamp_: the result has shape \(2, 3\)"):
+        x.clip_(ag.zeros((2, 1)), None)
+    np.testing.assert_array_equal(x.numpy(), [0.0, 0.0, 0.0])
+
+
+def test_refused_on_tensors_that_require_grad_while_recording():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="exp_: a leaf Tensor that requires grad"):
+        w.exp_()
+    y = w * 2
+    with pytest.raises(RuntimeError, match="sqrt_: in-place operations on a tensor that is part"):
+        y.sqrt_()
+    with ag.no_grad():
+        w.exp_()  # as an optimiser would
+    np.testing.assert_allclose(w.detach().numpy(), np.exp([1.0, 2.0]), rtol=1e-6)
+
+
+def test_writing_a_tensor_saved_for_backward_is_caught():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    x = ag.tensor([3.0, 4.0])
+    y = (w * x).sum()  # Mul saved x
+    x.exp_()
+    with pytest.raises(RuntimeError, match="version"):
+        y.backward()
+
+
+def test_tensor_arguments_are_read_as_arrays():
+    x = ag.tensor([-3.0, 0.5, 3.0])
+    x.clip_(ag.tensor(-1.0), ag.tensor([1.0, 0.25, 2.0]))
+    np.testing.assert_array_equal(x.numpy(), [-1.0, 0.25, 2.0])
