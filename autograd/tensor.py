@@ -1073,8 +1073,10 @@ class Tensor(TensorMethods):
                              requires_grad)  # fmt: skip
 
     def contiguous(self):
-        """Self (arrays are handled by numpy/cupy, which accept any strides)."""
-        return self
+        """Self when its array is C-contiguous, else a C-contiguous copy (differentiable)."""
+        if self._data.flags.c_contiguous:
+            return self
+        return _ops.clone(self)
 
 
 # right-hand sides an arithmetic operator declines (Python then raises its clear TypeError:

@@ -254,8 +254,14 @@ def minimum(x, y):
     return Minimum.apply(x, y)
 
 
-def where(cond, x, y):
-    """x where cond else y (cond: bool tensor/array; shapes broadcast)."""
+def where(cond, x=None, y=None):
+    """x where cond else y (cond: bool tensor/array; shapes broadcast).
+
+    ``where(cond)`` alone is ``nonzero(cond, as_tuple=True)``: a tuple of int64 index tensors,
+    one per dim of cond (each of length the number of True elements), as in PyTorch.
+    """
+    if x is None and y is None:
+        return nonzero(cond, as_tuple=True)  # noqa: F405 - from .indexing
     for name, v in (("x", x), ("y", y)):
         if v is None or isinstance(v, (str, bytes)):
             raise TypeError(

@@ -1,9 +1,816 @@
-"""Indexed reads and writes beyond getitem/gather/scatter_add.
+"""Indexed reads and writes beyond getitem/gather/scatter_add (PyTorch's names, out of place).
 
-scatter, index_put, index_fill, index_copy, masked_select/scatter, take_along_dim, nonzero, unique,
-...
+Writes: scatter, scatter_reduce, index_add, index_copy, index_fill, index_put, masked_scatter, put.
+Reads: masked_select, take, take_along_dim. No gradient: nonzero, argwhere, count_nonzero, bincount.
+
+Every write is reduced to flat (row-major) positions ``lin`` into the output, an int64 array
+computed once from the index arguments (a constant of the graph), and one of three ops:
+
+* ``Put``: assignment. With repeated positions PyTorch's result is nondeterministic; here the
+  last write wins (the last in the row-major order of the index, which for index_copy and put is
+  the last occurrence in ``index``), on numpy and cupy alike, and only that element receives a
+  gradient, so the gradient always matches the forward.
+* ``ScatterSum``: sum or mean into the positions (accumulation, scatter_reduce 'sum'/'mean').
+* ``ScatterReduce``: 'prod', 'amax', 'amin', with PyTorch's gradients (ties share evenly).
+
+Indices may be negative (counting from the end), as in this library's gather and index_select;
+PyTorch's scatter family rejects negative indices.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import numbers
+import operator
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..function import Function
+from ..tensor import Tensor, _wrap
+from ._dims import ndim_of as _ndim
+from ._dims import norm_axes, norm_dim, pick_dim
+from .elementwise import Cast, Where
+from .shape import (
+    GetItem,
+    ScatterAdd,
+    _add_at,
+    _as_operand,
+    _check_range,
+    _gather_index,
+    _int_index,
+    _raw,
+    _shape_str,
+    _xp,
+    broadcast_to,
+    gather,
+    getitem,
+    reshape,
+)
+
+__all__ = [
+    "scatter", "scatter_reduce", "index_add", "index_copy", "index_fill", "index_put",
+    "masked_select", "masked_scatter", "take", "take_along_dim", "put", "nonzero", "argwhere",
+    "count_nonzero", "bincount",
+]  # fmt: skip
+
+_REDUCES = ("sum", "prod", "mean", "amax", "amin")
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _mod(a):
+    return np if type(a) is np.ndarray else _xp(a)
+
+
+def _numel(v) -> int:
+    return int(np.prod(v.shape))
+
+
+def _out(x, arr):
+    """``arr`` as a no-grad Tensor when ``x`` is a Tensor, else as an array."""
+    if isinstance(arr, np.generic):
+        arr = np.asarray(arr)
+    return _wrap(arr, None, False) if isinstance(x, Tensor) else arr
+
+
+def _same_device(a, x, op: str):
+    """RuntimeError for a cuda index/mask with a cpu tensor (the reverse is copied over)."""
+    if type(_raw(x)) is np.ndarray and type(a) is not np.ndarray:
+        raise RuntimeError(
+            f"Expected all tensors to be on the same device, but got cpu and cuda:0 (in {op})"
+        )
+    return a
+
+
+def _index(index, x, op: str):
+    """An integer index array on x's device (shape.py's checks and wording)."""
+    return _same_device(_int_index(index, x, op), x, op)
+
+
+def _bool_mask(mask, x, op: str):
+    """``mask`` (Tensor, array, list, bool) as a bool array on x's device."""
+    a = mask._data if isinstance(mask, Tensor) else mask
+    if not (hasattr(a, "dtype") and hasattr(a, "shape")):
+        a = np.asarray(a)
+    if a.dtype != np.bool_:
+        raise TypeError(f"{op}: mask must be a bool tensor, got dtype {a.dtype}")
+    xr = _raw(x)
+    if type(xr) is not np.ndarray and type(a) is np.ndarray:
+        a = _xp(xr).asarray(a)
+    return _same_device(a, x, op)
+
+
+def _operand(v, x, op: str, name: str):
+    """A Tensor/array operand (lists become arrays) whose dtype must equal x's (as PyTorch)."""
+    if isinstance(v, (numbers.Number, str)) or v is None:
+        raise TypeError(f"{op}: {name} must be a tensor, got {type(v).__name__}")
+    v = _as_operand(v)
+    if v.dtype != x.dtype:
+        raise TypeError(
+            f"{op}: expected {name} dtype to equal the input's, got {v.dtype} and {x.dtype}"
+        )
+    return v
+
+
+def _scalar(value, dtype, op: str):
+    """A Python number cast as PyTorch casts a fill value to ``dtype`` (floats stay weak)."""
+    if not isinstance(value, numbers.Number):
+        raise TypeError(f"{op}: value must be a number, got {type(value).__name__}")
+    if dtype.kind == "b":
+        return bool(value)
+    if dtype.kind in "iu":
+        return int(value)
+    return complex(value) if dtype.kind == "c" else float(value)
+
+
+def _lin_along(idx, d: int, shape):
+    """Flat positions, in an array of ``shape``, of the elements gather/scatter address:
+    ``(i0, .., idx[i0, .., ik], .., in)`` for every position of idx. int64, idx's shape."""
+    xp = _mod(idx)
+    n = len(shape)
+    strides = [1] * n
+    for k in range(n - 2, -1, -1):
+        strides[k] = strides[k + 1] * shape[k + 1]
+    idx = idx.astype(np.int64)
+    lin = xp.where(idx < 0, idx + shape[d], idx) * strides[d]
+    for k in range(n):
+        if k != d:
+            grid = xp.arange(idx.shape[k], dtype=np.int64) * strides[k]
+            lin = lin + grid.reshape((1,) * k + (-1,) + (1,) * (n - k - 1))
+    return lin
+
+
+def _along_dim(idx, d: int, shape):
+    """``_lin_along`` for a 1-D idx along ``d`` of a block whose dim ``d`` has len(idx)."""
+    xp = _mod(idx)
+    n = len(shape)
+    block = tuple(shape[:d]) + (idx.shape[0],) + tuple(shape[d + 1 :])
+    full = xp.broadcast_to(idx.reshape((1,) * d + (-1,) + (1,) * (n - d - 1)), block)
+    return _lin_along(full, d, shape)
+
+
+def _last_writes(lin):
+    """Bool mask over flat ``lin`` keeping the last occurrence of each position; None if all
+    positions are distinct. Deterministic on numpy and cupy (a sort on unique keys)."""
+    n = lin.size
+    if n < 2:
+        return None
+    xp = _mod(lin)
+    lin = lin.reshape(-1)
+    order = xp.argsort(lin * n + xp.arange(n, dtype=np.int64))  # unique keys: ties by position
+    s = lin[order]
+    last = xp.empty(n, dtype=bool)
+    last[-1] = True
+    last[:-1] = s[1:] != s[:-1]
+    if bool(last.all()):
+        return None
+    win = xp.zeros(n, dtype=bool)
+    win[order[last]] = True
+    return win
+
+
+def _written(lin, shape):
+    """Bool array of ``shape``: True at the flat positions ``lin``."""
+    xp = _mod(lin)
+    m = xp.zeros(int(np.prod(shape)), dtype=bool)
+    m[lin.reshape(-1)] = True
+    return m.reshape(shape)
+
+
+def _pick(t, lin, shape):
+    """t's elements at flat positions ``lin``, shaped ``shape``; differentiable (GetItem)."""
+    return GetItem.apply(t.reshape(-1), lin.reshape(-1)).reshape(shape)
+
+
+def _counts(lin, size: int, dtype):
+    xp = _mod(lin)
+    return xp.bincount(lin.reshape(-1), minlength=size).astype(dtype)
+
+
+_UFUNCS = {"prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
+
+def _reduce_at(flat, lin, v, how: str):
+    """flat[lin] = how(flat[lin], v) in place, repeated positions reduced in turn."""
+    uf = _UFUNCS[how]
+    if type(flat) is np.ndarray:
+        uf.at(flat, lin, v)
+        return
+    if lin.size == 0:
+        return
+    xp = _xp(flat)
+    # CuPy has no multiply.at: pass r applies the r-th write to each position (distinct
+    # positions within a pass), or, when one position is written very often, via the host
+    order = xp.argsort(lin)
+    s, sv = lin[order], v[order]
+    rank = xp.arange(s.size) - xp.searchsorted(s, s)
+    passes = int(rank.max()) + 1
+    if passes > 16:
+        host = flat.get()
+        uf.at(host, lin.get(), v.get())
+        flat[...] = xp.asarray(host)
+        return
+    for r in range(passes):
+        m = rank == r
+        t = s[m]
+        flat[t] = uf(flat[t], sv[m])
+
+
+def _identity(how: str, dtype):
+    """The start value of a written position without include_self (prod, amax, amin)."""
+    if how == "prod":
+        return 1
+    if dtype.kind == "b":
+        return how == "amin"
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return info.min if how == "amax" else info.max
+    return -np.inf if how == "amax" else np.inf
+
+
+# -- the three write ops ---------------------------------------------------------------------------
+
+
+class Put(Function):
+    """y = x with ``values`` written at flat positions ``lin`` (shape S; values broadcast to S).
+
+    ``win``: None, or a bool mask over flat lin of the writes that land (the last per position).
+    gx = gy with the written positions zeroed; gvalues = gy at lin (zero where a write lost).
+    """
+
+    __slots__ = ("lin", "win", "xshape")
+
+    def forward(self, x, lin, values, win):
+        self.lin, self.win, self.xshape = lin, win, x.shape
+        out = x.copy()  # C-contiguous, so the flat view below writes into it
+        flat = out.reshape(-1)
+        flin = lin.reshape(-1)
+        if getattr(values, "ndim", 0) == 0:  # a number: one value, so repeats are harmless
+            flat[flin] = values
+            return out
+        v = _mod(out).broadcast_to(values, lin.shape).reshape(-1)
+        if win is None:
+            flat[flin] = v
+        else:
+            flat[flin[win]] = v[win]
+        return out
+
+    def backward(self, gy):
+        gx = gv = None
+        if self.needs_grad(0):
+            gx = Where.apply(_written(self.lin, self.xshape), 0, gy)
+        if self.needs_grad(2):
+            g = _pick(gy, self.lin, (self.lin.size,))
+            if self.win is not None:
+                g = Where.apply(self.win, g, 0)
+            gv = self.reduce_grad(2, g.reshape(self.lin.shape))
+        return gx, None, gv, None
+
+
+class ScatterSum(Function):
+    """y = x with ``src`` (shape S) summed into flat positions ``lin`` (shape S); ``mean``
+    divides each written position by its count (plus one when ``include_self``; integer
+    dtypes floor-divide, as PyTorch). include_self False: written positions start from 0.
+
+    gx = gy / N (zero at written positions without include_self); gsrc = (gy / N) at lin.
+    """
+
+    __slots__ = ("lin", "mean", "include_self", "xshape")
+
+    def forward(self, x, lin, src, mean, include_self):
+        self.lin, self.mean, self.include_self, self.xshape = lin, mean, include_self, x.shape
+        out = x.copy()
+        flat = out.reshape(-1)
+        flin = lin.reshape(-1)
+        if not include_self:
+            flat[flin] = 0
+        _add_at(flat, flin, _mod(out).asarray(src).reshape(-1))
+        if not mean:
+            return out
+        n = self._n(out.dtype if out.dtype.kind in "fc" else np.int64)
+        if out.dtype.kind in "fc":
+            return out / n
+        return (out // n).astype(out.dtype)
+
+    def _n(self, dtype):
+        """Divisor per output position (x's shape): 1 where nothing was written."""
+        n = _counts(self.lin, int(np.prod(self.xshape)), dtype).reshape(self.xshape)
+        return n + 1 if self.include_self else _mod(n).maximum(n, 1)
+
+    def backward(self, gy):
+        gx = gs = None
+        if self.mean:
+            gy = gy / self._n(gy.dtype)
+        if self.needs_grad(0):
+            gx = gy if self.include_self else Where.apply(_written(self.lin, self.xshape), 0, gy)
+        if self.needs_grad(2):
+            gs = _pick(gy, self.lin, self.lin.shape)
+        return gx, None, gs, None, None
+
+
+class ScatterReduce(Function):
+    """y = x with ``src`` (shape S) reduced into flat positions ``lin`` by 'prod', 'amax' or
+    'amin' (include_self False: written positions start from the reduction's identity).
+
+    Gradients are PyTorch's: amax/amin split gy evenly among the elements (of x and src) equal
+    to the result; prod divides the result by the element, and where an element is zero
+    recomputes the product without it (one zero per position; with two or more zeros at one
+    position the first-order gradient is exact but its own derivative is not, as in PyTorch,
+    which raises there).
+    """
+
+    __slots__ = ("lin", "how", "include_self")
+    save_inputs = (0, 2)
+    save_output = True
+
+    def forward(self, x, lin, src, how, include_self):
+        self.lin, self.how, self.include_self = lin, how, include_self
+        out = x.copy()
+        flat = out.reshape(-1)
+        flin = lin.reshape(-1)
+        if not include_self:
+            flat[flin] = _identity(how, out.dtype)
+        _reduce_at(flat, flin, _mod(out).asarray(src).reshape(-1), how)
+        return out
+
+    def backward(self, gy):
+        x, src, out = self.saved
+        xr, sr = _raw(x), _raw(src)
+        lin, shape = self.lin, xr.shape
+        if self.how == "prod":
+            return self._prod(gy, x, src, out, xr, sr)
+        # amax / amin: share gy among the elements equal to the result
+        outr = _raw(out)
+        value = outr.reshape(-1)[lin.reshape(-1)].reshape(sr.shape)
+        x_is = xr == outr
+        if not self.include_self:  # x took no part at the written positions
+            x_is &= ~_written(lin, shape)
+        s_is = sr == value
+        n = x_is.astype(gy.dtype).reshape(-1)
+        _add_at(n, lin.reshape(-1), s_is.astype(gy.dtype).reshape(-1))
+        n = _mod(n).maximum(n, 1).reshape(shape)  # 0 only where the result is NaN
+        gd = gy / n
+        gx = Where.apply(x_is, gd, 0) if self.needs_grad(0) else None
+        gs = Where.apply(s_is, _pick(gd, lin, sr.shape), 0) if self.needs_grad(2) else None
+        return gx, None, gs, None, None
+
+    def _prod(self, gy, x, src, out, xr, sr):
+        lin, inc = self.lin, self.include_self
+        gx = gs = None
+        if self.needs_grad(0):
+            x_zero = xr == 0
+            if bool(x_zero.any()):  # the product of the others, where x is zero
+                mx = Where.apply(x_zero, 1, x)
+                gx = gy * ScatterReduce.apply(mx, lin, src, "prod", inc) / mx
+            else:
+                gx = gy * out / x
+            if not inc:
+                gx = Where.apply(_written(lin, xr.shape), 0, gx)
+        if self.needs_grad(2):
+            s_zero = sr == 0
+            gs = _pick(gy * out, lin, sr.shape) / Where.apply(s_zero, 1, src)
+            if bool(s_zero.any()):
+                nz = _counts(lin.reshape(-1)[s_zero.reshape(-1)], xr.size, np.int64)
+                single = s_zero & (nz[lin.reshape(-1)].reshape(sr.shape) == 1)
+                if bool(single.any()):  # the product of the others, for a lone zero
+                    ms = Where.apply(single, 1, src)
+                    other = ScatterReduce.apply(x, lin, ms, "prod", inc)
+                    gs = Where.apply(single, _pick(gy * other, lin, sr.shape), gs)
+        return gx, None, gs, None, None
+
+
+# -- scatter, scatter_reduce -----------------------------------------------------------------------
+
+
+def _scatter_args(x, dim, index, src, op: str):
+    """(lin, src cropped to index's shape) for the scatter family, after PyTorch's checks."""
+    n = _ndim(x)
+    if n == 0:
+        raise ShapeError(f"{op}: expects at least a 1-dimensional tensor, got shape ()")
+    d = norm_dim(dim, n, op)
+    if src is not None:
+        if _ndim(src) != n:
+            raise ShapeError(
+                f"{op}: src must have the same number of dimensions as the input: src shape "
+                f"{_shape_str(src.shape)}, input shape {_shape_str(x.shape)}"
+            )
+    idx = _same_device(_gather_index(x, d, index, op, other=src), x, op)
+    if src is not None and tuple(idx.shape) != tuple(src.shape):
+        src = getitem(src, tuple(slice(0, s) for s in idx.shape))
+    return _lin_along(idx, d, tuple(x.shape)), src
+
+
+def scatter(x, dim, index, src=None, reduce=None, *, value=None):
+    """``torch.scatter`` (out of place): y = x; y[i][index[i][j]] = src[i][j] for dim=1.
+
+    x: (n0, ...); index: integer, x's rank, index.shape[k] <= src.shape[k] for every k and
+    <= x.shape[k] for k != dim; src: a tensor of x's rank and dtype, or a number (also as
+    ``value=``) written everywhere index points. reduce: None, 'add' or 'multiply' (PyTorch's
+    deprecated argument; same as scatter_reduce 'sum' / 'prod' with include_self). Returns x's
+    shape. Repeated indices without reduce: the last in index's row-major order wins (PyTorch
+    leaves it undefined) and only that src element gets a gradient; gx is gy with the written
+    positions zeroed.
+    """
+    if value is not None:
+        if src is not None:
+            raise TypeError("scatter: got both src and value; pass one")
+        src = value
+    if src is None:
+        raise TypeError("scatter: pass src (a tensor) or value (a number)")
+    if reduce not in (None, "add", "multiply"):
+        raise ValueError(
+            f"scatter: reduce argument must be either 'add' or 'multiply', got {reduce!r}"
+        )
+    number = isinstance(src, numbers.Number)
+    if number:
+        v = _scalar(src, x.dtype, "scatter")
+        lin, _ = _scatter_args(x, dim, index, None, "scatter")
+        if reduce is None:
+            return Put.apply(x, lin, v, None)
+        src = _mod(lin).full(lin.shape, v, dtype=x.dtype)
+    else:
+        src = _operand(src, x, "scatter", "src")
+        lin, src = _scatter_args(x, dim, index, src, "scatter")
+        if reduce is None:
+            return Put.apply(x, lin, src, _last_writes(lin))
+    if reduce == "add":
+        return ScatterSum.apply(x, lin, src, False, True)
+    return ScatterReduce.apply(x, lin, src, "prod", True)
+
+
+def scatter_reduce(x, dim, index, src, reduce, include_self=True):
+    """``torch.scatter_reduce`` (out of place): src reduced into x along ``dim`` at ``index``.
+
+    reduce: 'sum', 'prod', 'mean', 'amax' or 'amin'; include_self: whether x's own values at
+    the written positions take part (else those positions reduce src alone). Positions index
+    never names keep x. Shapes as ``scatter`` (src a tensor of x's dtype); returns x's shape.
+    Integer 'mean' floor-divides. Gradients are PyTorch's (see ScatterReduce), also when index
+    is smaller than src (PyTorch's backward refuses that).
+    """
+    if reduce not in _REDUCES:
+        raise ValueError(
+            f"scatter_reduce: reduce argument must be one of {', '.join(map(repr, _REDUCES))}, "
+            f"got {reduce!r}"
+        )
+    src = _operand(src, x, "scatter_reduce", "src")
+    lin, src = _scatter_args(x, dim, index, src, "scatter_reduce")
+    include_self = bool(include_self)
+    if reduce in ("sum", "mean"):
+        return ScatterSum.apply(x, lin, src, reduce == "mean", include_self)
+    return ScatterReduce.apply(x, lin, src, reduce, include_self)
+
+
+# -- index_add, index_copy, index_fill -------------------------------------------------------------
+
+
+def _dim_index(x, dim, index, op: str):
+    """(d, idx): dim checked, idx a 1-D int array in range along d (a 0-d x: one element)."""
+    n = _ndim(x)
+    d = norm_dim(dim, n, op)
+    idx = _index(index, x, op)
+    if idx.ndim > 1:
+        raise ShapeError(
+            f"{op}: index must be 1-D (or a scalar), got shape {_shape_str(idx.shape)}"
+        )
+    idx = idx.reshape(-1)
+    _check_range(idx, x.shape[d] if n else 1, d, op)
+    return d, idx
+
+
+def _source(x, d, idx, source, op: str):
+    """source checked to be x's shape with len(index) at dim d (and x's dtype)."""
+    source = _operand(source, x, op, "source")
+    want = list(x.shape)
+    if want:
+        want[d] = idx.shape[0]
+    if tuple(source.shape) != tuple(want) and not (not want and _numel(source) == 1):
+        raise ShapeError(
+            f"{op}: source of shape {_shape_str(source.shape)} does not match the input of "
+            f"shape {_shape_str(x.shape)} with dimension {d} of size {idx.shape[0]} "
+            f"(expected {_shape_str(want)})"
+        )
+    return source
+
+
+def index_add(x, dim, index, source, *, alpha=1):
+    """``torch.index_add`` (out of place): y = x; y[.., index[j], ..] += alpha * source[.., j, ..].
+
+    x: (..., n, ...) with n at ``dim``; index: 1-D ints of length k; source: x's shape with k at
+    ``dim``, x's dtype. Returns x's shape. Repeated indices accumulate.
+    """
+    d, idx = _dim_index(x, dim, index, "index_add")
+    source = _source(x, d, idx, source, "index_add")
+    if x.dtype.kind in "iub" and not isinstance(alpha, numbers.Integral):
+        raise TypeError(f"index_add: for integer inputs alpha must be an integer, got {alpha!r}")
+    if alpha != 1:
+        source = source * alpha
+    if _ndim(x) == 0:
+        return reshape(index_add(reshape(x, (1,)), 0, idx, reshape(source, (1,))), ())
+    return ScatterAdd.apply(x, (slice(None),) * d + (idx,), source, None)
+
+
+def index_copy(x, dim, index, source):
+    """``torch.index_copy`` (out of place): y = x; y[..., index[j], ...] = source[..., j, ...].
+
+    Shapes as ``index_add``. A repeated index: its last occurrence wins (PyTorch leaves it
+    undefined) and only that slice of source gets a gradient.
+    """
+    d, idx = _dim_index(x, dim, index, "index_copy")
+    source = _source(x, d, idx, source, "index_copy")
+    if _ndim(x) == 0:
+        return reshape(index_copy(reshape(x, (1,)), 0, idx, reshape(source, (1,))), ())
+    lin = _along_dim(idx, d, tuple(x.shape))
+    return Put.apply(x, lin, source, _last_writes(lin))
+
+
+def index_fill(x, dim, index, value):
+    """``torch.index_fill`` (out of place): x with every slice ``index[j]`` along ``dim`` set to
+    ``value`` (a number, cast to x's dtype, or a 0-d tensor, which gets the gradient summed
+    over the filled positions). x: any shape; index: 1-D ints. Returns x's shape."""
+    d, idx = _dim_index(x, dim, index, "index_fill")
+    xr = _raw(x)
+    n = xr.ndim
+    mask = _mod(idx).zeros(xr.shape[d] if n else 1, dtype=bool)
+    mask[idx] = True
+    mask = mask.reshape((1,) * d + (-1,) + (1,) * (n - d - 1)) if n else mask.reshape(())
+    if isinstance(value, Tensor) or hasattr(value, "shape"):
+        if _ndim(value) != 0:
+            raise ShapeError(
+                f"index_fill: value must be a number or a 0-d tensor, got shape "
+                f"{_shape_str(value.shape)}"
+            )
+        if value.dtype != x.dtype:
+            value = Cast.apply(value, x.dtype)
+    else:
+        value = _scalar(value, x.dtype, "index_fill")
+    return Where.apply(mask, value, x)
+
+
+# -- index_put, put --------------------------------------------------------------------------------
+
+
+def _index_tuple(indices, x, op: str):
+    """PyTorch's ``indices``: a tuple/list of int or bool index tensors (None: a full slice),
+    applied to x's leading dims. Returns the raw index tuple, checked."""
+    if isinstance(indices, Tensor) or hasattr(indices, "shape"):
+        indices = (indices,)
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(
+            f"{op}: indices must be a tuple of index tensors, got {type(indices).__name__}"
+        )
+    shape = tuple(x.shape)
+    out, k = [], 0
+    for j, v in enumerate(indices):
+        if v is None:
+            out.append(slice(None))
+            k += 1
+            continue
+        a = v._data if isinstance(v, Tensor) else v
+        if not hasattr(a, "dtype") and np.asarray(a).dtype == np.bool_:
+            a = np.asarray(a)
+        if getattr(a, "dtype", None) == np.bool_:
+            a = _bool_mask(a, x, op)
+            m = a.ndim
+            if tuple(a.shape) != shape[k : k + m] or k + m > len(shape):
+                raise IndexError(
+                    f"{op}: the shape of the mask {_shape_str(a.shape)} at index {j} does not "
+                    f"match the shape of the indexed tensor {_shape_str(shape)} from dimension {k}"
+                )
+            k += m
+        else:
+            a = _index(a, x, op)
+            if k < len(shape):
+                _check_range(a, shape[k], k, op)
+            k += 1
+        out.append(a)
+    if k > len(shape):
+        raise IndexError(
+            f"{op}: too many indices for a tensor of dimension {len(shape)} "
+            f"({k} dimensions indexed)"
+        )
+    return tuple(out)
+
+
+def index_put(x, indices, values, accumulate=False):
+    """``torch.index_put`` (out of place): y = x; y[indices] = values (or += with accumulate).
+
+    indices: tuple of index tensors (int, or bool masks; None for a full slice) selecting with
+    NumPy's advanced-indexing rules, shape S = x[indices].shape; values: a tensor of x's dtype
+    broadcastable to S, or a number. Returns x's shape. Repeated positions: accumulate sums
+    them; otherwise the last write wins (PyTorch leaves it undefined) and only it gets a
+    gradient.
+    """
+    index = _index_tuple(indices, x, "index_put")
+    xr = _raw(x)
+    xp = _mod(xr)
+    lin = xp.arange(xr.size, dtype=np.int64).reshape(xr.shape)[index]
+    number = isinstance(values, numbers.Number)
+    if number:
+        values = _scalar(values, x.dtype, "index_put")
+    else:
+        values = _operand(values, x, "index_put", "values")
+        try:
+            ok = np.broadcast_shapes(tuple(values.shape), lin.shape) == lin.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ShapeError(
+                f"index_put: shape mismatch: values of shape {_shape_str(values.shape)} cannot be "
+                f"broadcast to the indexing result of shape {_shape_str(lin.shape)}"
+            )
+    if not accumulate:
+        return Put.apply(x, lin, values, None if number else _last_writes(lin))
+    src = xp.full(lin.shape, values, dtype=x.dtype) if number else broadcast_to(values, lin.shape)
+    return ScatterSum.apply(x, lin, src, False, True)
+
+
+def _flat_index(x, index, op: str):
+    """Flat int64 positions into x (negatives from the end), range-checked against x's size."""
+    idx = _index(index, x, op)
+    size = int(np.prod(x.shape))
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        if lo < -size or hi >= size:
+            raise IndexError(
+                f"{op}: index {lo if lo < -size else hi} is out of bounds for the input of shape "
+                f"{_shape_str(x.shape)} with {size} elements (flat indices)"
+            )
+    idx = idx.astype(np.int64)
+    return _mod(idx).where(idx < 0, idx + size, idx)
+
+
+def put(x, index, source, accumulate=False):
+    """``torch.Tensor.put`` (out of place): y = x; y.flatten()[index] = source (or += with
+    accumulate). x: any shape; index: ints, flat positions (negative from the end); source:
+    x's dtype with as many elements as index. Returns x's shape. Repeated positions without
+    accumulate: the last occurrence wins and only it gets a gradient."""
+    lin = _flat_index(x, index, "put")
+    source = _operand(source, x, "put", "source")
+    if _numel(source) != lin.size:
+        raise ShapeError(
+            f"put: source of shape {_shape_str(source.shape)} must have as many elements as "
+            f"index of shape {_shape_str(lin.shape)}"
+        )
+    source = reshape(source, tuple(lin.shape))
+    if accumulate:
+        return ScatterSum.apply(x, lin, source, False, True)
+    return Put.apply(x, lin, source, _last_writes(lin))
+
+
+# -- masked_select, masked_scatter, take, take_along_dim -------------------------------------------
+
+
+def _mask_shape(x, mask, op: str):
+    try:
+        return tuple(np.broadcast_shapes(tuple(x.shape), tuple(mask.shape)))
+    except ValueError:
+        raise ShapeError(
+            f"{op}: mask of shape {_shape_str(mask.shape)} and input of shape "
+            f"{_shape_str(x.shape)} are not broadcastable"
+        ) from None
+
+
+def masked_select(x, mask):
+    """``torch.masked_select``: x's elements where ``mask`` (bool; x and mask broadcast) is
+    True, in row-major order. Returns a 1-D tensor; the gradient scatters back (summed over
+    broadcast copies of x)."""
+    m = _bool_mask(mask, x, "masked_select")
+    shape = _mask_shape(x, m, "masked_select")
+    xp = _mod(m)
+    pos = xp.broadcast_to(xp.arange(int(np.prod(x.shape)), dtype=np.int64).reshape(x.shape), shape)
+    return GetItem.apply(reshape(x, (-1,)), pos[xp.broadcast_to(m, shape)])
+
+
+def masked_scatter(x, mask, source):
+    """``torch.masked_scatter`` (out of place): x with the positions where ``mask`` is True
+    filled, in row-major order, by source's leading elements.
+
+    x, mask (bool): broadcastable, result of their broadcast shape; source: x's dtype, at least
+    as many elements as mask has True values (any shape, read flattened).
+    """
+    m = _bool_mask(mask, x, "masked_scatter")
+    shape = _mask_shape(x, m, "masked_scatter")
+    source = _operand(source, x, "masked_scatter", "source")
+    xp = _mod(m)
+    lin = xp.flatnonzero(xp.broadcast_to(m, shape))
+    if _numel(source) < lin.size:
+        raise ShapeError(
+            f"masked_scatter: source of shape {_shape_str(source.shape)} has {_numel(source)} "
+            f"elements, fewer than the {lin.size} positions the mask selects"
+        )
+    src = getitem(reshape(source, (-1,)), slice(0, lin.size))
+    return Put.apply(broadcast_to(x, shape), lin, src, None)
+
+
+def take(x, index):
+    """``torch.take``: x treated as 1-D (row-major); returns index's shape. index: ints,
+    negative ones from the end. Repeated indices accumulate in the gradient."""
+    lin = _flat_index(x, index, "take")
+    return GetItem.apply(reshape(x, (-1,)), lin)
+
+
+def take_along_dim(x, indices, dim=None, *, axis=None):
+    """``torch.take_along_dim``: gather along ``dim`` after broadcasting x and indices in every
+    other dim. dim None: x and indices are flattened (returns indices.numel() elements).
+
+    x: (..., n, ...); indices: ints of x's rank. Returns the broadcast shape with indices' size
+    at ``dim``.
+    """
+    dim = pick_dim(dim, axis, "take_along_dim")
+    if dim is None:
+        return take(x, reshape(_index(indices, x, "take_along_dim"), (-1,)))
+    idx = _index(indices, x, "take_along_dim")
+    n = _ndim(x)
+    if idx.ndim != n:
+        raise ShapeError(
+            f"take_along_dim: input and indices should have the same number of dimensions, got "
+            f"shapes {_shape_str(x.shape)} and {_shape_str(idx.shape)}"
+        )
+    if n == 0:
+        raise ShapeError("take_along_dim: expects at least a 1-dimensional tensor with dim, got ()")
+    d = norm_dim(dim, n, "take_along_dim")
+    xs, js = list(x.shape), list(idx.shape)
+    for k in range(n):
+        if k != d and xs[k] != js[k]:
+            if xs[k] != 1 and js[k] != 1:
+                raise ShapeError(
+                    f"take_along_dim: input of shape {_shape_str(xs)} and indices of shape "
+                    f"{_shape_str(js)} are not broadcastable at dimension {k}"
+                )
+            xs[k] = js[k] = max(xs[k], js[k])
+    idx = _mod(idx).broadcast_to(idx, tuple(js))
+    return gather(broadcast_to(x, tuple(xs)), d, idx)
+
+
+# -- nonzero, argwhere, count_nonzero, bincount (no gradient) --------------------------------------
+
+
+def nonzero(x, as_tuple=False):
+    """``torch.nonzero``: indices (int64) of x's nonzero elements in row-major order.
+
+    Returns (n, x.ndim); with as_tuple, a tuple of x.ndim 1-D tensors of length n (a 0-d x
+    counts as 1-D there, as PyTorch). No gradient.
+    """
+    a = _raw(_as_operand(x))
+    xp = _mod(a)
+    if a.ndim == 0:
+        k = int(bool(a != 0))
+        if as_tuple:
+            return (_out(x, xp.zeros(k, dtype=np.int64)),)
+        return _out(x, xp.zeros((k, 0), dtype=np.int64))
+    parts = [p.astype(np.int64) for p in xp.nonzero(a)]
+    if as_tuple:
+        return tuple(_out(x, p) for p in parts)
+    return _out(x, xp.stack(parts, axis=1))
+
+
+def argwhere(x):
+    """``torch.argwhere``: the same as ``nonzero(x)``, (n, x.ndim) int64 indices."""
+    return nonzero(x)
+
+
+def count_nonzero(x, dim=None, *, axis=None):
+    """``torch.count_nonzero``: how many elements are nonzero, over ``dim`` (int or tuple;
+    None: all). Returns int64, x's shape without those dims. No gradient."""
+    dim = pick_dim(dim, axis, "count_nonzero")
+    a = _raw(_as_operand(x))
+    axes = norm_axes(dim, a.ndim, "count_nonzero") if a.ndim else None
+    return _out(x, (a != 0).sum(axis=axes, dtype=np.int64))
+
+
+def bincount(x, weights=None, minlength=0):
+    """``torch.bincount``: counts of each value in ``x`` (1-D non-negative ints).
+
+    Returns max(x) + 1 (at least ``minlength``) counts: int64, or with ``weights`` (x's shape)
+    their sums per value, in weights' float dtype (float64 for integer weights). No gradient.
+    """
+    a = _raw(_as_operand(x))
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"bincount: expected an integer tensor, got dtype {a.dtype}")
+    if a.ndim != 1:
+        raise ShapeError(f"bincount: expected a 1-D tensor, got shape {_shape_str(a.shape)}")
+    try:
+        minlength = operator.index(minlength)
+    except TypeError:
+        raise TypeError(
+            f"bincount: minlength must be an int, got {type(minlength).__name__}"
+        ) from None
+    if minlength < 0:
+        raise ValueError(f"bincount: minlength must be non-negative, got {minlength}")
+    if a.size and int(a.min()) < 0:
+        raise ValueError(f"bincount: expected non-negative values, got {int(a.min())}")
+    xp = _mod(a)
+    if weights is None:
+        return _out(x, xp.bincount(a, minlength=minlength).astype(np.int64))
+    w = _raw(_as_operand(weights))
+    if tuple(w.shape) != tuple(a.shape):
+        raise ShapeError(
+            f"bincount: weights of shape {_shape_str(w.shape)} must match the input of shape "
+            f"{_shape_str(a.shape)}"
+        )
+    if type(a) is not np.ndarray and type(w) is np.ndarray:
+        w = xp.asarray(w)
+    w = _same_device(w, a, "bincount")
+    dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
+    return _out(x, xp.bincount(a, weights=w, minlength=minlength).astype(dtype))

@@ -117,3 +117,45 @@ def test_tensor_arguments_are_read_as_arrays():
     x = ag.tensor([-3.0, 0.5, 3.0])
     x.clip_(ag.tensor(-1.0), ag.tensor([1.0, 0.25, 2.0]))
     np.testing.assert_array_equal(x.numpy(), [-1.0, 0.25, 2.0])
+
+
+def _indexed_cases(lib, t):
+    """(name, args) of each indexed in-place method, made with ``t`` (ag.tensor or torch.tensor)."""
+    i64 = {"dtype": lib.int64}
+    return [
+        ("scatter_", (1, t([[2, 0], [1, 3]], **i64), t([[1.0, 2.0], [3.0, 4.0]]))),
+        ("scatter_reduce_", (0, t([[0, 1, 0, 1], [1, 1, 1, 0]], **i64), t([[1.0] * 4] * 2), "sum")),
+        ("index_add_", (0, t([2, 0], **i64), t([[1.0] * 4, [2.0] * 4]))),
+        ("index_copy_", (1, t([3, 1], **i64), t([[7.0, 8.0], [9.0, 10.0], [11.0, 12.0]]))),
+        ("index_fill_", (1, t([0, 2], **i64), -1.5)),
+        ("index_put_", ((t([0, 2, 0], **i64), t([1, 3, 1], **i64)), t([5.0, 6.0, 7.0]), True)),
+        ("masked_scatter_", (t([True, False, True, False]), t([[9.0] * 4] * 3))),
+        ("put_", (t([0, 5, 11], **i64), t([1.0, 2.0, 3.0]))),
+        ("triu_", (1,)),
+        ("tril_", (-1,)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(10))
+def test_indexed_inplace_methods_match_torch(case):
+    torch = pytest.importorskip("torch")
+    base = np.arange(12.0, dtype=np.float32).reshape(3, 4)
+    name, args = _indexed_cases(ag, ag.tensor)[case]
+    tname, targs = _indexed_cases(torch, torch.tensor)[case]
+    x, t = ag.tensor(base), torch.tensor(base)
+    assert getattr(x, name)(*args) is x
+    getattr(t, tname)(*targs)
+    np.testing.assert_array_equal(x.numpy(), t.numpy())
+    assert x._version == 1
+
+
+def test_where_with_only_a_condition_is_nonzero_as_tuple():
+    torch = pytest.importorskip("torch")
+    c = np.array([[True, False, True], [False, True, False]])
+    got, want = ag.where(ag.tensor(c)), torch.where(torch.tensor(c))
+    assert isinstance(got, tuple) and len(got) == len(want) == 2
+    for g, w in zip(got, want):
+        assert g.dtype == ag.int64
+        np.testing.assert_array_equal(g.numpy(), w.numpy())
+    with pytest.raises(TypeError, match="where: y must be a tensor"):
+        ag.where(ag.tensor(c), 1.0)
