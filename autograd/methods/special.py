@@ -13,3 +13,161 @@ class SpecialMethods:
     """Mixin of Tensor: methods for the ops in ``autograd/ops/special.py``."""
 
     __slots__ = ()
+
+    # -- unary --------------------------------------------------------------------------------
+
+    def sinh(self):
+        """See ``autograd.sinh``: hyperbolic sine elementwise."""
+        return _ops().sinh(self)
+
+    def cosh(self):
+        """See ``autograd.cosh``: hyperbolic cosine elementwise."""
+        return _ops().cosh(self)
+
+    def asinh(self):
+        """See ``autograd.asinh``: inverse hyperbolic sine elementwise."""
+        return _ops().asinh(self)
+
+    def acosh(self):
+        """See ``autograd.acosh``: inverse hyperbolic cosine elementwise (x >= 1)."""
+        return _ops().acosh(self)
+
+    def atanh(self):
+        """See ``autograd.atanh``: inverse hyperbolic tangent elementwise (|x| < 1)."""
+        return _ops().atanh(self)
+
+    def asin(self):
+        """See ``autograd.asin``: arcsine elementwise."""
+        return _ops().asin(self)
+
+    def acos(self):
+        """See ``autograd.acos``: arccosine elementwise."""
+        return _ops().acos(self)
+
+    def atan(self):
+        """See ``autograd.atan``: arctangent elementwise."""
+        return _ops().atan(self)
+
+    arcsinh, arccosh, arctanh, arcsin, arccos, arctan = asinh, acosh, atanh, asin, acos, atan
+
+    def log10(self):
+        """See ``autograd.log10``: base-10 log elementwise."""
+        return _ops().log10(self)
+
+    def exp2(self):
+        """See ``autograd.exp2``: 2^x elementwise."""
+        return _ops().exp2(self)
+
+    def sinc(self):
+        """See ``autograd.sinc``: sin(pi x) / (pi x), 1 at 0."""
+        return _ops().sinc(self)
+
+    def logit(self, eps=None):
+        """See ``autograd.logit``: log(x / (1 - x)), x clamped to [eps, 1 - eps] if given."""
+        return _ops().logit(self, eps)
+
+    def erfc(self):
+        """See ``autograd.erfc``: complementary error function."""
+        return _ops().erfc(self)
+
+    def erfinv(self):
+        """See ``autograd.erfinv``: inverse error function."""
+        return _ops().erfinv(self)
+
+    def lgamma(self):
+        """See ``autograd.lgamma``: log |Gamma(x)|."""
+        return _ops().lgamma(self)
+
+    def digamma(self):
+        """See ``autograd.digamma``: d/dx log Gamma(x)."""
+        return _ops().digamma(self)
+
+    def polygamma(self, n):
+        """See ``autograd.polygamma``: the n-th derivative of digamma."""
+        return _ops().polygamma(n, self)
+
+    def frac(self):
+        """See ``autograd.frac``: x - trunc(x)."""
+        return _ops().frac(self)
+
+    def deg2rad(self):
+        """See ``autograd.deg2rad``: degrees to radians."""
+        return _ops().deg2rad(self)
+
+    def rad2deg(self):
+        """See ``autograd.rad2deg``: radians to degrees."""
+        return _ops().rad2deg(self)
+
+    def positive(self):
+        """See ``autograd.positive``: the tensor itself."""
+        return _ops().positive(self)
+
+    def signbit(self):
+        """See ``autograd.signbit``: whether the sign bit is set (bool)."""
+        return _ops().signbit(self)
+
+    def sgn(self):
+        """See ``autograd.sgn``: the sign, -1, 0 or 1."""
+        return _ops().sgn(self)
+
+    # -- binary -------------------------------------------------------------------------------
+
+    def atan2(self, other):
+        """See ``autograd.atan2``: the angle of the point (other, self)."""
+        return _ops().atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        """See ``autograd.hypot``: sqrt(self^2 + other^2)."""
+        return _ops().hypot(self, other)
+
+    def logaddexp(self, other):
+        """See ``autograd.logaddexp``: log(e^self + e^other)."""
+        return _ops().logaddexp(self, other)
+
+    def logaddexp2(self, other):
+        """See ``autograd.logaddexp2``: log2(2^self + 2^other)."""
+        return _ops().logaddexp2(self, other)
+
+    def xlogy(self, other):
+        """See ``autograd.xlogy``: self * log(other), 0 where self == 0."""
+        return _ops().xlogy(self, other)
+
+    def fmod(self, other):
+        """See ``autograd.fmod``: the C remainder (sign of self)."""
+        return _ops().fmod(self, other)
+
+    def copysign(self, other):
+        """See ``autograd.copysign``: |self| with the sign of other."""
+        return _ops().copysign(self, other)
+
+    def float_power(self, exponent):
+        """See ``autograd.float_power``: self ** exponent in float64."""
+        return _ops().float_power(self, exponent)
+
+    def lerp(self, end, weight):
+        """See ``autograd.lerp``: self + weight * (end - self)."""
+        return _ops().lerp(self, end, weight)
+
+    def clamp_min(self, min):  # noqa: A002 - PyTorch's name
+        """See ``autograd.clamp_min``: max(self, min)."""
+        return _ops().clamp_min(self, min)
+
+    def clamp_max(self, max):  # noqa: A002 - PyTorch's name
+        """See ``autograd.clamp_max``: min(self, max)."""
+        return _ops().clamp_max(self, max)
+
+    # -- others -------------------------------------------------------------------------------
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """See ``autograd.nan_to_num``: NaN and infinities replaced by numbers."""
+        return _ops().nan_to_num(self, nan, posinf, neginf)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """See ``autograd.isclose``: elementwise closeness (bool)."""
+        return _ops().isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """See ``autograd.allclose``: whether isclose holds everywhere (Python bool)."""
+        return _ops().allclose(self, other, rtol, atol, equal_nan)

@@ -124,6 +124,17 @@ _TABLE = {
     "floor": (np.floor, None, None),
     "ceil": (np.ceil, None, None),
     "trunc": (np.trunc, None, None),
+    # trig and hyperbolic (their entry points are in special.py)
+    "sinh": (np.sinh, "x", lambda x, y, gy: gy * _f().cosh(x)),
+    "cosh": (np.cosh, "x", lambda x, y, gy: gy * _f().sinh(x)),
+    "asinh": (np.arcsinh, "x", lambda x, y, gy: gy * _f().rsqrt(x * x + 1)),  # 1/sqrt(x^2+1)
+    "acosh": (np.arccosh, "x", lambda x, y, gy: gy * _f().rsqrt((x - 1) * (x + 1))),
+    "atanh": (np.arctanh, "x", lambda x, y, gy: gy / (1 - x * x)),
+    "asin": (np.arcsin, "x", lambda x, y, gy: gy * _f().rsqrt(1 - x * x)),
+    "acos": (np.arccos, "x", lambda x, y, gy: -gy * _f().rsqrt(1 - x * x)),
+    "atan": (np.arctan, "x", lambda x, y, gy: gy / (x * x + 1)),
+    "log10": (np.log10, "x", lambda x, y, gy: gy / (x * math.log(10.0))),
+    "exp2": (np.exp2, "y", lambda x, y, gy: gy * (y * _LN2)),  # d/dx 2^x = 2^x ln 2
 }
 
 _INT_OK = {"abs", "sign", "square", "floor", "ceil", "trunc", "relu"}

@@ -1,8 +1,766 @@
-"""Elementwise math beyond the unary table's core.
+"""Elementwise math beyond the unary table's core, with PyTorch's semantics and gradients.
 
-trig, hyperbolic and special functions, binary math (atan2, hypot, logaddexp, xlogy, lerp, ...).
+* trig and hyperbolic: rows of the unary table in elementwise.py (sinh ... atan, log10, exp2);
+* special functions: erfc, erfinv, lgamma, digamma, polygamma, sinc, logit;
+* binary math with broadcasting, a Python scalar allowed on either side: atan2, hypot,
+  logaddexp(2), xlogy, fmod, copysign, float_power, lerp, clamp_min, clamp_max;
+* nan_to_num, and the bool tests isclose / allclose, signbit.
+
+Every derivative is PyTorch's formula, its values at edge points included (sinc'(0) = 0,
+atan2's gradient 0 at the origin, xlogy's at x = 0, ...), written with autograd functions so
+that it differentiates again. Where a derivative is masked, the masked branch is computed from
+a safe value so that higher orders stay finite. The special functions come from
+``scipy.special`` on the CPU and ``cupyx.scipy.special`` on cuda when importable, otherwise from
+the NumPy fallbacks at the end of this file (on the host).
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+import numbers
+
+import numpy as np
+
+from backends import array_module
+
+from ..errors import ShapeError
+from ..function import Function
+from .arithmetic import Pow, _bshape, _int_zero_divisor, _raw
+from .elementwise import UNARY, Clamp, Compare, _check_float, _f, _unary
+
+__all__ = [
+    # unary
+    "sinh", "cosh", "asinh", "acosh", "atanh", "asin", "acos", "atan",
+    "arcsinh", "arccosh", "arctanh", "arcsin", "arccos", "arctan",
+    "log10", "exp2", "sinc", "logit", "erfc", "erfinv", "lgamma", "digamma", "polygamma",
+    "frac", "deg2rad", "rad2deg", "positive", "signbit", "sgn",
+    # binary
+    "atan2", "arctan2", "hypot", "logaddexp", "logaddexp2", "xlogy", "fmod", "copysign",
+    "float_power", "lerp", "clamp_min", "clamp_max",
+    # others
+    "nan_to_num", "isclose", "allclose",
+]  # fmt: skip
+
+_LN2 = math.log(2.0)
+_SQRT_PI = math.sqrt(math.pi)
+
+
+def _shape(v):
+    return tuple(getattr(v, "shape", ()))
+
+
+# -- special functions: scipy / cupyx when importable, else the fallbacks below ----------------
+
+_IMPLS: dict = {}  # (name, on cuda) -> the function computing it on such arrays
+
+
+def _special(name, *args):
+    """``scipy.special.<name>(*args)`` for a numpy array ``args[-1]``, ``cupyx.scipy.special``'s
+    for a cupy one (host fallback when CuPy lacks it); the result in the input's dtype."""
+    x = args[-1]
+    key = (name, type(x) is not np.ndarray and not isinstance(x, np.generic))
+    fn = _IMPLS.get(key)
+    if fn is None:
+        fn = _IMPLS[key] = _find(*key)
+    return fn(*args).astype(x.dtype, copy=False)
+
+
+def _find(name, cuda):
+    try:
+        if cuda:
+            import cupyx.scipy.special as mod
+        else:
+            import scipy.special as mod
+        return getattr(mod, name)
+    except (ImportError, AttributeError):
+        pass
+    if not cuda:
+        return _FALLBACK[name]
+
+    def on_host(*args):  # explicit copies to the host and back
+        x = args[-1]
+        return array_module(x).asarray(_special(name, *args[:-1], x.get()))
+
+    return on_host
+
+
+def _lgamma(x):
+    # PyTorch: lgamma(-inf) = inf (scipy says -inf)
+    y = _special("gammaln", x)
+    return array_module(y).where(x == -math.inf, math.inf, y)
+
+
+def _dsinc(x, y, gy):
+    # sinc'(x) = (pi x cos(pi x) - sin(pi x)) / (pi x^2), and 0 at x = 0 (as PyTorch); the
+    # formula runs on a safe x = 1 there, so that higher orders stay finite
+    ops = _f()
+    zero = _raw(x) == 0
+    xs = ops.where(zero, 1.0, x)
+    px = xs * math.pi
+    return gy * ops.where(zero, 0.0, (px * ops.cos(px) - ops.sin(px)) / (px * xs))
+
+
+# name: (forward, saved ("x" or "y"), derivative df(x, y, gy)), as elementwise._TABLE
+_SPECIAL = {
+    "erfc": (
+        lambda x: _special("erfc", x),
+        "x",
+        lambda x, y, gy: gy * (_f().exp(-(x * x)) * (-2 / _SQRT_PI)),
+    ),
+    "erfinv": (  # d/dx erfinv(x) = sqrt(pi)/2 e^(y^2)
+        lambda x: _special("erfinv", x),
+        "y",
+        lambda x, y, gy: gy * (_f().exp(y * y) * (_SQRT_PI / 2)),
+    ),
+    "lgamma": (_lgamma, "x", lambda x, y, gy: gy * digamma(x)),
+    "digamma": (lambda x: _special("digamma", x), "x", lambda x, y, gy: gy * polygamma(1, x)),
+    "sinc": (lambda x: array_module(x).sinc(x), "x", _dsinc),
+}
+_SPECIAL_OPS = {name: _unary(name, f, df, save) for name, (f, save, df) in _SPECIAL.items()}
+
+
+class Polygamma(Function):
+    """y = psi^(n)(x), the n-th derivative of digamma; dy/dx = psi^(n+1)(x)."""
+
+    __slots__ = ("n",)
+    save_inputs = (1,)
+
+    def forward(self, n, x):
+        _check_float("polygamma", x)
+        self.n = n
+        return _special("digamma", x) if n == 0 else _special("polygamma", n, x)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        return None, gy * Polygamma.apply(self.n + 1, x)
+
+
+class Logit(Function):
+    """y = log(z / (1 - z)), z = x clamped to [eps, 1 - eps] when eps is given.
+
+    dy/dx = 1 / (x (1 - x)); with eps it is 0 outside [eps, 1 - eps], without it NaN outside
+    [0, 1] (PyTorch's rules).
+    """
+
+    __slots__ = ("eps",)
+    save_inputs = (0,)
+
+    def forward(self, x, eps):
+        _check_float("logit", x)
+        self.eps = eps
+        z = x if eps is None else np.minimum(np.maximum(x, eps), 1 - eps)  # NaN stays NaN
+        return np.log(z / (1 - z))
+
+    def backward(self, gy):
+        (x,) = self.saved
+        ops, xr = _f(), _raw(x)
+        if self.eps is None:
+            out, fill = (xr < 0) | (xr > 1), math.nan
+        else:
+            out, fill = (xr < self.eps) | (xr > 1 - self.eps), 0.0
+        xs = ops.where(out, 0.5, x)  # a safe value where the result is masked
+        return ops.where(out, fill, gy / (xs * (1 - xs))), None
+
+
+def _linear(name, f, c):
+    """The Function class of a unary float op with the constant derivative ``c``."""
+
+    def forward(self, x):
+        if x.dtype.kind not in "fc":
+            _check_float(name, x)
+        return f(x)
+
+    def backward(self, gy):
+        return gy if c == 1 else gy * c
+
+    attrs = {"__slots__": (), "__doc__": f"Elementwise {name}; dy/dx = {c:.6g}."}
+    attrs.update(op_name=name, forward=forward, backward=backward)
+    return type(name.capitalize(), (Function,), attrs)
+
+
+Frac = _linear("frac", lambda x: x - np.trunc(x), 1)
+Deg2rad = _linear("deg2rad", lambda x: x * (math.pi / 180), math.pi / 180)
+Rad2deg = _linear("rad2deg", lambda x: x * (180 / math.pi), 180 / math.pi)
+
+
+def _signbit(x):
+    return x < 0 if x.dtype.kind in "biu" else np.signbit(x)
+
+
+# -- unary entry points -------------------------------------------------------------------------
+
+
+def _entry(name, cls, doc):
+    """The entry point ``name(x)`` applying the unary op class ``cls``."""
+    apply = cls.apply
+
+    def op(x):
+        return apply(x)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc + " x: any shape (float); returns its shape and dtype."
+    return op
+
+
+sinh = _entry("sinh", UNARY["sinh"], "Hyperbolic sine elementwise; d/dx = cosh(x).")
+cosh = _entry("cosh", UNARY["cosh"], "Hyperbolic cosine elementwise; d/dx = sinh(x).")
+asinh = _entry("asinh", UNARY["asinh"], "Inverse hyperbolic sine; d/dx = 1 / sqrt(x^2 + 1).")
+acosh = _entry(
+    "acosh", UNARY["acosh"], "Inverse hyperbolic cosine (x >= 1); d/dx = 1 / sqrt(x^2 - 1)."
+)
+atanh = _entry(
+    "atanh", UNARY["atanh"], "Inverse hyperbolic tangent (|x| < 1); d/dx = 1 / (1 - x^2)."
+)
+asin = _entry("asin", UNARY["asin"], "Arcsine (|x| <= 1); d/dx = 1 / sqrt(1 - x^2).")
+acos = _entry("acos", UNARY["acos"], "Arccosine (|x| <= 1); d/dx = -1 / sqrt(1 - x^2).")
+atan = _entry("atan", UNARY["atan"], "Arctangent; d/dx = 1 / (1 + x^2).")
+arcsinh, arccosh, arctanh, arcsin, arccos, arctan = asinh, acosh, atanh, asin, acos, atan
+log10 = _entry("log10", UNARY["log10"], "Base-10 log elementwise; d/dx = 1 / (x ln 10).")
+exp2 = _entry("exp2", UNARY["exp2"], "2^x elementwise; d/dx = 2^x ln 2.")
+sinc = _entry(
+    "sinc", _SPECIAL_OPS["sinc"], "sin(pi x) / (pi x); 1 at x = 0 with derivative 0 there."
+)
+erfc = _entry(
+    "erfc", _SPECIAL_OPS["erfc"], "Complementary error function 1 - erf(x), accurate for large x."
+)
+erfinv = _entry(
+    "erfinv", _SPECIAL_OPS["erfinv"], "Inverse error function (+-inf at +-1, NaN beyond)."
+)
+lgamma = _entry(
+    "lgamma", _SPECIAL_OPS["lgamma"], "log |Gamma(x)| (inf at 0, -1, ...); d/dx = digamma(x)."
+)
+digamma = _entry(
+    "digamma", _SPECIAL_OPS["digamma"], "d/dx log Gamma(x) (-inf at 0, NaN at -1, -2, ...)."
+)
+frac = _entry("frac", Frac, "x - trunc(x), the fractional part with the sign of x; gradient 1.")
+deg2rad = _entry("deg2rad", Deg2rad, "Degrees to radians, x * pi / 180.")
+rad2deg = _entry("rad2deg", Rad2deg, "Radians to degrees, x * 180 / pi.")
+
+
+def logit(x, eps=None):
+    """log(x / (1 - x)) elementwise; with ``eps``, x is first clamped to [eps, 1 - eps] and the
+    gradient is 0 outside that range. x: any shape (float)."""
+    return Logit.apply(x, None if eps is None else float(eps))
+
+
+def polygamma(n, x):
+    """psi^(n)(x), the n-th derivative of digamma (n = 0: digamma); d/dx = polygamma(n + 1, x).
+
+    n: a non-negative int. x: any shape (float).
+    """
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"polygamma: n must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"polygamma: n must be non-negative, got {n}")
+    return Polygamma.apply(int(n), x)
+
+
+def positive(x):
+    """x itself (PyTorch's torch.positive returns its input); refuses bool tensors."""
+    if getattr(x, "dtype", None) == np.bool_:
+        raise TypeError("positive: not supported for bool tensors (as the unary + operator)")
+    return x
+
+
+def signbit(x):
+    """Whether the sign bit is set (True for -0.0 and negatives); a bool tensor, no gradient."""
+    return Compare.apply(_signbit, x)
+
+
+def sgn(x):
+    """The sign -1, 0 or 1 elementwise (for real tensors the same as ``sign``); zero gradient."""
+    return UNARY["sign"].apply(x)
+
+
+# -- binary ops ---------------------------------------------------------------------------------
+
+
+def _check_float2(name, *args):
+    """TypeError unless some array operand is floating point (a float-only op on integers)."""
+    dts = [a.dtype for a in args if hasattr(a, "dtype")]
+    if dts and all(d.kind not in "fc" for d in dts):
+        raise TypeError(
+            f"{name}: expected a floating point tensor, got dtype "
+            f"{' and '.join(str(d) for d in dts)}"
+        )
+
+
+class _Binary(Function):
+    """A broadcasting binary op: dtype check, then ``_fn(x, y)``; ShapeError naming the op."""
+
+    __slots__ = ()
+    save_inputs = (0, 1)
+    op_name = ""
+    float_only = True
+
+    def forward(self, x, y):
+        if self.float_only:
+            _check_float2(self.op_name, x, y)
+        try:
+            return self._fn(x, y)
+        except ValueError:
+            _bshape(self.op_name, x, y)
+
+    def _grads(self, gx, gw):
+        """The pair of gradients (callables of nothing) for the arguments that need one."""
+        p0, p1 = self.parents
+        return (
+            None if p0 is None else self.reduce_grad(0, gx()),
+            None if p1 is None else self.reduce_grad(1, gw()),
+        )
+
+
+class Atan2(_Binary):
+    """z = atan2(x, y), the angle of the point (y, x); dz/dx = y / (x^2 + y^2),
+    dz/dy = -x / (x^2 + y^2), both 0 where x^2 + y^2 is 0 (PyTorch's rule)."""
+
+    __slots__ = ()
+    op_name = "atan2"
+    _fn = staticmethod(np.arctan2)
+
+    def backward(self, gy):
+        x, y = self.saved
+        ops = _f()
+        d = x * x + y * y
+        with np.errstate(divide="ignore"):
+            inf = np.isinf(1 / _raw(d))
+        recip = ops.where(inf, 0.0, 1 / ops.where(inf, 1.0, d))
+        return self._grads(lambda: gy * y * recip, lambda: -gy * x * recip)
+
+
+class Hypot(_Binary):
+    """z = sqrt(x^2 + y^2); dz/dx = x / z, dz/dy = y / z (NaN at the origin, as PyTorch)."""
+
+    __slots__ = ()
+    save_output = True
+    op_name = "hypot"
+    _fn = staticmethod(np.hypot)
+
+    def backward(self, gy):
+        x, y, z = self.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._grads(lambda: gy * x / z, lambda: gy * y / z)
+
+
+class LogAddExp(_Binary):
+    """z = log(e^x + e^y); dz/dx = sigmoid(x - y), dz/dy = sigmoid(y - x)."""
+
+    __slots__ = ()
+    op_name = "logaddexp"
+    _fn = staticmethod(np.logaddexp)
+    _scale = 1.0
+
+    def backward(self, gy):
+        x, y = self.saved
+        s = _f().sigmoid
+        c = self._scale
+        return self._grads(lambda: gy * s((x - y) * c), lambda: gy * s((y - x) * c))
+
+
+class LogAddExp2(LogAddExp):
+    """z = log2(2^x + 2^y); dz/dx = sigmoid((x - y) ln 2), dz/dy = sigmoid((y - x) ln 2)."""
+
+    __slots__ = ()
+    op_name = "logaddexp2"
+    _fn = staticmethod(np.logaddexp2)
+    _scale = _LN2
+
+
+def _xlogy(x, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # a Python scalar y stays a Python float, so it never widens x (NumPy 2's rule)
+        z = x * (float(np.log(y)) if isinstance(y, numbers.Real) else np.log(y))
+    return array_module(z).where((x == 0) & ~np.isnan(y), 0, z)
+
+
+class Xlogy(_Binary):
+    """z = x log y, 0 where x == 0 (unless y is NaN); dz/dy = x / y, and PyTorch's rule for
+    x: gx = xlogy(gy, y), except 0 where x == 0 and y <= 0."""
+
+    __slots__ = ()
+    op_name = "xlogy"
+    _fn = staticmethod(_xlogy)
+
+    def backward(self, gy):
+        x, y = self.saved
+
+        def gx():
+            ops = _f()
+            mask = (_raw(x) == 0) & (_raw(y) <= 0)
+            ys = ops.where(mask, 1.0, y)  # a safe y where the result is masked
+            return ops.where(mask, 0.0, Xlogy.apply(gy, ys))
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._grads(gx, lambda: gy * x / y)
+
+
+class Fmod(_Binary):
+    """z = x - trunc(x / y) y, the C remainder (sign of x); dz/dx = 1, dz/dy = -trunc(x / y)."""
+
+    __slots__ = ()
+    op_name = "fmod"
+    float_only = False
+    _fn = staticmethod(np.fmod)
+
+    def forward(self, x, y):
+        _int_zero_divisor("fmod", x, y)
+        return super().forward(x, y)
+
+    def backward(self, gy):
+        x, y = self.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # trunc has a zero derivative: the factor is a constant for higher orders, yet on
+            # the graph as in PyTorch
+            return self._grads(lambda: gy, lambda: -gy * _f().trunc(x / y))
+
+
+class Copysign(_Binary):
+    """z = |x| with the sign of y; dz/dx = z / x (0 where x == 0), dz/dy = 0 (PyTorch's)."""
+
+    __slots__ = ()
+    save_inputs = (0,)
+    save_output = True
+    op_name = "copysign"
+    _fn = staticmethod(np.copysign)
+
+    def backward(self, gy):
+        x, z = self.saved
+
+        def gx():
+            ops = _f()
+            zero = _raw(x) == 0
+            return gy * ops.where(zero, 0.0, z / ops.where(zero, 1.0, x))
+
+        return self._grads(gx, lambda: gy * 0)
+
+
+class Lerp(Function):
+    """z = start + w (end - start), computed as end - (end - start)(1 - w) where |w| >= 0.5
+    (PyTorch's formula); dz/dstart = 1 - w, dz/dend = w, dz/dw = end - start."""
+
+    __slots__ = ()
+    save_inputs = (0, 1, 2)
+
+    def forward(self, start, end, weight):
+        _check_float2("lerp", start, end)
+        if hasattr(weight, "dtype") and weight.dtype.kind not in "fc":
+            raise TypeError(f"lerp: weight must be floating point, got dtype {weight.dtype}")
+        try:
+            diff = end - start
+            if isinstance(weight, numbers.Number):
+                return start + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+            lo, hi = start + weight * diff, end - diff * (1 - weight)
+            return array_module(lo).where(abs(weight) < 0.5, lo, hi)
+        except ValueError:
+            shapes = ", ".join(str(_shape(v)) for v in (start, end, weight))
+            raise ShapeError(
+                f"lerp: shapes {shapes} (start, end, weight) are not broadcastable"
+            ) from None
+
+    def backward(self, gy):
+        start, end, w = self.saved
+        p = self.parents
+        return (
+            None if p[0] is None else self.reduce_grad(0, gy * (1 - w)),
+            None if p[1] is None else self.reduce_grad(1, gy * w),
+            None if p[2] is None else self.reduce_grad(2, gy * (end - start)),
+        )
+
+
+class NanToNum(Function):
+    """NaN, +inf and -inf replaced by numbers; the gradient passes where x was finite, 0
+    elsewhere (PyTorch's rule)."""
+
+    __slots__ = ()
+    save_inputs = (0,)
+
+    def forward(self, x, nan, posinf, neginf):
+        return array_module(x).nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        return gy * np.isfinite(_raw(x)), None, None, None
+
+
+class IsClose(Function):
+    """|x - y| <= atol + rtol |y| or x == y (and NaN == NaN with equal_nan); bool, no gradient."""
+
+    __slots__ = ()
+    differentiable = False
+
+    def forward(self, x, y, rtol, atol, equal_nan):
+        try:
+            close = x == y
+        except ValueError:
+            _bshape("isclose", x, y)
+        dt = np.result_type(*(v.dtype if hasattr(v, "dtype") else v for v in (x, y)))
+        if dt == np.bool_:
+            return close
+        if dt.kind not in "fc":  # integers: the tolerance in float64, as PyTorch's float math
+            x, y = (v.astype(np.float64) if hasattr(v, "dtype") else float(v) for v in (x, y))
+        xp = array_module(close)
+        with np.errstate(invalid="ignore"):  # inf - inf, 0 * inf: not close, no warning
+            diff = abs(x - y)
+            close = close | (xp.isfinite(diff) & (diff <= atol + abs(rtol * y)))
+        if equal_nan:
+            close = close | (xp.isnan(x) & xp.isnan(y))
+        return close
+
+
+# -- binary entry points ------------------------------------------------------------------------
+
+
+def atan2(input, other):  # noqa: A002 - PyTorch's names
+    """atan2(input, other): the angle of the point (other, input) in (-pi, pi].
+
+    Shapes broadcast; either may be a Python scalar. The gradient is 0 at the origin.
+    """
+    return Atan2.apply(input, other)
+
+
+arctan2 = atan2
+
+
+def hypot(x, y):
+    """sqrt(x^2 + y^2) without overflow; shapes broadcast, either may be a scalar."""
+    return Hypot.apply(x, y)
+
+
+def logaddexp(x, y):
+    """log(e^x + e^y) without overflow; shapes broadcast, either may be a scalar."""
+    return LogAddExp.apply(x, y)
+
+
+def logaddexp2(x, y):
+    """log2(2^x + 2^y) without overflow; shapes broadcast, either may be a scalar."""
+    return LogAddExp2.apply(x, y)
+
+
+def xlogy(x, y):
+    """x * log(y), 0 where x == 0 (unless y is NaN); shapes broadcast, either may be a scalar.
+
+    Gradients as PyTorch: d/dx = log(y), but 0 where x == 0 and y <= 0; d/dy = x / y.
+    """
+    return Xlogy.apply(x, y)
+
+
+def fmod(x, y):
+    """The C remainder x - trunc(x / y) * y (sign of the dividend x; ``remainder`` takes the
+    divisor's). Shapes broadcast; integers allowed (integer division by zero raises on the CPU).
+    """
+    return Fmod.apply(x, y)
+
+
+def copysign(x, y):
+    """|x| with the sign of y (-0.0 counts as negative); d/dx = +-1 (0 at x = 0), d/dy = 0.
+    Shapes broadcast, either may be a scalar."""
+    return Copysign.apply(x, y)
+
+
+def _as_f64(v):
+    if isinstance(v, numbers.Number):
+        return complex(v) if isinstance(v, complex) else float(v)
+    dt = np.complex128 if v.dtype.kind == "c" else np.float64
+    return v if v.dtype == dt else _f().cast(v, dt)
+
+
+def float_power(x, y):
+    """x ** y computed in float64 (complex128 for complex inputs), as PyTorch; the gradient
+    returns to each input in its own dtype. Shapes broadcast, either may be a scalar."""
+    xs, ys = _shape(x), _shape(y)
+    if xs != ys and xs and ys:
+        _bcast_or_raise("float_power", xs, ys)
+    return Pow.apply(_as_f64(x), _as_f64(y))
+
+
+def lerp(input, end, weight):  # noqa: A002 - PyTorch's name
+    """input + weight * (end - input). input, end: broadcastable float shapes; weight: a
+    number or a float tensor broadcasting with them."""
+    return Lerp.apply(input, end, weight)
+
+
+def _bcast_or_raise(name, xs, ys):
+    try:
+        np.broadcast_shapes(xs, ys)
+    except ValueError:
+        raise ShapeError(f"{name}: shapes {xs} and {ys} are not broadcastable") from None
+
+
+def clamp_min(x, min):  # noqa: A002 - PyTorch's name
+    """max(x, min) elementwise; min: a number or a tensor broadcasting with x. The gradient
+    goes to x where x >= min (ties included), to min where x < min (PyTorch's rule)."""
+    if min is None:
+        raise TypeError("clamp_min: min must be a number or a tensor, got None")
+    try:
+        return Clamp.apply(x, min, None)
+    except ShapeError:
+        _bcast_or_raise("clamp_min", _shape(x), _shape(min))
+        raise
+
+
+def clamp_max(x, max):  # noqa: A002 - PyTorch's name
+    """min(x, max) elementwise; max: a number or a tensor broadcasting with x. The gradient
+    goes to x where x <= max (ties included), to max where x > max (PyTorch's rule)."""
+    if max is None:
+        raise TypeError("clamp_max: max must be a number or a tensor, got None")
+    try:
+        return Clamp.apply(x, None, max)
+    except ShapeError:
+        _bcast_or_raise("clamp_max", _shape(x), _shape(max))
+        raise
+
+
+# -- others -------------------------------------------------------------------------------------
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """x with NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's
+    largest / lowest finite value). Gradient 1 where x is finite, 0 elsewhere. x: any shape."""
+    for name, v in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        if v is not None and not isinstance(v, numbers.Real):
+            raise TypeError(f"nan_to_num: {name} must be a number, got {type(v).__name__}")
+    return NanToNum.apply(x, nan, posinf, neginf)
+
+
+def isclose(x, y, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|x - y| <= atol + rtol * |y| elementwise (equal infinities count as close, NaNs only
+    with ``equal_nan``). Shapes broadcast; returns a bool tensor of the broadcast shape."""
+    if rtol < 0 or atol < 0:
+        raise ValueError(f"isclose: rtol and atol must be >= 0, got rtol={rtol}, atol={atol}")
+    return IsClose.apply(x, y, rtol, atol, bool(equal_nan))
+
+
+def allclose(x, y, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether ``isclose(x, y, ...)`` holds everywhere; a Python bool."""
+    try:
+        close = isclose(x, y, rtol, atol, equal_nan)
+    except (ShapeError, ValueError) as e:
+        raise type(e)(str(e).replace("isclose", "allclose", 1)) from None
+    return bool(_raw(close).all())
+
+
+# -- NumPy fallbacks for scipy.special (host arrays; float64 results) ---------------------------
+
+
+def _vectorized(f):
+    v = np.vectorize(f, otypes=[np.float64])
+    return lambda x: v(np.asarray(x, dtype=np.float64))
+
+
+def _lgamma1(t):
+    try:
+        return math.lgamma(t)
+    except ValueError:  # a pole: 0, -1, -2, ...
+        return math.inf
+
+
+_erf_v, _erfc_v = _vectorized(math.erf), _vectorized(math.erfc)
+
+
+def _digamma_np(x):
+    """psi(x): reflection below 1/2, recurrence up to 10, then the asymptotic series."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        refl = x < 0.5
+        z = np.where(refl, 1 - x, x)
+        acc = np.zeros_like(z)
+        for _ in range(10):  # psi(z) = psi(z + 1) - 1/z
+            small = z < 10
+            acc = acc - np.where(small, 1 / z, 0)
+            z = np.where(small, z + 1, z)
+        r = 1 / (z * z)
+        tail = r * (1 / 12 - r * (1 / 120 - r * (1 / 252 - r * (1 / 240 - r * (1 / 132 - r * (
+            691 / 32760 - r / 12))))))  # fmt: skip
+        psi = acc + np.log(z) - 0.5 / z - tail
+        cot = 1 / np.tan(np.pi * (x - np.round(x)))  # period pi: x - round(x) is exact
+        psi = np.where(refl, psi - np.pi * cot, psi)  # psi(x) = psi(1 - x) - pi cot(pi x)
+        pole = (x <= 0) & (x == np.floor(x))
+        return np.where(pole, np.where(x == 0, -np.copysign(np.inf, x), np.nan), psi)
+
+
+_B2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510, 43867 / 798,
+        -174611 / 330)  # fmt: skip
+
+
+def _cot_poly(n):
+    """Coefficients (of c^0, c^1, ...) of P_n with d^n/du^n cot(u) = P_n(cot u)."""
+    p = [0, 1]
+    for _ in range(n):  # d/du P(cot u) = -(1 + c^2) P'(c)
+        dp = [i * p[i] for i in range(1, len(p))]
+        q = [0] * (len(dp) + 2)
+        for i, a in enumerate(dp):
+            q[i] -= a
+            q[i + 2] -= a
+        p = q
+    return p
+
+
+def _polygamma_np(n, x):
+    """psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x) for n >= 1: Hurwitz zeta by recurrence and
+    the Euler-Maclaurin tail; the reflection formula for x < 0."""
+    x = np.asarray(x, dtype=np.float64)
+    s, sign = n + 1, (-1) ** (n + 1)
+    big = 12 + 2 * n
+    with np.errstate(all="ignore"):
+        neg = x < 0
+        z = np.where(neg, 1 - x, x) + 0.0  # + 0.0: -0.0 becomes 0.0
+        acc = np.zeros_like(z)
+        for _ in range(big):  # zeta(s, z) = z^-s + zeta(s, z + 1)
+            small = z < big
+            acc = acc + np.where(small, z**-s, 0)
+            z = np.where(small, z + 1, z)
+        zeta = z ** (1 - s) / (s - 1) + 0.5 * z**-s
+        poch, zp = s, z ** (-s - 1)
+        for k, b in enumerate(_B2K, 1):  # + B_2k / (2k)! (s)_(2k-1) z^(-s-2k+1)
+            zeta = zeta + (b / math.factorial(2 * k) * poch) * zp
+            poch *= (s + 2 * k - 1) * (s + 2 * k)
+            zp = zp / (z * z)
+        out = sign * math.factorial(n) * (acc + zeta)
+        if neg.any():  # psi^(n)(x) = (-1)^n psi^(n)(1 - x) - pi^(n+1) P_n(cot(pi x))
+            c = 1 / np.tan(np.pi * (x - np.round(x)))  # cot has period pi: reduce exactly
+            pc = np.zeros_like(c)
+            for a in reversed(_cot_poly(n)):
+                pc = pc * c + a
+            out = np.where(neg, (-1) ** n * out - np.pi ** (n + 1) * pc, out)
+        pole = (x <= 0) & (x == np.floor(x)) & np.isfinite(x)
+        return np.where(pole, sign * np.inf, out)
+
+
+# Giles, "Approximating the erfinv function" (single precision), then Newton steps
+_GILES_LO = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+             -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)  # fmt: skip
+_GILES_HI = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+             -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)  # fmt: skip
+
+
+def _erfinv_np(x):
+    """erfinv: Giles' approximation refined by Newton steps on erf (erfc for |x| > 1/2, where
+    1 - |x| is exact)."""
+    x = np.asarray(x, dtype=np.float64)
+    a = np.abs(x)
+    with np.errstate(all="ignore"):
+        w = -np.log((1 - a) * (1 + a))
+        lo, hi = w - 2.5, np.sqrt(w) - 3
+        p_lo, p_hi = np.zeros_like(w), np.zeros_like(w)
+        for c_lo, c_hi in zip(_GILES_LO, _GILES_HI):
+            p_lo, p_hi = p_lo * lo + c_lo, p_hi * hi + c_hi
+        y = np.where(w < 5, p_lo, p_hi) * a
+        tail = a > 0.5
+        for _ in range(4):
+            # Newton on f(y) = erf(y) - a in the middle, on log erfc(y) - log(1 - a) in the
+            # tails (nearly quadratic in y there, so it converges from far off)
+            slope = (2 / _SQRT_PI) * np.exp(-y * y)  # erf'(y)
+            ec = _erfc_v(y)
+            step = np.where(tail, np.log(ec / (1 - a)) * ec, _erf_v(y) - a) / slope
+            y = np.where(np.isfinite(step), y - step * np.where(tail, -1, 1), y)
+        y = np.where(a == 1, np.inf, np.where(a > 1, np.nan, y))
+        return np.copysign(y, x)
+
+
+_FALLBACK = {
+    "erfc": _erfc_v,
+    "gammaln": _vectorized(_lgamma1),
+    "digamma": _digamma_np,
+    "polygamma": _polygamma_np,
+    "erfinv": _erfinv_np,
+}

@@ -18,12 +18,20 @@ UNARY = {
     "rsqrt_": "pos", "sin_": "real", "cos_": "real", "tan_": "unit", "tanh_": "real",
     "sigmoid_": "real", "relu_": "real", "erf_": "real", "reciprocal_": "pos", "square_": "real",
     "sign_": "real", "floor_": "real", "ceil_": "real", "trunc_": "real", "round_": "real",
+    "sinh_": "real", "cosh_": "real", "asinh_": "real", "arcsinh_": "real", "acosh_": "gt1",
+    "arccosh_": "gt1", "atanh_": "unit", "arctanh_": "unit", "asin_": "unit", "arcsin_": "unit",
+    "acos_": "unit", "arccos_": "unit", "atan_": "real", "arctan_": "real", "log10_": "pos",
+    "exp2_": "real", "sinc_": "real", "logit_": "prob", "erfc_": "real", "erfinv_": "unit",
+    "lgamma_": "pos", "digamma_": "pos", "frac_": "real", "deg2rad_": "real", "rad2deg_": "real",
+    "sgn_": "real", "nan_to_num_": "real",
 }  # fmt: skip
 
 
 def _draw(domain, shape=(3, 4), seed=0):
     rng = np.random.default_rng(seed)
-    lo, hi = {"real": (-2, 2), "pos": (0.2, 2), "unit": (-0.9, 0.9)}[domain]
+    lo, hi = {
+        "real": (-2, 2), "pos": (0.2, 2), "unit": (-0.9, 0.9), "gt1": (1.1, 3), "prob": (0.1, 0.9)
+    }[domain]  # fmt: skip
     return rng.uniform(lo, hi, shape)
 
 
@@ -48,13 +56,28 @@ def test_unary_inplace_matches_out_of_place_and_bumps_the_version(name, dtype):
     assert x._version == v0 + 1
 
 
-@pytest.mark.parametrize("name", ["exp_", "sqrt_", "sigmoid_", "relu_", "round_", "floor_"])
+@pytest.mark.parametrize("name", sorted(UNARY))
 def test_unary_inplace_matches_torch(name):
     torch = pytest.importorskip("torch")
     a = _draw(UNARY[name], seed=3)
     x, t = ag.tensor(a), torch.tensor(a)
     getattr(x, name)()
     getattr(t, name)()
+    np.testing.assert_allclose(x.numpy(), t.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [("atan2_", (0.7,)), ("hypot_", (1.5,)), ("xlogy_", (2.0,)), ("fmod_", (0.6,)),
+     ("copysign_", (-1.0,)), ("lerp_", (1.0, 0.25)), ("clamp_min_", (0.1,)),
+     ("clamp_max_", (-0.1,))],
+)  # fmt: skip
+def test_binary_inplace_matches_torch(name, args):
+    torch = pytest.importorskip("torch")
+    a = _draw("pos", seed=4)
+    x, t = ag.tensor(a), torch.tensor(a)
+    getattr(x, name)(*(ag.tensor(np.full(4, v)) for v in args[:1]), *args[1:])
+    getattr(t, name)(*(torch.tensor(np.full(4, v)) for v in args[:1]), *args[1:])
     np.testing.assert_allclose(x.numpy(), t.numpy(), rtol=1e-12, atol=1e-12)
 
 
