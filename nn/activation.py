@@ -1,5 +1,6 @@
 """Activation modules. Input of any shape -> output of the same shape, unless noted
-(Softmax/LogSoftmax act along ``dim``; Maxout maps (..., in) -> (..., out)).
+(Softmax/LogSoftmax act along ``dim``, Softmax2d along the channels of (N, C, H, W) or (C, H, W);
+Maxout maps (..., in) -> (..., out); GLU halves ``dim``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from autograd import ShapeError
 
 from . import functional as F
 from . import init
-from ._args import size_arg
+from ._args import input_shape, size_arg
 from .module import Module
 from .parameter import Parameter
 
@@ -40,6 +41,13 @@ __all__ = [
     "Softmax",
     "LogSoftmax",
     "Softmin",
+    "Softmax2d",
+    "Threshold",
+    "Softshrink",
+    "Hardshrink",
+    "Tanhshrink",
+    "GLU",
+    "RReLU",
 ]
 
 
@@ -367,3 +375,115 @@ class Softmin(Softmax):
 
     def forward(self, input):
         return F.softmin(input, -1 if self.dim is None else self.dim)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at every spatial position: (N, C, H, W) or (C, H, W), dim -3.
+
+    Any other rank raises a ShapeError (a ValueError, as PyTorch's) naming the shape.
+    """
+
+    def forward(self, input):
+        shape = input_shape("Softmax2d", input)
+        if len(shape) not in (3, 4):
+            raise ShapeError(
+                f"Softmax2d: expected input to be 3D or 4D, got {len(shape)}D instead "
+                f"(shape {shape})"
+            )
+        return F.softmax(input, -3)
+
+
+class Threshold(Module):
+    """y = x where x > threshold, else value. Any shape; gradient 0 at x == threshold."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False):
+        super().__init__()
+        F.threshold(ag.zeros(1), threshold, value)  # validate the numbers now
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"threshold={self.threshold}, value={self.value}{inplace}"
+
+
+class Softshrink(Module):
+    """y = x - lambd where x > lambd, x + lambd where x < -lambd, else 0. lambd >= 0."""
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        F.activation._lambd("Softshrink", lambd, True)
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Hardshrink(Module):
+    """y = x where |x| > lambd, else 0. Any shape."""
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        F.activation._lambd("Hardshrink", lambd, False)
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F.hardshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Tanhshrink(_Simple):
+    """y = x - tanh(x). Any shape."""
+
+    _fn = staticmethod(F.tanhshrink)
+
+
+class GLU(Module):
+    """Gated linear unit a * sigmoid(b), a and b the halves of the input along ``dim``.
+
+    (..., 2k, ...) -> (..., k, ...); an odd size along ``dim`` raises a ShapeError.
+    """
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        input_shape("GLU", input)
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: slope ~ U(lower, upper) per element for x <= 0 while training
+    (drawn from autograd's global generator), the mean slope (lower + upper) / 2 in eval mode.
+    Any shape."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
+        super().__init__()
+        if not lower <= upper:
+            raise ValueError(
+                f"RReLU: lower bound should be less than or equal to the upper bound, got "
+                f"lower={lower}, upper={upper}"
+            )
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training)
+
+    def extra_repr(self) -> str:
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"lower={self.lower}, upper={self.upper}{inplace}"

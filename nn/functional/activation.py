@@ -2,8 +2,9 @@
 take a ``dim``).
 
 Piecewise ops whose derivative needs care are Functions with the rule written once (raw arrays
-when not recording, tensors for ``create_graph``): step, leaky_relu, elu, gelu, silu, hardtanh.
-The rest compose autograd ops.
+when not recording, tensors for ``create_graph``): step, leaky_relu, elu, gelu, silu, hardtanh,
+threshold, softshrink, hardshrink. The rest compose autograd ops. rrelu draws its training
+slopes from autograd's global generator (``ag.manual_seed``) or a ``generator`` passed in.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import numpy as np
 
 import autograd as ag
 from autograd import Function, ShapeError
+from autograd.ops._dims import norm_dim
+from autograd.random import gen
 from autograd.tensor import Tensor
+from backends import array_module
 
 __all__ = [
     "step",
@@ -42,6 +46,12 @@ __all__ = [
     "softmax",
     "log_softmax",
     "softmin",
+    "threshold",
+    "softshrink",
+    "hardshrink",
+    "tanhshrink",
+    "glu",
+    "rrelu",
 ]
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -264,8 +274,9 @@ def softsign(x):
 
 
 def logsigmoid(x):
-    """log(sigmoid(x)) = -softplus(-x), stable for large |x|. Any shape."""
-    return -ag.softplus(-x)
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x| (no linear cut-off, so the value and
+    the gradient sigmoid(-x) are exact everywhere, as PyTorch's). Any shape."""
+    return -ag.softplus(-x, 1.0, math.inf)
 
 
 # -- hard (piecewise linear) ------------------------------------------------------------------
@@ -370,3 +381,130 @@ def log_softmax(x, dim: int = -1, dtype=None):
 def softmin(x, dim: int = -1, dtype=None):
     """softmax(-x) along ``dim``."""
     return ag.softmax(-x, dim if dim is not None else -1, dtype=dtype)
+
+
+# -- threshold and shrinkage ----------------------------------------------------------------------
+
+
+class Threshold(Function):
+    """y = value where x <= threshold, else x; dy/dx = 0 where x <= threshold (the threshold
+    itself included), else 1. A NaN x passes through (as PyTorch)."""
+
+    __slots__ = ("th",)
+    save_inputs = (0,)
+
+    def forward(self, x, th, value):
+        self.th = th
+        return np.where(x <= th, x.dtype.type(value), x)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        return ag.where(x <= self.th, 0.0, gy), None, None
+
+
+def threshold(x, threshold, value, inplace: bool = False):
+    """x where x > threshold, else ``value``. x: any shape (float, or integer with ``value`` cast
+    to its dtype as PyTorch does). The gradient is 0 at x == threshold. ``inplace`` is accepted
+    and ignored (the result is a new tensor)."""
+    for name, v in (("threshold", threshold), ("value", value)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"threshold: {name} must be a number, got {type(v).__name__} {v!r}")
+    if x.dtype.kind not in "fciu":
+        raise TypeError(f"threshold: expected a numeric tensor, got dtype {x.dtype}")
+    return Threshold.apply(x, threshold, value)
+
+
+class Shrink(Function):
+    """Soft shrinkage y = x - lambd sign(x) where |x| > lambd, else 0; hard shrinkage
+    y = x where |x| > lambd, else 0. dy/dx = 1 outside [-lambd, lambd], 0 on it (its ends
+    included, as PyTorch)."""
+
+    __slots__ = ("lambd",)
+    save_inputs = (0,)
+
+    def forward(self, x, lambd, soft):
+        self.lambd = lambd
+        zero = (x >= -lambd) & (x <= lambd)
+        return np.where(zero, 0, x - np.sign(x) * lambd if soft else x)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        zero = (x >= -self.lambd) & (x <= self.lambd)
+        return ag.where(zero, 0.0, gy), None, None
+
+
+def _lambd(op, lambd, nonneg):
+    if isinstance(lambd, bool) or not isinstance(lambd, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: lambd must be a number, got {type(lambd).__name__} {lambd!r}")
+    if nonneg and not lambd >= 0:
+        raise ValueError(f"{op}: lambd must be >= 0, got {lambd}")
+    return float(lambd)
+
+
+def softshrink(x, lambd: float = 0.5):
+    """Soft shrinkage: x - lambd where x > lambd, x + lambd where x < -lambd, else 0.
+
+    x: any float shape. lambd >= 0 (ValueError otherwise). Gradient 0 at |x| == lambd.
+    """
+    lambd = _lambd("softshrink", lambd, True)
+    _float("softshrink", x)
+    return Shrink.apply(x, lambd, True)
+
+
+def hardshrink(x, lambd: float = 0.5):
+    """Hard shrinkage: x where |x| > lambd, else 0. x: any float shape. Gradient 0 at
+    |x| == lambd. A negative lambd makes it the identity (as PyTorch)."""
+    lambd = _lambd("hardshrink", lambd, False)
+    _float("hardshrink", x)
+    return Shrink.apply(x, lambd, False)
+
+
+def tanhshrink(x):
+    """x - tanh(x). Any float shape; the derivative is tanh(x)^2."""
+    return x - ag.tanh(x)
+
+
+# -- gated and randomized ---------------------------------------------------------------------
+
+
+def glu(x, dim: int = -1):
+    """Gated linear unit: a * sigmoid(b), where a and b are the first and second halves of x
+    along ``dim``. x: (..., 2k, ...) -> (..., k, ...). ShapeError for an odd size or a 0-d x."""
+    shape = tuple(x.shape)
+    if not shape:
+        raise ShapeError(
+            "glu: does not support scalars (0-d input) because halving size must be even"
+        )
+    d = norm_dim(dim, len(shape), "glu")
+    if shape[d] % 2:
+        raise ShapeError(
+            f"glu: halving dimension must be even, but dimension {d} is size {shape[d]} "
+            f"(input shape {shape})"
+        )
+    _float("glu", x)
+    a, b = ag.chunk(x, 2, d) if shape[d] else (x, x)
+    return a * ag.sigmoid(b)
+
+
+def rrelu(x, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False, generator=None):  # fmt: skip
+    """Randomized leaky ReLU: x where x > 0, else a * x.
+
+    training: each element's slope ``a`` is drawn from U(lower, upper) (from autograd's global
+    generator, or ``generator``; positive elements keep slope 1), and the gradient is that
+    slope (at x == 0 too, as PyTorch). Evaluation: the fixed slope (lower + upper) / 2.
+    x: any float shape; returns that shape. ``inplace`` is accepted and ignored.
+    """
+    if not lower <= upper:
+        raise ValueError(
+            f"rrelu: lower bound should be less than or equal to the upper bound, got "
+            f"lower={lower}, upper={upper}"
+        )
+    _float("rrelu", x)
+    if not training:
+        return LeakyReLU.apply(x, (lower + upper) / 2)
+    raw = x._data if isinstance(x, Tensor) else x
+    host = gen(generator).uniform(lower, upper, size=raw.shape).astype(raw.dtype)
+    noise = host if type(raw) is np.ndarray else array_module(raw).asarray(host)
+    noise = np.where(raw > 0, raw.dtype.type(1), noise)
+    return x * noise

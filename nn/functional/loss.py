@@ -5,7 +5,8 @@ mismatch raises a ShapeError naming both; PyTorch would broadcast with a warning
 classic (N, 1) vs (N,) bug). ``'none'`` returns that shape, the others a scalar.
 
 Cross-entropy is log_softmax followed by a fused NLL pick: never a softmax followed by a log.
-BCE-with-logits is one fused, overflow-free Function.
+BCE-with-logits is one fused, overflow-free Function. The margin, embedding and likelihood
+losses (multi_margin_loss ... gaussian_nll_loss) are in ``loss_margin`` and re-exported here.
 """
 
 from __future__ import annotations
@@ -551,3 +552,11 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
         n = _shape(input)[0] if _shape(input) else 1
         return loss.sum() / n
     return _reduce(loss, reduction)
+
+
+# the margin, embedding and likelihood losses live in their own module (it reuses the helpers
+# above, so it is imported last)
+from .loss_margin import *  # noqa: E402, F403
+from .loss_margin import __all__ as _margin_all  # noqa: E402
+
+__all__ += _margin_all
