@@ -210,8 +210,8 @@ class RNNBase(Module):
                 f"{name}: input.size(-1) must be equal to input_size. Expected "
                 f"{self.input_size}, got {shape[-1]}"
             )
-        params = self._parameters
-        w0 = params[self._flat_weights_names[0]]
+        # getattr, not _parameters: a weight may be swapped for a computed tensor (weight drop)
+        w0 = getattr(self, self._flat_weights_names[0])
         _check_dtype(name, "input", x, w0)
         batched = len(shape) == 3
         first = batched and self.batch_first
@@ -247,7 +247,7 @@ class RNNBase(Module):
             outs = []
             for d in range(dirs):
                 k = layer * dirs + d
-                w = tuple(None if n is None else params[n] for n in self._slots[k])
+                w = tuple(None if n is None else getattr(self, n) for n in self._slots[k])
                 out, h, c = _run(self.mode, x, h0[k], c0[k] if lstm else None, w, d == 1)
                 outs.append(out)
                 hn.append(h)

@@ -776,6 +776,7 @@ def count_nonzero(x, dim=None, *, axis=None):
     dim = pick_dim(dim, axis, "count_nonzero")
     a = _raw(_as_operand(x))
     axes = norm_axes(dim, a.ndim, "count_nonzero") if a.ndim else None
+    axes = axes or None  # an empty dim tuple counts over every dim, as torch and sum(dim=())
     return _out(x, (a != 0).sum(axis=axes, dtype=np.int64))
 
 

@@ -347,6 +347,8 @@ def movedim(x, source, destination):
     for name, ds in (("source", src), ("destination", dst)):
         if len(set(ds)) != len(ds):
             raise ValueError(f"movedim: repeated dim in {name} {ds}")
+    if n == 0:  # a 0-d tensor: dims 0 and -1 name the tensor itself
+        return permute(x, ())
     order = [k for k in range(n) if k not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -479,7 +481,10 @@ def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
     # one count for all: (.., n, ..) -> (.., n, 1, ..) -> expand (.., n, r, ..) -> (.., n r, ..)
     y = reshape(x, shape[: d + 1] + (1,) + shape[d + 1 :])
     y = broadcast_to(y, shape[: d + 1] + (per,) + shape[d + 1 :])
-    return reshape(y, shape[:d] + (total,) + shape[d + 1 :])
+    y = reshape(y, shape[:d] + (total,) + shape[d + 1 :])
+    # a new tensor, as torch: per == 1 (or size-1 neighbours) leaves a view of x's memory
+    ya, xa = _raw(y), _raw(x)
+    return Clone.apply(y) if _mod(ya).may_share_memory(ya, xa) else y
 
 
 def _diff_operand(v, x, d, what):
@@ -513,6 +518,8 @@ def diff(x, n=1, dim=-1, prepend=None, append=None):
         if append is not None:
             parts.append(_diff_operand(append, x, d, "append"))
         x = cat(parts, d)
+    if n == 0:
+        return Clone.apply(x)  # a new tensor, as torch
     pre = (slice(None),) * d
     for _ in range(n):
         m = x.shape[d]

@@ -576,9 +576,11 @@ class SearchSorted(Function):
 
     def forward(self, seq, v, right, out_int32, sorter):
         xp = _xp(seq)
-        v = xp.asarray(v)
-        ct = np.result_type(seq.dtype, v.dtype)
-        seq, v = seq.astype(ct, copy=False), v.astype(ct, copy=False)
+        # a Python number is weak (NumPy 2): it never widens a float32 sequence, whose entries
+        # would then compare in float64 and give other indices than the same value as a tensor
+        ct = np.result_type(seq.dtype, v if isinstance(v, numbers.Number) else v.dtype)
+        v = xp.asarray(v, dtype=ct)
+        seq = seq.astype(ct, copy=False)
         if sorter is not None:
             seq = seq[_along(sorter, seq.ndim - 1)]
         if seq.ndim == 1:
@@ -588,6 +590,10 @@ class SearchSorted(Function):
         return xp.asarray(out).astype(np.int32 if out_int32 else np.int64)
 
 
+# batched searchsorted: up to this many rows, one binary search per row; beyond, one merge-sort
+_LOOP_ROWS = 256
+
+
 def _searchsorted_rows(xp, seq, v, right):
     """searchsorted per row of the leading dims: one stable merge-sort of seq and v per row.
 
@@ -595,6 +601,14 @@ def _searchsorted_rows(xp, seq, v, right):
     (right) each v; the count of seq entries before v's merged position is its index.
     """
     n, m = seq.shape[-1], v.shape[-1]
+    rows = math.prod(seq.shape[:-1])
+    if rows <= _LOOP_ROWS:  # a binary search per row: O(m log n) each, no merge of seq and v
+        side = "right" if right else "left"
+        s2, v2 = seq.reshape(rows, n), v.reshape(rows, m)
+        out = xp.empty((rows, m), dtype=np.int64)
+        for i in range(rows):
+            out[i] = xp.searchsorted(s2[i], v2[i], side=side)
+        return out.reshape(v.shape)
     keys = xp.concatenate([seq, v] if right else [v, seq], axis=-1)
     order = xp.argsort(keys, axis=-1, kind="stable")
     is_v = order >= n if right else order < m
@@ -632,7 +646,8 @@ def searchsorted(sorted_sequence, values, right=False, side=None, out_int32=Fals
             )
         right = side == "right"
     seq = _operand(sorted_sequence, op)
-    v = _operand(values, op)
+    # a Python number stays one: weak in SearchSorted's type promotion
+    v = values if isinstance(values, numbers.Number) else _operand(values, op)
     if _ndim(seq) == 0:
         raise ShapeError(
             f"{op}: the sorted sequence must have at least one dimension, got shape ()"
@@ -641,7 +656,7 @@ def searchsorted(sorted_sequence, values, right=False, side=None, out_int32=Fals
         raise ShapeError(
             f"{op}: the sorted sequence must be 1-D or have the same leading dims as values: "
             f"got sorted_sequence of shape {tuple(seq.shape)} and values of shape "
-            f"{tuple(v.shape)}"
+            f"{tuple(getattr(v, 'shape', ()))}"
         )
     if sorter is not None:
         sorter = _raw(_operand(sorter, op))

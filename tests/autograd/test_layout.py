@@ -566,3 +566,19 @@ def test_cuda_path():
     assert ag.tensor_split(x, [1], 1)[1].device.startswith("cuda")
     with pytest.raises(RuntimeError, match=r"same device, but got cpu and cuda.*\(in meshgrid\)"):
         ag.meshgrid(ag.tensor([1.0]), ag.tensor([1.0], device="cuda"), indexing="ij")
+
+
+def test_review_fixes_results_are_new_tensors_and_0d_movedim():
+    import numpy as np
+
+    x = ag.tensor(np.arange(6.0).reshape(2, 3))
+    for y in (x.repeat_interleave(1), x.diff(0), x.repeat_interleave(1, dim=0)):
+        y.add_(100.0)
+    np.testing.assert_array_equal(x.numpy(), np.arange(6.0).reshape(2, 3))
+    col = ag.tensor([[1.0], [2.0]])
+    y = col.repeat_interleave(3, dim=1)
+    assert y.is_contiguous() and y.stride() == (3, 1)
+    y[0, 0] = 5.0  # writable
+    assert col.numpy()[0, 0] == 1.0
+    assert ag.tensor(2.0).movedim(0, -1).item() == 2.0
+    assert ag.tensor([[1.0, 0.0], [2.0, 3.0]]).count_nonzero(()).item() == 3

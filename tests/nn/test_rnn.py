@@ -613,3 +613,21 @@ def test_tape_holds_a_few_records_per_layer_whatever_the_length(kind):
     m = KINDS[kind][0](I, H, num_layers=2, bidirectional=True, **KINDS[kind][2])
     counts = [_records(_flat(m(ag.randn(n, N, I, requires_grad=True)))[0]) for n in (2, 40)]
     assert counts[0] == counts[1] < 40
+
+
+def test_a_weight_swapped_for_a_computed_tensor_is_used():
+    # the weight-drop pattern: the parameter is replaced by a tensor computed from another one
+    ag.manual_seed(0)
+    m = nn.LSTM(3, 4)
+    raw = m.weight_hh_l0
+    del m.weight_hh_l0
+    m.weight_hh_l0_raw = nn.Parameter(raw.detach())
+    m.weight_hh_l0 = m.weight_hh_l0_raw * 0.5
+    x = ag.randn(5, 2, 3)
+    out, _ = m(x)
+    out.sum().backward()
+    assert m.weight_hh_l0_raw.grad is not None
+    ref = nn.LSTM(3, 4)
+    ref.load_state_dict({k: v for k, v in m.state_dict().items() if k != "weight_hh_l0_raw"}
+                        | {"weight_hh_l0": (raw * 0.5).detach()})  # fmt: skip
+    np.testing.assert_allclose(out.detach().numpy(), ref(x)[0].detach().numpy(), rtol=1e-6)
