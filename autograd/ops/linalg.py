@@ -169,13 +169,23 @@ def _lapack(op, fn, *args, what="the input matrix is singular"):
     return out
 
 
-def _zero(g) -> bool:
-    """Whether the cotangent g of one output is all zeros and constant (a packed output's part
-    that the loss did not use): backward may then skip its terms, as PyTorch does for an
-    undefined gradient."""
-    if isinstance(g, Tensor) and g.requires_grad:
+def _zero(g, degenerate=False) -> bool:
+    """Whether backward may skip the terms of the cotangent g of one packed output's part, as
+    PyTorch does for an undefined gradient (an output the loss did not use).
+
+    g must be all zeros. A constant g is then skipped. One on a graph (create_graph) is kept,
+    so second order sees its terms, unless ``degenerate``: then its terms divide by zero
+    (tied eigen/singular values, a zero singular value), and a zero g is an unused output.
+    """
+    if bool(_raw(g).any()):
         return False
-    return not bool(_raw(g).any())
+    return degenerate or not (isinstance(g, Tensor) and g.requires_grad)
+
+
+def _ties(w) -> bool:
+    """Whether the sorted values w (..., n) have a tie (a zero gap between neighbours)."""
+    r = _raw(w)
+    return r.shape[-1] > 1 and not bool((r[..., 1:] != r[..., :-1]).all())
 
 
 def _pack(parts, batch):
@@ -677,9 +687,15 @@ def inverse(input):  # noqa: A002
     return inv(input)
 
 
+# det's backward takes the cofactors through the SVD beyond this condition number: d A^-T
+# there multiplies a tiny d by a huge inverse, exact at first order but not when differentiated
+_DET_COND = 1e8
+
+
 class Det(Function):
     """d = det(A), (..., n, n) -> (...); dA = gd d A^-T, the cofactor matrix (through the SVD
-    where A is singular, where A^-T does not exist)."""
+    where A is singular, where A^-T does not exist, and for the second order where A is
+    ill-conditioned)."""
 
     __slots__ = ()
     save_inputs = (0,)
@@ -691,9 +707,18 @@ class Det(Function):
     def backward(self, gy):
         a, d = self.saved
         g = _col(_col(gy))
-        if bool((_raw(d) == 0).any()):
+        if bool((_raw(d) == 0).any()) or (isinstance(a, Tensor) and _ill_conditioned(a)):
             return g * _cofactor(a)
         return g * _col(_col(d)) * _T(Inv.apply(a))
+
+
+def _ill_conditioned(a) -> bool:
+    """Whether any matrix of a (..., n, n) has a condition number above _DET_COND."""
+    r = _raw(a)
+    if r.size == 0:
+        return False
+    sv = _xp(r).linalg.svd(r, compute_uv=False)
+    return bool((sv[..., -1] * _DET_COND < sv[..., 0]).any())
 
 
 def _cofactor(a):
@@ -1006,7 +1031,7 @@ class Eigh(Function):
         w, v = _unpack(packed, batch, [(n,), (n, n)])
         gw, gv = _unpack(gy, batch, [(n,), (n, n)])
         inner = _diag_embed(gw)
-        if not _zero(gv):  # eigenvalues only (eigvalsh): no 1 / (w_j - w_i), so ties are fine
+        if not _zero(gv, _ties(w)):  # eigenvalues only (eigvalsh): no 1 / (w_j - w_i)
             vtgv = _mm(_T(v), gv)
             e = _row(w) - _col(w) + _eye(w, n)
             inner = inner + (vtgv - _T(vtgv)) * 0.5 / e
@@ -1068,7 +1093,10 @@ class SVD(Function):
 def _svd_back(u, s, vh, gu, gs, gvh):
     m, k = u.shape[-2:]
     n = vh.shape[-1]
-    if _zero(gu) and _zero(gvh):  # singular values only (svdvals, norms): ties are fine
+    # degenerate: the vectors' terms divide by s_k^2 - s_j^2 or by s (when m or n > k)
+    degenerate = _ties(s) or ((m > k or n > k) and not bool(_raw(s).all()))
+    skip_u, skip_vh = _zero(gu, degenerate), _zero(gvh, degenerate)
+    if skip_u and skip_vh:  # singular values only (svdvals, norms): ties are fine
         return _mm(u * _row(gs), vh)
     uhgu = _mm(_T(u), gu)
     uhgu = uhgu - _T(uhgu)
@@ -1077,11 +1105,11 @@ def _svd_back(u, s, vh, gu, gs, gvh):
     s2 = s * s
     e = _row(s2) - _col(s2) + _eye(s, k)
     ga = (uhgu * _row(s) + _col(s) * vhgv) / e + _diag_embed(gs)
-    if m > k:
+    if m > k and not skip_u:  # the part of gU outside U's span
         gus = gu / _row(s)
         ga = _mm(u, ga)
         return _mm(ga + gus - _mm(u, _mm(_T(u), gus)), vh)
-    if n > k:
+    if n > k and not skip_vh:
         sgvh = gvh / _col(s)
         ga = _mm(ga, vh) + sgvh - _mm(_mm(sgvh, _T(vh)), vh)
         return _mm(u, ga)

@@ -778,8 +778,8 @@ class NonzeroCount(Function):
         return (x != 0).sum(axis=axes, keepdims=keep).astype(x.dtype)
 
     def backward(self, gy):
-        xp = array_module(gy)
-        return xp.zeros(self.xshape, dtype=gy.dtype), None, None
+        raw = gy._data if isinstance(gy, Tensor) else gy  # a Tensor under create_graph
+        return array_module(raw).zeros(self.xshape, dtype=raw.dtype), None, None
 
 
 # -- scans --------------------------------------------------------------------------------------

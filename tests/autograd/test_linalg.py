@@ -720,3 +720,76 @@ def test_every_public_name_has_a_docstring():
             assert len(methods) >= 22
             for n in methods:
                 assert (getattr(cls, n).__doc__ or "").startswith("See ``autograd."), n
+
+
+# -- review fixes: degenerate spectra under create_graph, unused outputs, det's second order ------
+
+
+def _grad2(f, a):
+    """(first-order gradient with create_graph, then the gradient of its weighted sum)."""
+    x = ag.tensor(a, requires_grad=True)
+    (g,) = ag.grad(f(x), x, create_graph=True)
+    w = np.random.default_rng(5).standard_normal(a.shape)
+    (h,) = ag.grad((g * ag.tensor(w)).sum(), x)
+    return g.detach().numpy(), h.numpy()
+
+
+@pytest.mark.parametrize(
+    "name", ["matrix_norm_2", "eigvalsh_sq", "svdvals_sq", "nuc_sq_tall", "cond"]
+)
+def test_values_only_functions_at_tied_spectra_differentiate_under_create_graph_like_torch(name):
+    # the gradient built with create_graph is finite (it was NaN); differentiating it again
+    # at a tie is NaN in torch too (the vectors are not differentiable there)
+    torch = pytest.importorskip("torch")
+    fns = {
+        "matrix_norm_2": (np.eye(3), lambda L, x: L.linalg.matrix_norm(x, 2)),
+        "eigvalsh_sq": (np.eye(3), lambda L, x: (L.linalg.eigvalsh(x) ** 2).sum()),
+        "svdvals_sq": (np.eye(3), lambda L, x: (L.linalg.svdvals(x) ** 2).sum()),
+        "nuc_sq_tall": (
+            np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]]),
+            lambda L, x: L.linalg.matrix_norm(x, "nuc") ** 2,
+        ),
+        "cond": (2 * np.eye(3), lambda L, x: L.linalg.cond(x)),
+    }
+    a, f = fns[name]
+    g, h = _grad2(lambda x: f(ag, x), a)
+    t = torch.tensor(a, requires_grad=True)
+    (tg,) = torch.autograd.grad(f(torch, t), t, create_graph=True)
+    w = np.random.default_rng(5).standard_normal(a.shape)
+    (th,) = torch.autograd.grad((tg * torch.tensor(w)).sum(), t, allow_unused=True)
+    assert np.isfinite(g).all()
+    np.testing.assert_allclose(g, tg.detach().numpy(), atol=1e-12)
+    if th is not None:
+        np.testing.assert_allclose(h, th.numpy(), atol=1e-10)  # NaN where torch's is
+
+
+@pytest.mark.parametrize(
+    "a,which",
+    [([[1.0, 0.5], [0.0, 0.0], [0.0, 0.0]], "Vh"), ([[1.0, 0.0, 0.0], [0.5, 0.0, 0.0]], "U")],
+)
+def test_svd_unused_vectors_next_to_a_zero_singular_value_give_torchs_gradient(a, which):
+    torch = pytest.importorskip("torch")
+    a = np.array(a)
+
+    def loss(L, x, tensor):
+        U, S, Vh = L.linalg.svd(x, full_matrices=False)
+        v = Vh[0] if which == "Vh" else U[:, 0]
+        return ((v**2) * tensor([1.0, 2.0], dtype=v.dtype)).sum()
+
+    x = ag.tensor(a, requires_grad=True)
+    loss(ag, x, ag.tensor).backward()
+    t = torch.tensor(a, requires_grad=True)
+    loss(torch, t, torch.tensor).backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), atol=1e-12)
+
+
+def test_det_second_order_of_a_nearly_singular_matrix_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((3, 2)) @ rng.standard_normal((2, 3))  # det ~ 1e-17, not 0
+    _, h = _grad2(lambda x: ag.linalg.det(x), a)
+    t = torch.tensor(a, requires_grad=True)
+    (tg,) = torch.autograd.grad(torch.linalg.det(t), t, create_graph=True)
+    w = np.random.default_rng(5).standard_normal(a.shape)
+    (th,) = torch.autograd.grad((tg * torch.tensor(w)).sum(), t)
+    np.testing.assert_allclose(h, th.numpy(), atol=1e-12)

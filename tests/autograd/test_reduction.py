@@ -524,3 +524,13 @@ def test_torch_parity_indices_and_second_order():
         (tg * torch.tensor(v)).sum().backward()
         np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), atol=1e-12)
         np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy(), atol=1e-12)
+
+
+@pytest.mark.gpu
+def test_norm_p0_under_create_graph_on_cuda():
+    # NonzeroCount's zero gradient must be made on the tensor's device when gy is a Tensor
+    x = ag.tensor(np.array([1.0, 0.0, 2.0]), device="cuda", requires_grad=True)
+    (g,) = ag.grad(ag.norm(x, 0) + (x * x).sum(), x, create_graph=True)
+    (h,) = ag.grad(g.sum(), x)
+    assert g.device.startswith("cuda") and h.device.startswith("cuda")
+    np.testing.assert_allclose(h.cpu().numpy(), [2.0, 2.0, 2.0])
