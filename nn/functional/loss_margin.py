@@ -53,17 +53,16 @@ def _on_device(a, like):
 
 
 def _float_operand(v, like):
-    """``v`` as a float operand for ``like``: float tensors pass, integer/bool tensors and
-    arrays or lists become constants of like's dtype on like's device, numbers stay numbers."""
+    """``v`` as a float operand for ``like`` (the input): numbers stay numbers, float tensors
+    pass (tensor-tensor promotion, as in ``loss``), integer/bool tensors and any array or list
+    become constants of like's dtype on like's device (a constant never widens the input)."""
     if isinstance(v, Tensor):
         return v if v.dtype.kind == "f" else ag.cast(v, _raw(like).dtype)
     if _is_number(v):
         return float(v)
-    arr = v if hasattr(v, "dtype") else np.asarray(v)
     raw = _raw(like)
-    if arr.dtype.kind != "f":
-        arr = arr.astype(raw.dtype)
-    return _wrap(_on_device(arr, raw), None, False)
+    arr = v if hasattr(v, "dtype") else np.asarray(v)
+    return _wrap(_on_device(arr.astype(raw.dtype, copy=False), raw), None, False)
 
 
 def _int_target(op, target, like):
@@ -86,6 +85,15 @@ def _min_max(t):
     return int(lo), int(hi)
 
 
+def _min_max_len(t, lengths):
+    """(min, max) of a non-empty integer array and the max of ``lengths``, in one host read."""
+    if type(t) is np.ndarray:
+        return int(t.min()), int(t.max()), int(lengths.max())
+    stats = array_module(t).stack([t.min(), t.max(), lengths.max()]).astype(np.int64)
+    lo, hi, k = stats.tolist()
+    return int(lo), int(hi), int(k)
+
+
 def _matrix_input(op, input):
     xs = _shape(input)
     if len(xs) not in (1, 2) or xs[-1] == 0:
@@ -103,9 +111,10 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
                       reduction: str = "mean"):  # fmt: skip
     """Multi-class hinge: per sample sum_{i != y} w[y] max(0, margin - x[y] + x[i])^p / C.
 
-    input: (N, C) or (C,) scores; target: (N,) class indices (() or (1,) for a (C,) input);
-    p: 1 or 2; weight: (C,) per-class weights (constants). ``'none'`` returns (N,) (the
-    target's shape for a (C,) input). Gradient 0 where a term is exactly at its margin.
+    input: (N, C) or (C,) scores; target: (N,) class indices (() or (1,) when there is one
+    sample: a (C,) or (1, C) input); p: 1 or 2; weight: (C,) per-class weights (constants).
+    ``'none'`` returns (N,), or () for a 0-d target (PyTorch's shapes). Gradient 0 where a
+    term is exactly at its margin.
     """
     op = "multi_margin_loss"
     _check_reduction(op, reduction)
@@ -114,8 +123,8 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     xs, n, c = _matrix_input(op, input)
     t = _int_target(op, target, input)
     ts = tuple(t.shape)
-    if (ts != (n,)) if len(xs) == 2 else (ts not in ((), (1,))):
-        expected = f"({n},)" if len(xs) == 2 else "() or (1,)"
+    if ts != (n,) and not (n == 1 and ts == ()):  # PyTorch: 0-d or 1-d with N entries
+        expected = f"({n},)" if n != 1 else "() or (1,)"
         raise ShapeError(
             f"{op}: input shape {xs} needs a target of shape {expected} (one class index per "
             f"sample), got target shape {ts}"
@@ -148,8 +157,8 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
         h = h * w[t].reshape(n, 1)
     others = xp.arange(c).reshape(1, c) != t.reshape(n, 1)
     loss = ag.where(others, h, 0.0).sum(1) / c
-    if len(xs) == 1:
-        loss = ag.reshape(loss, ts)
+    if not ts:
+        loss = ag.reshape(loss, ())
     return _reduce(loss, reduction)
 
 
@@ -158,7 +167,8 @@ def multilabel_margin_loss(input, target, reduction: str = "mean"):
 
     input: (N, C) or (C,); target: the same shape, integer, each row the sample's target
     classes followed by -1 (the first -1 ends the list; a class listed twice counts twice).
-    ``'none'`` returns (N,) (() for a (C,) input). Builds an (N, C, C) array.
+    ``'none'`` returns (N,) (() for a (C,) input). Costs O(N C K), K the longest target list:
+    the K target scores (N, K) are compared with all C scores (N, K, C).
     """
     op = "multilabel_margin_loss"
     _check_reduction(op, reduction)
@@ -169,24 +179,28 @@ def multilabel_margin_loss(input, target, reduction: str = "mean"):
             f"{op}: target must have the input's shape {xs} (class indices padded with -1), got "
             f"target shape {tuple(t.shape)}"
         )
+    xp = array_module(_raw(input))
+    t = t.reshape(n, c)
+    ends = t < 0
+    first_end = xp.where(ends.any(axis=1), ends.argmax(axis=1), c)  # (N,): each list's length
+    k = 0
     if t.size:
-        lo, hi = _min_max(t)
+        lo, hi, k = _min_max_len(t, first_end)
         if lo < -1 or hi >= c:
             raise IndexError(
                 f"{op}: target {lo if lo < -1 else hi} is out of range: input shape {xs} has {c} "
                 f"classes (valid targets are 0 to {c - 1}, and -1 ends a sample's list)"
             )
-    xp = array_module(_raw(input))
-    t = t.reshape(n, c)
-    ends = t < 0
-    first_end = xp.where(ends.any(axis=1), ends.argmax(axis=1), c)
-    valid = xp.arange(c).reshape(1, c) < first_end.reshape(n, 1)  # entries before the first -1
-    tc = xp.where(valid, t, 0)
-    is_target = ((tc[:, :, None] == xp.arange(c)) & valid[:, :, None]).any(axis=1)  # (N, C)
+    valid = xp.arange(k).reshape(1, k) < first_end.reshape(n, 1)  # (N, K): listed entries
+    tk = xp.where(valid, t[:, :k], 0)
+    # is_target (N, C): scatter the listed classes; unlisted slots go to a spare column c
+    rows = xp.broadcast_to(xp.arange(n).reshape(n, 1), (n, k))
+    is_target = xp.zeros((n, c + 1), dtype=bool)
+    is_target[rows, xp.where(valid, tk, c)] = True
+    pairs = valid[:, :, None] & ~is_target[:, None, :c]  # (N, K, C): (listed j, non-target i)
     x = input if len(xs) == 2 else ag.reshape(input, (1, c))
-    xy = ag.gather(x, 1, tc)  # (N, C): the score of each listed target
-    z = ag.reshape(1 - xy, (n, c, 1)) + ag.reshape(x, (n, 1, c))
-    pairs = valid[:, :, None] & ~is_target[:, None, :]
+    xy = ag.gather(x, 1, tk)  # (N, K): the score of each listed target
+    z = ag.reshape(1 - xy, (n, k, 1)) + ag.reshape(x, (n, 1, c))
     loss = ag.where(pairs, ag.relu(z), 0.0).sum((1, 2)) / c
     if len(xs) == 1:
         loss = ag.reshape(loss, ())
@@ -208,8 +222,6 @@ def multilabel_soft_margin_loss(input, target, weight=None, reduction: str = "me
     xs = _shape(input)
     if not xs:
         raise ShapeError(f"{op}: input must have a class dimension, got shape ()")
-    target = _float_operand(target, input)
-    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         ws = _shape(weight)
         try:
@@ -218,7 +230,11 @@ def multilabel_soft_margin_loss(input, target, weight=None, reduction: str = "me
             ok = False
         if not ok:
             raise ShapeError(f"{op}: weight shape {ws} is not broadcastable to input shape {xs}")
-        loss = loss * _float_operand(weight, input)
+        weight = _float_operand(weight, input)
+    target = _float_operand(target, input)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
     return _reduce(loss.sum(-1) / xs[-1], reduction)
 
 
@@ -439,12 +455,9 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
     _check_reduction(op, reduction)
     _check_same(op, input, target)
     _check_float(op, "input", input)
-    d = input - target
     if _is_number(var):
         if var < 0:
             raise ValueError(f"{op}: var has negative entry/entries (got {var})")
-        v = max(float(var), eps)
-        loss = (d**2 / v + math.log(v)) * 0.5
     else:
         xs, vs = _shape(input), _shape(var)
         shape = _var_shape(op, xs, vs)
@@ -452,6 +465,11 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
         raw = raw if hasattr(raw, "dtype") else np.asarray(raw)
         if raw.size and bool((raw < 0).any()):
             raise ValueError(f"{op}: var has negative entry/entries")
+    d = input - _float_operand(target, input)
+    if _is_number(var):
+        v = max(float(var), eps)
+        loss = (d**2 / v + math.log(v)) * 0.5
+    else:
         var = _float_operand(var, input)
         if shape != vs:
             var = ag.reshape(var, shape)

@@ -79,6 +79,10 @@ CASES = {
         x, c(np.array(3)), reduction=r), X[0]),
     "multi_margin_1d_t1": _case(lambda L, M, c, r, x: L.multi_margin_loss(
         x, c(np.array([2])), p=2, reduction=r), X[1]),
+    "multi_margin_row_t0": _case(lambda L, M, c, r, x: L.multi_margin_loss(
+        x, c(np.array(3)), weight=c(W), reduction=r), X[:1]),  # (1, C) input, 0-d target
+    "multilabel_margin_short": _case(lambda L, M, c, r, x: L.multilabel_margin_loss(
+        x, c(T_ML[[0, 2, 3]]), reduction=r), X[:3]),  # longest list K = 2 < C
     "multilabel_margin": _case(lambda L, M, c, r, x: L.multilabel_margin_loss(
         x, c(T_ML), reduction=r), X),
     "MultiLabelMarginLoss_1d": _case(lambda L, M, c, r, x: M.MultiLabelMarginLoss(
@@ -286,6 +290,120 @@ def test_integer_targets_and_inputs_keep_the_input_dtype():
         )
 
 
+# constants (lists, NumPy arrays of any dtype, integer tensors) take the input's dtype; a float
+# tensor of another dtype promotes as in loss.py's losses (mse_loss, bce_with_logits ...)
+_X32 = ag.tensor([0.3, -0.2], dtype=ag.float32)
+_T32 = ag.tensor([1.0, 0.0], dtype=ag.float32)
+_I64 = ag.tensor([1, 2])
+CONSTANT_OPERANDS = {
+    "soft_margin_list": lambda x: F.soft_margin_loss(x, [1.0, -1.0]),
+    "soft_margin_f64_array": lambda x: F.soft_margin_loss(x, np.array([1.0, -1.0])),
+    "multilabel_soft_margin_list_weight": lambda x: F.multilabel_soft_margin_loss(
+        x, _T32, weight=[0.5, 2.0]),
+    "multilabel_soft_margin_f64_target": lambda x: F.multilabel_soft_margin_loss(
+        x, np.array([1.0, 0.0]), weight=np.array([0.5, 2.0])),
+    "gaussian_list_var": lambda x: F.gaussian_nll_loss(x, x * 0, [0.5, 2.0]),
+    "gaussian_f64_var": lambda x: F.gaussian_nll_loss(x, _T32, np.array([0.5, 2.0])),
+    "gaussian_list_target": lambda x: F.gaussian_nll_loss(x, [1.0, 0.0], 1.0),
+    "gaussian_int_target": lambda x: F.gaussian_nll_loss(x, _I64, 1.0),
+    "gaussian_int_target_tensor_var": lambda x: F.gaussian_nll_loss(x, _I64, ag.ones(2)),
+    "poisson_list": lambda x: F.poisson_nll_loss(x, [1.0, 2.0]),
+    "poisson_f64_array_full": lambda x: F.poisson_nll_loss(x, np.array([1.0, 2.0]), full=True),
+    "poisson_int_target": lambda x: F.poisson_nll_loss(x * x + 0.5, _I64, log_input=False),
+    "margin_ranking_f64_array": lambda x: F.margin_ranking_loss(x[:1], x[1:], np.ones(1)),
+    "margin_ranking_list": lambda x: F.margin_ranking_loss(x, x * 2, [1.0, -1.0]),
+    "margin_ranking_int_target": lambda x: F.margin_ranking_loss(x, x * 2, ag.tensor([1, -1])),
+    "multi_margin_list_weight": lambda x: F.multi_margin_loss(x, ag.tensor(1), weight=[1.0, 2.0]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(CONSTANT_OPERANDS))
+def test_constant_operands_never_widen_a_float32_input(name):
+    x = ag.tensor(_X32.numpy(), requires_grad=True)
+    y = CONSTANT_OPERANDS[name](x)
+    assert y.dtype == ag.float32
+    y.backward()
+    assert x.grad.dtype == ag.float32
+    # the same loss on a float64 input: the constant's values are kept (only its dtype changes)
+    y64 = CONSTANT_OPERANDS[name](ag.tensor(_X32.numpy(), dtype=ag.float64))
+    assert y64.dtype == ag.float64
+    np.testing.assert_allclose(y.item(), y64.item(), rtol=1e-6)
+
+
+def test_a_float64_tensor_target_promotes_as_in_the_other_losses():
+    t64 = ag.tensor([1.0, -1.0], dtype=ag.float64)
+    assert F.mse_loss(_X32, t64).dtype == ag.float64  # loss.py's rule: tensors promote
+    assert F.soft_margin_loss(_X32, t64).dtype == ag.float64
+    assert F.poisson_nll_loss(_X32, t64.abs()).dtype == ag.float64
+    assert F.gaussian_nll_loss(_X32, t64, 1.0).dtype == ag.float64
+    assert F.margin_ranking_loss(_X32, _X32, t64).dtype == ag.float64
+    assert F.multilabel_soft_margin_loss(_X32, t64.abs()).dtype == ag.float64
+
+
+def _records_made(call, exc, match):
+    """How many graph records ``call`` made before raising ``exc`` (tape positions taken)."""
+    from autograd import function
+
+    before = function._next_seq()
+    with pytest.raises(exc, match=match):
+        call()
+    return function._next_seq() - before - 1
+
+
+def test_argument_errors_come_before_any_work():
+    x = ag.randn(2, 3, requires_grad=True)
+    t = ag.zeros(2, 3, requires_grad=True)
+
+    def probe():  # the count sees work: two recorded ops, then an error
+        (x * t).sum()
+        raise RuntimeError("probe")
+
+    assert _records_made(probe, RuntimeError, "probe") == 2
+    bad_w = ag.ones(2)
+    assert _records_made(lambda: F.multilabel_soft_margin_loss(x, t, weight=bad_w),
+                         ag.ShapeError, "weight shape") == 0  # fmt: skip
+    assert _records_made(lambda: F.gaussian_nll_loss(x, t, ag.ones(3)),
+                         ag.ShapeError, "var is of incorrect size") == 0  # fmt: skip
+    assert _records_made(lambda: F.gaussian_nll_loss(x, t, -ag.ones(2, 3)),
+                         ValueError, "negative") == 0  # fmt: skip
+    assert _records_made(lambda: F.gaussian_nll_loss(x, t, -1.0), ValueError, "negative") == 0
+
+
+def test_multi_margin_accepts_one_sample_with_a_0d_target_like_torch():
+    x = np.array([[0.5, 1.0, -0.25, 0.75]])
+    for tshape in ((), (1,)):
+        t = np.full(tshape, 1)
+        ours = F.multi_margin_loss(ag.tensor(x), ag.tensor(t), reduction="none")
+        theirs = tF.multi_margin_loss(torch.tensor(x), torch.tensor(t), reduction="none")
+        assert tuple(ours.shape) == tuple(theirs.shape) == tshape
+        np.testing.assert_allclose(_np(ours), _np(theirs), rtol=1e-12)
+        for xs in (x, x[0]):  # (1, C) and (C,) give the same shapes
+            assert F.multi_margin_loss(ag.tensor(xs), ag.tensor(t), reduction="none").shape == (
+                tshape
+            )
+
+
+def test_multilabel_margin_memory_grows_with_the_longest_list_not_c_squared():
+    import tracemalloc
+
+    n, c = 16, 400  # an (N, C, C) float64 array would be 20 MB
+    t = np.full((n, c), -1)
+    t[:, :3] = np.random.default_rng(2).integers(0, c, (n, 3))
+    x = ag.tensor(np.random.default_rng(3).standard_normal((n, c)), requires_grad=True)
+    target = ag.tensor(t)
+    tracemalloc.start()
+    try:
+        F.multilabel_margin_loss(x, target).backward()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4e6, f"peak {peak / 1e6:.1f} MB"
+    tl = tF.multilabel_margin_loss(torch.tensor(x.detach().numpy()), torch.tensor(t))
+    assert x.grad is not None and F.multilabel_margin_loss(x, target).item() == pytest.approx(
+        tl.item(), rel=1e-12
+    )
+
+
 def test_empty_batches():
     e = ag.zeros(0, C, requires_grad=True)
     t = ag.tensor(np.zeros(0, dtype=np.int64))
@@ -376,6 +494,15 @@ ERRORS = [
      lambda: F.multi_margin_loss(_x, ag.tensor([0, 1, 2]))),
     (ag.ShapeError, r"multi_margin_loss: input shape \(3,\) needs a target of shape \(\) or \(1,\)",
      lambda: F.multi_margin_loss(ag.ones(3), ag.tensor([0, 1]))),
+    (ag.ShapeError, r"multi_margin_loss: input shape \(1, 3\) needs a target of shape \(\) or "
+     r"\(1,\) \(one class index per sample\), got target shape \(2,\)",
+     lambda: F.multi_margin_loss(ag.ones(1, 3), ag.tensor([0, 1]))),
+    (ag.ShapeError, r"multi_margin_loss: input shape \(2, 3\) needs a target of shape \(2,\) "
+     r"\(one class index per sample\), got target shape \(\)",
+     lambda: F.multi_margin_loss(_x, ag.tensor(0))),
+    (ag.ShapeError, r"multi_margin_loss: input shape \(1, 3\) needs a target of shape \(\) or "
+     r"\(1,\) \(one class index per sample\), got target shape \(1, 1\)",
+     lambda: F.multi_margin_loss(ag.ones(1, 3), ag.tensor([[0]]))),
     (ag.ShapeError,
      r"multi_margin_loss: expected input of shape \(N, C\) or \(C,\) with C > 0 classes, got "
      r"\(2, 3, 4\)",
@@ -468,6 +595,8 @@ def test_torch_also_rejects_what_we_reject():
     # the errors above mirror PyTorch's checks (types aside): spot-check a few against torch
     tx = torch.randn(2, 3)
     for call in (lambda: tF.multi_margin_loss(tx, torch.tensor([0, 3])),
+                 lambda: tF.multi_margin_loss(tx, torch.tensor(0)),
+                 lambda: tF.multi_margin_loss(tx[:1], torch.tensor([[0]])),
                  lambda: tF.multi_margin_loss(tx, torch.tensor([0, 1]), p=3),
                  lambda: tF.multilabel_margin_loss(tx, torch.tensor([[0, -2, -1], [0, 1, 2]])),
                  lambda: tF.cosine_embedding_loss(tx, tx, torch.ones(2, 1)),
@@ -512,3 +641,14 @@ def test_cuda_errors_and_host_targets():
     loss = F.multi_margin_loss(x, ag.tensor([0, 3, 1], device="cuda"),
                                weight=ag.ones(4, device="cuda"))  # fmt: skip
     assert loss.device.startswith("cuda")
+    # host constants go to the device in the input's dtype; an integer device target is cast
+    x32 = ag.randn(2, device="cuda")
+    losses = [
+        F.soft_margin_loss(x32, [1.0, -1.0]),
+        F.gaussian_nll_loss(x32, np.zeros(2), np.array([0.5, 2.0])),
+        F.poisson_nll_loss(x32, ag.tensor([1, 2], device="cuda")),
+        F.multilabel_margin_loss(x32, ag.tensor([1, -1], device="cuda")),
+        F.multi_margin_loss(x32[None], ag.tensor(1, device="cuda"), weight=[1.0, 2.0]),
+    ]
+    for y in losses:
+        assert y.dtype == ag.float32 and y.device.startswith("cuda")
