@@ -172,25 +172,99 @@ def _taps_antialias(mode, n, m, align_corners, scale, t):
 class _Map:
     """A linear map along one dim onto ``size`` positions, y[dst] += w x[src] over its entries,
     stored by rank: rank r holds the r-th entry (in src order) of every output that has one, as
-    ``(cols, src, w)``: those outputs (None: all, in order), where they read, the weights (None:
-    all 1). Each rank is then one gather and one add with no repeated index."""
+    ``(cols, src, w)``: those outputs (None: all, in order; a slice when they are a run), where
+    they read, the weights (None: all 1). Each rank is then one gather and one add with no
+    repeated index.
 
-    __slots__ = ("size", "ranks")
+    A partial rank costs an indexed add, several times a full one, so a weighted map fills the
+    ranks that at least a quarter of the outputs reach: an output with fewer entries repeats
+    some of its own, an entry of weight w repeated q times split into w/2^q, w/2^q,
+    w/2^(q-1), .., w/2 (in rank order). The pieces are powers-of-two fractions whose running
+    sums are exact, so a tap read alone gives exactly what it gave unsplit; and every output
+    still reads only its own inputs, so a NaN or an infinity there spreads no further than the
+    unsplit tap's did (a zero-weight pad would turn an infinity into NaN).
+    Outputs with no entries stay out (their zeros must not read anything).
+
+    ``arrays(x)``: the ranks as arrays of x's module, device and dtype, made once per device
+    and dtype and kept (so a cuda call uploads nothing after the first)."""
+
+    __slots__ = ("size", "ranks", "_on")
 
     def __init__(self, size, dst, src, w):
-        self.size = size
+        self.size, self._on = size, {}
         order = np.lexsort((src, dst))  # stable: equal (dst, src) entries keep their tap order
         dst, src = dst[order], src[order]
         w = None if w is None else w[order]
         counts = np.bincount(dst, minlength=size)
+        if w is not None and dst.size:
+            dst, src, w, counts = _fill(size, dst, src, w, counts)
         rank = np.arange(dst.size) - (np.cumsum(counts) - counts)[dst]
-        self.ranks = []
+        ranks = []
         for r in range(int(counts.max()) if dst.size else 0):
             sel = rank == r
             cols = dst[sel]
             wr = None if w is None else w[sel]
-            self.ranks.append((None if cols.size == size else cols, src[sel], wr))
-        self.ranks = tuple(self.ranks)
+            if cols.size == size:
+                cols = None
+            elif cols.size and cols[-1] - cols[0] == cols.size - 1:  # a run (cols ascend)
+                cols = slice(int(cols[0]), int(cols[-1]) + 1)
+            ranks.append((cols, src[sel], wr))
+        self.ranks = tuple(ranks)
+
+    def arrays(self, x):
+        """``ranks`` with src, cols and w as arrays of x's kind (w in x's dtype), cached."""
+        xp = array_module(x)
+        dev = None if xp is np else x.device.id
+        key = (dev, x.dtype.str)
+        got = self._on.get(key)
+        if got is None:
+            if dev is None:
+                got = tuple((c, s, None if w is None else w.astype(x.dtype, copy=False))
+                            for c, s, w in self.ranks)  # fmt: skip
+            else:
+                with xp.cuda.Device(dev):  # one upload per array, on x's device
+                    got = tuple(
+                        (
+                            c if c is None or isinstance(c, slice) else xp.asarray(c),
+                            xp.asarray(s),
+                            None if w is None else xp.asarray(w.astype(x.dtype, copy=False)),
+                        )
+                        for c, s, w in self.ranks
+                    )
+            self._on[key] = got
+        return got
+
+
+def _fill(size, dst, src, w, counts):
+    """The entries (sorted by (dst, src)) with the ranks that >= 1/4 of the outputs reach
+    filled: an output with 0 < c < F entries gets p = F - c repeats of its own entries, handed
+    out from its last entry backwards, round robin, so no entry is cut in more than
+    ceil(p / c) + 1 pieces (see _Map). Returns ``(dst, src, w, counts)``, still sorted."""
+    reach = np.bincount(counts, minlength=int(counts.max()) + 1)[::-1].cumsum()[::-1]
+    full = int(np.count_nonzero(reach[1:] * 4 >= size))  # reach[r + 1]: outputs with > r
+    pad = np.where(counts > 0, np.maximum(full - counts, 0), 0)
+    if not pad.any():
+        return dst, src, w, counts
+    rows = np.flatnonzero(pad)
+    p, c = pad[rows], counts[rows]
+    last = (np.cumsum(counts) - 1)[rows]  # each padded output's last entry
+    p_, c_ = np.repeat(p, p), np.repeat(c, p)
+    j = np.arange(int(p.sum())) - np.repeat(np.cumsum(p) - p, p)  # repeat j of its output
+    at = np.repeat(last, p) - j % c_  # the entry it copies
+    k = j // c_ + 1  # it is that entry's k-th repeat, of q
+    q = (p_ - 1 - j % c_) // c_ + 1
+    # an entry of weight w repeated q times: w / 2^q, then repeat k weighs w / 2^(q - k + 1)
+    # (in rank order: the running sums w / 2^q, w / 2^(q - 1), .., w are exact)
+    two = np.exp2(np.arange(int(q.max()) + 1)).astype(w.dtype)
+    extra_w = w[at] / two[q - k + 1]
+    w = w.copy()
+    first = k == 1
+    w[at[first]] = w[at[first]] / two[q[first]]
+    dst = np.concatenate([dst, np.repeat(rows, p)])
+    src = np.concatenate([src, src[at]])
+    w = np.concatenate([w, extra_w])
+    order = np.lexsort((src, dst))  # stable: a repeat stays after the entry it copies
+    return dst[order], src[order], w[order], counts + pad
 
 
 @functools.lru_cache(maxsize=64)
@@ -223,22 +297,30 @@ class Resample(Function):
         xp = array_module(x)
         tail = (1,) * (x.ndim - axis - 1)
         lead = (slice(None),) * axis
-        y = None
-        for cols, src, w in fwd.ranks:
-            v = xp.take(x, xp.asarray(src), axis=axis)
-            if w is not None:
-                v *= xp.asarray(w.astype(x.dtype, copy=False)).reshape((-1,) + tail)
-            if cols is None:
-                if y is None:
-                    y = v
-                else:
-                    y += v
+        shape = x.shape[:axis] + (fwd.size,) + x.shape[axis + 1 :]
+        take = {"mode": "clip"} if xp is np else {}  # NumPy buffers a checked take into out
+        y = buf = None
+        for cols, src, w in fwd.arrays(x):
+            if cols is None and y is None:
+                y = xp.take(x, src, axis=axis)
+                if w is not None:
+                    y *= w.reshape((-1,) + tail)
                 continue
             if y is None:
-                y = xp.zeros(x.shape[:axis] + (fwd.size,) + x.shape[axis + 1 :], dtype=x.dtype)
-            y[lead + (xp.asarray(cols),)] += v
+                y = xp.zeros(shape, dtype=x.dtype)
+            if cols is None:  # a full rank: gather into one reused buffer, add in place
+                buf = xp.take(x, src, axis=axis, out=buf, **take)
+                v = buf
+            else:
+                v = xp.take(x, src, axis=axis)
+            if w is not None:
+                v *= w.reshape((-1,) + tail)
+            if cols is None:
+                y += v
+            else:
+                y[lead + (cols,)] += v
         if y is None:  # no entries (an empty source dim): all zeros
-            y = xp.zeros(x.shape[:axis] + (fwd.size,) + x.shape[axis + 1 :], dtype=x.dtype)
+            y = xp.zeros(shape, dtype=x.dtype)
         return y
 
     def backward(self, gy):
@@ -344,7 +426,8 @@ def _interpolate(op, x, size, scale_factor, mode, align_corners, recompute_scale
     if mode not in ("nearest", "nearest-exact") and dtype.kind != "f":
         raise TypeError(f"{op}: mode {mode!r} needs a floating-point input, got {dtype}")
     S = shape[2:]
-    if any(n <= 0 for n in S) or any(m <= 0 for m in out):
+    low = 0 if mode == "area" else 1  # area (adaptive pooling) allows an empty output
+    if any(n <= 0 for n in S) or any(m < low for m in out):
         raise ShapeError(
             f"{op}: input and output sizes should be greater than 0, but got input "
             f"({_named(S)}) and output ({_named(out)})"
@@ -354,12 +437,20 @@ def _interpolate(op, x, size, scale_factor, mode, align_corners, recompute_scale
             f"{op}: expected a non-empty input (only the batch may be 0), got shape {shape}"
         )
     if mode == "area":
+        if 0 in out:  # as PyTorch: an empty result (its gradient: zeros)
+            y = x[(slice(None),) * 2 + tuple(slice(0, 0) if m == 0 else slice(None) for m in out)]
+            return _reshape(y, shape[:2] + out)
         pool = (_pooling.adaptive_avg_pool1d, _pooling.adaptive_avg_pool2d,
                 _pooling.adaptive_avg_pool3d)[d - 1]  # fmt: skip
         return pool(x, out)
     y = x
     for i in sorted(range(d), key=lambda i: out[i] / S[i]):  # shrink first: less to move later
-        maps = _maps(mode, S[i], out[i], align, scales[i], dtype.name, bool(antialias))
+        scale = scales[i]
+        if mode == "nearest" and d == 2 and out[i] in (S[i], 2 * S[i]):
+            # PyTorch's 2-D nearest kernel (nearest_idx) copies a dim of unchanged size and
+            # halves the index of a doubled one, whatever the scale_factor: in / out does that
+            scale = None
+        maps = _maps(mode, S[i], out[i], align, scale, dtype.name, bool(antialias))
         if maps is not None:  # else the dim is unchanged
             y = Resample.apply(y, 2 + i, *maps)
     return y.clone() if y is x else y
@@ -373,12 +464,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     multiplier (a float for every dim, or one per dim), output size floor(in * scale). Exactly
     one of the two. mode: 'nearest' (source floor(o * in / out)), 'nearest-exact' (floor((o +
     1/2) in / out), as PIL), 'linear' (3-D), 'bilinear' / 'bicubic' (4-D; cubic a = -0.75),
-    'trilinear' (5-D), 'area' (adaptive average pooling). align_corners (interpolating modes
-    only; None is False): True maps the corner pixels' centres onto each other, source o (in -
-    1) / (out - 1); False maps pixel areas, source (o + 1/2) / scale - 1/2, clamped at the edges.
-    When scale_factor is given and recompute_scale_factor is not True, the kernels use
-    1 / scale_factor as the ratio (PyTorch's); recompute_scale_factor=True uses in / out.
-    antialias (bilinear, bicubic): low-pass when shrinking, as PIL. Returns (N, C, *out) of the
+    'trilinear' (5-D), 'area' (adaptive average pooling; an output size of 0 gives an empty
+    result). align_corners (interpolating modes only; None is False): True maps the corner
+    pixels' centres onto each other, source o (in - 1) / (out - 1); False maps pixel areas,
+    source (o + 1/2) / scale - 1/2, clamped at the edges. When scale_factor is given and
+    recompute_scale_factor is not True, the kernels use 1 / scale_factor as the ratio
+    (PyTorch's); recompute_scale_factor=True uses in / out. Except, as in PyTorch, in 2-D
+    'nearest': a dim whose output size is its input size, or twice it, is copied, or read at
+    o // 2, whatever the scale_factor. antialias (bilinear, bicubic): low-pass when shrinking,
+    as PIL. Returns (N, C, *out) of the
     input's dtype. Differentiable to any order.
     """
     return _interpolate("interpolate", input, size, scale_factor, mode, align_corners,

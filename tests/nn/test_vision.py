@@ -168,6 +168,67 @@ def test_nearest_index_rounding_matches_torch(torch, dtype, mode):
         np.testing.assert_array_equal(ours, theirs, err_msg=f"{n} {kw}")
 
 
+_NEAREST_2D = [(n, s) for n in range(1, 13)
+               for s in (0.5, 0.75, 1.0, 1.05, 1.1, 1.2, 1.5, 1.99, 2.0, 2.1, 2.2, 2.49, 3.0, 3.3)
+               if int(n * s) > 0]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_nearest_2d_scale_factor_pairs_match_torch(torch, dtype, mode):
+    """2-D: PyTorch's nearest kernel (nearest_idx) copies a dim whose output size is its input
+    size and halves the index of one whose output is twice it, ignoring a scale_factor that
+    rounded there (1.2 on 4, 2.1 on 5); its backward does the same. nearest-exact has no such
+    shortcut, and neither do the 1-D and 3-D forwards. Along H and along W, each (in, scale)
+    pair pushes the basis through (batch = in), with the other dim resized too."""
+    tF = torch.nn.functional
+    shortcuts = 0
+    for n, s in _NEAREST_2D:
+        shortcuts += int(n * s) in (n, 2 * n) and s not in (1.0, 2.0)
+        e = np.eye(n, dtype=dtype)
+        for a, sf in ((e.reshape(n, 1, n, 1), (s, 2.5)), (e.reshape(n, 1, 1, n), (1.7, s))):
+            rng = np.random.default_rng(n)
+            x, xt = ag.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+            y, yt = (
+                F.interpolate(x, scale_factor=sf, mode=mode),
+                tF.interpolate(xt, scale_factor=sf, mode=mode),
+            )
+            np.testing.assert_array_equal(_np(y), _np(yt), err_msg=f"{n} {sf}")
+            g = rng.standard_normal(tuple(yt.shape)).astype(dtype)
+            y.backward(ag.tensor(g))
+            yt.backward(torch.tensor(g))
+            tol = 1e-5 if dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(_np(x.grad), _np(xt.grad), rtol=tol, atol=tol,
+                                       err_msg=f"{n} {sf}")  # fmt: skip
+        for shape, sf in (((1, 1, n), (s,)), ((1, 1, n, 1, 2), (s, 1.0, 1.5))):  # 1-D, 3-D
+            a = np.arange(np.prod(shape), dtype=dtype).reshape(shape)
+            np.testing.assert_array_equal(
+                _np(F.interpolate(ag.tensor(a), scale_factor=sf, mode=mode)),
+                tF.interpolate(torch.tensor(a), scale_factor=sf, mode=mode).numpy(),
+                err_msg=f"{shape} {sf}",
+            )
+    assert shortcuts >= 10  # the pairs do reach the shortcut with a scale other than 1 or 2
+
+
+def test_nearest_2d_copies_and_halves_whatever_the_scale():
+    x = np.arange(4.0).reshape(1, 1, 4, 1)
+    np.testing.assert_array_equal(
+        _np(F.interpolate(ag.tensor(x), scale_factor=(1.2, 1.0))).ravel(), [0, 1, 2, 3]
+    )
+    np.testing.assert_array_equal(  # 1-D keeps floor(o / 1.2)
+        _np(F.interpolate(ag.tensor(x.reshape(1, 1, 4)), scale_factor=1.2)).ravel(), [0, 0, 1, 2]
+    )
+    np.testing.assert_array_equal(  # nearest-exact: floor((o + 1/2) / 1.2)
+        _np(F.interpolate(ag.tensor(x), scale_factor=(1.2, 1.0), mode="nearest-exact")).ravel(),
+        [0, 1, 2, 2],
+    )
+    x = ag.tensor(np.arange(5.0).reshape(1, 1, 1, 5), requires_grad=True)
+    y = F.interpolate(x, scale_factor=(1.0, 2.1))
+    np.testing.assert_array_equal(_np(y).ravel(), np.repeat(np.arange(5), 2))
+    y.backward(ag.tensor(np.arange(10.0).reshape(1, 1, 1, 10)))
+    np.testing.assert_array_equal(_np(x.grad).ravel(), [1, 5, 9, 13, 17])  # o >> 1: pairs
+
+
 def test_interpolate_known_values():
     x = ag.tensor([[[0.0, 1.0, 2.0, 3.0]]])
     np.testing.assert_array_equal(
@@ -208,12 +269,105 @@ def test_interpolate_dtypes_and_shapes():
     np.testing.assert_array_equal(_np(same.grad), np.ones((1, 1, 3, 4)))
 
 
+@pytest.mark.parametrize(
+    "shape,kw,want",
+    [
+        ((1, 2, 3), {"scale_factor": 0.3}, (1, 2, 0)),
+        ((1, 2, 3), {"size": 0}, (1, 2, 0)),
+        ((1, 2, 3, 4), {"scale_factor": 0.3}, (1, 2, 0, 1)),
+        ((1, 2, 3, 4), {"size": (0, 2)}, (1, 2, 0, 2)),
+        ((1, 1, 3, 3, 3), {"scale_factor": (1.0, 0.3, 1.0)}, (1, 1, 3, 0, 3)),
+        ((1, 0, 3), {"scale_factor": 0.3}, (1, 0, 0)),
+        ((0, 2, 3), {"scale_factor": 0.3, "recompute_scale_factor": True}, (0, 2, 0)),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_interpolate_area_empty_output(shape, kw, want, dtype):
+    """'area' whose output size is 0 gives an empty result, as PyTorch's forward (its backward
+    raises; the gradient here is the zeros it mathematically is)."""
+    x = ag.tensor(np.ones(shape, dtype=dtype), requires_grad=True)
+    y = F.interpolate(x, mode="area", **kw)
+    assert y.shape == want and y.dtype == np.dtype(dtype)
+    y.sum().backward()
+    assert x.grad.shape == shape
+    np.testing.assert_array_equal(_np(x.grad), np.zeros(shape))
+
+
+def test_interpolate_area_empty_output_shapes_match_torch(torch):
+    tF = torch.nn.functional
+    for shape, kw in [((2, 3, 3), {"scale_factor": 0.2}), ((1, 2, 5, 4), {"scale_factor": 0.1}),
+                      ((1, 1, 2, 3, 4), {"size": (1, 0, 2)})]:  # fmt: skip
+        got = F.interpolate(ag.zeros(*shape), mode="area", **kw)
+        assert got.shape == tuple(tF.interpolate(torch.zeros(shape), mode="area", **kw).shape)
+    with pytest.raises(ShapeError, match=r"output \(W: -1\)"):  # still an error: negative
+        F.interpolate(ag.zeros(1, 2, 3), size=-1, mode="area")
+    with pytest.raises(ShapeError, match=r"input \(W: 0\)"):  # and an empty input
+        F.interpolate(ag.zeros(1, 2, 0), size=0, mode="area")
+
+
 def test_interpolate_nan_stays_local():
     """Only the taps that read a NaN become NaN (no dense matrix product spreading it)."""
     a = np.arange(12.0).reshape(1, 1, 12)
     a[0, 0, 5] = np.nan
     y = _np(F.interpolate(ag.tensor(a), size=24, mode="linear"))
     assert np.isnan(y).sum() == 4 and not np.isnan(y[0, 0, :8]).any()
+
+
+def test_resample_maps_fill_partial_ranks():
+    """A weighted map fills the ranks most outputs reach (edge outputs have fewer taps): those
+    ranks are whole (no indexed add), the outputs with fewer taps repeating their own taps in
+    powers-of-two pieces, so a tap read alone gives its weight exactly; a rank few outputs
+    reach stays partial."""
+    from nn.functional import vision as V
+
+    fwd, adj = V._maps("bicubic", 112, 56, False, None, "float32", True)
+    assert fwd.ranks and all(cols is None for cols, _, _ in fwd.ranks)
+    assert all(cols is None for cols, _, _ in adj.ranks)
+    fwd, adj = V._maps("bilinear", 56, 112, False, None, "float32", False)
+    assert all(cols is None for cols, _, _ in adj.ranks[:-1])  # one reader more: input 1 only
+    assert adj.ranks[-1][0] == slice(1, 2)
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        size, n = int(rng.integers(1, 12)), int(rng.integers(1, 9))
+        counts = rng.integers(0 if trial % 3 == 0 else 1, 9, size)
+        dst = np.repeat(np.arange(size), counts)
+        src = np.concatenate([np.sort(rng.choice(n, c, replace=False if c <= n else True))
+                              for c in counts] + [np.zeros(0, np.int64)])  # fmt: skip
+        w = rng.standard_normal(dst.size).astype(np.float32)
+        m = V._Map(size, dst, src, w)
+        reach = (counts[None] > np.arange(8)[:, None]).sum(axis=1)  # outputs with > r taps
+        filled = int(np.count_nonzero(reach * 4 >= size))
+        got = np.zeros((size, n), np.float32)
+        for r, (cols, s, wr) in enumerate(m.ranks):
+            c = np.arange(size)[slice(None) if cols is None else cols]
+            assert np.unique(c).size == c.size == s.size == wr.size
+            assert c.size == (np.count_nonzero(counts) if r < filled else reach[r])
+            np.add.at(got, (c, s), wr)  # rank by rank: basis inputs, one at a time
+        want = np.zeros((size, n), np.float64)
+        np.add.at(want, (dst, src), w)
+        if len(set(zip(dst.tolist(), src.tolist()))) == dst.size:
+            np.testing.assert_array_equal(got, want.astype(np.float32), err_msg=str(trial))
+        else:
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_interpolate_antialias_infinities_match_torch(torch, mode):
+    """The filled taps repeat an output's own inputs: an infinite input gives +-inf where
+    PyTorch does (a zero-weight tap on it would give NaN), and NaN stays local."""
+    tF = torch.nn.functional
+    rng = np.random.default_rng(0)
+    for n, m in [(12, 5), (9, 4), (13, 6), (20, 3), (11, 2)]:
+        for pos in range(n):
+            for val in (np.inf, -np.inf, np.nan):
+                a = rng.standard_normal((1, 1, 1, n))
+                a[..., pos] = val
+                kw = dict(size=(1, m), mode=mode, antialias=True)
+                with np.errstate(invalid="ignore"):
+                    ours = _np(F.interpolate(ag.tensor(a), **kw))
+                theirs = tF.interpolate(torch.tensor(a), **kw).numpy()
+                np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs), f"{n} {m} {pos}")
+                np.testing.assert_array_equal(ours[np.isinf(ours)], theirs[np.isinf(ours)])
 
 
 @pytest.mark.parametrize(
@@ -555,6 +709,7 @@ def _on(dev, a, requires_grad=True):
         {"scale_factor": 0.6, "mode": "bicubic"},
         {"size": (3, 4), "mode": "bilinear", "antialias": True},
         {"size": (2, 3), "mode": "area"},
+        {"size": (2, 12), "mode": "bilinear"},  # adjoint ranks: an index array, a slice
     ],
 )
 def test_interpolate_on_cuda_matches_cpu(kw):
@@ -570,6 +725,47 @@ def test_interpolate_on_cuda_matches_cpu(kw):
         outs.append((_np(y), _np(x.grad)))
     np.testing.assert_allclose(outs[1][0], outs[0][0], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(outs[1][1], outs[0][1], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"size": (9, 4), "mode": "bilinear"},
+        {"size": (9, 4), "mode": "bicubic", "align_corners": True},
+        {"size": (3, 4), "mode": "bicubic", "antialias": True},
+        {"size": (2, 12), "mode": "bilinear", "antialias": True},
+        {"scale_factor": 1.5, "mode": "nearest-exact"},
+    ],
+)
+def test_interpolate_on_cuda_uploads_its_tables_once(monkeypatch, kw):
+    """The index, weight and column arrays go to the device once per map and device: a second
+    call of the same geometry copies nothing from the host (counted at cupy.asarray)."""
+    cupy = pytest.importorskip("cupy")
+    from nn.functional import vision as V
+
+    rng = np.random.default_rng(0)
+    x = _on("cuda", rng.standard_normal((1, 2, 5, 6)))
+    g = ag.tensor(rng.standard_normal(F.interpolate(x, **kw).shape), device="cuda")
+    V._maps.cache_clear()
+    real, copies = cupy.asarray, []
+
+    def counting(a, *args, **kwargs):
+        if isinstance(a, np.ndarray):
+            copies.append(a.shape)
+        return real(a, *args, **kwargs)
+
+    monkeypatch.setattr(cupy, "asarray", counting)
+
+    def step():
+        x.grad = None
+        F.interpolate(x, **kw).backward(g)
+
+    step()
+    first = len(copies)
+    assert first > 0  # the first call does upload (the counter sees it)
+    step()
+    assert len(copies) == first, f"uploaded again: {copies[first:]}"
 
 
 @pytest.mark.gpu
