@@ -1,4 +1,5 @@
-"""Tensor methods calling the entry points in ``autograd/ops/linalg.py``."""
+"""Tensor methods calling the entry points in ``autograd/ops/linalg.py`` (products) and
+``autograd/ops/decomp.py`` (inverse, determinants, pseudo-inverse, Cholesky)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ def _ops():
 
 
 class LinalgMethods:
-    """Mixin of Tensor: methods for the ops in ``autograd/ops/linalg.py``."""
+    """Mixin of Tensor: methods for the ops in ``autograd/ops/linalg.py`` and ``decomp.py``."""
 
     __slots__ = ()
 

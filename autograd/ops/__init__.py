@@ -13,6 +13,7 @@ import numpy as np
 from ..tensor import Tensor, _wrap
 from ._dims import norm_axes, norm_dim, pick_dim, pick_keep  # noqa: F401
 from .arithmetic import Add, Div, FloorDivide, Matmul, Mul, Neg, Pow, Remainder, Sub
+from .decomp import *  # noqa: F403 - inverse, det, logdet, slogdet, pinverse, cholesky
 from .einsum import *  # noqa: F403 - einsum
 from .elementwise import (
     UNARY,
@@ -30,6 +31,7 @@ from .elementwise import (
 from .indexing import *  # noqa: F403 - scatter, index_put, masked_select, nonzero, ...
 from .layout import *  # noqa: F403 - triu, diagonal, roll, movedim, unbind, ...
 from .linalg import *  # noqa: F403 - mm, bmm, outer, tensordot, ...
+from .linalg_norms import *  # noqa: F403 - nothing top-level (torch.linalg norms, cond, rank)
 from .reduction import *  # noqa: F403 - reduction entry points (sum, mean, max, ...)
 from .shape import *  # noqa: F403 - shape entry points (reshape, cat, getitem, ...)
 from .sorting import *  # noqa: F403 - sort, topk, kthvalue, median, cummax, ...
@@ -47,6 +49,8 @@ _INTERNAL = {
     "sorting",
     "indexing",
     "linalg",
+    "decomp",
+    "linalg_norms",
     "layout",
 }
 

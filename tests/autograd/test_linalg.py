@@ -709,9 +709,9 @@ def test_cuda_singular_and_results():
 def test_every_public_name_has_a_docstring():
     import inspect
 
-    import autograd.ops.linalg as impl
+    from autograd.ops import decomp, linalg, linalg_norms
 
-    for name in LA.__all__ + impl.__all__:
+    for name in LA.__all__ + linalg.__all__ + decomp.__all__ + linalg_norms.__all__:
         obj = getattr(LA, name, None) or getattr(ag, name)
         assert (obj.__doc__ or "").strip(), name
     for cls in inspect.getmro(ag.Tensor):

@@ -1,0 +1,683 @@
+"""Linear algebra: inverses, determinants, solves, factorisations and decompositions (inv, det,
+slogdet, logdet, solve, solve_triangular, cholesky, qr, eigh, svd, pinv), batched over leading
+dims like PyTorch.
+
+Each calls the input's array module (``numpy.linalg`` or ``cupy.linalg``) and writes its
+derivative with autograd ops: matmul, transposes, constant triangular masks, and this module's
+own inverse and solves, so every rule is differentiable again (second order works). A failed
+factorisation raises ``LinAlgError``. An op with several differentiable outputs (qr, eigh, svd)
+returns one packed array, its outputs flattened and concatenated along the last dim; the entry
+point slices them apart, and backward slices ``gy`` and the saved packed output the same way.
+
+The functions of ``torch.linalg`` (inv, solve, qr, eigh, svd, ...) are not in ``__all__`` (so
+not top-level ``autograd`` names): ``autograd/linalg.py`` re-exports them from here, with
+``linalg_slogdet`` under its torch.linalg name ``slogdet``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..function import Function
+from ..tensor import Tensor
+from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _row, _shape, _xp
+from .arithmetic import Matmul
+
+__all__ = ["inverse", "det", "logdet", "slogdet", "pinverse", "cholesky"]
+
+# result types, as torch.return_types
+SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
+LinalgSlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
+QRResult = namedtuple("linalg_qr", ["Q", "R"])
+EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
+SVDResult = namedtuple("linalg_svd", ["U", "S", "Vh"])
+
+
+class LinAlgError(RuntimeError):
+    """A factorisation or inversion failed: a singular matrix, a matrix that is not positive
+    definite, an SVD that did not converge (``torch.linalg.LinAlgError``)."""
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _T(x):
+    return x.swapaxes(-1, -2)
+
+
+def _mm(a, b):
+    return Matmul.apply(a, b)
+
+
+def _eye(like, n):
+    r = _raw(like)
+    return _xp(r).eye(n, dtype=r.dtype)
+
+
+def _tril(x, k=0):
+    """x with the entries above diagonal ``k`` zeroed (a constant mask: differentiable)."""
+    r = _raw(x)
+    return x * _xp(r).tri(r.shape[-2], r.shape[-1], k, dtype=r.dtype)
+
+
+def _triu(x, k=0):
+    r = _raw(x)
+    return x * (1 - _xp(r).tri(r.shape[-2], r.shape[-1], k - 1, dtype=r.dtype))
+
+
+def _diag(x):
+    """(..., n, n) -> (..., n): the main diagonal."""
+    return _f().einsum("...ii->...i", x)
+
+
+def _diag_embed(v):
+    """(..., n) -> (..., n, n) with v on the diagonal."""
+    return v.reshape(_shape(v) + (1,)) * _eye(v, v.shape[-1])
+
+
+def _lapack(op, fn, *args, what="the input matrix is singular"):
+    """``fn(*args)`` with numpy's LinAlgError (and CuPy's NaN result) raised as LinAlgError."""
+    try:
+        out = fn(*args)
+    except np.linalg.LinAlgError as e:
+        raise LinAlgError(f"{op}: {what} ({e})") from None
+    first = out[0] if isinstance(out, tuple) else out
+    if type(first) is not np.ndarray and not bool(_xp(first).isfinite(first).all()):
+        # cuSOLVER reports failure as NaN/inf unless cupyx.errstate says otherwise
+        raise LinAlgError(f"{op}: {what}")
+    return out
+
+
+def _zero(g, degenerate=False) -> bool:
+    """Whether backward may skip the terms of the cotangent g of one packed output's part, as
+    PyTorch does for an undefined gradient (an output the loss did not use).
+
+    g must be all zeros. A constant g is then skipped. One on a graph (create_graph) is kept,
+    so second order sees its terms, unless ``degenerate``: then its terms divide by zero
+    (tied eigen/singular values, a zero singular value), and a zero g is an unused output.
+    """
+    if bool(_raw(g).any()):
+        return False
+    return degenerate or not (isinstance(g, Tensor) and g.requires_grad)
+
+
+def _ties(w) -> bool:
+    """Whether the sorted values w (..., n) have a tie (a zero gap between neighbours)."""
+    r = _raw(w)
+    return r.shape[-1] > 1 and not bool((r[..., 1:] != r[..., :-1]).all())
+
+
+def _pack(parts, batch):
+    """Arrays with leading dims ``batch``, flattened and concatenated along the last dim."""
+    xp = _xp(parts[0])
+    flat = [p.reshape(batch + (math.prod(p.shape[len(batch) :]),)) for p in parts]
+    return xp.concatenate(flat, axis=-1)
+
+
+def _unpack(packed, batch, shapes):
+    """The inverse of ``_pack``: one slice of ``packed`` per shape (differentiable)."""
+    out, off = [], 0
+    for s in shapes:
+        size = math.prod(s)
+        out.append(packed[..., off : off + size].reshape(batch + s))
+        off += size
+    return out
+
+
+def _bshape(op, a, b):
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        raise ShapeError(f"{op}: batch dimensions {a} and {b} are not broadcastable") from None
+
+
+# -- inverse, determinants, solves --------------------------------------------------------------
+
+
+class Inv(Function):
+    """Y = A^-1, A (..., n, n); dA = -Y^T gY Y^T."""
+
+    __slots__ = ()
+    save_output = True
+
+    def forward(self, a):
+        return _lapack("linalg.inv", _xp(a).linalg.inv, a)
+
+    def backward(self, gy):
+        (y,) = self.saved
+        yt = _T(y)
+        return -_mm(_mm(yt, gy), yt)
+
+
+def inv(A):
+    """Inverse of square matrices A (..., n, n) -> (..., n, n); LinAlgError when singular."""
+    return Inv.apply(_matrix("linalg.inv", A, square=True))
+
+
+def inverse(input):  # noqa: A002
+    """See ``autograd.linalg.inv``."""
+    return inv(input)
+
+
+# det's backward takes the cofactors through the SVD beyond this condition number: d A^-T
+# there multiplies a tiny d by a huge inverse, exact at first order but not when differentiated
+_DET_COND = 1e8
+
+
+class Det(Function):
+    """d = det(A), (..., n, n) -> (...); dA = gd d A^-T, the cofactor matrix (through the SVD
+    where A is singular, where A^-T does not exist, and for the second order where A is
+    ill-conditioned)."""
+
+    __slots__ = ()
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, a):
+        return _xp(a).linalg.det(a)
+
+    def backward(self, gy):
+        a, d = self.saved
+        g = _col(_col(gy))
+        if bool((_raw(d) == 0).any()) or (isinstance(a, Tensor) and _ill_conditioned(a)):
+            return g * _cofactor(a)
+        return g * _col(_col(d)) * _T(Inv.apply(a))
+
+
+def _ill_conditioned(a) -> bool:
+    """Whether any matrix of a (..., n, n) has a condition number above _DET_COND."""
+    r = _raw(a)
+    if r.size == 0:
+        return False
+    sv = _xp(r).linalg.svd(r, compute_uv=False)
+    return bool((sv[..., -1] * _DET_COND < sv[..., 0]).any())
+
+
+def _cofactor(a):
+    """cof(A) = det(U) det(V) U diag(prod_{j != i} s_j) V^T for A = U diag(s) V^T (any A)."""
+    u, s, vh = _svd_parts(a, False)
+    r = _raw(s)
+    n = r.shape[-1]
+    others = _f().where(_xp(r).eye(n, dtype=bool), 1, _row(s))  # row i: s with s_i -> 1
+    s_excl = _f().prod(others, dim=-1)
+    ur, vr = _raw(u), _raw(vh)
+    sign = _xp(ur).linalg.det(ur) * _xp(vr).linalg.det(vr)  # +-1: a constant
+    sign = _xp(ur).asarray(sign).astype(r.dtype).reshape(r.shape[:-1] + (1, 1))
+    return _mm(u * _row(s_excl), vh) * sign
+
+
+def det(A):
+    """Determinant of square matrices A (..., n, n) -> (...)."""
+    return Det.apply(_matrix("linalg.det", A, square=True))
+
+
+class LogAbsDet(Function):
+    """log|det A| (computed with its sign by slogdet, passed in); dA = g A^-T."""
+
+    __slots__ = ()
+    save_inputs = (0,)
+
+    def forward(self, a, logabs):
+        return logabs
+
+    def backward(self, gy):
+        (a,) = self.saved
+        return _col(_col(gy)) * _T(Inv.apply(a)), None
+
+
+def _slogdet(op, A, result):
+    A = _matrix(op, A, square=True)
+    r = _raw(A)
+    sign, logabs = _xp(r).linalg.slogdet(r)
+    return result(_like(A, sign), LogAbsDet.apply(A, logabs))
+
+
+def linalg_slogdet(A):
+    """(sign, logabsdet) of square A (..., n, n), each (...): det = sign * exp(logabsdet).
+    sign is 0 and logabsdet -inf for a singular matrix; only logabsdet has a gradient."""
+    return _slogdet("linalg.slogdet", A, LinalgSlogdetResult)
+
+
+def slogdet(input):  # noqa: A002
+    """(sign, logabsdet) of square matrices (..., n, n), as ``torch.slogdet``."""
+    return _slogdet("slogdet", input, SlogdetResult)
+
+
+def logdet(input):  # noqa: A002
+    """log(det A) of square A (..., n, n) -> (...): NaN where det < 0, -inf where det = 0."""
+    sign, la = _slogdet("logdet", input, SlogdetResult)
+    neg = _raw(sign) < 0
+    if bool(neg.any()):
+        return _f().where(neg, math.nan, la)
+    return la
+
+
+class Solve(Function):
+    """X = A^-1 B; A (..., n, n), B (..., n, k), batch dims broadcast. gB = A^-T gX,
+    gA = -gB X^T."""
+
+    __slots__ = ()
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, a, b):
+        xp = _xp(a)
+        batch = _bshape("linalg.solve", a.shape[:-2], b.shape[:-2])
+        if a.shape[:-2] != batch:
+            a = xp.broadcast_to(a, batch + a.shape[-2:])
+        if b.shape[:-2] != batch:
+            b = xp.broadcast_to(b, batch + b.shape[-2:])
+        return _lapack("linalg.solve", xp.linalg.solve, a, b)
+
+    def backward(self, gy):
+        a, x = self.saved
+        gb = Solve.apply(_T(a), gy)
+        ga = self.reduce_grad(0, -_mm(gb, _T(x))) if self.needs_grad(0) else None
+        return ga, (self.reduce_grad(1, gb) if self.needs_grad(1) else None)
+
+
+def solve(A, B, *, left=True):
+    """X with A X = B (left) or X A = B (left=False). A (..., n, n); B (..., n, k), or a batch
+    of vectors (..., n) when B is 1-D or B.shape == A.shape[:-1]. Batch dims broadcast."""
+    op = "linalg.solve"
+    A = _matrix(op, A, square=True)
+    B = _arg(B)
+    _check_float(op, B)
+    sa, sb = _shape(A), _shape(B)
+    vector = len(sb) == 1 or (len(sb) == len(sa) - 1 and sb == sa[:-1])
+    bad = ShapeError(
+        f"{op}: incompatible shapes of A and B for the equation {'AX' if left else 'XA'} = B "
+        f"({sa} and {sb})"
+    )
+    if not sb or (left and (sb[-1] if vector else sb[-2]) != sa[-1]):
+        raise bad
+    if not left:
+        if vector:
+            raise ShapeError(
+                f"{op}: vector broadcasting of the left hand side is not supported for "
+                f"left=False (shapes {sa} and {sb})"
+            )
+        if len(sb) < 2 or sb[-1] != sa[-1]:
+            raise bad
+        return _T(Solve.apply(_T(A), _T(B)))
+    if vector:
+        x = Solve.apply(A, _col(B))
+        return x.reshape(_shape(x)[:-1])
+    return Solve.apply(A, B)
+
+
+class SolveTriangular(Function):
+    """X with T X = B (left) or X T = B, T the upper/lower triangle of A (unit diagonal when
+    ``unit``). gB = T^-T gX (T^T is triangular the other way), gA = -gB X^T (left) or -X^T gB,
+    kept to T's triangle."""
+
+    __slots__ = ("upper", "left", "unit")
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, a, b, upper, left, unit):
+        self.upper, self.left, self.unit = upper, left, unit
+        xp = _xp(a)
+        t = _tri_part(a, upper, unit)
+        if not left:
+            t, b = t.swapaxes(-1, -2), b.swapaxes(-1, -2)
+        batch = _bshape("linalg.solve_triangular", t.shape[:-2], b.shape[:-2])
+        t = xp.broadcast_to(t, batch + t.shape[-2:])
+        b = xp.broadcast_to(b, batch + b.shape[-2:])
+        x = _lapack("linalg.solve_triangular", xp.linalg.solve, t, b)
+        return x if left else x.swapaxes(-1, -2)
+
+    def backward(self, gy):
+        a, x = self.saved
+        upper, left, unit = self.upper, self.left, self.unit
+        gb = SolveTriangular.apply(_T(a), gy, not upper, left, unit)
+        ga = None
+        if self.needs_grad(0):
+            ga = -_mm(gb, _T(x)) if left else -_mm(_T(x), gb)
+            ga = _triu(ga, 1 if unit else 0) if upper else _tril(ga, -1 if unit else 0)
+            ga = self.reduce_grad(0, ga)
+        gb = self.reduce_grad(1, gb) if self.needs_grad(1) else None
+        return ga, gb, None, None, None
+
+
+def _tri_part(a, upper, unit):
+    """The raw triangle of a used by solve_triangular (identity diagonal when ``unit``)."""
+    xp = _xp(a)
+    n = a.shape[-1]
+    if upper:
+        keep = ~xp.tri(n, n, 0 if unit else -1, dtype=bool)
+    else:
+        keep = xp.tri(n, n, -1 if unit else 0, dtype=bool)
+    t = xp.where(keep, a, 0).astype(a.dtype, copy=False)
+    return t + xp.eye(n, dtype=a.dtype) if unit else t
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    """X with T X = B (left) or X T = B, T the upper (``upper=True``) or lower triangle of A
+    (the other entries are not read; a unit diagonal assumed with ``unitriangular``).
+    A (..., n, n); B (..., n, k) (left) or (..., k, n); batch dims broadcast."""
+    op = "linalg.solve_triangular"
+    A = _matrix(op, A, square=True)
+    B = _matrix(op, B, name="B")
+    sa, sb = _shape(A), _shape(B)
+    if (sb[-2] if left else sb[-1]) != sa[-1]:
+        raise ShapeError(
+            f"{op}: incompatible shapes of A and B for the equation "
+            f"{'AX = B' if left else 'XA = B'} ({sa} and {sb})"
+        )
+    return SolveTriangular.apply(A, B, bool(upper), bool(left), bool(unitriangular))
+
+
+# -- factorisations -----------------------------------------------------------------------------
+
+
+class Cholesky(Function):
+    """L with A = L L^T (lower), or U = L^T (``upper``); A (..., n, n) SPD, lower triangle read.
+
+    gA = L^-T Phi(L^T gL) L^-1 symmetrised, Phi: the lower triangle with the diagonal halved.
+    """
+
+    __slots__ = ("upper",)
+    save_output = True
+
+    def forward(self, a, upper):
+        self.upper = upper
+        what = "the input is not positive-definite, so the factorization could not be completed"
+        lo = _lapack("linalg.cholesky", _xp(a).linalg.cholesky, a, what=what)
+        return lo.swapaxes(-1, -2) if upper else lo
+
+    def backward(self, gy):
+        (lo,) = self.saved
+        gl = gy
+        if self.upper:
+            lo, gl = _T(lo), _T(gy)
+        r = _raw(lo)
+        n = r.shape[-1]
+        xp = _xp(r)
+        phi_mask = xp.tri(n, n, -1, dtype=r.dtype) + 0.5 * xp.eye(n, dtype=r.dtype)
+        phi = _mm(_T(lo), gl) * phi_mask
+        t = SolveTriangular.apply(_T(lo), phi, True, True, False)  # L^-T Phi
+        ga = SolveTriangular.apply(lo, t, False, False, False)  # (L^-T Phi) L^-1
+        return (ga + _T(ga)) * 0.5, None
+
+
+def cholesky(A, upper=False):
+    """Cholesky factor of symmetric positive-definite A (..., n, n): lower L with A = L L^T, or
+    upper U = L^T. Only A's lower triangle is read; LinAlgError when not positive-definite."""
+    return Cholesky.apply(_matrix("linalg.cholesky", A, square=True), bool(upper))
+
+
+def _qr_shapes(m, n, mode):
+    k = min(m, n)
+    if mode == "complete":
+        return [(m, m), (m, n)]
+    if mode == "r":
+        return [(k, n)]
+    return [(m, k), (k, n)]
+
+
+class QR(Function):
+    """A = Q R (packed output). Backward for m >= n (reduced):
+    gA = (gQ + Q copyltu(M)) R^-T, M = R gR^T - gQ^T Q, copyltu(M) = tril(M) + tril(M, -1)^T;
+    for m < n, A = [X | Y], R = [U | V]: gY = Q gV and gX as above with gQ + Y gV^T, gU."""
+
+    __slots__ = ("mode",)
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, a, mode):
+        self.mode = mode
+        out = _xp(a).linalg.qr(a, mode=mode)
+        parts = [out] if mode == "r" else list(out)
+        return _pack(parts, a.shape[:-2])
+
+    def backward(self, gy):
+        a, packed = self.saved
+        m, n = a.shape[-2:]
+        if self.mode == "r":
+            raise RuntimeError(
+                "linalg.qr: the derivative of linalg.qr depends on Q, which is not computed when "
+                "mode='r'. Use linalg.qr(A, mode='reduced') to differentiate through linalg.qr."
+            )
+        if self.mode == "complete" and m > n:
+            raise RuntimeError(
+                "linalg.qr: the QR decomposition is not differentiable when mode='complete' and "
+                f"nrows > ncols (A of shape {_shape(a)})"
+            )
+        batch, shapes = _shape(a)[:-2], _qr_shapes(m, n, self.mode)
+        q, r = _unpack(packed, batch, shapes)
+        gq, gr = _unpack(gy, batch, shapes)
+        if m >= n:
+            return _qr_back(q, r, gq, gr), None
+        y, u = a[..., :, m:], r[..., :, :m]
+        gu, gv = gr[..., :, :m], gr[..., :, m:]
+        gx = _qr_back(q, u, gq + _mm(y, _T(gv)), gu)
+        return _f().cat([gx, _mm(q, gv)], dim=-1), None
+
+
+def _qr_back(q, r, gq, gr):
+    """gA of A = Q R with R square (k, k), Q (m, k), m >= k."""
+    m_ = _mm(r, _T(gr)) - _mm(_T(gq), q)
+    low = _tril(m_, -1)
+    copyltu = low + _T(low) + _diag_embed(_diag(m_))
+    b = gq + _mm(q, copyltu)
+    return SolveTriangular.apply(_T(r), b, False, False, False)  # b R^-T
+
+
+def qr(A, mode="reduced"):
+    """QR factorisation A = Q R, A (..., m, n), k = min(m, n). mode 'reduced': Q (..., m, k),
+    R (..., k, n); 'complete': Q (..., m, m), R (..., m, n); 'r': R only (Q is an empty
+    tensor, and there is no gradient). Returns the namedtuple (Q, R)."""
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(
+            f"linalg.qr: received unrecognized mode {mode!r} but expected one of 'reduced' "
+            "(default), 'r', or 'complete'"
+        )
+    A = _matrix("linalg.qr", A)
+    s = _shape(A)
+    batch = s[:-2]
+    parts = _unpack(QR.apply(A, mode), batch, _qr_shapes(s[-2], s[-1], mode))
+    if mode == "r":
+        r = _raw(A)
+        return QRResult(_like(A, _xp(r).empty((0,), dtype=r.dtype)), parts[0])
+    return QRResult(*parts)
+
+
+class Eigh(Function):
+    """(w, V) of symmetric A = V diag(w) V^T, w ascending (packed output). Backward:
+    gA = V (diag(gw) + skew(V^T gV) / 2 / E) V^T, E_ij = w_j - w_i (PyTorch's projection onto
+    symmetric gradients); needs distinct eigenvalues."""
+
+    __slots__ = ("n",)
+    save_output = True
+
+    def forward(self, a, uplo):
+        self.n = a.shape[-1]
+        w, v = _lapack("linalg.eigh", _xp(a).linalg.eigh, a, uplo, what="eigh did not converge")
+        return _pack([w, v], a.shape[:-2])
+
+    def backward(self, gy):
+        (packed,) = self.saved
+        batch = _shape(packed)[:-1]
+        n = self.n
+        w, v = _unpack(packed, batch, [(n,), (n, n)])
+        gw, gv = _unpack(gy, batch, [(n,), (n, n)])
+        inner = _diag_embed(gw)
+        if not _zero(gv, _ties(w)):  # eigenvalues only (eigvalsh): no 1 / (w_j - w_i)
+            vtgv = _mm(_T(v), gv)
+            e = _row(w) - _col(w) + _eye(w, n)
+            inner = inner + (vtgv - _T(vtgv)) * 0.5 / e
+        return _mm(_mm(v, inner), _T(v)), None
+
+
+def eigh(A, UPLO="L"):  # noqa: N803 - PyTorch's name
+    """Eigen-decomposition of symmetric A (..., n, n), reading its lower (``UPLO='L'``) or upper
+    triangle: the namedtuple (eigenvalues (..., n) ascending, eigenvectors (..., n, n) as
+    columns). Eigenvectors are defined up to sign; their gradient needs distinct eigenvalues."""
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"linalg.eigh: expected UPLO argument to be 'L' or 'U', but got {UPLO!r}")
+    A = _matrix("linalg.eigh", A, square=True)
+    s = _shape(A)
+    n = s[-1]
+    w, v = _unpack(Eigh.apply(A, UPLO), s[:-2], [(n,), (n, n)])
+    return EighResult(w, v)
+
+
+def eigvalsh(A, UPLO="L"):  # noqa: N803
+    """Eigenvalues (..., n), ascending, of symmetric A (..., n, n)."""
+    return eigh(A, UPLO).eigenvalues
+
+
+def _svd_shapes(m, n, full):
+    k = min(m, n)
+    return [(m, m), (k,), (n, n)] if full else [(m, k), (k,), (k, n)]
+
+
+class SVD(Function):
+    """A = U diag(S) Vh (packed output), S descending. Backward (reduced; with full matrices
+    the extra columns of U and rows of Vh get no gradient, as in PyTorch), E_jk = s_k^2 - s_j^2:
+    gA = U [(skew(U^T gU) S + S skew(V^T gV)) / E + diag(gS)] Vh, plus (I - U U^T) gU S^-1 Vh
+    when m > k, or U S^-1 gVh (I - V V^T) when n > k. Needs distinct non-zero singular values
+    for the vectors' gradient."""
+
+    __slots__ = ("full", "mn")
+    save_output = True
+
+    def forward(self, a, full):
+        self.full, self.mn = full, a.shape[-2:]
+        xp = _xp(a)
+        u, s, vh = _lapack("linalg.svd", xp.linalg.svd, a, full, what="the SVD did not converge")
+        return _pack([u, s, vh], a.shape[:-2])
+
+    def backward(self, gy):
+        (packed,) = self.saved
+        m, n = self.mn
+        batch = _shape(packed)[:-1]
+        shapes = _svd_shapes(m, n, self.full)
+        u, s, vh = _unpack(packed, batch, shapes)
+        gu, gs, gvh = _unpack(gy, batch, shapes)
+        if self.full:
+            k = min(m, n)
+            u, gu, vh, gvh = u[..., :k], gu[..., :k], vh[..., :k, :], gvh[..., :k, :]
+        return _svd_back(u, s, vh, gu, gs, gvh), None
+
+
+def _svd_back(u, s, vh, gu, gs, gvh):
+    m, k = u.shape[-2:]
+    n = vh.shape[-1]
+    # degenerate: the vectors' terms divide by s_k^2 - s_j^2 or by s (when m or n > k)
+    degenerate = _ties(s) or ((m > k or n > k) and not bool(_raw(s).all()))
+    skip_u, skip_vh = _zero(gu, degenerate), _zero(gvh, degenerate)
+    if skip_u and skip_vh:  # singular values only (svdvals, norms): ties are fine
+        return _mm(u * _row(gs), vh)
+    uhgu = _mm(_T(u), gu)
+    uhgu = uhgu - _T(uhgu)
+    vhgv = _mm(vh, _T(gvh))
+    vhgv = vhgv - _T(vhgv)
+    s2 = s * s
+    e = _row(s2) - _col(s2) + _eye(s, k)
+    ga = (uhgu * _row(s) + _col(s) * vhgv) / e + _diag_embed(gs)
+    if m > k and not skip_u:  # the part of gU outside U's span
+        gus = gu / _row(s)
+        ga = _mm(u, ga)
+        return _mm(ga + gus - _mm(u, _mm(_T(u), gus)), vh)
+    if n > k and not skip_vh:
+        sgvh = gvh / _col(s)
+        ga = _mm(ga, vh) + sgvh - _mm(_mm(sgvh, _T(vh)), vh)
+        return _mm(u, ga)
+    return _mm(_mm(u, ga), vh)
+
+
+def _svd_parts(A, full):
+    s = _shape(A)
+    return _unpack(SVD.apply(A, bool(full)), s[:-2], _svd_shapes(s[-2], s[-1], bool(full)))
+
+
+def svd(A, full_matrices=True, *, driver=None):
+    """Singular value decomposition A = U diag(S) Vh, A (..., m, n), k = min(m, n): the
+    namedtuple (U (..., m, m), S (..., k) descending, Vh (..., n, n)), or with
+    ``full_matrices=False`` U (..., m, k), Vh (..., k, n). Singular vectors are defined up to
+    sign; their gradient needs distinct non-zero singular values. ``driver`` is cuSOLVER's
+    choice in PyTorch and is ignored here."""
+    A = _matrix("linalg.svd", A)
+    return SVDResult(*_svd_parts(A, full_matrices))
+
+
+def svdvals(A, *, driver=None):
+    """Singular values (..., min(m, n)), descending, of A (..., m, n)."""
+    return svd(_matrix("linalg.svdvals", A), full_matrices=False).S
+
+
+# -- pseudo-inverse -----------------------------------------------------------------------------
+
+
+def _tols(op, r, atol, rtol, smax):
+    """max(atol, rtol * smax), with PyTorch's defaults: rtol = eps * max(m, n) when neither is
+    given, and 0 when only atol is."""
+    if rtol is None:
+        rtol = 0.0 if (atol is not None and atol > 0) else np.finfo(r.dtype).eps * max(r.shape[-2:])
+    atol = 0.0 if atol is None else atol
+    return _xp(r).maximum(atol, rtol * smax)
+
+
+def _pinv_raw(a, atol, rtol, hermitian):
+    xp = _xp(a)
+    if hermitian:
+        w, v = xp.linalg.eigh(a)
+        aw = abs(w)
+        smax = aw.max(axis=-1, keepdims=True) if w.shape[-1] else aw
+        keep = aw > _tols("linalg.pinv", a, atol, rtol, smax)
+        winv = xp.where(keep, 1 / xp.where(keep, w, 1), 0).astype(a.dtype, copy=False)
+        return xp.matmul(v * winv[..., None, :], v.swapaxes(-1, -2))
+    u, s, vh = _lapack("linalg.pinv", xp.linalg.svd, a, False, what="the SVD did not converge")
+    keep = s > _tols("linalg.pinv", a, atol, rtol, s[..., :1])
+    sinv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(a.dtype, copy=False)
+    return xp.matmul(vh.swapaxes(-1, -2) * sinv[..., None, :], u.swapaxes(-1, -2))
+
+
+class Pinv(Function):
+    """P = A^+ (through the SVD, or eigh when ``hermitian``), A (..., m, n) -> (..., n, m).
+    Backward: PyTorch's formula for the pseudo-inverse of a matrix of constant rank."""
+
+    __slots__ = ()
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, a, atol, rtol, hermitian):
+        return _pinv_raw(a, atol, rtol, hermitian)
+
+    def backward(self, gy):
+        a, p = self.saved
+        m, n = a.shape[-2:]
+        ph, gh = _T(p), _T(gy)
+        if m <= n:
+            k = _mm(gh, p)
+            kph = _mm(k, ph)
+            ga = -_T(_mm(p, k)) + kph - _mm(_mm(a, p), kph) + _mm(_mm(ph, p), gh - _mm(k, a))
+        else:
+            k = _mm(p, gh)
+            phk = _mm(ph, k)
+            ga = -_T(_mm(k, p)) + _mm(_mm(gh - _mm(a, k), p), ph) + phk - _mm(_mm(phk, p), a)
+        return ga, None, None, None
+
+
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
+    """Moore-Penrose pseudo-inverse of A (..., m, n) -> (..., n, m). Singular values at or below
+    max(atol, rtol * largest) count as zero (defaults as PyTorch; ``rcond`` is the older name of
+    rtol); ``hermitian`` uses the eigen-decomposition of a symmetric A."""
+    A = _matrix("linalg.pinv", A, square=hermitian)
+    if rcond is not None:
+        if rtol is not None:
+            raise TypeError("linalg.pinv: pass rcond or rtol, not both")
+        rtol = rcond
+    return Pinv.apply(A, atol, rtol, bool(hermitian))
+
+
+def pinverse(input, rcond=1e-15):  # noqa: A002
+    """Pseudo-inverse of (..., m, n) -> (..., n, m); singular values below rcond * largest are
+    dropped (``torch.pinverse``)."""
+    return pinv(input, rtol=rcond)
