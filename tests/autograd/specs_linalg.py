@@ -1,4 +1,5 @@
-"""Op-table rows for ``autograd/ops/linalg.py`` (see op_table.Spec).
+"""Op-table rows for the linear algebra ops: ``autograd/ops/linalg.py``, ``decomp.py`` and
+``linalg_norms.py`` (see op_table.Spec).
 
 Decompositions get well-conditioned inputs from their ``make``: Q diag(d) Q^T with distinct d
 (eigh), SPD matrices (cholesky, logdet), distinct singular values (svd, pinv), so finite
