@@ -50,6 +50,14 @@ def _sigmoid(x):
     return np.exp(-np.logaddexp(0, -x))
 
 
+def _sign(x):
+    """-1, 0 or 1 (bool stays bool); NaN gives 0, as PyTorch's sign and sgn (NumPy's: NaN)."""
+    if x.dtype == np.bool_:
+        return x.copy()
+    y = np.sign(x)
+    return np.where(y != y, 0, y) if x.dtype.kind == "f" else y
+
+
 def _check_float(name, x):
     if x.dtype.kind not in "fc":
         raise TypeError(f"{name}: expected a floating point tensor, got dtype {x.dtype}")
@@ -120,7 +128,7 @@ _TABLE = {
     "erf": (_erf, "x", lambda x, y, gy: gy * (_f().exp(-(x * x)) * (2 / math.sqrt(math.pi)))),
     "reciprocal": (lambda x: 1 / x, "y", lambda x, y, gy: -gy * (y * y)),
     "square": (np.square, "x", lambda x, y, gy: gy * (x * 2)),
-    "sign": (lambda x: x.copy() if x.dtype == np.bool_ else np.sign(x), None, None),
+    "sign": (lambda x: _sign(x), None, None),
     "floor": (np.floor, None, None),
     "ceil": (np.ceil, None, None),
     "trunc": (np.trunc, None, None),

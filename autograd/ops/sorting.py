@@ -24,6 +24,7 @@ from collections import namedtuple
 import numpy as np
 
 from backends import array_module
+from backends import device_of as _device_of
 
 from ..errors import ShapeError
 from ..function import Function
@@ -367,9 +368,15 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _q_values(op, q, xr):
-    """q as a 1-D array of x's dtype on x's device, and whether q was a scalar."""
+    """q as a 1-D array of x's dtype on x's device, and whether q was a scalar. A q tensor
+    must have x's dtype (torch's rule); numbers and lists are converted."""
     if isinstance(q, Tensor):
         qa = q._data
+        if qa.dtype != xr.dtype:
+            raise TypeError(
+                f"{op}: the q tensor must have the input's dtype, got q of dtype {qa.dtype} "
+                f"and input of dtype {xr.dtype}"
+            )
     elif isinstance(q, numbers.Real) and not isinstance(q, bool):
         qa = np.asarray(float(q))
     elif hasattr(q, "shape") and hasattr(q, "dtype"):
@@ -422,10 +429,18 @@ def _quantile(op, x, q, dim, keepdim, interpolation, skip_nan):
     sv = sort(x, d).values  # NaNs last
     qs = qa.reshape((-1,) + (1,) * (xr.ndim - d - 1))
     nan = xp.isnan(xr)
+    # the gradient wrt q: only 'linear' interpolates with a weight that depends on q (the
+    # other modes round the rank, or weigh 1/2), as torch
+    qt = q if isinstance(q, Tensor) and q.requires_grad and interpolation == "linear" else None
     if skip_nan:  # ranks among the non-NaN values; all NaN: rank 0 (a NaN)
-        rank = xp.maximum(qs * (n - nan.sum(axis=d, keepdims=True) - 1).astype(dt), 0)
+        slope = (n - nan.sum(axis=d, keepdims=True) - 1).astype(dt)  # d rank / d q
+        rank = qs * slope
+        fixed = rank < 0  # where rank is clamped to 0 (torch's masked_fill: no gradient)
+        rank = xp.maximum(rank, 0)
     else:  # any NaN: the last (a NaN)
-        rank = xp.where(nan.any(axis=d, keepdims=True), dt.type(n - 1), qs * dt.type(n - 1))
+        fixed = nan.any(axis=d, keepdims=True)
+        slope = dt.type(n - 1)
+        rank = xp.where(fixed, slope, qs * slope)
     rank = xp.broadcast_to(rank, xr.shape[:d] + (qa.size,) + xr.shape[d + 1 :])
     if interpolation == "lower":
         rank = xp.floor(rank)
@@ -439,9 +454,14 @@ def _quantile(op, x, q, dim, keepdim, interpolation, skip_nan):
         hi = _select(sv, xp.ceil(rank).astype(np.int64), d, True)
         w = xp.full(rank.shape, 0.5, dt) if interpolation == "midpoint" else rank - below
         w = w.astype(dt, copy=False)
+        half = w < 0.5
+        if qt is not None:  # w = q slope - const: add (q - q) slope, exactly 0, on the graph
+            if _xp(qt._data) is not xp:
+                qt = qt.to(_device_of(xr))
+            w = w + _f().where(fixed, 0.0, (Reshape.apply(qt, qs.shape) - qs) * slope)
         # torch.lerp: a + w (b - a) for w < 0.5, else b - (b - a)(1 - w)
         step = hi - out
-        out = _f().where(w < 0.5, out + step * w, hi - step * (1 - w))
+        out = _f().where(half, out + step * w, hi - step * (1 - w))
     if d:  # the q dim first
         out = Permute.apply(out, (d,) + tuple(range(d)) + tuple(range(d + 1, out.ndim)))
     shape = kshape if keepdim else rshape
@@ -455,7 +475,9 @@ def quantile(x, q, dim=None, keepdim=False, interpolation="linear", *, axis=None
     without dim (size 1 with keepdim; dim None: 0-d, or all ones with keepdim), with a leading
     dim of len(q) for a 1-D q. interpolation between the sorted neighbours i <= q (n - 1) <= j:
     'linear', 'lower', 'higher', 'midpoint' or 'nearest'. A row holding NaN gives NaN. The
-    gradient goes to the neighbours, weighted as they were interpolated (q is a constant).
+    gradient goes to the neighbours, weighted as they were interpolated; a q tensor (of x's
+    dtype) that requires grad gets (x_j - x_i)(n - 1) with 'linear' (torch's), and none with
+    the other modes, where the result does not depend on q continuously.
     """
     dim, keep = pick_dim(dim, axis, "quantile"), pick_keep(keepdim, keepdims)
     return _quantile("quantile", x, q, dim, keep, interpolation, False)

@@ -62,7 +62,8 @@ def _special(name, *args):
     fn = _IMPLS.get(key)
     if fn is None:
         fn = _IMPLS[key] = _find(*key)
-    return fn(*args).astype(x.dtype, copy=False)
+    with np.errstate(over="ignore"):  # past a float32 x's range: inf, as torch computes it
+        return fn(*args).astype(x.dtype, copy=False)
 
 
 def _find(name, cuda):
@@ -71,9 +72,15 @@ def _find(name, cuda):
             import cupyx.scipy.special as mod
         else:
             import scipy.special as mod
-        return getattr(mod, name)
+        fn = getattr(mod, name)
     except (ImportError, AttributeError):
         pass
+    else:
+        if cuda and name == "polygamma":
+            # CuPy's polygamma broadcasts n with x (cupy.broadcast_arrays, then n == 0 in
+            # cupy.where): n must be a cupy array. float64, as scipy computes on the CPU
+            return lambda n, x: fn(array_module(x).asarray(n, dtype=np.float64), x)
+        return fn
     if not cuda:
         return _FALLBACK[name]
 
@@ -90,14 +97,29 @@ def _lgamma(x):
     return array_module(y).where(x == -math.inf, math.inf, y)
 
 
+def _sinc(x):
+    with np.errstate(invalid="ignore"):  # sinc(+-inf): NaN without a warning, as torch
+        return array_module(x).sinc(x)
+
+
 def _dsinc(x, y, gy):
-    # sinc'(x) = (pi x cos(pi x) - sin(pi x)) / (pi x^2), and 0 at x = 0 (as PyTorch); the
-    # formula runs on a safe x = 1 there, so that higher orders stay finite
+    # sinc'(x) = (pi x cos(pi x) - sin(pi x)) / (pi x^2), and 0 where pi x^2 is 0 in x's dtype
+    # (x = 0, and tiny x where x^2 underflows: PyTorch's mask). Where the formula is exactly 0
+    # (|pi x| < ~1e-8 in float64, ~1e-4 in float32: pi x cos(pi x) and sin(pi x) round to pi x)
+    # it is masked too, with the same value. The masked formula runs on a safe x = 1, so that
+    # higher orders stay finite (1 / x^2 would overflow there)
+    xr = _raw(x)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        px = xr * math.pi
+        d = (px * np.cos(px) - np.sin(px)) / xr / px  # x and pi x in turn: no x^4 underflow
+    zero = (xr * xr * math.pi == 0) | (d == 0)
+    if x is xr:  # first order: the values at hand
+        return gy * array_module(d).where(zero, 0, d)
     ops = _f()
-    zero = _raw(x) == 0
     xs = ops.where(zero, 1.0, x)
     px = xs * math.pi
-    return gy * ops.where(zero, 0.0, (px * ops.cos(px) - ops.sin(px)) / (px * xs))
+    with np.errstate(invalid="ignore"):  # x = +-inf: NaN, as the values
+        return gy * ops.where(zero, 0.0, (px * ops.cos(px) - ops.sin(px)) / xs / px)
 
 
 # name: (forward, saved ("x" or "y"), derivative df(x, y, gy)), as elementwise._TABLE
@@ -114,7 +136,7 @@ _SPECIAL = {
     ),
     "lgamma": (_lgamma, "x", lambda x, y, gy: gy * digamma(x)),
     "digamma": (lambda x: _special("digamma", x), "x", lambda x, y, gy: gy * polygamma(1, x)),
-    "sinc": (lambda x: array_module(x).sinc(x), "x", _dsinc),
+    "sinc": (_sinc, "x", _dsinc),
 }
 _SPECIAL_OPS = {name: _unary(name, f, df, save) for name, (f, save, df) in _SPECIAL.items()}
 
@@ -136,28 +158,38 @@ class Polygamma(Function):
 
 
 class Logit(Function):
-    """y = log(z / (1 - z)), z = x clamped to [eps, 1 - eps] when eps is given.
+    """y = log(z / (1 - z)), z = lo where x < lo, else hi where x > hi, else x, with lo = eps
+    and hi = 1 - eps in x's dtype when eps >= 0 is given (PyTorch's order: for eps > 0.5,
+    where lo > hi, x < lo gives lo; NaN stays NaN).
 
-    dy/dx = 1 / (x (1 - x)); with eps it is 0 outside [eps, 1 - eps], without it NaN outside
-    [0, 1] (PyTorch's rules).
+    dy/dx = 1 / (x (1 - x)); with eps it is 0 where x < lo or x > hi, without it (or with
+    eps < 0) NaN outside [0, 1] (PyTorch's rules).
     """
 
-    __slots__ = ("eps",)
+    __slots__ = ("bounds",)
     save_inputs = (0,)
 
     def forward(self, x, eps):
         _check_float("logit", x)
-        self.eps = eps
-        z = x if eps is None else np.minimum(np.maximum(x, eps), 1 - eps)  # NaN stays NaN
+        if eps is None or eps < 0:  # torch: a negative eps clamps nothing
+            self.bounds = None
+            z = x
+        else:
+            lo = x.dtype.type(eps)
+            hi = 1 - lo  # in x's dtype, as torch
+            self.bounds = lo, hi
+            xp = array_module(x)
+            z = xp.where(x < lo, lo, xp.where(x > hi, hi, x))
         return np.log(z / (1 - z))
 
     def backward(self, gy):
         (x,) = self.saved
         ops, xr = _f(), _raw(x)
-        if self.eps is None:
+        if self.bounds is None:
             out, fill = (xr < 0) | (xr > 1), math.nan
         else:
-            out, fill = (xr < self.eps) | (xr > 1 - self.eps), 0.0
+            lo, hi = self.bounds
+            out, fill = (xr < lo) | (xr > hi), 0.0
         xs = ops.where(out, 0.5, x)  # a safe value where the result is masked
         return ops.where(out, fill, gy / (xs * (1 - xs))), None
 
@@ -408,10 +440,14 @@ class Fmod(_Binary):
 
     def backward(self, gy):
         x, y = self.saved
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # trunc has a zero derivative: the factor is a constant for higher orders, yet on
-            # the graph as in PyTorch
-            return self._grads(lambda: gy, lambda: -gy * _f().trunc(x / y))
+
+        def gw():
+            # trunc(x / y) is piecewise constant: a constant (from the raw arrays), so higher
+            # orders are 0 also where y = 0 or x / y overflows (PyTorch's)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                return -gy * np.trunc(_raw(x) / _raw(y))
+
+        return self._grads(lambda: gy, gw)
 
 
 class Copysign(_Binary):
@@ -644,13 +680,21 @@ def allclose(x, y, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def _vectorized(f):
     v = np.vectorize(f, otypes=[np.float64])
-    return lambda x: v(np.asarray(x, dtype=np.float64))
+
+    def vf(x):
+        with np.errstate(over="ignore"):  # math.lgamma's overflow (inf) leaves the FPU flag
+            return v(np.asarray(x, dtype=np.float64))
+
+    return vf
+
+
+_TINY = np.finfo(np.float64).tiny
 
 
 def _lgamma1(t):
     try:
         return math.lgamma(t)
-    except ValueError:  # a pole: 0, -1, -2, ...
+    except (ValueError, OverflowError):  # a pole (0, -1, -2, ...), or |t| > ~2.55e305
         return math.inf
 
 
@@ -695,33 +739,61 @@ def _cot_poly(n):
     return p
 
 
+def _cot_coefs(n):
+    """P_n's coefficients (``_cot_poly``) as floats times 2^-e, and e >= 0: scaled down by a
+    power of two (exactly) where they pass the float range (n >= 170)."""
+    p = _cot_poly(n)
+    e = max(0, max(abs(a) for a in p).bit_length() - 1000)
+    return [a / (1 << e) for a in p], e  # int / int: correctly rounded
+
+
+def _cotpi(r):
+    """cot(pi r) for r in [-1/2, 1/2], exactly 0 at +-1/2: cos(pi r) as sin(pi (1/2 - |r|)),
+    where 1/2 - |r| is exact near +-1/2 (a rounded pi r would leave cot ~ 6e-17 there, which
+    pi^(n+1) P_n' blows up for large n)."""
+    return np.sin(np.pi * (0.5 - np.abs(r))) / np.sin(np.pi * r)
+
+
 def _polygamma_np(n, x):
     """psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x) for n >= 1: Hurwitz zeta by recurrence and
-    the Euler-Maclaurin tail; the reflection formula for x < 0."""
+    the Euler-Maclaurin tail; the reflection formula for x < 0. Every coefficient is a float
+    and the sum is kept relative to x^-(n+1) (n! x^-(n+1) in log space where it leaves the
+    float range), so what passes the float range is +-inf, never an error."""
     x = np.asarray(x, dtype=np.float64)
-    s, sign = n + 1, (-1) ** (n + 1)
+    s, sign = n + 1, float((-1) ** (n + 1))
     big = 12 + 2 * n
     with np.errstate(all="ignore"):
         neg = x < 0
-        z = np.where(neg, 1 - x, x) + 0.0  # + 0.0: -0.0 becomes 0.0
-        acc = np.zeros_like(z)
-        for _ in range(big):  # zeta(s, z) = z^-s + zeta(s, z + 1)
+        z0 = np.where(neg, 1 - x, x) + 0.0  # + 0.0: -0.0 becomes 0.0
+        # zeta(s, z0) = z0^-s rel: (z / z0)^-s summed for z = z0, z0 + 1, ... (zeta(s, z) =
+        # z^-s + zeta(s, z + 1)) up to big, then the Euler-Maclaurin tail z^-s (z / (s - 1)
+        # + 1/2 + sum_k B_2k / (2k)! (s)_(2k-1) z^(1-2k))
+        z, acc = z0, np.zeros_like(z0)
+        for _ in range(big):
             small = z < big
-            acc = acc + np.where(small, z**-s, 0)
+            acc = acc + np.where(small, (z / z0) ** -s, 0)
             z = np.where(small, z + 1, z)
-        zeta = z ** (1 - s) / (s - 1) + 0.5 * z**-s
-        poch, zp = s, z ** (-s - 1)
-        for k, b in enumerate(_B2K, 1):  # + B_2k / (2k)! (s)_(2k-1) z^(-s-2k+1)
-            zeta = zeta + (b / math.factorial(2 * k) * poch) * zp
+        tail, poch, zp = z / (s - 1) + 0.5, float(s), 1 / z
+        for k, b in enumerate(_B2K, 1):
+            tail = tail + (b / math.factorial(2 * k) * poch) * zp
             poch *= (s + 2 * k - 1) * (s + 2 * k)
             zp = zp / (z * z)
-        out = sign * math.factorial(n) * (acc + zeta)
+        rel = acc + (z / z0) ** -s * tail
+        out = sign * np.exp(math.lgamma(n + 1) - s * np.log(z0) + np.log(rel))
+        if n <= 170:  # n! is a float: the direct product, unless z0^-s underflows
+            p = z0**-s
+            out = np.where(p >= _TINY, (sign * math.factorial(n)) * p * rel, out)
+        out = np.where(z0 == np.inf, sign * 0.0, out)  # the limit 0 at +inf
         if neg.any():  # psi^(n)(x) = (-1)^n psi^(n)(1 - x) - pi^(n+1) P_n(cot(pi x))
-            c = 1 / np.tan(np.pi * (x - np.round(x)))  # cot has period pi: reduce exactly
+            c = _cotpi(x - np.round(x))  # cot(pi x) has period 1: reduce exactly
+            coefs, e = _cot_coefs(n)
             pc = np.zeros_like(c)
-            for a in reversed(_cot_poly(n)):
+            for a in reversed(coefs):
                 pc = pc * c + a
-            out = np.where(neg, (-1) ** n * out - np.pi ** (n + 1) * pc, out)
+            # pi^(n+1) = m^(n+1) 2^(2(n+1)), m = pi / 4: the powers of two go in exactly
+            m, ex = math.frexp(math.pi)
+            refl = np.ldexp(pc * m ** (n + 1), e + ex * (n + 1))
+            out = np.where(neg, (-1) ** n * out - refl, out)
         pole = (x <= 0) & (x == np.floor(x)) & np.isfinite(x)
         return np.where(pole, sign * np.inf, out)
 

@@ -321,6 +321,101 @@ def test_quantile_second_order():
     assert ag.gradgradcheck(lambda t: ag.quantile(t, [0.3, 0.8], 1) ** 2, (x,))
 
 
+# the gradient wrt a q tensor that requires grad: (x_hi - x_lo)(n - 1) with 'linear', none
+# with the other modes (torch's); q 0-d and 1-D, over all elements, along a dim, keepdim
+QGRAD_CASES = [
+    ("q0d_all", lambda m, x, q, it: m.quantile(x, q, interpolation=it), 0.3),
+    ("q1d_all_keep", lambda m, x, q, it: m.quantile(x, q, None, True, interpolation=it),
+     [0.3, 0.62]),
+    ("q1d_dim1", lambda m, x, q, it: m.quantile(x, q, 1, interpolation=it), [0.1, 0.55, 0.9]),
+    ("q0d_dim0_keep", lambda m, x, q, it: m.quantile(x, q, 0, True, interpolation=it), 0.4),
+    ("q1d_method_negdim", lambda m, x, q, it: x.quantile(q, -2, interpolation=it), [0.7, 0.2]),
+    ("nan_q1d_dim1", lambda m, x, q, it: m.nanquantile(x, q, 1, interpolation=it),
+     [0.0, 0.3, 0.55, 1.0]),
+    ("nan_q0d_all", lambda m, x, q, it: m.nanquantile(x, q, interpolation=it), 0.45),
+    ("nan_quantile_dim1", lambda m, x, q, it: m.quantile(x, q, 1, interpolation=it),
+     [0.0, 0.3, 0.55]),
+]  # fmt: skip
+QGRAD_X = {
+    "distinct": _distinct((3, 7), seed=19),
+    # NaN among values, a row of NaN only, a clean row (q = 0 on the all-NaN row: NaN, as torch)
+    "nan": np.array([[1.0, NAN, 4.0, 3.0, 0.5], [NAN] * 5, [1.0, 2.5, 3.0, 4.0, -1.0]]),
+}
+
+
+def _qgrad_run(m, fn, x, q, it, dtype):
+    """Values, the gradients wrt (x, q) for a random cotangent (create_graph), and the
+    gradients of <those gradients, random v> wrt (x, q), all as NumPy (None for none)."""
+    rng = np.random.default_rng(20)
+    t = m.tensor if m is ag else torch.tensor
+    xt = t(np.asarray(x, dtype), requires_grad=True)
+    qt = t(np.asarray(q, dtype), requires_grad=True)
+    y = fn(m, xt, qt, it)
+    gy = t(rng.standard_normal(tuple(y.shape)).astype(dtype))
+    grad = ag.grad if m is ag else torch.autograd.grad
+    gs = grad(y, [xt, qt], gy, create_graph=True, allow_unused=True)
+    vs = [t(rng.standard_normal(tuple(v.shape)).astype(dtype)) for v in (xt, qt)]
+    s = sum((g * v).sum() for g, v in zip(gs, vs) if g is not None)
+    hs = grad(s, [xt, qt], allow_unused=True) if s.requires_grad else (None, None)
+    return [None if v is None else _np(v) for v in (y, *gs, *hs)], y.requires_grad
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("interp", INTERPOLATIONS)
+@pytest.mark.parametrize("name,fn,q", QGRAD_CASES, ids=[c[0] for c in QGRAD_CASES])
+def test_quantile_gradient_wrt_q_matches_torch_to_second_order(name, fn, q, interp, dtype):
+    x = QGRAD_X["nan" if name.startswith("nan") else "distinct"]
+    with np.errstate(invalid="ignore"):
+        got, got_rg = _qgrad_run(ag, fn, x, q, interp, dtype)
+    want, want_rg = _qgrad_run(torch, fn, x, q, interp, dtype)
+    assert got_rg == want_rg
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for part, a, b in zip(["y", "gx", "gq", "hx", "hq"], got, want):
+        if b is None or a is None:  # q unused (not 'linear'), or a second order that is 0
+            assert a is None or not np.any(a), part
+            assert b is None or not np.any(b), part
+            continue
+        assert a.shape == b.shape and a.dtype == b.dtype, part
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol, err_msg=part)
+    if interp == "linear":  # q's gradient is there and has q's shape
+        assert got[2] is not None and got[2].shape == np.shape(q)
+    else:
+        assert got[2] is None
+
+
+def test_quantile_gradient_wrt_q_is_the_slope_and_passes_gradcheck():
+    x = ag.tensor([1.0, 2.0, 4.0], dtype=ag.float64)
+    q = ag.tensor([0.3], dtype=ag.float64, requires_grad=True)
+    y = ag.quantile(x, q)
+    assert y.requires_grad
+    y.sum().backward()
+    np.testing.assert_allclose(_np(q.grad), [2.0])  # (2 - 1) * (3 - 1)
+    assert not ag.quantile(x, q, interpolation="midpoint").requires_grad
+    xs = ag.tensor(_distinct((3, 6), seed=21), requires_grad=True)
+    qs = ag.tensor([0.15, 0.5, 0.93], dtype=ag.float64, requires_grad=True)  # ranks off integers
+    for f in (
+        lambda a, b: ag.quantile(a, b, 1) ** 2,
+        lambda a, b: ag.nanquantile(a, b[2], 0, keepdim=True) * a.sum(),
+    ):
+        assert ag.gradcheck(f, (xs, qs))
+        assert ag.gradgradcheck(f, (xs, qs))
+
+
+def test_quantile_q_tensor_must_have_the_inputs_dtype():
+    x = ag.tensor([1.0, 2.0, 4.0], dtype=ag.float64)
+    for op in ("quantile", "nanquantile"):
+        msg = rf"^{op}: the q tensor must have the input's dtype, got q of dtype float32 and "
+        with pytest.raises(TypeError, match=msg + "input of dtype float64"):
+            getattr(ag, op)(x, ag.tensor(0.5, dtype=ag.float32))
+        with pytest.raises(TypeError, match=rf"^{op}: .*q of dtype int64 and input of dtype fl"):
+            getattr(ag, op)(x.float(), ag.tensor([0, 1]))
+    # Python numbers and lists stay accepted, in x's dtype
+    x32 = x.float()
+    assert ag.quantile(x32, 0.5).dtype == np.float32
+    assert ag.nanquantile(x32, [0.25, 1]).dtype == np.float32
+    np.testing.assert_allclose(_np(ag.quantile(x32, [0.25, 1])), [1.5, 4.0])
+
+
 # -- cummax, cummin, logcumsumexp ---------------------------------------------------------------
 
 CUM_X = {
@@ -594,7 +689,7 @@ def test_quantile_errors():
     with pytest.raises(ValueError, match=r"quantile: q must be in the range \[0, 1\], got 1.5"):
         ag.quantile(x, 1.5)
     with pytest.raises(ValueError, match=r"nanquantile: q must be in the range.*-0.1"):
-        ag.nanquantile(x, ag.tensor([0.5, -0.1]))
+        ag.nanquantile(x, ag.tensor([0.5, -0.1], dtype=x.dtype))
     with pytest.raises(ValueError, match="in the range"):
         ag.quantile(x, NAN)
     with pytest.raises(ShapeError, match=r"quantile: q must be a scalar or a 1-D tensor.*\(2, 2\)"):
@@ -722,6 +817,25 @@ def test_cuda_gradcheck_and_gradgradcheck(fn):
     t = ag.tensor(_distinct((3, 5), seed=16), device="cuda", requires_grad=True)
     assert ag.gradcheck(fn, (t,))
     assert ag.gradgradcheck(fn, (t,))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("qdev", ["cuda", "cpu"])
+def test_cuda_quantile_gradient_wrt_q_matches_the_cpu(qdev):
+    xs, qv = _distinct((3, 5), seed=22), [0.15, 0.5, 0.93]
+    xs[1, 2] = NAN
+
+    def run(xdev, qd):
+        x = ag.tensor(xs, device=xdev, requires_grad=True)
+        q = ag.tensor(qv, dtype=ag.float64, device=qd, requires_grad=True)
+        y = ag.quantile(x, q, 1) + ag.nanquantile(x, q, 1)
+        gs = ag.grad((y * y).sum(), [x, q], create_graph=True)
+        hs = ag.grad([(g * g).sum() for g in gs], [x, q])  # each on its own device
+        assert gs[1].device.startswith(qd) and y.device.startswith(xdev)
+        return [_np(t) for t in (y, *gs, *hs)]
+
+    for a, b in zip(run("cuda", qdev), run("cpu", "cpu")):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
 # -- argument spellings -------------------------------------------------------------------------

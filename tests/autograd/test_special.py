@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import sys
+import types
+import warnings
 
 import numpy as np
 import pytest
@@ -95,8 +97,17 @@ UNARY = {
     "log10": (lambda m, x: m.log10(x), [-1, 0, 0.1, 1, 10, 1e5]),
     "exp2": (lambda m, x: m.exp2(x), [-3, 0, 0.5, 3, -INF]),
     "sinc": (lambda m, x: m.sinc(x), [-2.5, -1, -0.0, 0, 0.25, 0.5, 1, 3]),
+    # tiny x where pi x^2 underflows (float32 below ~1e-22, float64 below ~1e-162): torch's
+    # gradient is 0 there, no NaN
+    "sinc_tiny": (lambda m, x: m.sinc(x), [1e-23, -3e-23, 1e-30, 1e-150, -1e-163, 1e-170, 1e-5]),
     "logit": (lambda m, x: m.logit(x), [-0.5, 0, 0.1, 0.5, 0.9, 1, 1.5]),
     "logit_eps": (lambda m, x: m.logit(x, 0.2), [0, 0.1, 0.2, 0.5, 0.8, 0.9, 1, NAN]),
+    # eps > 0.5 (lo > hi): torch takes lo where x < lo, else hi where x > hi; gradient 0
+    "logit_eps_big": (lambda m, x: m.logit(x, 0.6), [0, 1, 0.3, 0.5, 0.45, 0.55, 0.7, NAN]),
+    "logit_eps_half": (lambda m, x: m.logit(x, 0.5), [0, 0.3, 0.5, 0.7, 1]),
+    # bounds in x's dtype (1 - eps rounded there); eps < 0 clamps nothing (NaN gradient outside)
+    "logit_eps_edges": (lambda m, x: m.logit(x, 0.1), [0.1, 0.9, 0.0999999, 0.90000001, 0.5]),
+    "logit_eps_neg": (lambda m, x: m.logit(x, -0.1), [-0.5, -0.05, 0, 0.3, 1, 1.05, 1.5]),
     "erfc": (lambda m, x: m.erfc(x), [-3, -0.5, 0, 0.5, 3, 8, INF, -INF]),
     "erfinv": (lambda m, x: m.erfinv(x), [-1, -0.999, -0.5, 0, 0.3, 0.9999, 1, 1.5]),
     "lgamma": (lambda m, x: m.lgamma(x), [-INF, -2.5, -1, 0, 0.5, 1, 2, 10, 100, INF]),
@@ -107,7 +118,9 @@ UNARY = {
     "frac": (lambda m, x: m.frac(x), [-2.5, -0.5, 0, 0.5, 2.25]),
     "deg2rad": (lambda m, x: m.deg2rad(x), [-180, 0, 90, 1e3]),
     "rad2deg": (lambda m, x: m.rad2deg(x), [-3, 0, 1.5, 1e3]),
-    "sgn": (lambda m, x: m.sgn(x), [-2, -0.0, 0, 3]),
+    "sgn": (lambda m, x: m.sgn(x), [-2, -0.0, 0, 3, NAN, INF, -INF]),  # sgn(NaN) = 0
+    "sign": (lambda m, x: m.sign(x), [-2, -0.0, 0, 3, NAN, INF, -INF]),
+    "abs_at_nan": (lambda m, x: m.abs(x), [NAN, -2, 3]),  # gradient sign(NaN) = 0
     "nan_to_num": (lambda m, x: m.nan_to_num(x), [NAN, INF, -INF, 1, -2]),
     "nan_to_num_args": (lambda m, x: m.nan_to_num(x, 1.5, 9.0, -9.0), [NAN, INF, -INF, 1]),
 }
@@ -139,6 +152,27 @@ def test_sinc_is_one_at_zero_with_zero_gradient_and_finite_second_derivative():
     # torch's second derivative at 0 is NaN (the masked branch leaks); ours is finite
     assert np.isfinite(h.numpy()).all()
     np.testing.assert_allclose(h.numpy()[2], -(math.pi**2) / 3, rtol=1e-5)
+
+
+@FLOATS
+def test_sinc_gradient_is_zero_without_warnings_where_pi_x_squared_underflows(dtype):
+    """Where pi x^2 underflows, and where the formula cancels to exactly 0 (torch's value
+    too), the first order is 0 and the second order finite: torch's is NaN at the first kind
+    and at the smallest of the second (its 1 / x^4 overflows)."""
+    if dtype == "float32":
+        tiny = [1e-23, -1e-30, 3e-24] + [1e-22, -1e-20, 1e-10, 1e-5]
+    else:
+        tiny = [1e-163, -1e-170, 1e-200] + [1e-160, -1e-155, 1e-100, 1e-20]
+    x = ag.tensor(tiny + [0.0, 0.3], dtype=dtype, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning (0 / 0) either
+        (g0,) = ag.grad(ag.sinc(x).sum(), [x])
+        (g,) = ag.grad(ag.sinc(x).sum(), [x], create_graph=True)
+        (h,) = ag.grad(g.sum(), [x])
+    for v in (g0.numpy(), g.detach().numpy()):
+        assert v.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(v[:8], [0.0] * 8)
+    assert np.isfinite(h.numpy()).all()
 
 
 def test_positive_returns_its_input_and_signbit_sees_negative_zero():
@@ -337,6 +371,24 @@ def test_second_order_matches_torch(fn, args):
     _check(fn, args, "float64", rtol=1e-8, second=True)  # torch's trigamma: ~1e-9
 
 
+def test_fmod_second_order_is_zero_at_a_zero_divisor_and_where_x_over_y_overflows():
+    """trunc(x / y) is a constant for the graph: torch's second order is 0 there (NaN before,
+    from d(x / y) at y = 0)."""
+    x, y = [3.0, -2.0, 1e300, 5.5, 0.0], [0.0, -0.0, 1e-10, 2.0, 0.0]
+    _check(lambda m, a, b: m.fmod(a, b), [x, y], "float64", second=True)
+    a = ag.tensor([3.0], dtype=ag.float64, requires_grad=True)
+    b = ag.tensor([0.0], dtype=ag.float64, requires_grad=True)
+    with np.errstate(invalid="ignore"):  # NumPy's fmod(3, 0) = NaN warns in the forward
+        y = ag.fmod(a, b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the backward warns of nothing
+        gs = ag.grad(y.sum(), [a, b], create_graph=True)
+        assert gs[1].detach().numpy()[0] == -INF  # -trunc(3 / 0), as torch
+        hs = ag.grad(gs[0].sum() + gs[1].sum(), [a, b], allow_unused=True)
+    for h in hs:
+        assert h is None or not np.any(h.numpy())
+
+
 def test_masked_points_keep_second_order_finite():
     """torch's double backward is NaN at these points (a masked branch leaks 0 * inf); the
     first-order values are torch's and the second order stays finite."""
@@ -416,8 +468,22 @@ def test_zero_d_and_empty_inputs_keep_shape_and_dtype(name, shape):
     assert g.shape == shape and g.dtype == np.float32 and np.isfinite(g.numpy()).all()
 
 
+@FLOATS
+def test_sign_and_sgn_of_nan_are_zero_as_torch(dtype):
+    torch = _torch()
+    v = np.array([NAN, -NAN, -2.0, -0.0, 0.0, 1e-30, INF, -INF], dtype=dtype)
+    want = torch.sign(torch.tensor(v)).numpy()
+    for got in (ag.sign(ag.tensor(v)), ag.sgn(ag.tensor(v)), ag.tensor(v).sign(),
+                ag.tensor(v).sgn()):  # fmt: skip
+        assert got.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(got.numpy(), want)
+    np.testing.assert_array_equal(want[:2], [0.0, 0.0])
+
+
 def test_int_friendly_ops_keep_integer_dtypes():
     i = ag.tensor([-3, 0, 4])
+    assert ag.sign(i).dtype == np.int64 and ag.sign(ag.tensor([True])).dtype == np.bool_
+    np.testing.assert_array_equal(ag.sign(i).numpy(), [-1, 0, 1])
     assert ag.sgn(i).dtype == np.int64
     np.testing.assert_array_equal(ag.sgn(i).numpy(), [-1, 0, 1])
     np.testing.assert_array_equal(ag.sgn(ag.tensor([True, False])).numpy(), [True, False])
@@ -497,6 +563,46 @@ def test_fallbacks_give_torchs_values_at_the_poles(no_scipy):
     np.testing.assert_array_equal(ag.polygamma(2, ag.tensor([0.0, -3.0])).numpy(), [-INF, -INF])
 
 
+def test_lgamma_fallback_is_inf_past_the_float_range(no_scipy):
+    torch = _torch()
+    x = np.array([2.55e305, 3e305, 1e308, np.finfo(np.float64).max, -3e305, 2.0, INF])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no OverflowError, no RuntimeWarning
+        got = ag.lgamma(ag.tensor(x)).numpy()
+    want = torch.lgamma(torch.tensor(x)).numpy()
+    np.testing.assert_array_equal(got[1:], want[1:])  # inf, and lgamma(2) = 0
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-14)  # finite just below
+    assert ag.lgamma(ag.tensor([3e38], dtype=ag.float32)).numpy()[0] == INF
+
+
+# psi^(n)(x) for large n, from mpmath at 400 digits. torch and scipy compute n! zeta(n + 1, x)
+# as exp(lgamma(n + 1)) zeta: inf past n = 170 even where the value is finite (171, 5.0) and
+# NaN (inf * 0) at (700, 200.0); for x < 0 their direct sum cancels 2^171 against itself, so
+# at (170, -2.5) they give -5.6128e276 and at (20, -2.5) -4.2198e8: the fallback gives the
+# true values, through the reflection formula
+POLYGAMMA_BIG_N = [
+    (171, 1.0, INF), (171, 5.0, 7.4291197607133289e188), (170, 1.0, -7.257415615307999e306),
+    (170, 5.0, -2.172257239974668e187), (170, -2.5, -6.6856927007828417e213),
+    (170, -0.3, INF), (170, -2.3, INF), (700, 200.0, -2.3742641909084064e76), (700, 5.0, -INF),
+    (200, 0.5, -INF), (200, 30.0, -9.9109053899111743e77), (300, -40.25, INF),
+    (20, -2.5, -9182070.2049456267), (20, -7.3, 2.3258315617067719e29),
+]  # fmt: skip
+
+
+def test_polygamma_fallback_gives_inf_not_an_error_for_large_n(no_scipy):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for n, x, want in POLYGAMMA_BIG_N:
+            got = ag.polygamma(n, ag.tensor([x], dtype=ag.float64)).numpy()[0]
+            np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=f"n={n}, x={x}")
+        # and on whole arrays, poles included; float32 overflows to inf
+        got = ag.polygamma(171, ag.tensor([1.0, 5.0, 0.0, -3.0], dtype=ag.float64)).numpy()
+        np.testing.assert_allclose(got, [INF, 7.4291197607133289e188, INF, INF], rtol=1e-12)
+        got = ag.polygamma(40, ag.tensor([5.0, 1.0], dtype=ag.float32)).numpy()
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, [-1.7952358e19, -INF], rtol=1e-6)
+
+
 def test_fallbacks_keep_float32_and_match_the_float64_result(no_scipy):
     x = np.array([0.3, 1.7, 4.0, -2.5])
     for name in ("lgamma", "digamma", "erfc"):
@@ -574,6 +680,10 @@ def test_argument_errors():
         x.nan_to_num(posinf="big")
 
 
+def _sign0(a):
+    return np.where(np.isnan(a), 0.0, np.sign(a))  # torch's sign(NaN) is 0
+
+
 METHODS = [  # (name, extra args, NumPy reference or None)
     ("sinh", (), np.sinh), ("cosh", (), np.cosh), ("asinh", (), np.arcsinh),
     ("acosh", (), np.arccosh), ("atanh", (), np.arctanh), ("asin", (), np.arcsin),
@@ -583,7 +693,7 @@ METHODS = [  # (name, extra args, NumPy reference or None)
     ("exp2", (), np.exp2), ("sinc", (), np.sinc), ("logit", (), None), ("logit", (0.3,), None),
     ("erfc", (), None), ("erfinv", (), None), ("lgamma", (), None), ("digamma", (), None),
     ("polygamma", None, None), ("frac", (), None), ("deg2rad", (), np.deg2rad),
-    ("rad2deg", (), np.rad2deg), ("sgn", (), np.sign), ("signbit", (), np.signbit),
+    ("rad2deg", (), np.rad2deg), ("sgn", (), _sign0), ("signbit", (), np.signbit),
     ("atan2", (0.3,), np.arctan2), ("arctan2", (-0.3,), np.arctan2), ("hypot", (2.0,), np.hypot),
     ("logaddexp", (0.5,), np.logaddexp), ("logaddexp2", (0.5,), np.logaddexp2),
     ("xlogy", (2.0,), None), ("fmod", (0.3,), np.fmod), ("copysign", (-1.0,), np.copysign),
@@ -647,6 +757,70 @@ def test_cuda_values_and_two_orders_of_gradients_match_the_cpu(fn, name):
 
     for a, b in zip(run("cuda"), run("cpu")):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def _cupy_like_polygamma(xp, special):
+    """CuPy's polygamma (cupyx/scipy/special/_polygamma.py) over the array module ``xp`` and
+    the special functions ``special``: ``cupy.broadcast_arrays(n, x)`` takes arrays only, so
+    a Python int n raises there (and ``n == 0`` would be a Python bool in ``cupy.where``)."""
+
+    def polygamma(n, x):
+        if type(n) is not xp.ndarray:
+            raise TypeError(f"Unsupported type {type(n)}")
+        n, x = xp.broadcast_arrays(n, x)
+        fac2 = (-1.0) ** (n + 1) * special.gamma(n + 1.0) * special.zeta(n + 1.0, x)
+        return xp.where(n == 0, special.digamma(x), fac2)
+
+    return polygamma
+
+
+def test_polygamma_passes_n_to_cupyx_as_an_array(monkeypatch):
+    """The call shape on cuda, checked here with NumPy standing in for CuPy."""
+    scipy_special = pytest.importorskip("scipy.special")
+    fake = types.ModuleType("cupyx.scipy.special")
+    fake.polygamma = _cupy_like_polygamma(np, scipy_special)
+    for name, mod in [("cupyx", types.ModuleType("cupyx")),
+                      ("cupyx.scipy", types.ModuleType("cupyx.scipy")),
+                      ("cupyx.scipy.special", fake)]:  # fmt: skip
+        monkeypatch.setitem(sys.modules, name, mod)
+    sys.modules["cupyx"].scipy = sys.modules["cupyx.scipy"]
+    sys.modules["cupyx.scipy"].special = fake
+    fn = special_mod._find("polygamma", True)
+    x = np.array([[0.5, 2.0, 7.5]], dtype=np.float32)
+    for n in (1, 3):
+        got = fn(n, x)
+        np.testing.assert_allclose(got, scipy_special.polygamma(n, x.astype(np.float64)),
+                                   rtol=1e-14)  # fmt: skip
+        assert got.dtype == np.float64 and got.shape == x.shape  # n in float64, as scipy's
+
+
+@pytest.mark.gpu
+def test_cuda_polygamma_goes_through_cupyx_with_n_as_an_array(monkeypatch):
+    import cupy
+    import cupyx.scipy.special as cs
+
+    if not hasattr(cs, "polygamma"):  # the fake CuPy: CuPy's recipe, special functions on host
+        scipy_special = pytest.importorskip("scipy.special")
+
+        class _Host:
+            def __getattr__(self, name):
+                f = getattr(scipy_special, name)
+                return lambda *a: cupy.asarray(f(*(v.get() for v in a)))
+
+        monkeypatch.setattr(cs, "polygamma", _cupy_like_polygamma(cupy, _Host()), raising=False)
+    monkeypatch.setattr(special_mod, "_IMPLS", {})
+    xs = np.array([0.3, 1.5, 4.0, -2.5])
+    for dtype in ("float64", "float32"):
+        for n in (1, 2, 4):
+            x = ag.tensor(xs, dtype=dtype, device="cuda", requires_grad=True)
+            y = ag.polygamma(n, x)
+            (g,) = ag.grad(y.sum(), [x])
+            assert y.device.startswith("cuda") and y.dtype == np.dtype(dtype)
+            want = ag.polygamma(n, ag.tensor(xs, dtype=dtype))
+            np.testing.assert_allclose(y.detach().cpu().numpy(), want.numpy(), rtol=1e-6)
+            want_g = ag.polygamma(n + 1, ag.tensor(xs, dtype=dtype))
+            np.testing.assert_allclose(g.cpu().numpy(), want_g.numpy(), rtol=1e-6)
+    assert special_mod._IMPLS[("polygamma", True)].__name__ != "on_host"
 
 
 @pytest.mark.gpu
