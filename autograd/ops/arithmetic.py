@@ -110,7 +110,7 @@ class Div(Function):
         x, y = self.saved
         p0, p1 = self.parents
         gx = None if p0 is None else self.reduce_grad(0, gy / y)
-        gw = None if p1 is None else self.reduce_grad(1, -gy * x / (y * y))
+        gw = None if p1 is None else self.reduce_grad(1, -gy * x / y / y)  # y*y can underflow
         return gx, gw
 
 

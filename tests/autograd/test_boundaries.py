@@ -149,3 +149,11 @@ def test_ragged_nested_list_error_names_tensor():
 def test_sign_of_a_bool_tensor_is_itself():
     s = ag.sign(ag.tensor([True, False]))
     assert s.dtype == np.bool_ and s.numpy().tolist() == [True, False]
+
+
+def test_div_gradient_in_the_divisor_does_not_underflow():
+    # -x / y^2 written as -x / y / y: y * y underflows to 0 for |y| < 1e-162 in float64
+    y = ag.tensor([1e-170, -3e-200], dtype=ag.float64, requires_grad=True)
+    x = ag.tensor([1e-170, 2e-200], dtype=ag.float64)
+    (g,) = ag.grad((x / y).sum(), y)
+    np.testing.assert_allclose(g.numpy(), [-1e170, -(2 / 3) / 3e-200], rtol=1e-12)
