@@ -11,6 +11,8 @@ from __future__ import annotations
 from . import data, functional, init, utils  # noqa: F401
 from .activation import *  # noqa: F403
 from .activation import __all__ as _act_all
+from .attention import *  # noqa: F403
+from .attention import __all__ as _attn_all
 from .checkpoint import CheckpointError, load, save
 from .container import *  # noqa: F403
 from .container import __all__ as _cont_all
@@ -34,6 +36,8 @@ from .pooling import *  # noqa: F403
 from .pooling import __all__ as _pool_all
 from .rnn import *  # noqa: F403
 from .rnn import __all__ as _rnn_all
+from .transformer import *  # noqa: F403
+from .transformer import __all__ as _tf_all
 from .vision import *  # noqa: F403
 from .vision import __all__ as _vision_all
 
@@ -51,5 +55,7 @@ __all__ = (
     + list(_pad_all)
     + list(_rnn_all)
     + list(_vision_all)
+    + list(_attn_all)
+    + list(_tf_all)
 )
 __all__ += ["data", "save", "load", "CheckpointError"]

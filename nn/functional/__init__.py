@@ -15,6 +15,8 @@ from autograd import pad  # noqa: F401 - torch.nn.functional.pad
 
 from .activation import *  # noqa: F403
 from .activation import __all__ as _act_all
+from .attention import *  # noqa: F403
+from .attention import __all__ as _attn_all
 from .conv import *  # noqa: F403
 from .conv import __all__ as _conv_all
 from .distance import *  # noqa: F403
@@ -43,4 +45,5 @@ __all__ = (
     + list(_drop_all)
     + list(_dist_all)
     + list(_vision_all)
+    + list(_attn_all)
 )

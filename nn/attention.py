@@ -1,0 +1,5 @@
+"""nn.MultiheadAttention."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
