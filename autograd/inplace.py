@@ -1,11 +1,14 @@
 """In-place ops (``add_``, ``mul_``, ``zero_``, ``fill_``, ``+=``, ``x[idx] = v``) and their safety.
 
-The rule that keeps gradients right:
+The rules that keep gradients right:
 
-* With recording on, an in-place op on a tensor that requires grad (a leaf parameter or an
-  interior result) is refused with a RuntimeError: rewriting history in place is where silently
-  wrong gradients come from. Use the out-of-place form, or do it under ``no_grad()`` (as an
-  optimiser does).
+* An in-place op on a leaf that requires grad (a parameter) is refused while recording: do it
+  under ``no_grad()``, as an optimiser does.
+* An in-place op on an interior tensor of a recorded graph, or one that writes a value that
+  requires grad, is recorded: ``out += identity`` runs the out-of-place op on the old value (a
+  copy of it when the op's backward reads it), writes the result into ``out``'s memory and moves
+  ``out`` onto the new record, as PyTorch does. Refused, with the reason, when the tensor is a
+  view of, or has views on, the recorded graph (their records would not see the write).
 * Every in-place op bumps the tensor's version counter (shared with its views). A record that
   saved the tensor for backward remembers the version it saw; backward through it after the
   tensor changed raises, naming the op and both versions, as PyTorch does.
@@ -15,8 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .function import Function
 from .grad_mode import _state
-from .tensor import Tensor
+from .tensor import Tensor, _wrap
 
 __all__ = ["apply", "apply_op", "setitem"]
 
@@ -28,27 +32,119 @@ def _bump(t: Tensor):
         t._vc[0] += 1
 
 
-def _guard(t: Tensor, op: str, others=()):
+def _requires_grad(v) -> bool:
+    if isinstance(v, Tensor):
+        return v._rg
+    if isinstance(v, (tuple, list)):
+        return any(_requires_grad(a) for a in v)
+    return False
+
+
+def _guard(t: Tensor, op: str, others=()) -> bool:
+    """Check an in-place op on ``t``; True when it must be recorded on the graph."""
     if not _state.grad:
-        return
-    if t._rg:
-        if t._node is None:
-            raise RuntimeError(
-                f"{op}: a leaf Tensor that requires grad (shape {tuple(t.shape)}) is being used "
-                "in an in-place operation; wrap it in `with autograd.no_grad():` (as optimisers "
-                "do) or use the out-of-place form"
-            )
+        return False
+    if t._rg and t._node is None:
         raise RuntimeError(
-            f"{op}: in-place operations on a tensor that is part of a recorded graph (shape "
-            f"{tuple(t.shape)}, made by {type(t._node).__name__}) are not supported; use the "
-            "out-of-place form (e.g. x = x + y instead of x += y)"
+            f"{op}: a leaf Tensor that requires grad (shape {tuple(t.shape)}) is being used "
+            "in an in-place operation; wrap it in `with autograd.no_grad():` (as optimisers "
+            "do) or use the out-of-place form"
         )
-    for o in others:
-        if isinstance(o, Tensor) and o._rg:
+    if not (t._rg or _requires_grad(others)):
+        return False
+    vc = t._vc
+    if t._rg:
+        if vc is not None and len(vc) > 1:
             raise RuntimeError(
-                f"{op}: the value written in place requires grad, but the tensor written to "
-                "does not; in-place writes do not record a graph. Use the out-of-place form."
+                f"{op}: the tensor written in place (shape {tuple(t.shape)}, made by "
+                f"{type(t._node).__name__}) is a view of, or has views on, a recorded graph, "
+                "and an in-place write through a view is not recorded; use the out-of-place "
+                "form (e.g. x = x + y instead of x += y)"
             )
+    elif vc is not None or t._data.base is not None:
+        raise RuntimeError(
+            f"{op}: the value written in place requires grad, but the tensor written to (shape "
+            f"{tuple(t.shape)}) does not and shares its memory or was saved for backward, so "
+            "the write can't be recorded. Use the out-of-place form."
+        )
+    return True
+
+
+def _record(t: Tensor, op: str, compute, reads_old: bool = True) -> Tensor:
+    """``t`` rewritten by a recorded op: ``compute(old)`` gives the new value as a Tensor.
+
+    ``old`` carries t's record (its graph identity) and t's value: a copy when ``reads_old``
+    (the op's backward may read it after t's memory is overwritten). Nothing is written unless
+    the new value fits t's shape and dtype; then t moves onto the new record.
+    """
+    from . import engine, ops
+
+    d = t._data
+    old_node = t._node
+    old = _wrap(d.copy() if reads_old else d, old_node, t._rg)
+    new = compute(old)
+    if not isinstance(new, Tensor):  # pragma: no cover - compute gets a Tensor
+        new = _wrap(new, None, False)
+    if tuple(new.shape) != tuple(d.shape):
+        from .errors import ShapeError
+
+        raise ShapeError(
+            f"{op}: the result has shape {tuple(new.shape)}, which can't be written in place "
+            f"into a tensor of shape {tuple(d.shape)}"
+        )
+    if new._data.dtype != d.dtype:
+        if not np.can_cast(new._data.dtype, d.dtype, "same_kind"):
+            raise TypeError(
+                f"{op}: the result has dtype {new._data.dtype}, which can't be stored in place "
+                f"in a tensor of dtype {d.dtype}"
+            )
+        new = ops.cast(new, d.dtype)
+    d[...] = new._data
+    _bump(t)
+    t._node, t._rg = new._node, new._rg
+    extra = old_node._extra if old_node is not None else None
+    if extra and "retain" in extra and extra["retain"]() is t:  # retain_grad follows t
+        del extra["retain"]
+        if t._node is not None:
+            engine.retain(t)
+    return t
+
+
+class SetItem(Function):
+    """y = x with y[index] = v (v broadcast to x[index]'s shape): ``x[index] = v`` recorded.
+
+    dy/dx passes gy where nothing was written; dy/dv = gy[index], summed to v's shape. index:
+    a raw index (ints, slices, None, Ellipsis, integer or bool arrays).
+    """
+
+    __slots__ = ("index",)
+
+    def forward(self, x, v, index):
+        self.index = index
+        y = x.copy()
+        y[index] = v
+        return y
+
+    def backward(self, gy):
+        from backends import array_module
+
+        from . import ops
+
+        index = self.index
+        gx = gv = None
+        if self.parents[0] is not None:
+            raw = gy._data if isinstance(gy, Tensor) else gy
+            keep = array_module(raw).ones(raw.shape, dtype=bool)
+            keep[index] = False  # a constant mask
+            gx = ops.where(keep, gy, 0)
+        if self.parents[1] is not None:
+            gv = self.reduce_grad(1, ops.getitem(gy, index))
+        return gx, gv, None
+
+
+def _fill(t: Tensor, op: str, value) -> Tensor:
+    """``t[...] = value`` recorded (fill_, copy_, random fills); the old value is not read."""
+    return _record(t, op, lambda old: SetItem.apply(old, value, (Ellipsis,)), reads_old=False)
 
 
 def _arr(v, t: Tensor, op: str):
@@ -72,9 +168,47 @@ _BINARY = {
 }
 
 
+def _recorded(t: Tensor, op: str, args) -> Tensor:
+    """The in-place op ``op`` of ``apply`` on a tensor of a recorded graph."""
+    from . import ops
+
+    if op in ("add_", "sub_"):
+        other, alpha = args
+        if alpha != 1:
+            other = other * alpha
+        f = ops.add if op == "add_" else ops.sub
+        return _record(t, op, lambda old: f(old, other), reads_old=False)
+    if op in ("mul_", "div_", "pow_", "floor_divide_", "remainder_"):
+        f = {"mul_": ops.mul, "div_": ops.div, "pow_": ops.pow,
+             "floor_divide_": ops.floor_divide, "remainder_": ops.remainder}[op]  # fmt: skip
+        return _record(t, op, lambda old: f(old, args[0]))
+    if op in _BINARY:  # bitwise: integer tensors, never on a graph, so only a written value is
+        raise TypeError(f"{op}: not defined for a value that requires grad")
+    if op == "fill_":
+        v = args[0]
+        if isinstance(v, Tensor) and v.numel() != 1:
+            raise RuntimeError(f"fill_: value must have one element, got shape {v.shape}")
+        return _fill(t, op, v.reshape(()) if isinstance(v, Tensor) else v)
+    if op == "copy_":
+        return _fill(t, op, args[0])
+    if op == "clamp_":
+        lo, hi = args
+        if lo is None and hi is None:
+            raise ValueError("clamp_: at least one of min and max must be given")
+        return _record(t, op, lambda old: ops.clamp(old, lo, hi))
+    if op in ("uniform_", "normal_"):
+        from .random import fill_random
+
+        r = _xp(t._data).empty_like(t._data)
+        fill_random(r, op[:-1], args[0], args[1], args[2])
+        return _fill(t, op, r)
+    raise ValueError(f"unknown in-place op {op}")  # pragma: no cover - internal misuse
+
+
 def apply(t: Tensor, op: str, *args) -> Tensor:
     """Run in-place op ``op`` on ``t`` after the safety checks; returns ``t``."""
-    _guard(t, op, args)
+    if _guard(t, op, args):
+        return _recorded(t, op, args)
     d = t._data
     if op in ("add_", "sub_"):
         other, alpha = _arr(args[0], t, op), args[1]
@@ -164,7 +298,8 @@ def apply_op(t: Tensor, op: str, fn, *args, **kwargs) -> Tensor:
     to its dtype ("same_kind": an integer tensor can't take a float result); nothing is written
     unless every check passes.
     """
-    _guard(t, op, args + tuple(kwargs.values()))
+    if _guard(t, op, args + tuple(kwargs.values())):
+        return _record(t, op, lambda old: fn(old, *args, **kwargs))
     d = t._data
     args = _raw_args(args, t, op)
     kwargs = {k: _raw_args(v, t, op) for k, v in kwargs.items()}
@@ -217,7 +352,8 @@ def _check_cast(d, other, op):
 
 def setitem(t: Tensor, index, value):
     """``t[index] = value`` in place (value: Tensor, array or scalar)."""
-    _guard(t, "setitem", (value,))
+    if _guard(t, "setitem", (value,)):
+        return _setitem_recorded(t, index, value)
     if isinstance(index, Tensor):
         index = index._data
     elif isinstance(index, tuple):
@@ -234,3 +370,23 @@ def _xp(a):
     from backends import array_module
 
     return array_module(a)
+
+
+def _setitem_recorded(t: Tensor, index, value):
+    if isinstance(index, Tensor):
+        index = index._data
+    elif isinstance(index, tuple):
+        index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        index = np.asarray(index)
+    d = t._data
+    if type(d) is not np.ndarray:  # host index arrays go to the device once
+        xp = _xp(d)
+        conv = lambda i: xp.asarray(i) if type(i) is np.ndarray else i  # noqa: E731
+        index = tuple(conv(i) for i in index) if isinstance(index, tuple) else conv(index)
+    try:
+        _record(t, "setitem", lambda old: SetItem.apply(old, value, index), reads_old=False)
+    except (ValueError, IndexError) as e:
+        if isinstance(e, RuntimeError):  # ShapeError: already names the op
+            raise
+        raise type(e)(f"setitem: {e} (tensor shape {tuple(t.shape)})") from None

@@ -29,11 +29,18 @@ __all__ = [
 
 
 def share_version(x, out):
-    """Give a view ``out`` the version counter of ``x`` (both Tensors); returns ``out``."""
+    """Give a view ``out`` the version counter of ``x`` (both Tensors); returns ``out``.
+
+    A view on the recorded graph marks the counter (a second entry): an in-place write to
+    either tensor can then not be recorded (the other's record would not see it), and is
+    refused (see autograd/inplace.py).
+    """
     if isinstance(out, Tensor) and isinstance(x, Tensor):
         vc = x._vc
         if vc is None:
             vc = x._vc = [0]
+        if out._node is not None and len(vc) == 1:
+            vc.append(True)
         out._vc = vc
     return out
 
