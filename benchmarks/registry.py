@@ -290,6 +290,18 @@ register(
     )
 )
 
+register(
+    Workload(
+        name="rnn",
+        description=(
+            "LSTM forward+backward (gx and all parameter gradients): 2 layers, input 128, "
+            "hidden 256, batch 32, sequence 50 (quick: 10), time-major, float32"
+        ),
+        devices=("cpu", "cuda"),
+        setup="benchmarks.rnn:setup",
+    )
+)
+
 # the GPU workloads (python -m benchmarks --device cuda) are defined in benchmarks/gpu.py
 for _kw in importlib.import_module(".gpu", __package__).GPU_WORKLOADS:
     register(Workload(**_kw))
