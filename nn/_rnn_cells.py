@@ -36,9 +36,9 @@ def _order(n: int, reverse: bool):
 
 
 def _sigmoid(xp, a):
-    """1 / (1 + e^-a) for forward's raw arrays (e^-a may overflow to inf: the result is 0, as it
-    should be; callers silence NumPy's overflow warning). Backward uses ``ag.sigmoid``."""
-    return 1 / (1 + xp.exp(-a))
+    """1 / (1 + e^-a) for forward's raw arrays: ``ag.sigmoid`` on an array records nothing and
+    returns an array (the same values backward recomputes with it)."""
+    return ag.sigmoid(a)
 
 
 def _prev(hs, h0, reverse: bool):
