@@ -218,16 +218,17 @@ class _Attach(Function):
         )
 
 
-def _attach(grads, saved):
-    """``grads`` with each one that does not require grad attached to the first saved tensor
-    that does (see _Attach); unchanged when no saved tensor requires grad."""
+def _attach(grads, saved, always=False):
+    """``grads`` with each one that does not require grad (each one, when ``always``: an op
+    whose derivative is piecewise constant in its saved tensor) attached to the first saved
+    tensor that requires grad (see _Attach); unchanged when no saved tensor requires grad."""
     anchor = next((s for s in saved if isinstance(s, Tensor) and s._rg), None)
     if anchor is None:
         return grads
     single = grads.__class__ is not tuple
     out = []
     for g in (grads,) if single else grads:
-        if g is not None and not (isinstance(g, Tensor) and g._rg):
+        if g is not None and (always or not (isinstance(g, Tensor) and g._rg)):
             g = _Attach.apply(g if isinstance(g, Tensor) else _wrap(g, None, False), anchor)
         out.append(g)
     return out[0] if single else tuple(out)
@@ -294,7 +295,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             node.saved = node._unpack(create_graph) if packed else ()
             grads = node.backward(g)
             if create_graph and node.saved:
-                grads = _attach(grads, node.saved)
+                grads = _attach(grads, node.saved, node.mask_grad)
             node.saved = None
             if not retain_graph:
                 node._saved = RELEASED

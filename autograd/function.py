@@ -154,6 +154,11 @@ class Function:
     _leaf_edge = False  # see Tensor._leaf_edge
     # False for ops whose output never carries a gradient (comparisons, argmax, floor, ...)
     differentiable: bool = True
+    # True for ops whose derivative is piecewise constant in a saved tensor that PyTorch's
+    # backward reads (relu, abs, leaky_relu, hardtanh, threshold, the shrinks): under
+    # create_graph their gradient is always linked to it with a zero derivative, as torch's
+    # threshold_backward is, so a bias reached only through the mask gets zeros (engine._attach)
+    mask_grad: bool = False
 
     def forward(self, *args):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement forward")

@@ -111,6 +111,7 @@ def _unary(name, f, df, save, float_only=True):
             "op_name": name,
             "save_inputs": (0,) if save == "x" else (),
             "save_output": save == "y",
+            "mask_grad": name in _MASK_GRAD,
             "forward": forward,
             "backward": backward,
         },
@@ -160,6 +161,9 @@ _TABLE = {
     "log10": (np.log10, "x", lambda x, y, gy: gy / (x * math.log(10.0))),
     "exp2": (np.exp2, "y", lambda x, y, gy: gy * (y * _LN2)),  # d/dx 2^x = 2^x ln 2
 }
+
+# derivatives piecewise constant in the saved value (see Function.mask_grad)
+_MASK_GRAD = {"relu", "abs"}
 
 _INT_OK = {"abs", "sign", "square", "floor", "ceil", "trunc", "relu"}
 

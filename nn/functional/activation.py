@@ -140,6 +140,7 @@ class LeakyReLU(Function):
     """y = x if x > 0 else slope * x; dy/dx = 1 if x > 0 else slope (slope at 0, as PyTorch)."""
 
     __slots__ = ("slope",)
+    mask_grad = True
     save_inputs = (0,)
 
     def forward(self, x, slope):
@@ -286,6 +287,7 @@ class Hardtanh(Function):
     """y = clip(x, lo, hi); dy/dx = 1 strictly inside (lo, hi), else 0 (as PyTorch)."""
 
     __slots__ = ("lo", "hi")
+    mask_grad = True
     save_inputs = (0,)
 
     def forward(self, x, lo, hi):
@@ -391,6 +393,7 @@ class Threshold(Function):
     itself included), else 1. A NaN x passes through (as PyTorch)."""
 
     __slots__ = ("th",)
+    mask_grad = True
     save_inputs = (0,)
 
     def forward(self, x, th, value):
@@ -420,6 +423,7 @@ class Shrink(Function):
     included, as PyTorch)."""
 
     __slots__ = ("lambd",)
+    mask_grad = True
     save_inputs = (0,)
 
     def forward(self, x, lambd, soft):

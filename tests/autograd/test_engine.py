@@ -844,3 +844,42 @@ def test_anomaly_names_the_users_line_for_an_op_made_inside_a_layer():
         layer.weight.fill_(float("nan"))
     with ag.detect_anomaly(), pytest.raises(RuntimeError, match=r"created at .*test_engine\.py"):
         layer(ag.ones(1, 2))
+
+
+@pytest.mark.parametrize(
+    "act", ["relu", "abs", "leaky_relu", "hardtanh", "softshrink", "clamp", "maximum"]
+)
+def test_a_parameter_reached_only_through_a_mask_gets_zeros_in_a_gradient_penalty(act):
+    """R1/WGAN-GP: the bias before a ReLU reaches d(out)/dx only through the mask; torch links
+    it with a zero derivative (threshold_backward reads the result), so its .grad is zeros, not
+    None, and an optimiser still steps it (momentum, weight decay). clamp and maximum build
+    their masks with comparisons in torch too: no link, .grad None in both."""
+    torch = pytest.importorskip("torch")
+    import nn
+    import nn.functional as F
+
+    rng = np.random.default_rng(0)
+    x0, w0, b0, v0 = (rng.standard_normal(s) for s in ((4, 3), (5, 3), (5,), (5,)))
+    fns = {
+        "relu": lambda L, F_, h: F_.relu(h),
+        "abs": lambda L, F_, h: h.abs(),
+        "leaky_relu": lambda L, F_, h: F_.leaky_relu(h, 0.1),
+        "hardtanh": lambda L, F_, h: F_.hardtanh(h),
+        "softshrink": lambda L, F_, h: F_.softshrink(h, 0.3),
+        "clamp": lambda L, F_, h: h.clamp(-0.5, 0.5),
+        "maximum": lambda L, F_, h: L.maximum(h, h * 0.3),
+    }
+    got = []
+    for L, F_, grad in ((ag, F, ag.grad), (torch, torch.nn.functional, torch.autograd.grad)):
+        x = L.tensor(x0, requires_grad=True)
+        w, b, v = (L.tensor(a, requires_grad=True) for a in (w0, b0, v0))
+        out = (fns[act](L, F_, x @ w.T + b) * v).sum()
+        (g,) = grad(out, x, create_graph=True)
+        (g * g).sum().backward()
+        got.append([None if p.grad is None else p.grad.numpy() for p in (b, w, v)])
+    for a, t in zip(*got):
+        assert (a is None) == (t is None)
+        if a is not None:
+            np.testing.assert_allclose(a, t, rtol=1e-12, atol=1e-15)
+    assert (got[0][0] is None) == (act in ("clamp", "maximum"))
+    assert nn  # the modules path goes through the same ops
