@@ -10,11 +10,16 @@ pre = Standardize(per_channel=True).fit(X_tr)          # statistics of the train
 loader = DataLoader(TensorDataset(pre.transform(X_tr), y_tr), batch_size=64, shuffle=True)
 for xb, yb in loader:                                  # Tensors (64, 1, 8, 8), (64,)
     ...
+
+PyTorch's ``torch.utils.data`` names work too: ``Sampler``, ``SequentialSampler``,
+``RandomSampler``, ``SubsetRandomSampler``, ``WeightedRandomSampler``, ``BatchSampler``,
+``IterableDataset``, ``get_worker_info``, and ``DataLoader(..., sampler=, batch_sampler=,
+num_workers=, pin_memory=, ...)`` (loading runs in this process; see ``DataLoader``).
 """
 
 from __future__ import annotations
 
-from . import augment, datasets, preprocess, splits
+from . import augment, datasets, preprocess, sampler, splits
 from .augment import (
     cutmix,
     cutout,
@@ -24,7 +29,15 @@ from .augment import (
     random_crop,
     random_horizontal_flip,
 )
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from .datasets import (
     CIFAR10_CLASSES,
     FASHION_MNIST_CLASSES,
@@ -35,18 +48,37 @@ from .datasets import (
     load_mnist,
     read_idx,
 )
-from .loader import DataLoader, default_collate
+from .loader import DataLoader, WorkerInfo, default_collate, default_convert, get_worker_info
 from .preprocess import PCA, ZCA, Standardize, ZeroCenter
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from .splits import KFold, StratifiedKFold, train_test_split
 
 __all__ = [
     "Dataset",
+    "IterableDataset",
     "TensorDataset",
     "Subset",
     "ConcatDataset",
+    "ChainDataset",
     "random_split",
     "DataLoader",
     "default_collate",
+    "default_convert",
+    "get_worker_info",
+    "WorkerInfo",
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "BatchSampler",
     "KFold",
     "StratifiedKFold",
     "train_test_split",
@@ -72,5 +104,6 @@ __all__ = [
     "augment",
     "datasets",
     "preprocess",
+    "sampler",
     "splits",
 ]

@@ -3,19 +3,37 @@
 ds = TensorDataset(X, y)              # X: (N, ...), y: (N,) arrays or Tensors
 x0, y0 = ds[0]                        # Tensors of shapes X.shape[1:] and ()
 train, val = random_split(ds, [0.8, 0.2], generator=np.random.default_rng(0))
+
+class Stream(IterableDataset):        # iterable-style: samples come from a stream, in order
+    def __iter__(self):
+        yield from read_records()
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import numbers
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from autograd import random as _random
 from autograd.tensor import Tensor
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
+from .sampler import as_generator
+
+__all__ = [
+    "Dataset",
+    "IterableDataset",
+    "TensorDataset",
+    "Subset",
+    "ConcatDataset",
+    "ChainDataset",
+    "random_split",
+]
+
+T_co = TypeVar("T_co", covariant=True)
 
 
 def _check_index(i, n: int, who: str) -> int:
@@ -47,12 +65,13 @@ def _as_indices(indices, n: int | None, who: str) -> np.ndarray:
     return np.where(idx < 0, idx + (n or 0), idx)
 
 
-class Dataset:
+class Dataset(Generic[T_co]):
     """A map-style dataset: ``ds[i]`` is sample ``i`` for ``0 <= i < len(ds)``.
 
     Subclasses define ``__getitem__`` and ``__len__``. A sample is anything ``DataLoader``'s
     collate understands: Tensors, arrays, numbers, or tuples / lists / dicts of them.
-    ``ds1 + ds2`` concatenates (a ``ConcatDataset``).
+    ``ds1 + ds2`` concatenates (a ``ConcatDataset``). Subscriptable for annotations, as in
+    PyTorch: ``class Pairs(Dataset[tuple])``.
     """
 
     def __getitem__(self, index):
@@ -63,6 +82,27 @@ class Dataset:
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset[T_co]):
+    """An iterable-style dataset: subclasses define ``__iter__``, which yields the samples (for
+    data read from a stream, or generated). ``len`` is optional (define ``__len__`` to give
+    ``len(DataLoader(ds))``). ``ds1 + ds2`` chains them (a ``ChainDataset``).
+
+    ``DataLoader`` batches the samples in iteration order; ``sampler``, ``batch_sampler`` and
+    ``shuffle=True`` are refused, as in PyTorch. Each epoch calls ``iter(ds)`` once. There are no
+    worker processes: ``nn.data.get_worker_info()`` is None inside ``__iter__``, so the
+    single-process branch of PyTorch-style sharding code runs and yields everything once.
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __len__(self) -> int:
+        raise TypeError(f"object of type '{type(self).__name__}' has no len()")
+
+    def __add__(self, other) -> ChainDataset:
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -135,6 +175,8 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: expected at least one dataset")
+        if any(isinstance(d, IterableDataset) for d in self.datasets):
+            raise TypeError("ConcatDataset does not support IterableDataset (use ChainDataset)")
         self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]).tolist())
 
     def __len__(self) -> int:
@@ -145,6 +187,25 @@ class ConcatDataset(Dataset):
         d = bisect.bisect_right(self.cumulative_sizes, i)
         start = self.cumulative_sizes[d - 1] if d > 0 else 0
         return self.datasets[d][i - start]
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets one after another: ``iter`` yields all of the first, then the next...
+    ``len`` is the sum of theirs (TypeError when one has none)."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError(
+                    f"ChainDataset only supports IterableDataset, got {type(d).__name__}"
+                )
+
+    def __iter__(self):
+        return itertools.chain.from_iterable(self.datasets)
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
 
 
 def batch_fetcher(dataset):
@@ -165,8 +226,8 @@ def random_split(dataset, lengths, generator=None) -> list[Subset]:
     lengths: ints summing to ``len(dataset)``, or fractions summing to 1 (Python or NumPy
     floats; each gets ``floor(frac * N)``, computed in the fraction's precision, and the
     remainder is dealt one by one from the first, as in PyTorch).
-    generator: a ``numpy.random.Generator``; default the global autograd generator (so
-    ``autograd.manual_seed`` makes the split reproducible).
+    generator: a ``numpy.random.Generator`` or an int seed; default the global autograd
+    generator (so ``autograd.manual_seed`` makes the split reproducible).
     """
     n = len(dataset)
     lengths = list(lengths)
@@ -185,7 +246,7 @@ def random_split(dataset, lengths, generator=None) -> list[Subset]:
             f"random_split: sum of input lengths ({sum(lengths)}) does not equal the length of "
             f"the input dataset ({n})"
         )
-    perm = _random.gen(generator).permutation(n)
+    perm = _random.gen(as_generator(generator, "random_split")).permutation(n)
     out, start = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[start : start + length]))
