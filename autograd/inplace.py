@@ -52,14 +52,19 @@ def _guard(t: Tensor, op: str, others=()) -> bool:
         )
     if not (t._rg or _requires_grad(others)):
         return False
+    if t._data.dtype.kind not in "fc":  # an integer or bool tensor carries no gradient:
+        return False  # the value is written as data (torch: requires_grad stays False)
     vc = t._vc
     if t._rg:
-        if vc is not None and len(vc) > 1:
+        from .ops.shape import live_views
+
+        if live_views(vc):
             raise RuntimeError(
                 f"{op}: the tensor written in place (shape {tuple(t.shape)}, made by "
-                f"{type(t._node).__name__}) is a view of, or has views on, a recorded graph, "
-                "and an in-place write through a view is not recorded; use the out-of-place "
-                "form (e.g. x = x + y instead of x += y)"
+                f"{type(t._node).__name__}) is a view of, or has live views on, a recorded "
+                "graph (or views made under no_grad), and an in-place write through a view is "
+                "not recorded; use the out-of-place form (e.g. x = x + y instead of x += y), "
+                "or clone() the view"
             )
     elif vc is not None or t._data.base is not None:
         raise RuntimeError(
@@ -120,6 +125,13 @@ class SetItem(Function):
     __slots__ = ("index",)
 
     def forward(self, x, v, index):
+        # the index's arrays are copied: a later in-place change to the caller's index or mask
+        # must not change this record's gradient
+        if isinstance(index, tuple):
+            index = tuple(i.copy() if hasattr(i, "copy") and hasattr(i, "dtype") else i
+                          for i in index)  # fmt: skip
+        elif hasattr(index, "copy") and hasattr(index, "dtype"):
+            index = index.copy()
         self.index = index
         y = x.copy()
         y[index] = v
@@ -138,7 +150,11 @@ class SetItem(Function):
             keep[index] = False  # a constant mask
             gx = ops.where(keep, gy, 0)
         if self.parents[1] is not None:
-            gv = self.reduce_grad(1, ops.getitem(gy, index))
+            g = ops.getitem(gy, index)
+            vshape = self.input_meta(1)[0]
+            if len(vshape) > len(g.shape):  # v had leading 1-dims the assignment dropped
+                g = g.reshape((1,) * (len(vshape) - len(g.shape)) + tuple(g.shape))
+            gv = self.reduce_grad(1, g)
         return gx, gv, None
 
 
@@ -373,6 +389,11 @@ def _xp(a):
 
 
 def _setitem_recorded(t: Tensor, index, value):
+    if isinstance(value, (list, tuple)):
+        raise TypeError(
+            "setitem: can't assign a list of tensors that require grad; stack them into one "
+            "tensor first (autograd.stack)"
+        )
     if isinstance(index, Tensor):
         index = index._data
     elif isinstance(index, tuple):

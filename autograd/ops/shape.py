@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+from weakref import ref as _weakref
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from ._dims import norm_axes, norm_dim, pick_dim
 
 __all__ = [
     "Reshape", "Permute", "BroadcastTo", "GetItem", "IndexAdd", "Concat", "Stack", "Flip", "Pad",
-    "Tile", "ScatterAdd", "share_version", "getitem",
+    "Tile", "ScatterAdd", "share_version", "live_views", "getitem",
     "reshape", "view", "permute", "transpose", "swapaxes", "broadcast_to", "expand",
     "flatten", "squeeze", "unsqueeze", "cat", "concatenate", "stack", "split", "chunk", "flip",
     "pad", "repeat", "tile", "index_select", "gather", "scatter_add",
@@ -31,18 +32,26 @@ __all__ = [
 def share_version(x, out):
     """Give a view ``out`` the version counter of ``x`` (both Tensors); returns ``out``.
 
-    A view on the recorded graph marks the counter (a second entry): an in-place write to
-    either tensor can then not be recorded (the other's record would not see it), and is
-    refused (see autograd/inplace.py).
+    A view on the recorded graph, or of a tensor that requires grad (also one made under
+    no_grad), is remembered in the counter (weak references after the version): while such a
+    view lives, an in-place write to it or its base can't be recorded (the other's record, or
+    the view's missing one, would not see it) and is refused (see autograd/inplace.py).
     """
     if isinstance(out, Tensor) and isinstance(x, Tensor):
         vc = x._vc
         if vc is None:
             vc = x._vc = [0]
-        if out._node is not None and len(vc) == 1:
-            vc.append(True)
+        if out._node is not None or x._rg:
+            vc.append(_weakref(out))
+            if len(vc) > 33:  # drop the views that are gone (a tensor viewed in a loop)
+                vc[1:] = [r for r in vc[1:] if r() is not None]
         out._vc = vc
     return out
+
+
+def live_views(vc) -> bool:
+    """Whether a version counter has a live view on the graph (see share_version)."""
+    return vc is not None and any(r() is not None for r in vc[1:])
 
 
 def norm_shape(shape, op: str = "reshape"):

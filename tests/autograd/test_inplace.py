@@ -452,3 +452,69 @@ def test_recorded_inplace_ops_on_cuda_match_the_cpu():
         grads.append((x.grad.cpu().numpy(), w.grad.cpu().numpy()))
     for g_cpu, g_cuda in zip(*grads):
         np.testing.assert_allclose(g_cuda, g_cpu, rtol=1e-12)
+
+
+# -- second review of recorded in-place ops -----------------------------------------------------
+
+
+def test_a_recorded_setitem_keeps_its_own_copy_of_the_index():
+    x = f64([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    w = f64([10.0], requires_grad=True)
+    y = x * 1.0
+    m = x > 2.5
+    y[m] = w
+    m.fill_(False)  # the caller's mask changes after the write: the gradient must not
+    i = ag.tensor([0, 1])
+    y[i] = w * 2.0
+    i += 2
+    (y * f64([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0, 0.0, 0.0])
+    # y = [2w, 2w, w, w]: the mask and index the writes saw, whatever they hold now
+    np.testing.assert_allclose(w.grad.numpy(), [2.0 * (1.0 + 2.0) + 3.0 + 4.0])
+
+
+def test_a_float_value_written_into_an_integer_tensor_carries_no_gradient():
+    w = f64([0.7, 1.6, -2.4], requires_grad=True)
+    i = ag.zeros(3, dtype=ag.int64)
+    i.copy_(w)
+    assert not i.requires_grad and i.dtype == ag.int64
+    np.testing.assert_array_equal(i.numpy(), [0, 1, -2])
+    m = ag.zeros(2, dtype=ag.bool_)
+    m[0] = w[0]
+    assert not m.requires_grad and m.numpy().tolist() == [True, False]
+
+
+def test_a_view_made_under_no_grad_blocks_a_recorded_write_to_its_base():
+    x = f64([1.0, 2.0, 3.0], requires_grad=True)
+    w = f64([1.0, 1.0, 1.0], requires_grad=True)
+    y = x * 2.0
+    with ag.no_grad():
+        v = y[:2]
+    with pytest.raises(RuntimeError, match="view"):
+        y.add_(w)
+    del v  # once the view is gone the write is recorded
+    y.add_(w)
+    (y * x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 4 * np.array([1.0, 2.0, 3.0]) + 1.0)
+
+
+def test_a_view_that_is_gone_no_longer_blocks_in_place_writes():
+    x = f64([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2.0
+    y[1:] = y[:-1].clone()  # the read view dies before the write: y = [2x0, 2x0, 2x1]
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 2.0, 0.0])
+
+
+def test_setitem_takes_a_value_with_leading_ones_and_refuses_a_list_of_graph_tensors():
+    x = f64([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    w = f64([[5.0, 6.0]], requires_grad=True)  # (1, 2) into a (2,) row: numpy drops the 1
+    y = x * 1.0
+    y[0] = w
+    y.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [[1.0, 1.0]])
+    np.testing.assert_allclose(x.grad.numpy(), [[0.0, 0.0], [1.0, 1.0]])
+    a = f64([1.0], requires_grad=True)
+    z = x * 1.0
+    with pytest.raises(TypeError, match="stack"):
+        z[0] = [a[0], a[0]]
