@@ -35,29 +35,36 @@ from .engine import grad
 from .errors import ShapeError
 from .factory import (
     arange,
+    bernoulli,
     empty,
     empty_like,
     eye,
     full,
     full_like,
     linspace,
+    multinomial,
+    normal,
     ones,
     ones_like,
+    poisson,
     rand,
     rand_like,
     randint,
     randint_like,
     randn,
     randn_like,
+    randperm,
     zeros,
     zeros_like,
 )
-from .function import Function
+from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
     detect_anomaly,
     enable_grad,
+    inference_mode,
     is_anomaly_enabled,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
@@ -74,14 +81,16 @@ int = int32  # noqa: A001
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "grad", "functional",
+    "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "FunctionCtx",
+    "once_differentiable", "grad", "functional",
     "graph", "linalg", "checkpoint",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
-    "is_anomaly_enabled", "ShapeError", "manual_seed", "get_rng_state", "set_rng_state",
+    "is_anomaly_enabled", "inference_mode", "is_inference_mode_enabled", "ShapeError",
+    "manual_seed", "get_rng_state", "set_rng_state",
     "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",
     "uint8", "long", "bool_", "get_default_dtype", "set_default_dtype",
     "zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn", "randint",
     "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
-    "randint_like",
+    "randint_like", "randperm", "multinomial", "bernoulli", "normal", "poisson",
 ] + list(_ops_all)  # fmt: skip

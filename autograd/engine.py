@@ -538,6 +538,7 @@ def grad(
     grad_outputs=None,
     retain_graph=None,
     create_graph=False,
+    only_inputs=True,
     allow_unused=False,
 ):
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated).
@@ -545,8 +546,19 @@ def grad(
     outputs: Tensor or sequence; inputs: Tensor or sequence (leaves or interior tensors).
     grad_outputs: matching gradients (None for scalar outputs). Returns a tuple of Tensors, one
     per input, each of that input's shape (None for unused inputs when ``allow_unused``).
-    With ``create_graph=True`` the results are themselves differentiable.
+    With ``create_graph=True`` the results are themselves differentiable. ``only_inputs``:
+    PyTorch's deprecated argument, ignored (False gives PyTorch's FutureWarning; nothing is
+    accumulated into ``.grad`` either way). The arguments keep PyTorch's positional order.
     """
+    if not only_inputs:
+        import warnings
+
+        warnings.warn(
+            "only_inputs argument is deprecated and is ignored now (defaults to True). To "
+            "accumulate gradient for other parts of the graph, please use Tensor.backward().",
+            FutureWarning,
+            stacklevel=2,
+        )
     if not isinstance(outputs, (Tensor, list, tuple)):
         raise TypeError(
             f"grad: outputs must be a Tensor or a sequence of Tensors, got {type(outputs).__name__}"

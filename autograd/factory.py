@@ -1,8 +1,11 @@
-"""Tensor factories: zeros/ones/full/empty/arange/linspace/eye/rand/randn/randint and ``_like``.
+"""Tensor factories: zeros/ones/full/empty/arange/linspace/eye/rand/randn/randint and ``_like``,
+and the sampling functions randperm, multinomial, bernoulli, normal and poisson.
 
 Floats default to float32 (``set_default_dtype`` changes it); ``device`` is ``'cpu'`` or
 ``'cuda[:N]'``; ``requires_grad`` makes a leaf that records. Random factories draw from the global
-generator (``manual_seed``) or a given ``numpy.random.Generator``.
+generator (``manual_seed``) or a given ``numpy.random.Generator``, on the host (a cuda result is
+copied over), so a seed gives the same numbers on every device. As PyTorch's, a sample drawn from
+tensor parameters (bernoulli, normal, poisson) passes a zero gradient back to them.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ import operator
 import numpy as np
 
 from . import dtypes as _dt
-from .random import gen
+from .errors import ShapeError
+from .function import Function
+from .random import gen, host
 from .tensor import Tensor, _wrap
 
 __all__ = [
     "zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn", "randint",
     "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
-    "randint_like",
+    "randint_like", "randperm", "multinomial", "bernoulli", "normal", "poisson",
 ]  # fmt: skip
 
 
@@ -207,3 +212,220 @@ def randint_like(x, low, high=None, dtype=None, device=None, generator=None) -> 
     """Random integers of x's shape on [low, high)."""
     dt, dev = _like(x, dtype, device)
     return randint(low, high, x.shape, dtype=dt, device=dev, generator=generator)
+
+
+# -- sampling -----------------------------------------------------------------------------------
+
+
+class Sampled(Function):
+    """y = a sample drawn (beforehand, on the host) from distributions whose parameters are the
+    other arguments; the gradient to each parameter is zero, as PyTorch's (sampling is not
+    reparameterised). ``apply(sample, *params)``: the sample array, then the parameters."""
+
+    __slots__ = ()
+
+    def forward(self, sample, *params):
+        return sample
+
+    def backward(self, gy):
+        from backends import array_module
+
+        xp = array_module(gy._data if isinstance(gy, Tensor) else gy)
+        grads = [None] * len(self.parents)
+        for i in range(1, len(grads)):
+            if self.needs_grad(i):
+                shape, dtype = self.input_meta(i)
+                grads[i] = xp.zeros(shape, dtype)
+        return tuple(grads)
+
+
+def _tensor_arg(op, name, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
+    return x
+
+
+def _on_device_of(arr, x):
+    """Host array ``arr`` as a Tensor (no grad) on ``x``'s device."""
+    if type(x._data) is not np.ndarray:
+        from backends import array_module
+
+        arr = array_module(x._data).asarray(arr)
+    return _wrap(arr, None, False)
+
+
+def randperm(n, *, generator=None, dtype=np.int64, device=None, requires_grad=False) -> Tensor:
+    """A random permutation of 0 .. n-1: shape (n,), int64 by default (any integer or float dtype
+    that holds n - 1 exactly)."""
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"randperm: n must be an int, got {type(n).__name__}") from None
+    if n < 0:
+        raise ValueError(f"randperm: n must be non-negative, got {n}")
+    dt = _dt.as_dtype(dtype)
+    if dt.kind == "b":
+        raise TypeError("randperm: not defined for dtype bool")
+    top = np.iinfo(dt).max if dt.kind in "iu" else 2 ** (np.finfo(dt).nmant + 1)
+    if n - 1 > top:
+        raise ValueError(f"randperm: n ({n}) is too large for dtype {dt}: n - 1 must be <= {top}")
+    arr = gen(generator).permutation(n).astype(dt)
+    return _finish(arr, device, requires_grad)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:  # noqa: A002
+    """Category indices drawn with probabilities proportional to the rows of ``input``.
+
+    input: (k,) or (rows, k) non-negative finite float weights, each row with a positive sum.
+    Returns int64 (num_samples,) or (rows, num_samples). Without replacement no index repeats
+    within a row (num_samples <= k); once a row's positive-weight categories are used up its
+    zero-weight ones follow in random order, as PyTorch's do. No gradient.
+    """
+    op = "multinomial"
+    x = _tensor_arg(op, "input", input)
+    try:
+        num_samples = operator.index(num_samples)
+    except TypeError:
+        raise TypeError(f"{op}: num_samples must be an int, got {num_samples!r}") from None
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: only floating point dtypes are supported for input, got {x.dtype}")
+    if x.ndim not in (1, 2):
+        raise ShapeError(f"{op}: input must be 1-D or 2-D, got shape {tuple(x.shape)}")
+    if num_samples <= 0:
+        raise ValueError(f"{op}: num_samples must be positive, got {num_samples}")
+    k = x.shape[-1]
+    if k == 0:
+        raise ShapeError(f"{op}: input has no categories (shape {tuple(x.shape)})")
+    if not replacement and num_samples > k:
+        raise ValueError(
+            f"{op}: cannot sample num_samples={num_samples} > {k} categories without replacement"
+        )
+    w = host(x._data).astype(np.float64).reshape(-1, k)
+    if not bool((np.isfinite(w) & (w >= 0)).all()):
+        raise ValueError(f"{op}: the probability tensor contains inf, nan or an element < 0")
+    total = w.sum(axis=1)
+    if bool((total <= 0).any()):
+        row = int(np.argmax(total <= 0))
+        raise ValueError(
+            f"{op}: invalid distribution: the weights of row {row} sum to 0 (all zero)"
+        )
+    g = gen(generator)
+    rows = w.shape[0]
+    if replacement:  # inverse CDF, one row at a time
+        out = np.empty((rows, num_samples), np.int64)
+        u = g.random((rows, num_samples))
+        for r in range(rows):
+            cdf = np.cumsum(w[r])
+            cdf /= cdf[-1]
+            cdf[-1] = 1.0  # u < 1: the last positive-weight category is the top
+            out[r] = np.searchsorted(cdf, u[r], side="right")
+    else:  # the exponential race: the num_samples largest w / E, E ~ Exp(1) (PyTorch's method)
+        with np.errstate(divide="ignore"):
+            key = w / g.exponential(size=w.shape)
+        zero = w == 0
+        if zero.any():  # after every positive weight, in random order
+            key = np.where(zero, -g.random(w.shape), key)
+        out = np.argsort(-key, axis=1, kind="stable")[:, :num_samples]
+    out = out.astype(np.int64)
+    return _on_device_of(out.reshape(num_samples) if x.ndim == 1 else out, x)
+
+
+def bernoulli(input, p=None, *, generator=None) -> Tensor:  # noqa: A002
+    """0/1 samples of input's shape and dtype: 1 with probability input (elementwise, a float
+    tensor of values in [0, 1]), or with probability ``p`` (a number) when given (input then
+    only gives the shape and dtype). The gradient to input is zero (PyTorch's)."""
+    op = "bernoulli"
+    x = _tensor_arg(op, "input", input)
+    shape, dt = tuple(x.shape), x.dtype
+    if p is None:
+        if dt.kind != "f":
+            raise TypeError(
+                f"{op}: probabilities must be a floating point tensor, got dtype {dt} (pass p= "
+                "to draw integers of that dtype)"
+            )
+        prob = host(x._data)
+        if not bool(((prob >= 0) & (prob <= 1)).all()):  # NaN fails too
+            raise ValueError(f"{op}: every probability must be in [0, 1]")
+    else:
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{op}: p must be a number, got {type(p).__name__}")
+        if not 0 <= p <= 1:
+            raise ValueError(f"{op}: p must be in [0, 1], got {p}")
+        prob = float(p)
+    sample = (gen(generator).random(shape) < prob).astype(dt)
+    return Sampled.apply(sample, x)
+
+
+def _param(op, name, v):
+    if isinstance(v, Tensor):
+        if v.dtype.kind != "f":
+            raise TypeError(f"{op}: {name} must be a floating point tensor, got dtype {v.dtype}")
+        return v
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: {name} must be a Tensor or a number, got {type(v).__name__}")
+    return float(v)
+
+
+def normal(mean=0.0, std=1.0, size=None, generator=None, *, dtype=None, device=None,
+           requires_grad=False) -> Tensor:  # fmt: skip
+    """Normal samples with the given mean and standard deviation (std >= 0), as
+    ``torch.normal``'s forms:
+
+    * ``normal(mean: Tensor, std: Tensor)``: shape broadcast(mean, std);
+    * ``normal(mean: Tensor, std=1.0)`` / ``normal(mean: float, std: Tensor)``: the tensor's shape;
+    * ``normal(mean: float, std: float, size)``: shape ``size`` (with dtype, device,
+      requires_grad as the other factories).
+
+    With a tensor argument the dtype is mean's (std's when mean is a number) and the device the
+    tensors'; the gradient to mean and std is zero (PyTorch's: not reparameterised).
+    """
+    op = "normal"
+    mean, std = _param(op, "mean", mean), _param(op, "std", std)
+    tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
+    if not tensors:
+        if size is None:
+            raise TypeError(
+                f"{op}: with a number for both mean and std, size is required "
+                "(normal(mean, std, size))"
+            )
+        if not std >= 0:
+            raise ValueError(f"{op} expects std >= 0.0, but found std {std}")
+        shape = _shape((size,))
+        arr = gen(generator).normal(mean, std, size=shape).astype(_sample_dtype(dtype, op))
+        return _finish(arr, device, requires_grad)
+    if size is not None:
+        raise TypeError(f"{op}: size is only for a number mean and std, got tensor arguments")
+    if dtype is not None or device is not None or requires_grad:
+        raise TypeError(f"{op}: dtype, device and requires_grad are only for the size form")
+    if len(tensors) == 2 and type(mean._data) is not type(std._data):
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but got "
+            f"{mean.device} and {std.device} (in {op})"
+        )
+    try:
+        shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+    except ValueError:
+        raise ShapeError(
+            f"{op}: the shapes of mean {tuple(mean.shape)} and std {tuple(std.shape)} are not "
+            "broadcastable"
+        ) from None
+    m, sd = (host(v._data).astype(np.float64) if isinstance(v, Tensor) else v for v in (mean, std))
+    if not bool(np.all(np.asarray(sd) >= 0)):  # NaN fails too
+        raise ValueError(f"{op} expects all elements of std >= 0.0")
+    dt = tensors[0].dtype
+    sample = (m + sd * gen(generator).standard_normal(shape)).astype(dt)
+    return Sampled.apply(sample, *tensors)
+
+
+def poisson(input, generator=None) -> Tensor:  # noqa: A002
+    """Poisson samples with rates ``input`` (a float tensor of finite values >= 0), of input's
+    shape and dtype. The gradient to input is zero (PyTorch's)."""
+    op = "poisson"
+    x = _tensor_arg(op, "input", input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: rates must be a floating point tensor, got dtype {x.dtype}")
+    lam = host(x._data).astype(np.float64)
+    if not bool((np.isfinite(lam) & (lam >= 0)).all()):
+        raise ValueError(f"{op}: invalid Poisson rate: every rate must be finite and >= 0")
+    sample = gen(generator).poisson(lam).astype(x.dtype)
+    return Sampled.apply(sample, x)

@@ -1,4 +1,5 @@
-"""Grad modes (``no_grad``, ``enable_grad``, ``set_grad_enabled``) and anomaly detection.
+"""Grad modes (``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``) and anomaly
+detection.
 
 The state is thread-local: one thread's ``no_grad`` never affects another's recording.
 ``_state.mode`` packs both switches in one integer so the per-op path reads one attribute:
@@ -18,6 +19,8 @@ __all__ = [
     "is_grad_enabled",
     "detect_anomaly",
     "is_anomaly_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
 ]
 
 
@@ -25,6 +28,7 @@ class _State(threading.local):
     def __init__(self):
         self.grad = True
         self.anomaly = False
+        self.inference = False  # inside inference_mode(True)
         self.mode = 1
         self.returning = False  # a backward pass that returns gradients (ag.grad, inputs=)
         self.saved_hooks = []  # autograd.graph.saved_tensors_hooks: (pack, unpack), innermost last
@@ -45,6 +49,11 @@ def is_grad_enabled() -> bool:
 def is_anomaly_enabled() -> bool:
     """Whether anomaly detection is on in this thread."""
     return _state.anomaly
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether this thread is inside ``inference_mode(True)``."""
+    return _state.inference
 
 
 def _decorate(make_ctx, fn):
@@ -190,3 +199,43 @@ class detect_anomaly:
 
     def __call__(self, fn):
         return _decorate(lambda: detect_anomaly(self.check_nan), fn)
+
+
+class inference_mode:
+    """``inference_mode(True)``: recording off (as ``no_grad``) and
+    ``is_inference_mode_enabled()`` True inside the block; ``inference_mode(False)``: inference
+    mode off and recording on, as PyTorch's. Context manager or decorator (``@ag.inference_mode``
+    or ``@ag.inference_mode()``); both switches are restored on exit.
+
+    Unlike PyTorch, tensors made inside are ordinary tensors: they may later be saved for
+    backward or written in place under recording, which PyTorch refuses for "inference tensors".
+    """
+
+    def __new__(cls, mode=True):
+        if callable(mode) and not isinstance(mode, bool):  # a bare decorator: @ag.inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True):
+        if not isinstance(mode, bool):
+            raise TypeError(f"inference_mode: mode must be a bool, got {type(mode).__name__}")
+        self.mode = mode
+
+    def __enter__(self):
+        self._prev = (_state.grad, _state.inference)
+        _state.grad = not self.mode
+        _state.inference = self.mode
+        _refresh()
+        return self
+
+    def __exit__(self, *exc):
+        _state.grad, _state.inference = self._prev
+        _refresh()
+        return False
+
+    def __call__(self, fn):
+        return _decorate(lambda: inference_mode(self.mode), fn)
+
+    def clone(self):
+        """A fresh context with the same mode (PyTorch's ``clone``)."""
+        return inference_mode(self.mode)

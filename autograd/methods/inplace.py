@@ -92,6 +92,8 @@ class InplaceMethods:
     clamp_min_ = _inplace("clamp_min")
     clamp_max_ = _inplace("clamp_max")
     nan_to_num_ = _inplace("nan_to_num")
+    addcmul_ = _inplace("addcmul")
+    addcdiv_ = _inplace("addcdiv")
     # indexed writes (shape.py, indexing.py) and triangles (layout.py)
     scatter_add_ = _inplace("scatter_add")
     scatter_ = _inplace("scatter")

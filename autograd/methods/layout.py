@@ -1,9 +1,26 @@
-"""Tensor methods calling the entry points in ``autograd/ops/layout.py``, and the layout queries
-(strides, contiguity, sizes in bytes, data pointer) that need no op."""
+"""Tensor methods calling the entry points in ``autograd/ops/layout.py``, ``unfold`` (sliding
+windows), and the queries (strides, contiguity, sizes in bytes, data pointer, ``type()``,
+``equal``) that need no op."""
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
+
+# type() names: PyTorch's legacy tensor type names under this library's prefix
+_TYPE_NAMES = {
+    np.dtype(np.float16): "HalfTensor",
+    np.dtype(np.float32): "FloatTensor",
+    np.dtype(np.float64): "DoubleTensor",
+    np.dtype(np.int8): "CharTensor",
+    np.dtype(np.uint8): "ByteTensor",
+    np.dtype(np.int16): "ShortTensor",
+    np.dtype(np.int32): "IntTensor",
+    np.dtype(np.int64): "LongTensor",
+    np.dtype(np.bool_): "BoolTensor",
+}
+_BY_NAME = {v: k for k, v in _TYPE_NAMES.items()}
 
 
 def _ops():
@@ -115,7 +132,80 @@ class LayoutMethods:
         """See ``autograd.t``: the transpose of a 2-D tensor; 0-D and 1-D unchanged (views)."""
         return _ops().t(self)
 
+    def unfold(self, dimension, size, step):
+        """Sliding windows of ``size`` elements along ``dimension``, ``step`` apart, as a new last
+        dim: (..., n, ...) -> (..., (n - size) // step + 1, ..., size), as ``torch.Tensor.unfold``
+        (a 0-d tensor counts as one element: the result is (size,)). Differentiable (overlapping
+        windows sum their gradients). A copy, where PyTorch returns a view: writing into it
+        leaves self alone.
+        """
+        return _unfold(self, dimension, size, step)
+
+    def trunc(self):
+        """See ``autograd.trunc``: rounded toward zero; zero gradient."""
+        return _ops().trunc(self)
+
+    fix = trunc
+
+    def isinf(self):
+        """See ``autograd.isinf``: whether each element is +-inf (bool)."""
+        return _ops().isinf(self)
+
     # -- queries (no op) -----------------------------------------------------------------------
+
+    def nelement(self) -> int:
+        """The number of elements (alias of ``numel()``)."""
+        return int(self._data.size)
+
+    def equal(self, other) -> bool:
+        """Whether ``other`` has self's shape and equal elements (a Python bool, as
+        ``torch.equal``); dtypes may differ (values compared after promotion), NaN != NaN."""
+        from ..tensor import Tensor
+
+        if not isinstance(other, Tensor):
+            raise TypeError(f"equal: other must be a Tensor, got {type(other).__name__}")
+        a, b = self._data, other._data
+        if type(a) is not type(b):
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but got "
+                f"{self.device} and {other.device} (in equal)"
+            )
+        return a.shape == b.shape and bool((a == b).all())
+
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """With no dtype: the type name, PyTorch's legacy name under this library's prefix:
+        ``'autograd.FloatTensor'`` (float32), ``DoubleTensor``, ``HalfTensor``, ``CharTensor``
+        (int8), ``ByteTensor`` (uint8), ``ShortTensor``, ``IntTensor``, ``LongTensor``,
+        ``BoolTensor``; ``'autograd.cuda.FloatTensor'`` on a GPU. With a dtype, a dtype name
+        (``'float64'``) or a type name (``'autograd.DoubleTensor'``, ``'torch.DoubleTensor'``,
+        ``'torch.cuda.FloatTensor'``: also moves to that device): self cast as ``to()`` does
+        (self itself when nothing changes)."""
+        if dtype is None:
+            cuda = ".cuda" if self.device.startswith("cuda") else ""
+            return f"autograd{cuda}.{_TYPE_NAMES[self._data.dtype]}"
+        device = None
+        if isinstance(dtype, str):
+            parts = dtype.split(".")
+            if len(parts) > 1 and parts[0] in ("autograd", "torch") and parts[-1] in _BY_NAME:
+                if parts[1:-1] not in ([], ["cuda"]):
+                    raise ValueError(f"type: invalid type {dtype!r}")
+                device = "cuda" if parts[1:-1] == ["cuda"] else "cpu"
+                dtype = _BY_NAME[parts[-1]]
+        from ..dtypes import as_dtype
+
+        try:
+            dt = as_dtype(dtype)
+        except TypeError:
+            if isinstance(dtype, str):
+                raise ValueError(f"type: invalid type {dtype!r}") from None
+            raise TypeError(
+                f"type: dtype must be a dtype or a type name string, got {type(dtype).__name__}"
+            ) from None
+        if device is not None and (device == "cpu") == (self.device == "cpu"):
+            device = None
+        if dt == self._data.dtype and device is None:
+            return self
+        return self.to(dt) if device is None else self.to(device, dt)
 
     def ndimension(self) -> int:
         """Number of dimensions (alias of ``dim()``)."""
@@ -163,3 +253,32 @@ class LayoutMethods:
         if type(d) is np.ndarray:
             return d.__array_interface__["data"][0]
         return int(d.data.ptr)
+
+
+def _unfold(x, dimension, size, step):
+    op = "unfold"
+    ops = _ops()
+    for name, v in (("size", size), ("step", step)):
+        try:
+            operator.index(v)
+        except TypeError:
+            raise TypeError(f"{op}: {name} must be an int, got {type(v).__name__}") from None
+    size, step = operator.index(size), operator.index(step)
+    shape = tuple(x.shape)
+    d = ops.norm_dim(dimension, len(shape), op)
+    n = shape[d] if shape else 1  # a 0-d tensor: one element along dim 0
+    if size < 0:
+        raise ValueError(f"{op}: size is {size} but must be >= 0")
+    if size > n:
+        raise ValueError(
+            f"{op}: maximum size for tensor at dimension {d} is {n} but size is {size}"
+        )
+    if step <= 0:
+        raise ValueError(f"{op}: step is {step} but must be > 0")
+    if not shape:  # PyTorch's: the result is (size,), the windows' dim absent
+        return ops.reshape(x, (1,))[:size]
+    count = (n - size) // step + 1
+    idx = (np.arange(count)[:, None] * step + np.arange(size)[None, :]).reshape(-1)
+    y = ops.index_select(x, d, idx)  # (..., count * size, ...)
+    y = y.reshape(shape[:d] + (count, size) + shape[d + 1 :])
+    return ops.movedim(y, d + 1, -1)

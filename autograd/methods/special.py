@@ -1,4 +1,6 @@
-"""Tensor methods calling the entry points in ``autograd/ops/special.py``."""
+"""Tensor methods calling the entry points in ``autograd/ops/special.py``, and the random
+methods: ``bernoulli`` and ``multinomial`` (``autograd/factory.py``) and the in-place fills
+``bernoulli_``, ``random_``, ``exponential_``, ``geometric_``, ``log_normal_``, ``cauchy_``."""
 
 from __future__ import annotations
 
@@ -7,6 +9,37 @@ def _ops():
     from .. import ops  # late: autograd.ops imports the tensor module
 
     return ops
+
+
+def _factory():
+    from .. import factory  # late: factory imports the tensor module
+
+    return factory
+
+
+def _fill(t, op, params, generator):
+    """``t`` overwritten in place with samples of the fill ``op`` (``autograd.random``'s
+    ``check_fill`` / ``draw_fill``), under the in-place rules of ``autograd.inplace.apply_op``:
+    refused on a leaf that requires grad while recording (nothing drawn then); on a recorded
+    graph the write is recorded, passing a zero gradient back to the old value (PyTorch's)."""
+    from .. import random as _random
+    from ..inplace import apply_op
+    from ..tensor import Tensor
+
+    d = t._data
+    params = _random.check_fill(op, d.dtype, d.shape, params)
+
+    def sample(old):
+        arr = _random.draw_fill(op, d.shape, d.dtype, params, generator)
+        if type(d) is not type(arr):  # cuda: sampled on the host, copied over
+            from backends import array_module
+
+            arr = array_module(d).asarray(arr)
+        if isinstance(old, Tensor):  # recorded: the old value gets a zero gradient
+            return _ops().where(True, arr, old)
+        return arr
+
+    return apply_op(t, op, sample)
 
 
 class SpecialMethods:
@@ -171,3 +204,75 @@ class SpecialMethods:
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         """See ``autograd.allclose``: whether isclose holds everywhere (Python bool)."""
         return _ops().allclose(self, other, rtol, atol, equal_nan)
+
+    # -- ternary (optimisers' updates) --------------------------------------------------------
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        """See ``autograd.addcmul``: self + value * tensor1 * tensor2."""
+        return _ops().addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        """See ``autograd.addcdiv``: self + value * tensor1 / tensor2."""
+        return _ops().addcdiv(self, tensor1, tensor2, value=value)
+
+    # -- random -------------------------------------------------------------------------------
+
+    def bernoulli(self, p=None, *, generator=None):
+        """See ``autograd.bernoulli``: 0/1 samples, 1 with probability self (or ``p``)."""
+        return _factory().bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """See ``autograd.multinomial``: int64 category indices drawn with self's row weights."""
+        return _factory().multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        """Fill in place with 0/1, 1 with probability p (a number, or a float tensor
+        broadcasting to self's shape, values in [0, 1]); any dtype. Returns self."""
+        from ..tensor import Tensor
+
+        if isinstance(p, Tensor):
+            p = p._data
+        return _fill(self, "bernoulli_", (p,), generator)
+
+    def random_(self, *args, generator=None, **kwargs):
+        """Fill in place with integers uniform on [from, to - 1], as PyTorch's three forms:
+        ``random_()`` (from 0 to the dtype's top: its largest int, 2^digits for floats, 2^24 for
+        float32), ``random_(to)``, ``random_(from, to)`` (``to=None``: up to the dtype's top).
+        ``from`` and ``to`` may be keywords. Returns self."""
+        extra = set(kwargs) - {"from", "to"}
+        if extra or len(args) > 2:
+            raise TypeError(
+                f"random_: expected random_(), random_(to) or random_(from, to), got {len(args)} "
+                f"positional arguments{' and keywords ' + str(sorted(extra)) if extra else ''}"
+            )
+        if len(args) == 1 and "to" not in kwargs:  # random_(to)
+            if kwargs:
+                raise TypeError("random_: random_(to) takes no 'from'; use random_(from, to)")
+            lo, hi = 0, args[0]
+        else:
+            named = dict(zip(("from", "to"), args))
+            if set(named) & set(kwargs):
+                raise TypeError(f"random_: got {sorted(set(named) & set(kwargs))} twice")
+            named.update(kwargs)
+            lo, hi = named.get("from", 0), named.get("to")
+        return _fill(self, "random_", (lo, hi), generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        """Fill in place with exponential samples of rate ``lambd`` > 0 (mean 1 / lambd); float
+        dtypes only. Returns self."""
+        return _fill(self, "exponential_", (lambd,), generator)
+
+    def geometric_(self, p, *, generator=None):
+        """Fill in place with geometric samples: the number of Bernoulli(p) trials up to the first
+        success (1, 2, ...), 0 < p < 1. Returns self."""
+        return _fill(self, "geometric_", (p,), generator)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        """Fill in place with exp(N(mean, std^2)) samples, std > 0; float dtypes only. Returns
+        self."""
+        return _fill(self, "log_normal_", (mean, std), generator)
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        """Fill in place with Cauchy samples (location median, scale sigma > 0); float dtypes
+        only. Returns self."""
+        return _fill(self, "cauchy_", (median, sigma), generator)

@@ -327,7 +327,15 @@ for _op in (bitwise_and, bitwise_or, bitwise_xor, bitwise_not):
 isnan = _cmp(np.isnan)
 isinf = _cmp(np.isinf)
 isfinite = _cmp(np.isfinite)
-equal, not_equal, less, less_equal, greater, greater_equal = eq, ne, lt, le, gt, ge
+not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+
+
+def equal(x, y) -> bool:
+    """``torch.equal``: whether y (a Tensor) has x's shape and equal elements, as one Python bool
+    (NaN != NaN). The elementwise comparison is ``eq``."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"equal: input must be a Tensor, got {type(x).__name__}")
+    return x.equal(y)
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in _INTERNAL]

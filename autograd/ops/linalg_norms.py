@@ -1,10 +1,12 @@
 """Linear algebra: vector and matrix norms, the condition number and the rank (vector_norm,
-matrix_norm, linalg_norm, cond, matrix_rank), batched over leading dims like PyTorch.
+matrix_norm, linalg_norm, cond, matrix_rank), batched over leading dims like PyTorch; and
+``cdist``, the p-norm distances between two sets of row vectors.
 
-Compositions of differentiable ops and of ``decomp.py``'s ``svdvals`` and ``inv``, so their
-derivatives come from those; matrix_rank has no gradient. All are ``torch.linalg`` functions:
-none is a top-level ``autograd`` name (``__all__`` is empty; ``autograd.norm`` is the reduction),
-and ``autograd/linalg.py`` re-exports them, ``linalg_norm`` under its torch.linalg name ``norm``.
+The norms are compositions of differentiable ops and of ``decomp.py``'s ``svdvals`` and ``inv``,
+so their derivatives come from those; matrix_rank has no gradient. They are ``torch.linalg``
+functions: none is a top-level ``autograd`` name (``autograd.norm`` is the reduction), and
+``autograd/linalg.py`` re-exports them, ``linalg_norm`` under its torch.linalg name ``norm``.
+``cdist`` is top-level (``torch.cdist``): the one name in ``__all__``.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import math
 import numpy as np
 
 from ..errors import ShapeError
+from ..function import Function
 from ._dims import norm_dim
 from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _shape, _xp
 from .decomp import _tols, inv, svdvals
 
-__all__: list[str] = []
+__all__ = ["cdist"]
 
 
 # -- rank ---------------------------------------------------------------------------------------
@@ -143,3 +146,142 @@ def cond(A, p=None):
         out = matrix_norm(safe, p) * matrix_norm(inv(safe), p)
         return ops.where(singular, math.inf, out)
     return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+# -- cdist ---------------------------------------------------------------------------------------
+
+_CDIST_MODES = (
+    "use_mm_for_euclid_dist_if_necessary",
+    "use_mm_for_euclid_dist",
+    "donot_use_mm_for_euclid_dist",
+)
+
+
+class Cdist(Function):
+    """y[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p, batch dims broadcast.
+
+    Forward from the differences d = x1_i - x2_j, or for p = 2 with ``mm`` from
+    |x1_i|^2 + |x2_j|^2 - 2 x1_i . x2_j (a matmul, as PyTorch for large inputs). Backward is
+    PyTorch's ``_cdist_backward``, with r = y_ij: dy/dx1_i = sum_j G_ij, dy/dx2_j = -sum_i G_ij,
+    G = gy d / r (p = 2), gy sign(d) (p = 1), gy sign(d) [|d| = r] (p = inf: every tied
+    coordinate gets the full gradient), gy sign(d) |d|^(p-1) / r^(p-1) (other p), 0 for p = 0
+    and where r = 0 (and where d = 0 for p < 1). Written with ops, so it differentiates again
+    (PyTorch's does not).
+    """
+
+    __slots__ = ("p", "mm")
+    save_inputs = (0, 1)
+    save_output = True
+
+    def forward(self, x1, x2, p, mm):
+        self.p, self.mm = p, mm
+        xp = _xp(x1)
+        if mm:  # |a - b|^2 = |a|^2 + |b|^2 - 2 a.b, clamped at 0 against rounding
+            sq1 = (x1 * x1).sum(axis=-1)[..., :, None]
+            sq2 = (x2 * x2).sum(axis=-1)[..., None, :]
+            d2 = sq1 + sq2 - 2 * xp.matmul(x1, xp.swapaxes(x2, -1, -2))
+            return xp.sqrt(xp.maximum(d2, 0))
+        d = x1[..., :, None, :] - x2[..., None, :, :]
+        if d.shape[-1] == 0:
+            return xp.zeros(d.shape[:-1], d.dtype)
+        if p == 0:
+            return (d != 0).sum(axis=-1).astype(d.dtype)
+        a = abs(d)
+        if p == 1:
+            return a.sum(axis=-1)
+        if p == 2:
+            return xp.sqrt((a * a).sum(axis=-1))
+        if p == math.inf:
+            return a.max(axis=-1)
+        return (a**p).sum(axis=-1) ** (1.0 / p)
+
+    def backward(self, gy):
+        x1, x2, y = self.saved
+        p = self.p
+        ops = _f()
+        if p == 0:  # piecewise constant
+            xp = _xp(_raw(gy))
+            return tuple(
+                xp.zeros(*self.input_meta(i)) if self.needs_grad(i) else None for i in (0, 1)
+            ) + (None, None)
+        zero = _raw(y) == 0  # a constant mask: PyTorch's gradient is 0 at zero distance
+        if p == 2 and self.mm:  # PyTorch's _euclidean_dist_backward, without the (P, R, M) d
+            w = ops.where(zero, 0.0, gy / ops.where(zero, 1.0, y))
+            g1 = x1 * ops.sum(w, -1, keepdim=True) - ops.matmul(w, x2)
+            g2 = x2 * ops.sum(w, -2)[..., None] - ops.matmul(ops.transpose(w, -1, -2), x1)
+            return self._out(g1, g2)
+        d = x1[..., :, None, :] - x2[..., None, :, :]
+        g, r, zr = gy[..., None], y[..., None], zero[..., None]
+        if p == 1:
+            G = g * ops.sign(d)
+        elif p == 2:
+            G = ops.where(zr, 0.0, g * d / ops.where(zr, 1.0, r))
+        elif p == math.inf:
+            tie = abs(_raw(d)) == _raw(r)  # constant: the coordinates at the max
+            G = g * ops.sign(d) * tie
+        else:
+            a = abs(d)
+            mask = zr | (_raw(a) == 0) if p < 1 else zr
+            rs = ops.where(zr, 1.0, r)
+            if p < 2:
+                t = ops.sign(d) * ops.where(mask, 1.0, a) ** (p - 1)
+            else:
+                t = d * a ** (p - 2)
+            G = ops.where(mask, 0.0, t * g / rs ** (p - 1))
+        return self._out(ops.sum(G, -2), -ops.sum(G, -3))
+
+    def _out(self, g1, g2):
+        return (
+            self.reduce_grad(0, g1) if self.needs_grad(0) else None,
+            self.reduce_grad(1, g2) if self.needs_grad(1) else None,
+            None,
+            None,
+        )
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """p-norm distances between each row of x1 and each row of x2, as ``torch.cdist``.
+
+    x1: (..., P, M); x2: (..., R, M), float32 or float64 of the same dtype, batch dims
+    broadcasting. Returns (..., P, R): out[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p,
+    p >= 0 (0 counts differing coordinates, inf takes the largest). compute_mode: for p = 2,
+    ``'use_mm_for_euclid_dist'`` computes from a matmul (faster, less accurate for close
+    points), ``'use_mm_for_euclid_dist_if_necessary'`` (default) does so when P or R > 25,
+    ``'donot_use_mm_for_euclid_dist'`` never. Gradients as PyTorch's (0 at zero distance).
+    """
+    op = "cdist"
+    x1, x2 = _arg(x1), _arg(x2)
+    for name, v in (("x1", x1), ("x2", x2)):
+        _check_float(op, v)
+        if v.ndim < 2:
+            raise ShapeError(f"{op}: {name} must have at least 2 dimensions, got shape {_shape(v)}")
+    if _raw(x1).dtype != _raw(x2).dtype:
+        raise TypeError(
+            f"{op}: x1 and x2 must have the same dtype, got {_raw(x1).dtype} and {_raw(x2).dtype}"
+        )
+    s1, s2 = _shape(x1), _shape(x2)
+    if s1[-1] != s2[-1]:
+        raise ShapeError(
+            f"{op}: x1 and x2 must have the same number of columns, got shapes {s1} and {s2}"
+        )
+    try:
+        np.broadcast_shapes(s1[:-2], s2[:-2])
+    except ValueError:
+        raise ShapeError(
+            f"{op}: the batch dims of x1 {s1} and x2 {s2} are not broadcastable"
+        ) from None
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: p must be a number, got {type(p).__name__}")
+    p = float(p)
+    if not p >= 0:  # NaN too
+        raise ValueError(f"{op}: only non-negative p values are supported, got p={p}")
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(
+            f"{op}: {compute_mode!r} is not a valid value for compute_mode (one of "
+            f"{', '.join(_CDIST_MODES)})"
+        )
+    mm = p == 2 and (
+        compute_mode == "use_mm_for_euclid_dist"
+        or (compute_mode == _CDIST_MODES[0] and (s1[-2] > 25 or s2[-2] > 25))
+    )
+    return Cdist.apply(x1, x2, p, mm)
