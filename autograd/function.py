@@ -39,6 +39,27 @@ Example, a user-defined op::
             return gy * 3 * x * x
 
     y = Cube.apply(t)         # t: Tensor; y: Tensor, recorded on the tape
+
+PyTorch's protocol works on the same base class: a subclass whose ``forward`` is a
+``staticmethod`` (``forward(ctx, x, ...)``, or ``forward(x, ...)`` with ``setup_context``) and
+``backward(ctx, *grads)`` work on Tensors and a ``ctx`` (``FunctionCtx``: ``save_for_backward``,
+``saved_tensors``, ``needs_input_grad``, ...), as in ``torch.autograd.Function``. The protocol is
+chosen when the class is made, and such a class gets its own ``apply``; see
+``autograd/function_ctx.py``::
+
+    class MyExp(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, gy):
+            (y,) = ctx.saved_tensors
+            return gy * y
+
+    y = MyExp.apply(t)
 """
 
 from __future__ import annotations
@@ -53,6 +74,7 @@ from backends import array_types
 from .grad_mode import _state
 
 __all__ = ["Function", "sum_to", "apply_fast", "record_output"]
+# also FunctionCtx and once_differentiable (PyTorch's protocol), loaded on use: see __getattr__
 
 _next_seq = itertools.count().__next__
 _new = object.__new__
@@ -139,6 +161,9 @@ class Function:
     (see the module docstring). Call ``YourOp.apply(*args)``: tensors among ``args`` are inputs,
     everything else is passed to ``forward`` unchanged. Returns a Tensor when any argument is a
     Tensor, else the raw array (so backward rules run raw when not building a graph).
+
+    A subclass with a static ``forward`` follows PyTorch's protocol instead (``forward(ctx,
+    ...)``, ``backward(ctx, *grads)`` on Tensors; ``autograd/function_ctx.py``).
     """
 
     __slots__ = (
@@ -165,6 +190,12 @@ class Function:
 
     def backward(self, gy):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} does not implement backward")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):  # pragma: no cover - PyTorch protocol, optional
+        """PyTorch protocol: fill ``ctx`` from forward's ``inputs`` and ``output`` when
+        ``forward`` takes no ctx. Override it (as a staticmethod) to use that style."""
+        raise NotImplementedError("setup_context is not implemented.")
 
     def needs_grad(self, i: int) -> bool:
         """Whether forward argument ``i`` is a tensor that wants a gradient."""
@@ -284,6 +315,14 @@ class Function:
         # ops that save inputs or never differentiate take the generic path in apply_fast
         cls._generic_only = bool(cls.save_inputs) or cls.save_private or not cls.differentiable
         cls._saves = bool(cls.save_inputs) or cls.save_output or cls.save_private
+        for klass in cls.__mro__:
+            if "forward" in klass.__dict__:
+                if isinstance(klass.__dict__["forward"], staticmethod):
+                    # PyTorch's protocol: its own apply, leaving this class's apply as it is
+                    from .function_ctx import setup
+
+                    setup(cls)
+                break
 
     # -- used by the engine -------------------------------------------------------------------
 
@@ -498,3 +537,12 @@ def sum_to(g, shape):
 
 
 from .tensor import Tensor, _wrap  # noqa: E402  (tensor.py imports this module's users)
+
+
+def __getattr__(name):
+    # PyTorch's protocol lives in function_ctx.py, loaded when first asked for
+    if name in ("FunctionCtx", "once_differentiable"):
+        from . import function_ctx
+
+        return getattr(function_ctx, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
