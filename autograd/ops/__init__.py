@@ -32,6 +32,7 @@ from .indexing import *  # noqa: F403 - scatter, index_put, masked_select, nonze
 from .layout import *  # noqa: F403 - triu, diagonal, roll, movedim, unbind, ...
 from .linalg import *  # noqa: F403 - mm, bmm, outer, tensordot, ...
 from .linalg_norms import *  # noqa: F403 - nothing top-level (torch.linalg norms, cond, rank)
+from .pointwise import *  # noqa: F403 - addcmul, addcdiv, is_tensor, numel, is_floating_point
 from .reduction import *  # noqa: F403 - reduction entry points (sum, mean, max, ...)
 from .shape import *  # noqa: F403 - shape entry points (reshape, cat, getitem, ...)
 from .sorting import *  # noqa: F403 - sort, topk, kthvalue, median, cummax, ...
@@ -52,6 +53,7 @@ _INTERNAL = {
     "decomp",
     "linalg_norms",
     "layout",
+    "pointwise",
 }
 
 # -- arithmetic ---------------------------------------------------------------------------------

@@ -4,16 +4,16 @@
 * special functions: erfc, erfinv, lgamma, digamma, polygamma, sinc, logit;
 * binary math with broadcasting, a Python scalar allowed on either side: atan2, hypot,
   logaddexp(2), xlogy, fmod, copysign, float_power, lerp, clamp_min, clamp_max;
-* addcmul / addcdiv (input + value * t1 * t2, input + value * t1 / t2; optimisers' updates);
-* nan_to_num, the bool tests isclose / allclose, signbit, and the queries is_tensor, numel,
-  is_floating_point.
+* nan_to_num, the bool tests isclose / allclose, signbit.
+
+addcmul / addcdiv and the queries is_tensor, numel, is_floating_point are in pointwise.py.
 
 Every derivative is PyTorch's formula, its values at edge points included (sinc'(0) = 0,
 atan2's gradient 0 at the origin, xlogy's at x = 0, ...), written with autograd functions so
 that it differentiates again. Where a derivative is masked, the masked branch is computed from
 a safe value so that higher orders stay finite. The special functions come from
 ``scipy.special`` on the CPU and ``cupyx.scipy.special`` on cuda when importable, otherwise from
-the NumPy fallbacks at the end of this file (on the host).
+the NumPy fallbacks in _special_fallback.py (on the host).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from backends import array_module
 
 from ..errors import ShapeError
 from ..function import Function
-from ..tensor import Tensor
+from ._special_fallback import FALLBACK as _FALLBACK
 from .arithmetic import Pow, _bshape, _int_zero_divisor, _raw
 from .elementwise import UNARY, Clamp, Compare, _check_float, _f, _unary
 
@@ -40,10 +40,8 @@ __all__ = [
     # binary
     "atan2", "arctan2", "hypot", "logaddexp", "logaddexp2", "xlogy", "fmod", "copysign",
     "float_power", "lerp", "clamp_min", "clamp_max",
-    # ternary
-    "addcmul", "addcdiv",
     # others
-    "nan_to_num", "isclose", "allclose", "is_tensor", "numel", "is_floating_point",
+    "nan_to_num", "isclose", "allclose",
 ]  # fmt: skip
 
 _LN2 = math.log(2.0)
@@ -54,7 +52,7 @@ def _shape(v):
     return tuple(getattr(v, "shape", ()))
 
 
-# -- special functions: scipy / cupyx when importable, else the fallbacks below ----------------
+# -- special functions: scipy / cupyx when importable, else _special_fallback's --------------
 
 _IMPLS: dict = {}  # (name, on cuda) -> the function computing it on such arrays
 
@@ -508,59 +506,6 @@ class Lerp(Function):
         )
 
 
-class _Addc(Function):
-    """z = x + (value * t1) op t2 with broadcasting (value: a Python number); subclasses give
-    ``_fn`` (the op) and ``_g`` (the gradients of t1 and t2)."""
-
-    __slots__ = ()
-    save_inputs = (1, 2, 3)
-    op_name = ""
-
-    def forward(self, x, t1, t2, value):
-        try:
-            return x + self._fn(value * t1, t2)  # PyTorch's order: (value t1) op t2
-        except ValueError:
-            shapes = ", ".join(str(_shape(v)) for v in (x, t1, t2))
-            raise ShapeError(
-                f"{self.op_name}: shapes {shapes} (input, tensor1, tensor2) are not broadcastable"
-            ) from None
-
-    def backward(self, gy):
-        t1, t2, value = self.saved
-        p = self.parents
-        g1, g2 = self._g(gy * value, t1, t2, p[1] is not None, p[2] is not None)
-        return (
-            None if p[0] is None else self.reduce_grad(0, gy),
-            None if g1 is None else self.reduce_grad(1, g1),
-            None if g2 is None else self.reduce_grad(2, g2),
-            None,
-        )
-
-
-class Addcmul(_Addc):
-    """z = x + value t1 t2; dz/dx = 1, dz/dt1 = value t2, dz/dt2 = value t1."""
-
-    __slots__ = ()
-    op_name = "addcmul"
-    _fn = staticmethod(lambda a, b: a * b)
-
-    @staticmethod
-    def _g(gv, t1, t2, n1, n2):
-        return (gv * t2 if n1 else None), (gv * t1 if n2 else None)
-
-
-class Addcdiv(_Addc):
-    """z = x + value t1 / t2; dz/dx = 1, dz/dt1 = value / t2, dz/dt2 = -value t1 / t2^2."""
-
-    __slots__ = ()
-    op_name = "addcdiv"
-    _fn = staticmethod(lambda a, b: a / b)
-
-    @staticmethod
-    def _g(gv, t1, t2, n1, n2):
-        return (gv / t2 if n1 else None), (-gv * t1 / t2 / t2 if n2 else None)
-
-
 class NanToNum(Function):
     """NaN, +inf and -inf replaced by numbers; the gradient passes where x was finite, 0
     elsewhere (PyTorch's rule)."""
@@ -704,57 +649,6 @@ def clamp_max(x, max):  # noqa: A002 - PyTorch's name
         raise
 
 
-# -- ternary ------------------------------------------------------------------------------------
-
-
-def _addc_args(op, input, tensor1, tensor2, value):  # noqa: A002
-    """``value`` as a Python number, after the dtype and value checks of addcmul / addcdiv."""
-    if isinstance(value, Tensor) or hasattr(value, "shape"):
-        raw = _raw(value)
-        if raw.size != 1:
-            raise ValueError(f"{op}: value must be a number, got a tensor of shape {raw.shape}")
-        value = raw.reshape(()).item() if hasattr(raw, "item") else raw
-    if not isinstance(value, numbers.Number) or isinstance(value, complex):
-        raise TypeError(f"{op}: value must be a real number, got {type(value).__name__}")
-    for name, v in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):
-        if not hasattr(v, "shape") or not hasattr(v, "dtype"):
-            raise TypeError(f"{op}: {name} must be a Tensor, got {type(v).__name__}")
-    dts = [v.dtype for v in (input, tensor1, tensor2)]
-    if op == "addcdiv" and dts[1].kind in "iub" and dts[2].kind in "iub":
-        raise TypeError(
-            "addcdiv: integer division of tensor1 by tensor2 is not supported (got dtypes "
-            f"{', '.join(str(d) for d in dts)}); use input + value * (tensor1 // tensor2) or "
-            "cast them to a floating point dtype"
-        )
-    if all(d.kind in "iub" for d in dts):
-        if any(d.kind == "b" for d in dts):
-            raise TypeError(f"{op}: not defined for bool tensors")
-        if not isinstance(value, numbers.Integral):
-            raise TypeError(f"{op}: for integer tensors value must be an int, got {value!r}")
-    return value
-
-
-def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002 - PyTorch's names
-    """input + value * tensor1 * tensor2 elementwise; the three shapes broadcast together.
-
-    value: a number (keyword-only, as PyTorch); an int for integer tensors. Gradients: 1 to
-    input, value * tensor2 to tensor1, value * tensor1 to tensor2 (summed to each shape).
-    """
-    value = _addc_args("addcmul", input, tensor1, tensor2, value)
-    return Addcmul.apply(input, tensor1, tensor2, value)
-
-
-def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002 - PyTorch's names
-    """input + value * tensor1 / tensor2 elementwise; the three shapes broadcast together.
-
-    value: a number (keyword-only, as PyTorch). tensor1 and tensor2 may not both be integer
-    (PyTorch's rule). Gradients: 1 to input, value / tensor2 to tensor1, -value * tensor1 /
-    tensor2^2 to tensor2 (summed to each shape).
-    """
-    value = _addc_args("addcdiv", input, tensor1, tensor2, value)
-    return Addcdiv.apply(input, tensor1, tensor2, value)
-
-
 # -- others -------------------------------------------------------------------------------------
 
 
@@ -782,187 +676,3 @@ def allclose(x, y, rtol=1e-05, atol=1e-08, equal_nan=False):
     except (ShapeError, ValueError) as e:
         raise type(e)(str(e).replace("isclose", "allclose", 1)) from None
     return bool(_raw(close).all())
-
-
-def is_tensor(obj) -> bool:
-    """Whether ``obj`` is an autograd Tensor."""
-    return isinstance(obj, Tensor)
-
-
-def _tensor_only(op, t):
-    if not (isinstance(t, Tensor) or (hasattr(t, "shape") and hasattr(t, "dtype"))):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(t).__name__}")
-    return _raw(t)
-
-
-def numel(input) -> int:  # noqa: A002 - PyTorch's name
-    """The number of elements of a Tensor (or array): the product of its shape."""
-    return int(_tensor_only("numel", input).size)
-
-
-def is_floating_point(input) -> bool:  # noqa: A002 - PyTorch's name
-    """Whether a Tensor's (or array's) dtype is a floating point type."""
-    return _tensor_only("is_floating_point", input).dtype.kind == "f"
-
-
-# -- NumPy fallbacks for scipy.special (host arrays; float64 results) ---------------------------
-
-
-def _vectorized(f):
-    v = np.vectorize(f, otypes=[np.float64])
-
-    def vf(x):
-        with np.errstate(over="ignore"):  # math.lgamma's overflow (inf) leaves the FPU flag
-            return v(np.asarray(x, dtype=np.float64))
-
-    return vf
-
-
-_TINY = np.finfo(np.float64).tiny
-
-
-def _lgamma1(t):
-    try:
-        return math.lgamma(t)
-    except (ValueError, OverflowError):  # a pole (0, -1, -2, ...), or |t| > ~2.55e305
-        return math.inf
-
-
-_erf_v, _erfc_v = _vectorized(math.erf), _vectorized(math.erfc)
-
-
-def _digamma_np(x):
-    """psi(x): reflection below 1/2, recurrence up to 10, then the asymptotic series."""
-    x = np.asarray(x, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        refl = x < 0.5
-        z = np.where(refl, 1 - x, x)
-        acc = np.zeros_like(z)
-        for _ in range(10):  # psi(z) = psi(z + 1) - 1/z
-            small = z < 10
-            acc = acc - np.where(small, 1 / z, 0)
-            z = np.where(small, z + 1, z)
-        r = 1 / (z * z)
-        tail = r * (1 / 12 - r * (1 / 120 - r * (1 / 252 - r * (1 / 240 - r * (1 / 132 - r * (
-            691 / 32760 - r / 12))))))  # fmt: skip
-        psi = acc + np.log(z) - 0.5 / z - tail
-        cot = 1 / np.tan(np.pi * (x - np.round(x)))  # period pi: x - round(x) is exact
-        psi = np.where(refl, psi - np.pi * cot, psi)  # psi(x) = psi(1 - x) - pi cot(pi x)
-        pole = (x <= 0) & (x == np.floor(x))
-        return np.where(pole, np.where(x == 0, -np.copysign(np.inf, x), np.nan), psi)
-
-
-_B2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510, 43867 / 798,
-        -174611 / 330)  # fmt: skip
-
-
-def _cot_poly(n):
-    """Coefficients (of c^0, c^1, ...) of P_n with d^n/du^n cot(u) = P_n(cot u)."""
-    p = [0, 1]
-    for _ in range(n):  # d/du P(cot u) = -(1 + c^2) P'(c)
-        dp = [i * p[i] for i in range(1, len(p))]
-        q = [0] * (len(dp) + 2)
-        for i, a in enumerate(dp):
-            q[i] -= a
-            q[i + 2] -= a
-        p = q
-    return p
-
-
-def _cot_coefs(n):
-    """P_n's coefficients (``_cot_poly``) as floats times 2^-e, and e >= 0: scaled down by a
-    power of two (exactly) where they pass the float range (n >= 170)."""
-    p = _cot_poly(n)
-    e = max(0, max(abs(a) for a in p).bit_length() - 1000)
-    return [a / (1 << e) for a in p], e  # int / int: correctly rounded
-
-
-def _cotpi(r):
-    """cot(pi r) for r in [-1/2, 1/2], exactly 0 at +-1/2: cos(pi r) as sin(pi (1/2 - |r|)),
-    where 1/2 - |r| is exact near +-1/2 (a rounded pi r would leave cot ~ 6e-17 there, which
-    pi^(n+1) P_n' blows up for large n)."""
-    return np.sin(np.pi * (0.5 - np.abs(r))) / np.sin(np.pi * r)
-
-
-def _polygamma_np(n, x):
-    """psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x) for n >= 1: Hurwitz zeta by recurrence and
-    the Euler-Maclaurin tail; the reflection formula for x < 0. Every coefficient is a float
-    and the sum is kept relative to x^-(n+1) (n! x^-(n+1) in log space where it leaves the
-    float range), so what passes the float range is +-inf, never an error."""
-    x = np.asarray(x, dtype=np.float64)
-    s, sign = n + 1, float((-1) ** (n + 1))
-    big = 12 + 2 * n
-    with np.errstate(all="ignore"):
-        neg = x < 0
-        z0 = np.where(neg, 1 - x, x) + 0.0  # + 0.0: -0.0 becomes 0.0
-        # zeta(s, z0) = z0^-s rel: (z / z0)^-s summed for z = z0, z0 + 1, ... (zeta(s, z) =
-        # z^-s + zeta(s, z + 1)) up to big, then the Euler-Maclaurin tail z^-s (z / (s - 1)
-        # + 1/2 + sum_k B_2k / (2k)! (s)_(2k-1) z^(1-2k))
-        z, acc = z0, np.zeros_like(z0)
-        for _ in range(big):
-            small = z < big
-            acc = acc + np.where(small, (z / z0) ** -s, 0)
-            z = np.where(small, z + 1, z)
-        tail, poch, zp = z / (s - 1) + 0.5, float(s), 1 / z
-        for k, b in enumerate(_B2K, 1):
-            tail = tail + (b / math.factorial(2 * k) * poch) * zp
-            poch *= (s + 2 * k - 1) * (s + 2 * k)
-            zp = zp / (z * z)
-        rel = acc + (z / z0) ** -s * tail
-        out = sign * np.exp(math.lgamma(n + 1) - s * np.log(z0) + np.log(rel))
-        if n <= 170:  # n! is a float: the direct product, unless z0^-s underflows
-            p = z0**-s
-            out = np.where(p >= _TINY, (sign * math.factorial(n)) * p * rel, out)
-        out = np.where(z0 == np.inf, sign * 0.0, out)  # the limit 0 at +inf
-        if neg.any():  # psi^(n)(x) = (-1)^n psi^(n)(1 - x) - pi^(n+1) P_n(cot(pi x))
-            c = _cotpi(x - np.round(x))  # cot(pi x) has period 1: reduce exactly
-            coefs, e = _cot_coefs(n)
-            pc = np.zeros_like(c)
-            for a in reversed(coefs):
-                pc = pc * c + a
-            # pi^(n+1) = m^(n+1) 2^(2(n+1)), m = pi / 4: the powers of two go in exactly
-            m, ex = math.frexp(math.pi)
-            refl = np.ldexp(pc * m ** (n + 1), e + ex * (n + 1))
-            out = np.where(neg, (-1) ** n * out - refl, out)
-        pole = (x <= 0) & (x == np.floor(x)) & np.isfinite(x)
-        return np.where(pole, sign * np.inf, out)
-
-
-# Giles, "Approximating the erfinv function" (single precision), then Newton steps
-_GILES_LO = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-             -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)  # fmt: skip
-_GILES_HI = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-             -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)  # fmt: skip
-
-
-def _erfinv_np(x):
-    """erfinv: Giles' approximation refined by Newton steps on erf (erfc for |x| > 1/2, where
-    1 - |x| is exact)."""
-    x = np.asarray(x, dtype=np.float64)
-    a = np.abs(x)
-    with np.errstate(all="ignore"):
-        w = -np.log((1 - a) * (1 + a))
-        lo, hi = w - 2.5, np.sqrt(w) - 3
-        p_lo, p_hi = np.zeros_like(w), np.zeros_like(w)
-        for c_lo, c_hi in zip(_GILES_LO, _GILES_HI):
-            p_lo, p_hi = p_lo * lo + c_lo, p_hi * hi + c_hi
-        y = np.where(w < 5, p_lo, p_hi) * a
-        tail = a > 0.5
-        for _ in range(4):
-            # Newton on f(y) = erf(y) - a in the middle, on log erfc(y) - log(1 - a) in the
-            # tails (nearly quadratic in y there, so it converges from far off)
-            slope = (2 / _SQRT_PI) * np.exp(-y * y)  # erf'(y)
-            ec = _erfc_v(y)
-            step = np.where(tail, np.log(ec / (1 - a)) * ec, _erf_v(y) - a) / slope
-            y = np.where(np.isfinite(step), y - step * np.where(tail, -1, 1), y)
-        y = np.where(a == 1, np.inf, np.where(a > 1, np.nan, y))
-        return np.copysign(y, x)
-
-
-_FALLBACK = {
-    "erfc": _erfc_v,
-    "gammaln": _vectorized(_lgamma1),
-    "digamma": _digamma_np,
-    "polygamma": _polygamma_np,
-    "erfinv": _erfinv_np,
-}
