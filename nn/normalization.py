@@ -1,5 +1,5 @@
 """Normalisation layers: ``BatchNorm1d/2d/3d``, ``InstanceNorm1d/2d/3d``, ``LayerNorm``,
-``GroupNorm``.
+``GroupNorm``, ``RMSNorm``.
 
     bn = nn.BatchNorm2d(16)       # x (N, 16, H, W) -> same shape; running stats in buffers
     bn.eval()                     # now normalises with running_mean / running_var
@@ -31,6 +31,7 @@ __all__ = [
     "InstanceNorm3d",
     "LayerNorm",
     "GroupNorm",
+    "RMSNorm",
 ]
 
 
@@ -316,4 +317,48 @@ class GroupNorm(Module):
         return (
             f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
             f"bias={self.bias is not None}"
+        )
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalisation over the trailing dims normalized_shape, per sample:
+    (*, *normalized_shape) -> same shape, ``y = x * rsqrt(mean(x * x) + eps) * weight``.
+
+    eps: None for ``finfo(input.dtype).eps``. elementwise_affine: learn weight (ones) of
+    normalized_shape (there is no bias).
+    """
+
+    def __init__(self, normalized_shape, eps: float | None = None,
+                 elementwise_affine: bool = True, device=None, dtype=None):  # fmt: skip
+        super().__init__()
+        if not isinstance(normalized_shape, (tuple, list)):  # an int (or a bad scalar)
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(
+            size_arg("RMSNorm", "normalized_shape", s) for s in normalized_shape
+        )
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            kw = {"dtype": dtype, "device": device}
+            self.weight = Parameter(ag.ones(*self.normalized_shape, **kw))
+        else:
+            self.register_parameter("weight", None)
+
+    def forward(self, x):
+        k = len(self.normalized_shape)
+        shape = input_shape(repr(self), x)
+        if len(shape) < k or shape[len(shape) - k :] != self.normalized_shape:
+            raise ShapeError(
+                f"{self!r}: expected input ending in {self.normalized_shape}, got {shape}"
+            )
+        return _F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def reset_parameters(self) -> None:
+        """weight = 1 (when it exists)."""
+        if self.weight is not None:
+            self.weight.detach().fill_(1.0)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
         )

@@ -4,6 +4,8 @@ Gradient clipping lives in ``optim.clip`` (optimisers need it without ``nn``) an
 here under PyTorch's names.
 
 ``parameters`` arguments accept a Module, a single Tensor, or an iterable of Tensors.
+
+``nn.utils.rnn`` (``nn/rnn_utils.py``) holds ``pad_sequence``, as ``torch.nn.utils.rnn``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import autograd as ag
 from autograd import ShapeError
 from autograd.tensor import Tensor
 from optim.clip import clip_grad_norm_, clip_grad_value_, get_total_norm
+
+from . import rnn_utils as rnn
 
 __all__ = [
     "l1_penalty",
@@ -22,6 +26,7 @@ __all__ = [
     "parameters_to_vector",
     "vector_to_parameters",
     "num_parameters",
+    "rnn",
 ]
 
 

@@ -1,5 +1,5 @@
-"""Normalisation: ``batch_norm``, ``instance_norm``, ``layer_norm``, ``group_norm``, as in
-``torch.nn.functional``.
+"""Normalisation: ``batch_norm``, ``instance_norm``, ``layer_norm``, ``group_norm``,
+``rms_norm``, as in ``torch.nn.functional``.
 
 All four standardise x over some axes, y = (x - mean) / sqrt(var + eps) (biased variance), then
 apply an optional per-feature affine map ``y * weight + bias``. One fused op does it,
@@ -18,10 +18,12 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
 import autograd as ag
 from autograd import Function, ShapeError, Tensor
 
-__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm"]
+__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm"]
 
 
 class NormAffine(Function):
@@ -229,6 +231,42 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     axes = tuple(range(x.ndim - k, x.ndim))
     mean, var = _moments(x, axes)
     return NormAffine.apply(x, weight, bias, mean, _rstd(var, eps), tuple(x.shape), axes, eps)
+
+
+def _normalized_shape(op, x, normalized_shape):
+    """normalized_shape as a tuple of ints; ShapeError naming ``op`` unless it is non-empty and
+    x's shape ends with it."""
+    if isinstance(normalized_shape, numbers.Integral):
+        normalized_shape = (int(normalized_shape),)
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    k = len(normalized_shape)
+    if k == 0:
+        raise ShapeError(f"{op}: normalized_shape must have at least one dim, got ()")
+    if x.ndim < k or tuple(x.shape[x.ndim - k :]) != normalized_shape:
+        raise ShapeError(
+            f"{op}: input of shape {x.shape} does not end with normalized_shape {normalized_shape}"
+        )
+    return normalized_shape
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Root-mean-square normalisation over the trailing dims ``normalized_shape``:
+    ``y = x * rsqrt(mean(x * x) + eps) * weight``, the mean over those dims (no centring, no
+    bias).
+
+    input: (*, *normalized_shape), floating point; weight: normalized_shape or None (same dtype
+    as input); eps: None for ``finfo(input.dtype).eps``. Returns input's shape and dtype.
+    Composed of differentiable ops, so higher-order gradients work.
+    """
+    op, x = "rms_norm", input
+    _float(op, x)
+    normalized_shape = _normalized_shape(op, x, normalized_shape)
+    _check_param(op, "weight", weight, normalized_shape, x.dtype)
+    if eps is None:
+        eps = float(np.finfo(x.dtype).eps)
+    axes = tuple(range(x.ndim - len(normalized_shape), x.ndim))
+    y = x * ((x * x).mean(axis=axes, keepdims=True) + eps).rsqrt()
+    return y if weight is None else y * weight
 
 
 def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
