@@ -220,6 +220,16 @@ class InstanceNorm3d(_InstanceNorm):
     _ndims = (4, 5)
 
 
+def _check_trailing(layer, x):
+    """ShapeError naming ``layer`` unless x's trailing dims are its ``normalized_shape``."""
+    k = len(layer.normalized_shape)
+    shape = input_shape(repr(layer), x)
+    if len(shape) < k or shape[len(shape) - k :] != layer.normalized_shape:
+        raise ShapeError(
+            f"{layer!r}: expected input ending in {layer.normalized_shape}, got {shape}"
+        )
+
+
 class LayerNorm(Module):
     """Normalise over the trailing dims normalized_shape, per sample: (*, *normalized_shape).
 
@@ -249,12 +259,7 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x):
-        k = len(self.normalized_shape)
-        shape = input_shape(repr(self), x)
-        if len(shape) < k or shape[len(shape) - k :] != self.normalized_shape:
-            raise ShapeError(
-                f"{self!r}: expected input ending in {self.normalized_shape}, got {shape}"
-            )
+        _check_trailing(self, x)
         return _F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def reset_parameters(self) -> None:
@@ -345,12 +350,7 @@ class RMSNorm(Module):
             self.register_parameter("weight", None)
 
     def forward(self, x):
-        k = len(self.normalized_shape)
-        shape = input_shape(repr(self), x)
-        if len(shape) < k or shape[len(shape) - k :] != self.normalized_shape:
-            raise ShapeError(
-                f"{self!r}: expected input ending in {self.normalized_shape}, got {shape}"
-            )
+        _check_trailing(self, x)
         return _F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
     def reset_parameters(self) -> None:
