@@ -1,6 +1,10 @@
 """Activation modules. Input of any shape -> output of the same shape, unless noted
 (Softmax/LogSoftmax act along ``dim``, Softmax2d along the channels of (N, C, H, W) or (C, H, W);
 Maxout maps (..., in) -> (..., out); GLU halves ``dim``).
+
+A layer built with ``inplace=True`` overwrites its input and returns it, as PyTorch's: recorded
+on the graph for an interior tensor, refused (RuntimeError naming the layer) for a leaf that
+requires grad; see ``nn.functional.activation``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from autograd import ShapeError
 from . import functional as F
 from . import init
 from ._args import input_shape, size_arg
+from .functional.activation import _inplace
 from .module import Module
 from .parameter import Parameter
 
@@ -100,13 +105,15 @@ class Tanh(_Simple):
 
 
 class ReLU(Module):
-    """y = max(x, 0); relu'(0) = 0. Any shape. ``inplace`` is accepted for PyTorch code."""
+    """y = max(x, 0); relu'(0) = 0. Any shape. ``inplace``: overwrite the input, return it."""
 
     def __init__(self, inplace: bool = False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input):
+        if self.inplace:
+            return _inplace(input, "ReLU", ag.relu)
         return ag.relu(input)
 
     def extra_repr(self) -> str:
@@ -122,6 +129,8 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
+        if self.inplace:
+            return _inplace(input, "LeakyReLU", F.leaky_relu, self.negative_slope)
         return F.leaky_relu(input, self.negative_slope)
 
     def extra_repr(self) -> str:
@@ -171,6 +180,8 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input):
+        if self.inplace:
+            return _inplace(input, "ELU", F.elu, self.alpha)
         return F.elu(input, self.alpha)
 
     def extra_repr(self) -> str:
@@ -181,6 +192,8 @@ class SELU(ReLU):
     """y = scale * elu(x, alpha), alpha ~ 1.6733, scale ~ 1.0507 (self-normalising). Any shape."""
 
     def forward(self, input):
+        if self.inplace:
+            return _inplace(input, "SELU", F.selu)
         return F.selu(input)
 
 
@@ -188,6 +201,8 @@ class CELU(ELU):
     """y = max(0, x) + min(0, alpha (e^(x / alpha) - 1)). Any shape."""
 
     def forward(self, input):
+        if self.inplace:
+            return _inplace(input, "CELU", F.celu, self.alpha)
         return F.celu(input, self.alpha)
 
 
@@ -211,6 +226,8 @@ class SiLU(ReLU):
     """y = x * sigmoid(x) (swish). Any shape."""
 
     def forward(self, input):
+        if self.inplace:
+            return _inplace(input, "SiLU", F.silu)
         return F.silu(input)
 
 
@@ -218,6 +235,8 @@ class Mish(ReLU):
     """y = x * tanh(softplus(x)). Any shape."""
 
     def forward(self, input):
+        if self.inplace:
+            return _inplace(input, "Mish", F.mish)
         return F.mish(input)
 
 
@@ -260,6 +279,8 @@ class Hardtanh(Module):
         self.inplace = inplace
 
     def forward(self, input):
+        if self.inplace:
+            return _inplace(input, "Hardtanh", F.hardtanh, self.min_val, self.max_val)
         return F.hardtanh(input, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
@@ -274,6 +295,8 @@ class ReLU6(Hardtanh):
         super().__init__(0.0, 6.0, inplace)
 
     def forward(self, input):
+        if self.inplace:
+            return _inplace(input, "ReLU6", F.relu6)
         return F.relu6(input)
 
     def extra_repr(self) -> str:
@@ -284,6 +307,8 @@ class Hardsigmoid(ReLU):
     """y = relu6(x + 3) / 6. Any shape."""
 
     def forward(self, input):
+        if self.inplace:
+            return _inplace(input, "Hardsigmoid", F.hardsigmoid)
         return F.hardsigmoid(input)
 
     def extra_repr(self) -> str:
@@ -294,6 +319,8 @@ class Hardswish(ReLU):
     """y = x * relu6(x + 3) / 6. Any shape."""
 
     def forward(self, input):
+        if self.inplace:
+            return _inplace(input, "Hardswish", F.hardswish)
         return F.hardswish(input)
 
     def extra_repr(self) -> str:
@@ -404,6 +431,8 @@ class Threshold(Module):
         self.inplace = inplace
 
     def forward(self, input):
+        if self.inplace:
+            return _inplace(input, "Threshold", F.threshold, self.threshold, self.value)
         return F.threshold(input, self.threshold, self.value)
 
     def extra_repr(self) -> str:
@@ -482,6 +511,8 @@ class RReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
+        if self.inplace:
+            return _inplace(input, "RReLU", F.rrelu, self.lower, self.upper, self.training)
         return F.rrelu(input, self.lower, self.upper, self.training)
 
     def extra_repr(self) -> str:

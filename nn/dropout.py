@@ -1,17 +1,30 @@
-"""Dropout layers: ``Dropout``, ``Dropout1d``, ``Dropout2d``, ``Dropout3d``.
+"""Dropout layers: ``Dropout``, ``Dropout1d``, ``Dropout2d``, ``Dropout3d``, ``AlphaDropout``,
+``FeatureAlphaDropout``.
 
 Inverted dropout in training (kept values scaled by 1 / (1 - p)), the identity in eval mode
 (``model.eval()``). Masks come from autograd's global generator (``ag.manual_seed``).
+``inplace=True`` overwrites the input and returns it (recorded on the graph; a RuntimeError naming
+the layer for a leaf that requires grad), except in AlphaDropout and FeatureAlphaDropout, which
+accept ``inplace`` and ignore it, as PyTorch's do.
 """
 
 from __future__ import annotations
 
 import numbers
 
-from .functional.dropout import dropout, dropout1d, dropout2d, dropout3d
+from .functional.dropout import (
+    _dropout,
+    _feature,
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
 from .module import Module
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
@@ -28,7 +41,12 @@ class _DropoutNd(Module):
         self.inplace = inplace
 
     def forward(self, x):
+        if self.inplace:
+            return self._inplace(x)
         return type(self)._fn(x, self.p, self.training)
+
+    def _inplace(self, x):
+        return _dropout(type(self).__name__, x, self.p, self.training, tuple(x.shape), None, True)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -43,20 +61,56 @@ class Dropout(_DropoutNd):
     _fn = staticmethod(dropout)
 
 
-class Dropout1d(_DropoutNd):
+class _FeatureDropout(_DropoutNd):
+    _d = 0
+
+    def _inplace(self, x):
+        return _feature(type(self).__name__, self._d, x, self.p, self.training, None, True)
+
+
+class Dropout1d(_FeatureDropout):
     """Zero whole channels: (N, C, L) or (C, L), each channel kept with probability 1 - p."""
 
     _fn = staticmethod(dropout1d)
+    _d = 1
 
 
-class Dropout2d(_DropoutNd):
+class Dropout2d(_FeatureDropout):
     """Zero whole feature maps: (N, C, H, W) or (C, H, W), each map kept with probability
     1 - p and scaled by 1 / (1 - p)."""
 
     _fn = staticmethod(dropout2d)
+    _d = 2
 
 
-class Dropout3d(_DropoutNd):
+class Dropout3d(_FeatureDropout):
     """Zero whole volumes: (N, C, D, H, W) or (C, D, H, W)."""
 
     _fn = staticmethod(dropout3d)
+    _d = 3
+
+
+class AlphaDropout(_DropoutNd):
+    """Alpha dropout for SELU networks (see ``nn.functional.alpha_dropout``): dropped elements
+    take SELU's negative saturation and an affine map keeps zero mean and unit variance.
+
+    Input: any shape -> the same shape. The identity in eval mode. ``inplace`` is accepted and
+    ignored (the result is a new tensor), as in PyTorch.
+    """
+
+    _fn = staticmethod(alpha_dropout)
+
+    def forward(self, x):
+        return type(self)._fn(x, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels: (N, C, ...), each (n, c) channel dropped as one.
+
+    The identity in eval mode. ``inplace`` is accepted and ignored, as in PyTorch.
+    """
+
+    _fn = staticmethod(feature_alpha_dropout)
+
+    def forward(self, x):
+        return type(self)._fn(x, self.p, self.training)

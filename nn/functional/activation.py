@@ -5,6 +5,13 @@ Piecewise ops whose derivative needs care are Functions with the rule written on
 when not recording, tensors for ``create_graph``): step, leaky_relu, elu, gelu, silu, hardtanh,
 threshold, softshrink, hardshrink. The rest compose autograd ops. rrelu draws its training
 slopes from autograd's global generator (``ag.manual_seed``) or a ``generator`` passed in.
+
+``inplace=True`` (relu, relu6, leaky_relu, elu, selu, celu, silu, mish, hardtanh, hardsigmoid,
+hardswish, threshold, rrelu) overwrites x with the result and returns x itself, as PyTorch does:
+the out-of-place op runs and its result is written through ``autograd.inplace.apply_op``, so it is
+recorded on the graph when x is an interior tensor, a plain write under ``no_grad()`` or when x
+does not require grad, and refused (RuntimeError naming the function) on a leaf that requires
+grad or on a view of a recorded graph.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Function, ShapeError
+from autograd.inplace import apply_op
 from autograd.ops._dims import norm_dim
 from autograd.random import gen
 from autograd.tensor import Tensor
@@ -59,6 +67,17 @@ _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _inplace(x, op, fn, *args):
+    """x overwritten with ``fn(x, *args)`` (fn: the out-of-place form); returns x itself.
+
+    Recorded on the graph when x is an interior tensor that requires grad; a RuntimeError naming
+    ``op`` for a leaf that requires grad (while recording) or a view of a recorded graph.
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(inplace=True): expected a Tensor, got {type(x).__name__}")
+    return apply_op(x, op + "(inplace=True)", fn, *args)
 
 
 def _float(name, x):
@@ -129,7 +148,9 @@ def tanh(x):
 
 
 def relu(x, inplace: bool = False):
-    """max(x, 0); relu'(0) = 0. Any shape. ``inplace`` is accepted and ignored."""
+    """max(x, 0); relu'(0) = 0. Any shape. ``inplace``: overwrite x and return it."""
+    if inplace:
+        return _inplace(x, "relu", ag.relu)
     return ag.relu(x)
 
 
@@ -154,7 +175,9 @@ class LeakyReLU(Function):
 
 
 def leaky_relu(x, negative_slope: float = 0.01, inplace: bool = False):
-    """x where x > 0, negative_slope * x elsewhere. Any shape."""
+    """x where x > 0, negative_slope * x elsewhere. Any shape. ``inplace``: overwrite x."""
+    if inplace:
+        return _inplace(x, "leaky_relu", LeakyReLU.apply, float(negative_slope))
     return LeakyReLU.apply(x, float(negative_slope))
 
 
@@ -176,20 +199,28 @@ class ELU(Function):
 
 
 def elu(x, alpha: float = 1.0, inplace: bool = False):
-    """x where x > 0, alpha * (exp(x) - 1) elsewhere. Any shape."""
+    """x where x > 0, alpha * (exp(x) - 1) elsewhere. Any shape. ``inplace``: overwrite x."""
+    if inplace:
+        return _inplace(x, "elu", ELU.apply, float(alpha))
     return ELU.apply(x, float(alpha))
 
 
 def selu(x, inplace: bool = False):
-    """scale * elu(x, alpha) with the self-normalising constants (Klambauer et al. 2017)."""
+    """scale * elu(x, alpha) with the self-normalising constants (Klambauer et al. 2017).
+
+    Any shape. ``inplace``: overwrite x and return it."""
+    if inplace:
+        return _inplace(x, "selu", selu)
     return ELU.apply(x, SELU_ALPHA) * SELU_SCALE
 
 
 def celu(x, alpha: float = 1.0, inplace: bool = False):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)): x where x > 0, else
-    alpha * expm1(x / alpha), for any alpha but 0. Any shape."""
+    alpha * expm1(x / alpha), for any alpha but 0. Any shape. ``inplace``: overwrite x."""
     if alpha == 0:
         raise ValueError("celu: alpha cannot be 0")
+    if inplace:
+        return _inplace(x, "celu", celu, alpha)
     if alpha == 1.0:
         return ELU.apply(x, 1.0)
     if alpha > 0:
@@ -255,12 +286,16 @@ class SiLU(Function):
 
 
 def silu(x, inplace: bool = False):
-    """x * sigmoid(x) (swish). Any shape."""
+    """x * sigmoid(x) (swish). Any shape. ``inplace``: overwrite x and return it."""
+    if inplace:
+        return _inplace(x, "silu", SiLU.apply)
     return SiLU.apply(x)
 
 
 def mish(x, inplace: bool = False):
-    """x * tanh(softplus(x)). Any shape."""
+    """x * tanh(softplus(x)). Any shape. ``inplace``: overwrite x and return it."""
+    if inplace:
+        return _inplace(x, "mish", mish)
     return x * ag.tanh(ag.softplus(x))
 
 
@@ -301,24 +336,32 @@ class Hardtanh(Function):
 
 
 def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
-    """Clip x to [min_val, max_val]. Any shape."""
+    """Clip x to [min_val, max_val]. Any shape. ``inplace``: overwrite x and return it."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} must not exceed max_val {max_val}")
+    if inplace:
+        return _inplace(x, "hardtanh", Hardtanh.apply, float(min_val), float(max_val))
     return Hardtanh.apply(x, float(min_val), float(max_val))
 
 
 def relu6(x, inplace: bool = False):
-    """min(max(x, 0), 6). Any shape."""
+    """min(max(x, 0), 6). Any shape. ``inplace``: overwrite x and return it."""
+    if inplace:
+        return _inplace(x, "relu6", relu6)
     return Hardtanh.apply(x, 0.0, 6.0)
 
 
 def hardsigmoid(x, inplace: bool = False):
-    """relu6(x + 3) / 6. Any shape."""
+    """relu6(x + 3) / 6. Any shape. ``inplace``: overwrite x and return it."""
+    if inplace:
+        return _inplace(x, "hardsigmoid", hardsigmoid)
     return Hardtanh.apply(x + 3, 0.0, 6.0) / 6
 
 
 def hardswish(x, inplace: bool = False):
-    """x * relu6(x + 3) / 6. Any shape."""
+    """x * relu6(x + 3) / 6. Any shape. ``inplace``: overwrite x and return it."""
+    if inplace:
+        return _inplace(x, "hardswish", hardswish)
     return x * (Hardtanh.apply(x + 3, 0.0, 6.0) / 6)
 
 
@@ -407,13 +450,15 @@ class Threshold(Function):
 
 def threshold(x, threshold, value, inplace: bool = False):
     """x where x > threshold, else ``value``. x: any shape (float, or integer with ``value`` cast
-    to its dtype as PyTorch does). The gradient is 0 at x == threshold. ``inplace`` is accepted
-    and ignored (the result is a new tensor)."""
+    to its dtype as PyTorch does). The gradient is 0 at x == threshold. ``inplace``: overwrite
+    x and return it."""
     for name, v in (("threshold", threshold), ("value", value)):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
             raise TypeError(f"threshold: {name} must be a number, got {type(v).__name__} {v!r}")
     if x.dtype.kind not in "fciu":
         raise TypeError(f"threshold: expected a numeric tensor, got dtype {x.dtype}")
+    if inplace:
+        return _inplace(x, "threshold", Threshold.apply, threshold, value)
     return Threshold.apply(x, threshold, value)
 
 
@@ -497,7 +542,7 @@ def rrelu(x, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = Fa
     training: each element's slope ``a`` is drawn from U(lower, upper) (from autograd's global
     generator, or ``generator``; positive elements keep slope 1), and the gradient is that
     slope (at x == 0 too, as PyTorch). Evaluation: the fixed slope (lower + upper) / 2.
-    x: any float shape; returns that shape. ``inplace`` is accepted and ignored.
+    x: any float shape; returns that shape. ``inplace``: overwrite x and return it.
     """
     if not lower <= upper:
         raise ValueError(
@@ -505,6 +550,8 @@ def rrelu(x, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = Fa
             f"lower={lower}, upper={upper}"
         )
     _float("rrelu", x)
+    if inplace:
+        return _inplace(x, "rrelu", rrelu, lower, upper, training, False, generator)
     if not training:
         return LeakyReLU.apply(x, (lower + upper) / 2)
     raw = x._data if isinstance(x, Tensor) else x
