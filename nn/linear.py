@@ -73,8 +73,8 @@ class Linear(Module):
                 f"expected input with last dimension {self.in_features}, got "
                 f"{None if shape is None else tuple(shape)}"
             )
-        b = self.bias
-        x, w = (input._data if isinstance(input, Tensor) else input), self.weight._data
+        weight, b = self.weight, self.bias  # read once: a parametrized weight is computed
+        x, w = (input._data if isinstance(input, Tensor) else input), weight._data
         if x.dtype != w.dtype or (b is not None and b._data.dtype != w.dtype):
             check_dtypes(  # raises, naming the layer (the name is built only then)
                 f"Linear(in_features={self.in_features}, out_features={self.out_features})",
@@ -82,7 +82,7 @@ class Linear(Module):
                 w,
                 None if b is None else b._data,
             )
-        return _LinearFn.apply(input, self.weight, b)
+        return _LinearFn.apply(input, weight, b)
 
     def extra_repr(self) -> str:
         return (

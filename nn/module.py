@@ -18,6 +18,7 @@ Calling the module runs forward pre-hooks, ``forward`` and forward hooks.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import warnings
 from collections import OrderedDict, namedtuple
@@ -212,6 +213,17 @@ class Module:
         self._backward_pre_hooks[handle.id] = hook
         if prepend:
             self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False):
+        """Call ``hook(state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` (``hook(module, ...)`` with ``with_module``) before
+        ``load_state_dict`` reads this module's keys; it may rewrite the (copied) state_dict,
+        e.g. to rename old keys. ``local_metadata`` and the key lists are scratch; a message
+        appended to ``error_msgs`` makes the load raise. Returns a RemovableHandle."""
+        hooks = self.__dict__.setdefault("_load_state_dict_pre_hooks", OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = functools.partial(hook, self) if with_module else hook
         return handle
 
     # -- registration --------------------------------------------------------------------------
@@ -609,6 +621,7 @@ class Module:
         """
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}")
+        state_dict = _run_load_pre_hooks(self, state_dict, strict)
         own = OrderedDict()
         for mprefix, m in self.named_modules(remove_duplicate=False):
             p = mprefix + "." if mprefix else ""
@@ -687,6 +700,28 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
+
+
+def _run_load_pre_hooks(root: Module, state_dict, strict: bool):
+    """``state_dict``, or a copy rewritten by the modules' load_state_dict pre-hooks."""
+    hooked = [
+        (prefix, m)
+        for prefix, m in root.named_modules(remove_duplicate=False)
+        if m.__dict__.get("_load_state_dict_pre_hooks")
+    ]
+    if not hooked:
+        return state_dict
+    state_dict = OrderedDict(state_dict)  # the caller's dict is never changed
+    error_msgs = []
+    for prefix, m in hooked:
+        for hook in list(m._load_state_dict_pre_hooks.values()):
+            hook(state_dict, prefix + "." if prefix else "", {}, strict, [], [], error_msgs)
+    if error_msgs:
+        raise RuntimeError(
+            f"Error(s) in loading state_dict for {type(root).__name__}:\n\t"
+            + "\n\t".join(error_msgs)
+        )
+    return state_dict
 
 
 def _plain(t: Tensor) -> Tensor:

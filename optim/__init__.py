@@ -42,7 +42,18 @@ __all__ = [
     "LBFGS",
     "Lion",
     "lr_scheduler",
+    "swa_utils",
     "EarlyStopping",
     "clip_grad_norm_",
     "clip_grad_value_",
 ]
+
+
+def __getattr__(name):
+    # swa_utils' AveragedModel is an nn.Module: loaded on first use, so that importing optim
+    # needs autograd only (DESIGN.md)
+    if name == "swa_utils":
+        import importlib
+
+        return importlib.import_module(".swa_utils", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
