@@ -34,6 +34,7 @@ __all__ = [
     "TripletMarginWithDistanceLoss",
     "PoissonNLLLoss",
     "GaussianNLLLoss",
+    "CTCLoss",
 ]
 
 
@@ -363,3 +364,23 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input, target, var):
         return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss (``F.ctc_loss``) with its options stored.
+
+    forward(log_probs, targets, input_lengths, target_lengths): log_probs (T, N, C) or (T, C)
+    log-probabilities; targets padded (N, S) or concatenated (sum(target_lengths),); lengths
+    (N,) integer tensors or lists of ints. blank: the blank class; reduction 'mean' divides each
+    loss by its target length before the batch mean; zero_infinity: impossible alignments give
+    0 instead of inf.
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
+        super().__init__(reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                          self.reduction, self.zero_infinity)  # fmt: skip

@@ -19,10 +19,14 @@ from .attention import *  # noqa: F403
 from .attention import __all__ as _attn_all
 from .conv import *  # noqa: F403
 from .conv import __all__ as _conv_all
+from .ctc import *  # noqa: F403
+from .ctc import __all__ as _ctc_all
 from .distance import *  # noqa: F403
 from .distance import __all__ as _dist_all
 from .dropout import *  # noqa: F403
 from .dropout import __all__ as _drop_all
+from .grid import *  # noqa: F403
+from .grid import __all__ as _grid_all
 from .linear import *  # noqa: F403
 from .linear import __all__ as _lin_all
 from .loss import *  # noqa: F403
@@ -46,4 +50,6 @@ __all__ = (
     + list(_dist_all)
     + list(_vision_all)
     + list(_attn_all)
+    + list(_ctc_all)
+    + list(_grid_all)
 )
