@@ -274,6 +274,9 @@ def gemm_kernel(mode: str, dtype, tiles: tuple, a_kmajor: bool, b_nmajor: bool):
                         Bs[e // BN, e - (e // BN) * BN] = pb[r]
                     else:
                         Bs[e - (e // BK) * BK, e // BK] = pb[r]
+            # both barriers sit in a loop whose trip count, like the branch below, is the same
+            # for every thread of the block, so all of them reach each one. This one: every slot
+            # of both tiles is stored before any thread reads them (read after write) ...
             cuda.syncthreads()
             if kt + BK < k_hi:  # issue the next slab's global loads; they land during the math
                 for r in range(LA):
@@ -290,6 +293,8 @@ def gemm_kernel(mode: str, dtype, tiles: tuple, a_kmajor: bool, b_nmajor: bool):
                 for i in range(TM):
                     for j in range(TN):
                         acc[i, j] += ar[i] * br[j]
+            # ... and this one: no thread stores the next slab over a tile that another thread
+            # is still reading (write after read)
             cuda.syncthreads()
         if hb:  # a per-row bias (the conv's per-channel one)
             for i in range(TM):

@@ -7,6 +7,12 @@ as a Python thread (slow: a few seconds per thousand blocks), so the shapes are 
 not multiples of the tiles; some checks also shrink the tiles so that one product spans several
 tiles in every direction, and the split-K and grid-chunking paths are forced on.
 
+The simulator is made strict first (``_strict_simulator``): numba's own shared-array allocation
+is not thread-safe (which made the ``[nn]`` check fail now and then), and fresh shared, local and
+output memory is filled with NaN so that reading what no thread wrote shows in the results.
+``check_determinism`` reruns every kernel with the simulator's threads switching every few
+microseconds and requires bit-identical results.
+
 A second kind of check needs no GPU either: every kernel variant is compiled to PTX for sm_90 by
 NVVM and its register use read back from ptxas (when the CUDA toolkit is installed), which
 catches typing errors the simulator (plain Python) cannot, and local-memory accumulators.
@@ -19,6 +25,7 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -32,7 +39,7 @@ FAST_TILES = (1, 4, 4, 4, 32)
 SMALL_TILES = (2, 4, 3, 2, 4)
 
 
-SIM_CHECKS = ["matmul", "matmul_paths", "conv", "conv_more", "pooling", "nn"]
+SIM_CHECKS = ["matmul", "matmul_paths", "conv", "conv_more", "pooling", "nn", "determinism"]
 
 
 def _start(name: str, sim: bool) -> subprocess.Popen:
@@ -363,6 +370,227 @@ def check_nn():
         backends._numpy_kernels = nk
 
 
+# == a strict simulator (installed in the check's subprocess before it runs) ======================
+
+_SHARED_LOCK = threading.Lock()
+_PLAIN_EMPTY = np.empty
+
+
+def _poison(dtype):
+    """What fresh memory holds here: NaN for floats, the largest value for integers (None:
+    left as numpy gives it)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "fc":
+        return np.nan
+    if dtype.kind in "iu":
+        return np.iinfo(dtype).max
+    return None
+
+
+def _fresh(shape, dtype, order="C", **kw):
+    """``np.empty``, poisoned."""
+    a = _PLAIN_EMPTY(shape, dtype, order, **kw)
+    fill = _poison(a.dtype)
+    if fill is not None:
+        a.fill(fill)
+    return a
+
+
+def _strict_simulator():
+    """Make numba's CUDA simulator race-free and strict about memory no thread wrote.
+
+    * numba's ``FakeCUDAShared.array`` finds a block's shared array with an unlocked dict get /
+      ``np.empty`` / set keyed by the caller's line. When the GIL passes between two simulator
+      threads inside that window (rare; likelier on a loaded machine), threads of the launch's
+      first block get *different* arrays, each holds only its own share of the tile, and their
+      outputs are garbage: that, not the kernels, made the ``[nn]`` gradcheck fail now and then
+      (one of its conv forwards off by ~0.3). Here the lookup is locked (same key).
+    * fresh shared and local arrays hold NaN (floats) or the largest integer, and a block's shared
+      arrays are refilled when the next block first asks for them (the simulator keeps them for
+      the whole launch; hardware promises nothing), so a read before the write, or a value left
+      by the previous block, shows in the results;
+    * ``np.empty`` is poisoned the same way while a function of the ``numba`` kernel set runs, so
+      an output element that no thread writes fails the comparison with the numpy set;
+    * the GIL passes between threads every 2 us instead of 5 ms: many more interleavings of a
+      block's threads (so races show), and the simulator's polling block manager finishes sooner.
+    """
+    sys.setswitchinterval(2e-6)
+    import functools
+
+    from numba.core import types
+    from numba.cuda.simulator import kernelapi
+    from numba.np import numpy_support
+
+    import backends.numba_kernels as bk
+
+    plain_shared = kernelapi.FakeCUDAShared.array
+
+    def as_dtype(dtype):
+        return numpy_support.as_dtype(dtype) if isinstance(dtype, types.Type) else dtype
+
+    def shared_array(self, shape, dtype):
+        dtype = as_dtype(dtype)
+        if isinstance(shape, int) and shape == 0:  # dynamic shared memory: one buffer, no key
+            return plain_shared(self, shape, dtype)
+        caller = sys._getframe(1)
+        key = (caller.f_code.co_filename, caller.f_lineno)
+        block = tuple(threading.current_thread().blockIdx)
+        with _SHARED_LOCK:
+            arr, owner = self._allocations.get(key, (None, None))
+            if arr is None:
+                arr = _fresh(shape, dtype)
+            elif owner != block:  # the previous block has finished: blocks run one at a time
+                fill = _poison(arr.dtype)
+                if fill is not None:
+                    arr.fill(fill)
+            self._allocations[key] = (arr, block)
+        return arr
+
+    kernelapi.FakeCUDAShared.array = shared_array
+    kernelapi.FakeCUDALocal.array = lambda self, shape, dtype: _fresh(shape, as_dtype(dtype))
+
+    def poisoned(f):
+        @functools.wraps(f)
+        def call(*args, **kwargs):
+            saved, np.empty = np.empty, _fresh
+            try:
+                return f(*args, **kwargs)
+            finally:
+                np.empty = saved
+
+        return call
+
+    for fname in bk.__all__:
+        if callable(getattr(bk, fname)):
+            setattr(bk, fname, poisoned(getattr(bk, fname)))
+
+
+def _probe_kernels():
+    """Two tiny kernels on the strict simulator's guarantees: ``gather`` (each thread writes its
+    slot of a shared array, then every thread sums all of them: needs one array per block) and
+    ``unwritten`` (reads a shared and a local slot before anything writes them)."""
+    global cuda  # the simulator swaps a kernel's *global* ``cuda`` for its fake module
+    import numba
+    from numba import cuda
+
+    @cuda.jit
+    def gather(out):
+        s = cuda.shared.array(4, numba.float64)
+        t = cuda.threadIdx.x
+        s[t] = t + 1.0
+        cuda.syncthreads()
+        out[cuda.blockIdx.x, t] = s[0] + s[1] + s[2] + s[3]
+
+    @cuda.jit
+    def unwritten(out):
+        s = cuda.shared.array(4, numba.float64)
+        loc = cuda.local.array(2, numba.float64)
+        t = cuda.threadIdx.x
+        out[cuda.blockIdx.x, t, 0] = s[t]
+        out[cuda.blockIdx.x, t, 1] = loc[1]
+        cuda.syncthreads()
+        s[t] = 1.0  # what the next block would see on the plain simulator
+        loc[1] = 1.0
+
+    return gather, unwritten
+
+
+def _strict_simulator_holds():
+    """The strict simulator's own guarantees: one shared array per block even when every
+    allocation hands the GIL to the other threads (numba's plain one then gives out several:
+    wrong sums), and NaN from shared and local memory read before it is written, in every block
+    (the plain simulator gives np.empty's leftovers, and block 1 reads block 0's values)."""
+    gather, unwritten = _probe_kernels()
+    plain = globals()["_fresh"]
+
+    def slow_fresh(*args, **kwargs):
+        time.sleep(0.005)  # the GIL goes to the block's other threads mid-allocation
+        return plain(*args, **kwargs)
+
+    globals()["_fresh"] = slow_fresh
+    try:
+        for _ in range(3):  # each launch allocates anew
+            out = np.zeros((2, 4))
+            gather[2, 4](out)
+            np.testing.assert_array_equal(out, 10.0)
+    finally:
+        globals()["_fresh"] = plain
+    out = np.zeros((3, 4, 2))
+    unwritten[3, 4](out)
+    assert np.isnan(out).all(), out
+
+
+def _runs_alike(what, f, args, want, dtype, reps):
+    """Run ``f(*args)`` ``reps`` times: every result bit-identical to the first, which matches
+    ``want`` (a tuple of arrays for a tuple result)."""
+    first = f(*args)
+    firsts = first if isinstance(first, tuple) else (first,)
+    wants = want if isinstance(want, tuple) else (want,)
+    for got, ref in zip(firsts, wants, strict=True):
+        if got.dtype.kind == "f":
+            _close(got, ref, dtype)
+        else:
+            np.testing.assert_array_equal(got, ref)
+    for rep in range(1, reps):
+        again = f(*args)
+        for a, b in zip(firsts, again if isinstance(again, tuple) else (again,), strict=True):
+            assert a.tobytes() == b.tobytes(), (
+                f"{what}: run {rep} differs from run 0 at {np.argwhere(a != b)[:4].tolist()}"
+            )
+
+
+def check_determinism():
+    """Every kernel, rerun on the same odd-sized inputs while the simulator's threads switch
+    every 2 us (``_strict_simulator``: a different interleaving each run), gives bit-identical
+    results that match the numpy set: a missing syncthreads, an output two threads write, or a
+    read of memory no thread wrote (the strict simulator makes that NaN) would show here."""
+    import backends.numba_kernels as bk
+    import backends.numpy_kernels as nk
+
+    _strict_simulator_holds()
+    rng = np.random.default_rng(6)
+    f64, f32 = np.float64, np.float32
+    cases = []  # (what, function, args, numpy set's result, dtype)
+    for dt in (f64, f32):
+        a = rng.standard_normal((13, 11)).astype(dt)
+        b = rng.standard_normal((9, 11)).astype(dt).T  # a k-major B, read in place
+        cases.append((f"matmul {dt.__name__}", bk.matmul, (a, b), a @ b, dt))
+    a, b = rng.standard_normal((5, 37)), rng.standard_normal((37, 3))
+    cases.append(("split-K matmul", bk.matmul, (a, b), a @ b, f64))
+    geom = ((2, 1), ((1, 1), (0, 1)), (1, 2), 2)  # stride, padding, dilation, groups
+    x, w, bias = (rng.standard_normal(s) for s in [(2, 4, 5, 6), (6, 2, 3, 2), (6,)])
+    y = nk.conv_forward(x, w, bias, *geom)
+    gy = rng.standard_normal(y.shape)
+    cases += [
+        ("conv_forward", bk.conv_forward, (x, w, bias, *geom), y, f64),
+        ("conv_grad_input", bk.conv_grad_input, (gy, w, x.shape, *geom),
+         nk.conv_grad_input(gy, w, x.shape, *geom), f64),
+        ("conv_grad_weight", bk.conv_grad_weight, (x, gy, w.shape, *geom),
+         nk.conv_grad_weight(x, gy, w.shape, *geom), f64),
+    ]  # fmt: skip
+    x = rng.standard_normal((1, 2, 5, 4)).astype(f32)
+    pool = ((3, 2), (2, 1), (1, 1), (1, 1), True)
+    y, idx = nk.max_pool_forward(x, *pool)
+    gy = rng.standard_normal(y.shape).astype(f32)
+    avg = ((3, 2), (2, 1), (1, 1), True, False)
+    ya = nk.avg_pool_forward(x, *avg)
+    gya = rng.standard_normal(ya.shape).astype(f32)
+    cases += [
+        ("max_pool_forward", bk.max_pool_forward, (x, *pool), (y, idx), f32),
+        ("max_pool_backward", bk.max_pool_backward, (gy, idx, x.shape, *pool[:4]),
+         nk.max_pool_backward(gy, idx, x.shape, *pool[:4]), f32),
+        ("avg_pool_forward", bk.avg_pool_forward, (x, *avg), ya, f32),
+        ("avg_pool_backward", bk.avg_pool_backward, (gya, x.shape, *avg[:3], avg[4]),
+         nk.avg_pool_backward(gya, x.shape, *avg[:3], avg[4]), f32),
+    ]  # fmt: skip
+    # several partial tiles in m, n and k and 8 threads a block; split-K in the long matmul
+    # and in grad-weight
+    with bk._config(tiles=SMALL_TILES, split_target_blocks=16, split_min_k=8):
+        assert bk._splits(1, 37, a) > 1
+        for case in cases:
+            _runs_alike(*case, reps=4)
+
+
 def check_ptx():
     """Compile every GEMM and pooling kernel for sm_90 (NVVM; no GPU needed) and check ptxas
     keeps the register blocks in registers (no stack frame, no spills)."""
@@ -440,6 +668,8 @@ def check_ptx():
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+        _strict_simulator()
     t0 = time.perf_counter()
     globals()[f"check_{sys.argv[1]}"]()
     print(f"check {sys.argv[1]} passed in {time.perf_counter() - t0:.1f} s")
