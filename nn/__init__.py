@@ -22,6 +22,8 @@ from .distance import *  # noqa: F403
 from .distance import __all__ as _dist_all
 from .dropout import *  # noqa: F403
 from .dropout import __all__ as _drop_all
+from .extras import *  # noqa: F403
+from .extras import __all__ as _extras_all
 from .linear import *  # noqa: F403
 from .linear import __all__ as _lin_all
 from .loss import *  # noqa: F403
@@ -55,6 +57,7 @@ __all__ = (
     + list(_pad_all)
     + list(_rnn_all)
     + list(_vision_all)
+    + list(_extras_all)
     + list(_attn_all)
     + list(_tf_all)
 )

@@ -19,11 +19,13 @@ from __future__ import annotations
 from . import lr_scheduler
 from .adam import Adam, Adamax, AdamP, AdamW, NAdam, RAdam
 from .adaptive import Adadelta, Adagrad, RMSprop
+from .asgd import ASGD
 from .clip import clip_grad_norm_, clip_grad_value_
 from .early_stopping import EarlyStopping
 from .lbfgs import LBFGS
 from .lion import Lion
 from .optimizer import NonFiniteGradError, Optimizer
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
@@ -41,6 +43,8 @@ __all__ = [
     "AdamP",
     "LBFGS",
     "Lion",
+    "Rprop",
+    "ASGD",
     "lr_scheduler",
     "swa_utils",
     "EarlyStopping",

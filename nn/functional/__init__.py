@@ -25,6 +25,8 @@ from .distance import *  # noqa: F403
 from .distance import __all__ as _dist_all
 from .dropout import *  # noqa: F403
 from .dropout import __all__ as _drop_all
+from .extras import *  # noqa: F403
+from .extras import __all__ as _extras_all
 from .grid import *  # noqa: F403
 from .grid import __all__ as _grid_all
 from .linear import *  # noqa: F403
@@ -52,4 +54,5 @@ __all__ = (
     + list(_attn_all)
     + list(_ctc_all)
     + list(_grid_all)
+    + list(_extras_all)
 )

@@ -69,10 +69,16 @@ CASES = [
     ("Lion", "quad", dict(lr=0.01, weight_decay=0.5)),
     ("Lion", "quad", dict(lr=0.01, betas=(0.5, 0.9))),
     ("Lion", "quad", dict(lr=0.01, maximize=True, weight_decay=0.1)),
+    ("Rprop", "quad", {}),
+    ("Rprop", "quad", dict(lr=0.05, etas=(0.3, 1.5))),
+    ("Rprop", "quad", dict(lr=0.05, step_sizes=(1e-4, 0.2), maximize=True)),
+    ("ASGD", "quad", {}),
+    ("ASGD", "quad", dict(lr=0.05, t0=3, lambd=1e-3)),
+    ("ASGD", "quad", dict(lr=0.05, weight_decay=0.1, alpha=0.5, maximize=True)),
 ]
 
 TORCH_NAMES = ("SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam", "RAdam",
-               "Adamax")  # fmt: skip
+               "Adamax", "Rprop", "ASGD")  # fmt: skip
 
 ALL_NAMES = TORCH_NAMES + ("AdamP", "Lion")
 

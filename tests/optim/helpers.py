@@ -23,6 +23,8 @@ STATEFUL = {
     "Adamax": dict(lr=0.05),
     "AdamP": dict(lr=0.05, weight_decay=0.1),
     "Lion": dict(lr=0.01, weight_decay=0.1),
+    "Rprop": dict(lr=0.05, etas=(0.4, 1.3)),
+    "ASGD": dict(lr=0.05, t0=2, weight_decay=0.01),
 }
 assert set(STATEFUL) == set(ALL_NAMES)
 

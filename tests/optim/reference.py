@@ -34,6 +34,8 @@ DEFAULTS = {
     "AdamP": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, delta=0.1,
                   wd_ratio=0.1, nesterov=False, maximize=False),
     "Lion": dict(lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, maximize=False),
+    "Rprop": dict(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50.0), maximize=False),
+    "ASGD": dict(lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0, maximize=False),
 }  # fmt: skip
 
 
@@ -216,6 +218,37 @@ def lion(p, g, s, o):
     return p
 
 
+def rprop(p, g, s, o):
+    """Riedmiller and Braun 1993 (Rprop without weight backtracking, PyTorch's variant): each
+    element's step grows by eta+ while its gradient keeps its sign and shrinks by eta- when it
+    flips; after a flip that element does not move and its gradient is taken as 0."""
+    g = -g if o["maximize"] else g
+    eta_minus, eta_plus = o["etas"]
+    lo, hi = o["step_sizes"]
+    size = s.get("size", np.full_like(p, o["lr"]))
+    prev = s.get("prev", np.zeros_like(p))
+    prod = g * prev
+    size = np.where(prod > 0, np.minimum(size * eta_plus, hi), size)
+    size = np.where(prod < 0, np.maximum(size * eta_minus, lo), size)
+    g = np.where(prod < 0, 0.0, g)
+    s["size"], s["prev"] = size, g
+    return p - np.sign(g) * size
+
+
+def asgd(p, g, s, o):
+    """Polyak and Juditsky 1992 averaged SGD as PyTorch's documentation writes it: a decayed
+    step eta_t = lr / (1 + lambd lr t)^alpha, and the average ax of the iterates from t0 on."""
+    g = _g(p, g, o)
+    s["t"] = t = s.get("t", 0) + 1
+    eta, mu = s.get("eta", o["lr"]), s.get("mu", 1.0)
+    p = p * (1 - o["lambd"] * eta) - eta * g
+    ax = s.get("ax", np.zeros_like(p))
+    s["ax"] = p.copy() if mu == 1 else ax + mu * (p - ax)
+    s["eta"] = o["lr"] / (1 + o["lambd"] * o["lr"] * t) ** o["alpha"]
+    s["mu"] = 1 / max(1, t - o["t0"])
+    return p
+
+
 RULES = {
     "SGD": sgd,
     "Adagrad": adagrad,
@@ -228,6 +261,8 @@ RULES = {
     "Adamax": adamax,
     "AdamP": adamp,
     "Lion": lion,
+    "Rprop": rprop,
+    "ASGD": asgd,
 }
 
 

@@ -25,6 +25,8 @@ SETTINGS = {
     "Adamax": dict(lr=0.1),
     "AdamP": dict(lr=0.05),
     "Lion": dict(lr=0.01),
+    "Rprop": dict(lr=0.01),
+    "ASGD": dict(lr=0.3),
 }
 
 
