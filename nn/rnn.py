@@ -8,6 +8,12 @@ per layer and direction; the recurrence over time is one op (``nn/_rnn_cells.py`
 
     lstm = nn.LSTM(10, 20, num_layers=2, batch_first=True)
     out, (h_n, c_n) = lstm(x)        # x: (N, L, 10) -> out: (N, L, 20); h_n, c_n: (2, N, 20)
+
+A ``PackedSequence`` input (``nn.utils.rnn``) is unpacked to the padded, length-ordered layout
+(T, B, I) by one gather and runs through the same ops with the sequence lengths: past its own
+end a sequence's state is frozen (forward direction) or not yet started (reverse direction), so
+its last state is its state at its own last step; the valid outputs are gathered back into a
+PackedSequence, and h_n/c_n are returned in the original batch order.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+
+import numpy as np
 
 import autograd as ag
 from autograd import ShapeError
@@ -27,6 +35,7 @@ from ._rnn_cells import GRURecurrence, LSTMRecurrence, RNNRecurrence
 from .functional.linear import Linear as _LinearFn
 from .module import Module
 from .parameter import Parameter
+from .rnn_utils import PackedSequence, _batch_sizes, _host_ints, _sorted_lengths, _steps
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -57,20 +66,23 @@ def _check_nonlinearity(name, value):
         raise ValueError(f"{name}: Unknown nonlinearity '{value}'. Select from 'tanh' or 'relu'.")
 
 
-def _run(mode, x, h0, c0, w, reverse):
+def _run(mode, x, h0, c0, w, reverse, lengths=None):
     """One layer and direction: x (L, N, I), h0 (N, P), c0 (N, H) (LSTM) ->
-    (output (L, N, P), h_n (N, P), c_n (N, H) or None). w: (w_ih, w_hh, b_ih, b_hh, w_hr)."""
+    (output (L, N, P), h_n (N, P), c_n (N, H) or None). w: (w_ih, w_hh, b_ih, b_hh, w_hr).
+    lengths: None or (N,) ints, row b valid for t < lengths[b]; the state is frozen past it, so
+    position L-1 (forward) or 0 (reverse) holds each row's final state."""
     w_ih, w_hh, b_ih, b_hh, w_hr = w
     last = 0 if reverse else -1
     if mode == "GRU":
-        y = GRURecurrence.apply(_LinearFn.apply(x, w_ih, b_ih), h0, w_hh, b_hh, reverse)
+        y = GRURecurrence.apply(_LinearFn.apply(x, w_ih, b_ih), h0, w_hh, b_hh, reverse, lengths)
         return y, y[last], None
     gi = _LinearFn.apply(x, w_ih, None if b_ih is None else b_ih + b_hh)
     if mode == "LSTM":
-        y = LSTMRecurrence.apply(gi, h0, c0, w_hh, w_hr, reverse)
+        y = LSTMRecurrence.apply(gi, h0, c0, w_hh, w_hr, reverse, lengths)
         p = h0.shape[-1]
         return y[..., :p], y[last, :, :p], y[last, :, p:]
-    y = RNNRecurrence.apply(gi, h0, w_hh, "relu" if mode == "RNN_RELU" else "tanh", reverse)
+    act = "relu" if mode == "RNN_RELU" else "tanh"
+    y = RNNRecurrence.apply(gi, h0, w_hh, act, reverse, lengths)
     return y, y[last], None
 
 
@@ -196,9 +208,16 @@ class RNNBase(Module):
 
         Returns (output, h_n) (LSTM: (output, (h_n, c_n))): output (L, N, D*P) ((N, L, D*P)
         with batch_first, (L, D*P) unbatched), h_n and c_n shaped as h_0 and c_0.
+
+        A PackedSequence input (data (sum(lengths), input_size), N = batch_sizes[0]; batch_first
+        does not apply) gives a PackedSequence output (data (sum(lengths), D*P), the same
+        batch_sizes and indices); h_n/c_n hold each sequence's state at its own last step (the
+        reverse direction's at its first), in the original batch order, and hx is taken in
+        that order too.
         """
         name = self._get_name()
-        lstm = self.mode == "LSTM"
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(name, input, hx)
         x, shape = _tensor(name, input)
         if len(shape) not in (2, 3):
             raise ShapeError(
@@ -220,6 +239,61 @@ class RNNBase(Module):
                 f"{name}: Expected sequence length to be larger than 0, got input of shape {shape}"
             )
         batch = (shape[0] if first else shape[1]) if batched else 1
+        h0, c0 = self._state0(name, hx, batch, batched, x, w0)
+        # time-major (L, N, I) from here on
+        x = x.transpose(0, 1) if first else (x if batched else x.unsqueeze(1))
+        x, h_n, c_n = self._layers(x, h0, c0)
+        lstm = c_n is not None
+        if not batched:
+            x, h_n = x.squeeze(1), h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if lstm else None
+        elif first:
+            x = x.transpose(0, 1)
+        return (x, (h_n, c_n)) if lstm else (x, h_n)
+
+    def _forward_packed(self, name, seq, hx):
+        """``forward`` on a PackedSequence: padded length-ordered layout, lengths to the ops."""
+        x, shape = _tensor(name, seq.data)
+        if len(shape) != 2:
+            raise ShapeError(
+                f"{name}: packed input data must be 2-D (sum of lengths, input_size), got "
+                f"shape {shape}"
+            )
+        if shape[-1] != self.input_size:
+            raise ShapeError(
+                f"{name}: input.size(-1) must be equal to input_size. Expected "
+                f"{self.input_size}, got {shape[-1]}"
+            )
+        w0 = getattr(self, self._flat_weights_names[0])
+        _check_dtype(name, "input", x, w0)
+        bs = _batch_sizes(name, seq)
+        steps, batch, total = bs.size, int(bs[0]), shape[0]
+        h0, c0 = self._state0(name, hx, batch, True, x, w0)
+        if seq.sorted_indices is not None:  # hx comes in the original order
+            h0 = h0.index_select(1, seq.sorted_indices)
+            c0 = None if c0 is None else c0.index_select(1, seq.sorted_indices)
+        # (T, B, I), column j the j-th longest sequence: padded step (t, j) is packed row
+        # pos[t, j], or the extra zero row `total` past the sequence's end
+        lengths = _sorted_lengths(bs)
+        t, j = _steps(bs)
+        pos = np.full((steps, batch), total, dtype=np.int64)
+        pos[t, j] = np.arange(total)
+        if total < pos.size:
+            x = ag.cat([x, ag.zeros((1, shape[1]), dtype=x.dtype, device=x.device)], 0)
+        x = x.index_select(0, pos.reshape(-1)).reshape(steps, batch, shape[1])
+        ragged = tuple(lengths.tolist()) if lengths[-1] < steps else None
+        y, h_n, c_n = self._layers(x, h0, c0, ragged)
+        out = PackedSequence(y[(t, j)], seq.batch_sizes, seq.sorted_indices, seq.unsorted_indices)
+        if seq.unsorted_indices is not None:
+            unsorted = _host_ints(seq.unsorted_indices)
+            h_n = h_n.index_select(1, unsorted)
+            c_n = None if c_n is None else c_n.index_select(1, unsorted)
+        return (out, (h_n, c_n)) if c_n is not None else (out, h_n)
+
+    def _state0(self, name, hx, batch, batched, x, w0):
+        """(h_0, c_0) checked and batched, (D*num_layers, N, P) and (D*num_layers, N, H) (c_0
+        None but for LSTM); zeros for hx None."""
+        lstm = self.mode == "LSTM"
         dirs = 2 if self.bidirectional else 1
         h_shape = (self.num_layers * dirs, batch, self.proj_size or self.hidden_size)
         c_shape = (self.num_layers * dirs, batch, self.hidden_size)
@@ -239,30 +313,27 @@ class RNNBase(Module):
             c0 = self._hidden(name, "hidden[1]", hx[1], c_shape, batched, w0)
         else:
             h0 = self._hidden(name, "hidden", hx, h_shape, batched, w0)
+        return h0, c0
 
-        # time-major (L, N, I) from here on
-        x = x.transpose(0, 1) if first else (x if batched else x.unsqueeze(1))
+    def _layers(self, x, h0, c0, lengths=None):
+        """Every layer and direction over x (L, N, I), time-major, from h0 (D*layers, N, P) and
+        c0 (LSTM) -> (output (L, N, D*P), h_n, c_n or None). lengths: see ``_run``."""
+        lstm = self.mode == "LSTM"
+        dirs = 2 if self.bidirectional else 1
         hn, cn = [], []
         for layer in range(self.num_layers):
             outs = []
             for d in range(dirs):
                 k = layer * dirs + d
                 w = tuple(None if n is None else getattr(self, n) for n in self._slots[k])
-                out, h, c = _run(self.mode, x, h0[k], c0[k] if lstm else None, w, d == 1)
+                out, h, c = _run(self.mode, x, h0[k], c0[k] if lstm else None, w, d == 1, lengths)
                 outs.append(out)
                 hn.append(h)
                 cn.append(c)
             x = outs[0] if dirs == 1 else ag.cat(outs, 2)
             if self.dropout > 0 and self.training and layer + 1 < self.num_layers:
                 x = F.dropout(x, self.dropout, True)
-        h_n = ag.stack(hn)
-        c_n = ag.stack(cn) if lstm else None
-        if not batched:
-            x, h_n = x.squeeze(1), h_n.squeeze(1)
-            c_n = c_n.squeeze(1) if lstm else None
-        elif first:
-            x = x.transpose(0, 1)
-        return (x, (h_n, c_n)) if lstm else (x, h_n)
+        return x, ag.stack(hn), (ag.stack(cn) if lstm else None)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
