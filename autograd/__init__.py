@@ -10,6 +10,7 @@ x.grad                      # tensor([[2., 4.]])
 from __future__ import annotations
 
 from . import (
+    distributions,  # torch.distributions (its modules load on first use)
     func,  # grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call (torch.func)
     functional,  # jacobian, hessian, vjp, jvp, hvp, vhp (torch.autograd.functional)
     graph,  # saved_tensors_hooks, save_on_cpu (torch.autograd.graph)
@@ -83,7 +84,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "FunctionCtx",
-    "once_differentiable", "grad", "func", "functional",
+    "once_differentiable", "grad", "func", "functional", "distributions",
     "graph", "linalg", "checkpoint",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
