@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..function import Function
-from .arithmetic import _bshape, _raw
+from .arithmetic import _bshape, _raw, keep_where, zero_grad
 
 __all__ = [
     "UNARY",
@@ -90,7 +90,7 @@ def _unary(name, f, df, save, float_only=True):
     if df is None:  # piecewise constant: zero gradient
 
         def backward(self, gy):
-            return gy * 0
+            return zero_grad(gy)
 
     elif save == "x":
 
@@ -140,7 +140,7 @@ _TABLE = {
     "tan": (np.tan, "y", lambda x, y, gy: gy * (y * y + 1)),
     "tanh": (np.tanh, "y", lambda x, y, gy: gy * (1 - y * y)),
     "sigmoid": (_sigmoid, "y", lambda x, y, gy: gy * (y * (1 - y))),
-    "relu": (lambda x: np.maximum(x, 0), "y", lambda x, y, gy: gy * (y > 0)),
+    "relu": (lambda x: np.maximum(x, 0), "y", lambda x, y, gy: keep_where(gy, _raw(y) > 0)),
     "abs": (np.abs, "x", lambda x, y, gy: gy * _f().sign(x)),
     "erf": (_erf, "x", lambda x, y, gy: gy * (_f().exp(-(x * x)) * (2 / math.sqrt(math.pi)))),
     "reciprocal": (lambda x: 1 / x, "y", lambda x, y, gy: -gy * (y * y)),
@@ -184,7 +184,7 @@ class Round(Function):
         return np.round(x, decimals)
 
     def backward(self, gy):
-        return gy * 0, None
+        return zero_grad(gy), None
 
 
 class Softplus(Function):
@@ -234,24 +234,24 @@ class Clamp(Function):
         return y
 
     def backward(self, gy):
-        x, lo, hi = self.saved
+        x, lo, hi = (_raw(v) for v in self.saved)  # the masks are constants
         keep = True
         glo = ghi = None
         if lo is not None:
             keep = x >= lo
             if self.parents[1] is not None:
-                below = _raw(x) < _raw(lo)
+                below = x < lo
                 if hi is not None:
-                    below = below & (_raw(lo) < _raw(hi))
-                glo = self.reduce_grad(1, gy * below)
+                    below = below & (lo < hi)
+                glo = self.reduce_grad(1, keep_where(gy, below))
         if hi is not None:
             keep = keep & (x <= hi) if lo is not None else x <= hi
             if self.parents[2] is not None:
-                above = _raw(x) > _raw(hi)
+                above = x > hi
                 if lo is not None:
-                    above = above | (_raw(hi) < _raw(lo))
-                ghi = self.reduce_grad(2, gy * above)
-        gx = None if self.parents[0] is None else self.reduce_grad(0, gy * keep)
+                    above = above | (hi < lo)
+                ghi = self.reduce_grad(2, keep_where(gy, above))
+        gx = None if self.parents[0] is None else self.reduce_grad(0, keep_where(gy, keep))
         return gx, glo, ghi
 
 
@@ -272,14 +272,17 @@ class Maximum(Function):
     def backward(self, gy):
         # PyTorch's rule: the full gradient unless the other side wins, half on a tie; so a
         # NaN (no side wins) passes the whole gradient to both
-        x, y = self.saved
+        x, y = (_raw(v) for v in self.saved)  # the masks are constants
         tie = x == y
-        half = gy * tie * 0.5
+        # (no tie: skip the half; not asked on cupy, where .any() would wait for the device)
+        half = None if type(tie) is np.ndarray and not tie.any() else keep_where(gy * 0.5, tie)
         gx = gw = None
         if self.parents[0] is not None:
-            gx = self.reduce_grad(0, gy - gy * self._gt(y, x) - half)
+            gx = keep_where(gy, ~(self._gt(y, x) | tie))
+            gx = self.reduce_grad(0, gx if half is None else gx + half)
         if self.parents[1] is not None:
-            gw = self.reduce_grad(1, gy - gy * self._gt(x, y) - half)
+            gw = keep_where(gy, ~(self._gt(x, y) | tie))
+            gw = self.reduce_grad(1, gw if half is None else gw + half)
         return gx, gw
 
 

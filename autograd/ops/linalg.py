@@ -24,7 +24,7 @@ from ..function import Function
 from ..tensor import Tensor
 from ._dims import norm_dim
 from ._linalg_util import _arg, _f, _raw, _shape, _xp
-from .arithmetic import Matmul
+from .arithmetic import Matmul, zero_grad
 from .decomp import inv
 
 __all__ = [
@@ -446,7 +446,7 @@ class _ZeroGrad(Function):
         return value
 
     def backward(self, gy):
-        return gy * 0, None
+        return zero_grad(gy), None
 
 
 def matrix_power(A, n):

@@ -28,7 +28,7 @@ from backends import array_module
 from ..errors import ShapeError
 from ..function import Function
 from ._special_fallback import FALLBACK as _FALLBACK
-from .arithmetic import Pow, _bshape, _int_zero_divisor, _raw
+from .arithmetic import Pow, _bshape, _int_zero_divisor, _raw, zero_grad
 from .elementwise import UNARY, Clamp, Compare, _check_float, _f, _unary
 
 __all__ = [
@@ -470,7 +470,7 @@ class Copysign(_Binary):
             zero = _raw(x) == 0
             return gy * ops.where(zero, 0.0, z / ops.where(zero, 1.0, x))
 
-        return self._grads(gx, lambda: gy * 0)
+        return self._grads(gx, lambda: zero_grad(gy))
 
 
 class Lerp(Function):

@@ -24,6 +24,7 @@ import autograd as ag
 from autograd import Function, ShapeError
 from autograd.inplace import apply_op
 from autograd.ops._dims import norm_dim
+from autograd.ops.arithmetic import _raw, keep_where, zero_grad
 from autograd.random import gen
 from autograd.tensor import Tensor
 from backends import array_module
@@ -104,8 +105,8 @@ class Step(Function):
         if self.mode == "identity":
             return gy, None
         if self.mode == "clipped":  # the hardtanh surrogate: pass where |x| <= 1
-            return gy * (ag.abs(x) <= 1), None
-        return gy * 0, None
+            return keep_where(gy, abs(_raw(x)) <= 1), None
+        return zero_grad(gy), None
 
 
 def step(x, straight_through=False):
@@ -332,7 +333,8 @@ class Hardtanh(Function):
 
     def backward(self, gy):
         (x,) = self.saved
-        return gy * ((x > self.lo) & (x < self.hi)), None, None
+        x = _raw(x)
+        return keep_where(gy, (x > self.lo) & (x < self.hi)), None, None
 
 
 def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):

@@ -347,9 +347,7 @@ def test_arange_refuses_non_finite_bounds_and_new_takes_size():
     assert ag.ones(2).new_zeros(size=(2, 3)).shape == (2, 3)
 
 
-@pytest.mark.parametrize(
-    "fn", [F.relu, F.leaky_relu, F.hardtanh, F.relu6, F.hardsigmoid, ag.abs, ag.sign]
-)
+@pytest.mark.parametrize("fn", [F.relu, F.leaky_relu, F.hardtanh, F.relu6, F.hardsigmoid, ag.abs])
 def test_a_second_grad_through_piecewise_linear_ops_is_zeros(fn):
     # the first-order gradient is a mask of x: it still requires grad (as in PyTorch), and
     # its own gradient is zero instead of "does not require grad"
@@ -358,6 +356,15 @@ def test_a_second_grad_through_piecewise_linear_ops_is_zeros(fn):
     assert g.requires_grad
     (h,) = ag.grad((g * ag.tensor(_rand(6, seed=2))).sum(), a)
     np.testing.assert_array_equal(h.numpy(), np.zeros(6))
+
+
+@pytest.mark.parametrize("fn", [ag.sign, ag.floor, ag.round])
+def test_a_zero_gradient_under_create_graph_is_a_constant(fn):
+    # PyTorch's backward is zeros_like(grad): no graph, so a second grad needs allow_unused
+    a = ag.tensor(_rand(6), requires_grad=True)
+    (g,) = ag.grad((fn(a) * ag.tensor(_rand(6, seed=1))).sum(), a, create_graph=True)
+    assert not g.requires_grad
+    np.testing.assert_array_equal(g.numpy(), np.zeros(6))
 
 
 def test_second_grad_through_relu_matches_torch():
