@@ -375,6 +375,8 @@ def _before(node, g, packed, extra, targets, create_graph):
     if packed is RELEASED:
         node._unpack(False)  # raises the "backward a second time" error
     if extra is not None:
+        if "index_versions" in extra:  # index tensors the op kept (ops.shape.guard_index)
+            _check_index_versions(node, extra["index_versions"])
         if "hooks" in extra:
             g = _call_hooks(extra["hooks"], g, create_graph)
         ref = extra.get("retain")
@@ -385,6 +387,19 @@ def _before(node, g, packed, extra, targets, create_graph):
     if targets is not None and node in targets:
         targets[node] = g
     return g
+
+
+def _check_index_versions(node, entries):
+    """RuntimeError, as PyTorch's, when an index tensor a record kept changed in place."""
+    for op, vc, ver, shape in entries:
+        if vc[0] != ver:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"in-place operation: the index tensor of shape {shape} used by {op} (record "
+                f"{type(node).__name__}) was modified in place; it is at version {vc[0]}, "
+                f"expected version {ver}. The gradient would follow the new indices: change "
+                f"the index after backward(), or pass {op} a clone() of it."
+            )
 
 
 def _arity(node, grads, parents):

@@ -119,12 +119,14 @@ class SetItem(Function):
     """y = x with y[index] = v (v broadcast to x[index]'s shape): ``x[index] = v`` recorded.
 
     dy/dx passes gy where nothing was written; dy/dv = gy[index], summed to v's shape. index:
-    a raw index (ints, slices, None, Ellipsis, integer or bool arrays).
+    a raw index in NumPy's form (ints, slices, None, Ellipsis, integer or bool arrays); pre:
+    None, or the basic index applied first (``y[pre][index] = v``: PyTorch's order when
+    integers meet advanced indices, see ``ops.shape.torch_index``).
     """
 
-    __slots__ = ("index",)
+    __slots__ = ("index", "pre")
 
-    def forward(self, x, v, index):
+    def forward(self, x, v, index, pre=None):
         # the index's arrays are copied: a later in-place change to the caller's index or mask
         # must not change this record's gradient
         if isinstance(index, tuple):
@@ -132,30 +134,31 @@ class SetItem(Function):
                           for i in index)  # fmt: skip
         elif hasattr(index, "copy") and hasattr(index, "dtype"):
             index = index.copy()
-        self.index = index
+        self.index, self.pre = index, pre
         y = x.copy()
-        y[index] = v
+        (y if pre is None else y[pre])[index] = v
         return y
 
     def backward(self, gy):
         from backends import array_module
 
         from . import ops
+        from .ops.shape import GetItem
 
-        index = self.index
+        index, pre = self.index, self.pre
         gx = gv = None
         if self.parents[0] is not None:
             raw = gy._data if isinstance(gy, Tensor) else gy
             keep = array_module(raw).ones(raw.shape, dtype=bool)
-            keep[index] = False  # a constant mask
+            (keep if pre is None else keep[pre])[index] = False  # a constant mask
             gx = ops.where(keep, gy, 0)
         if self.parents[1] is not None:
-            g = ops.getitem(gy, index)
+            g = GetItem.apply(gy if pre is None else GetItem.apply(gy, pre), index)
             vshape = self.input_meta(1)[0]
             if len(vshape) > len(g.shape):  # v had leading 1-dims the assignment dropped
                 g = g.reshape((1,) * (len(vshape) - len(g.shape)) + tuple(g.shape))
             gv = self.reduce_grad(1, g)
-        return gx, gv, None
+        return gx, gv, None, None
 
 
 def _fill(t: Tensor, op: str, value) -> Tensor:
@@ -367,16 +370,20 @@ def _check_cast(d, other, op):
 
 
 def setitem(t: Tensor, index, value):
-    """``t[index] = value`` in place (value: Tensor, array or scalar)."""
+    """``t[index] = value`` in place (value: Tensor, array or scalar).
+
+    index: as ``t[index]`` reads it, PyTorch's order included (``ops.shape.torch_index``).
+    """
     if _guard(t, "setitem", (value,)):
         return _setitem_recorded(t, index, value)
-    if isinstance(index, Tensor):
-        index = index._data
-    elif isinstance(index, tuple):
-        index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
+    from .ops.shape import _is_basic, torch_index
+
+    pre = None
+    if not _is_basic(index):
+        pre, index, _ = torch_index(index)
     v = _arr(value, t, "setitem")
     try:
-        t._data[index] = v
+        (t._data if pre is None else t._data[pre])[index] = v
     except (ValueError, IndexError) as e:
         raise type(e)(f"setitem: {e} (tensor shape {tuple(t.shape)})") from None
     _bump(t)
@@ -394,19 +401,18 @@ def _setitem_recorded(t: Tensor, index, value):
             "setitem: can't assign a list of tensors that require grad; stack them into one "
             "tensor first (autograd.stack)"
         )
-    if isinstance(index, Tensor):
-        index = index._data
-    elif isinstance(index, tuple):
-        index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
-    if isinstance(index, list):
-        index = np.asarray(index)
+    from .ops.shape import torch_index
+
+    # SetItem copies the index arrays (a later change to the caller's index can't move the
+    # gradient; PyTorch raises at backward instead)
+    pre, index, _ = torch_index(index)
     d = t._data
     if type(d) is not np.ndarray:  # host index arrays go to the device once
         xp = _xp(d)
         conv = lambda i: xp.asarray(i) if type(i) is np.ndarray else i  # noqa: E731
         index = tuple(conv(i) for i in index) if isinstance(index, tuple) else conv(index)
     try:
-        _record(t, "setitem", lambda old: SetItem.apply(old, value, index), reads_old=False)
+        _record(t, "setitem", lambda old: SetItem.apply(old, value, index, pre), reads_old=False)
     except (ValueError, IndexError) as e:
         if isinstance(e, RuntimeError):  # ShapeError: already names the op
             raise

@@ -14,7 +14,9 @@ computed once from the index arguments (a constant of the graph), and one of thr
 * ``ScatterReduce``: 'prod', 'amax', 'amin', with PyTorch's gradients (ties share evenly).
 
 Indices may be negative (counting from the end), as in this library's gather and index_select;
-PyTorch's scatter family rejects negative indices.
+PyTorch's scatter family rejects negative indices. As in PyTorch, an index tensor (or mask)
+that a record needs and that is changed in place before backward makes backward raise
+(``shape.guard_index``); a caller's raw NumPy index is copied where a record keeps it.
 """
 
 from __future__ import annotations
@@ -38,12 +40,15 @@ from .shape import (
     _check_range,
     _gather_index,
     _int_index,
+    _private,
     _raw,
+    _recording,
     _shape_str,
     _xp,
     broadcast_to,
     gather,
     getitem,
+    guard_index,
     reshape,
 )
 
@@ -427,16 +432,18 @@ def scatter(x, dim, index, src=None, reduce=None, *, value=None):
         v = _scalar(src, x.dtype, "scatter")
         lin, _ = _scatter_args(x, dim, index, None, "scatter")
         if reduce is None:
-            return Put.apply(x, lin, v, None)
+            return guard_index(Put.apply(x, lin, v, None), "scatter", index)
         src = _mod(lin).full(lin.shape, v, dtype=x.dtype)
     else:
         src = _operand(src, x, "scatter", "src")
         lin, src = _scatter_args(x, dim, index, src, "scatter")
         if reduce is None:
-            return Put.apply(x, lin, src, _last_writes(lin))
+            return guard_index(Put.apply(x, lin, src, _last_writes(lin)), "scatter", index)
     if reduce == "add":
-        return ScatterSum.apply(x, lin, src, False, True)
-    return ScatterReduce.apply(x, lin, src, "prod", True)
+        out = ScatterSum.apply(x, lin, src, False, True)
+    else:
+        out = ScatterReduce.apply(x, lin, src, "prod", True)
+    return guard_index(out, "scatter", index)
 
 
 def scatter_reduce(x, dim, index, src, reduce, include_self=True):
@@ -457,8 +464,10 @@ def scatter_reduce(x, dim, index, src, reduce, include_self=True):
     lin, src = _scatter_args(x, dim, index, src, "scatter_reduce")
     include_self = bool(include_self)
     if reduce in ("sum", "mean"):
-        return ScatterSum.apply(x, lin, src, reduce == "mean", include_self)
-    return ScatterReduce.apply(x, lin, src, reduce, include_self)
+        out = ScatterSum.apply(x, lin, src, reduce == "mean", include_self)
+    else:
+        out = ScatterReduce.apply(x, lin, src, reduce, include_self)
+    return guard_index(out, "scatter_reduce", index)
 
 
 # -- index_add, index_copy, index_fill -------------------------------------------------------------
@@ -506,8 +515,12 @@ def index_add(x, dim, index, source, *, alpha=1):
     if alpha != 1:
         source = source * alpha
     if _ndim(x) == 0:
-        return reshape(index_add(reshape(x, (1,)), 0, idx, reshape(source, (1,))), ())
-    return ScatterAdd.apply(x, (slice(None),) * d + (idx,), source, None)
+        out = index_add(reshape(x, (1,)), 0, idx, reshape(source, (1,)))
+        return reshape(guard_index(out, "index_add", index) if _recording(source) else out, ())
+    keeps = _recording(source)  # the index is read by source's gradient only (x's is gy)
+    idx = _private(idx, index, keeps)
+    out = ScatterAdd.apply(x, (slice(None),) * d + (idx,), source, None)
+    return guard_index(out, "index_add", index) if keeps else out
 
 
 def index_copy(x, dim, index, source):
@@ -519,9 +532,10 @@ def index_copy(x, dim, index, source):
     d, idx = _dim_index(x, dim, index, "index_copy")
     source = _source(x, d, idx, source, "index_copy")
     if _ndim(x) == 0:
-        return reshape(index_copy(reshape(x, (1,)), 0, idx, reshape(source, (1,))), ())
+        out = index_copy(reshape(x, (1,)), 0, idx, reshape(source, (1,)))
+        return reshape(guard_index(out, "index_copy", index), ())
     lin = _along_dim(idx, d, tuple(x.shape))
-    return Put.apply(x, lin, source, _last_writes(lin))
+    return guard_index(Put.apply(x, lin, source, _last_writes(lin)), "index_copy", index)
 
 
 def index_fill(x, dim, index, value):
@@ -544,7 +558,7 @@ def index_fill(x, dim, index, value):
             value = Cast.apply(value, x.dtype)
     else:
         value = _scalar(value, x.dtype, "index_fill")
-    return Where.apply(mask, value, x)
+    return guard_index(Where.apply(mask, value, x), "index_fill", index)
 
 
 # -- index_put, put --------------------------------------------------------------------------------
@@ -595,8 +609,9 @@ def _index_tuple(indices, x, op: str):
 def index_put(x, indices, values, accumulate=False):
     """``torch.index_put`` (out of place): y = x; y[indices] = values (or += with accumulate).
 
-    indices: tuple of index tensors (int, or bool masks; None for a full slice) selecting with
-    NumPy's advanced-indexing rules, shape S = x[indices].shape; values: a tensor of x's dtype
+    indices: tuple of index tensors (int, or bool masks; None for a full slice), each an
+    advanced index under NumPy's rules as in PyTorch's index_put (a 0-d tensor too, which
+    ``x[...]`` takes as an int); S: the shape they select. values: a tensor of x's dtype
     broadcastable to S, or a number. Returns x's shape. Repeated positions: accumulate sums
     them; otherwise the last write wins (PyTorch leaves it undefined) and only it gets a
     gradient.
@@ -620,9 +635,14 @@ def index_put(x, indices, values, accumulate=False):
                 f"broadcast to the indexing result of shape {_shape_str(lin.shape)}"
             )
     if not accumulate:
-        return Put.apply(x, lin, values, None if number else _last_writes(lin))
-    src = xp.full(lin.shape, values, dtype=x.dtype) if number else broadcast_to(values, lin.shape)
-    return ScatterSum.apply(x, lin, src, False, True)
+        out = Put.apply(x, lin, values, None if number else _last_writes(lin))
+    else:
+        if number:
+            src = xp.full(lin.shape, values, dtype=x.dtype)
+        else:
+            src = broadcast_to(values, lin.shape)
+        out = ScatterSum.apply(x, lin, src, False, True)
+    return guard_index(out, "index_put", indices, many=isinstance(indices, (tuple, list)))
 
 
 def _flat_index(x, index, op: str):
@@ -654,8 +674,10 @@ def put(x, index, source, accumulate=False):
         )
     source = reshape(source, tuple(lin.shape))
     if accumulate:
-        return ScatterSum.apply(x, lin, source, False, True)
-    return Put.apply(x, lin, source, _last_writes(lin))
+        out = ScatterSum.apply(x, lin, source, False, True)
+    else:
+        out = Put.apply(x, lin, source, _last_writes(lin))
+    return guard_index(out, "put", index)
 
 
 # -- masked_select, masked_scatter, take, take_along_dim -------------------------------------------
@@ -679,7 +701,8 @@ def masked_select(x, mask):
     shape = _mask_shape(x, m, "masked_select")
     xp = _mod(m)
     pos = xp.broadcast_to(xp.arange(int(np.prod(x.shape)), dtype=np.int64).reshape(x.shape), shape)
-    return GetItem.apply(reshape(x, (-1,)), pos[xp.broadcast_to(m, shape)])
+    out = GetItem.apply(reshape(x, (-1,)), pos[xp.broadcast_to(m, shape)])
+    return guard_index(out, "masked_select", mask)
 
 
 def masked_scatter(x, mask, source):
@@ -700,14 +723,14 @@ def masked_scatter(x, mask, source):
             f"elements, fewer than the {lin.size} positions the mask selects"
         )
     src = getitem(reshape(source, (-1,)), slice(0, lin.size))
-    return Put.apply(broadcast_to(x, shape), lin, src, None)
+    return guard_index(Put.apply(broadcast_to(x, shape), lin, src, None), "masked_scatter", mask)
 
 
 def take(x, index):
     """``torch.take``: x treated as 1-D (row-major); returns index's shape. index: ints,
     negative ones from the end. Repeated indices accumulate in the gradient."""
     lin = _flat_index(x, index, "take")
-    return GetItem.apply(reshape(x, (-1,)), lin)
+    return guard_index(GetItem.apply(reshape(x, (-1,)), lin), "take", index)
 
 
 def take_along_dim(x, indices, dim=None, *, axis=None):
@@ -718,8 +741,9 @@ def take_along_dim(x, indices, dim=None, *, axis=None):
     at ``dim``.
     """
     dim = pick_dim(dim, axis, "take_along_dim")
-    if dim is None:
-        return take(x, reshape(_index(indices, x, "take_along_dim"), (-1,)))
+    if dim is None:  # PyTorch keeps this index: changing it in place before backward raises
+        out = take(x, reshape(_index(indices, x, "take_along_dim"), (-1,)))
+        return guard_index(out, "take_along_dim", indices)
     idx = _index(indices, x, "take_along_dim")
     n = _ndim(x)
     if idx.ndim != n:
@@ -739,6 +763,8 @@ def take_along_dim(x, indices, dim=None, *, axis=None):
                     f"{_shape_str(js)} are not broadcastable at dimension {k}"
                 )
             xs[k] = js[k] = max(xs[k], js[k])
+    # with a dim PyTorch's record keeps a copy of the broadcast indices (a later change to
+    # them has no effect, no error): so does gather's record, given the raw broadcast array
     idx = _mod(idx).broadcast_to(idx, tuple(js))
     return gather(broadcast_to(x, tuple(xs)), d, idx)
 

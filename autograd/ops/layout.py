@@ -413,7 +413,7 @@ def rot90(x, k=1, dims=(0, 1)):
     """x rotated by k * 90 degrees in the plane of ``dims``, from dims[0] toward dims[1].
 
     k: any int (taken mod 4; negative turns the other way). x: ndim >= 2; the two dims swap
-    sizes for odd k. Like ``flip``, a view of x for k % 4 != 0; a copy for k % 4 == 0.
+    sizes for odd k. A new contiguous tensor (never a view of x), as in PyTorch.
     """
     k = _index(k, "rot90", "k") % 4
     ds = _ints(dims, "rot90", "dims")
@@ -421,12 +421,12 @@ def rot90(x, k=1, dims=(0, 1)):
         raise ValueError(f"rot90: dims must name 2 dimensions, got {ds}")
     _need_dims(x, 2, "rot90")
     a, b = _two_dims(ds[0], ds[1], _ndim(x), "rot90")
-    if k == 1:
-        return transpose(flip(x, b), a, b)
+    if k == 1:  # NumPy's transpose(flip(x, b)), with the copying flip last
+        return flip(transpose(x, a, b), a)
     if k == 2:
         return flip(x, (a, b))
     if k == 3:
-        return transpose(flip(x, a), a, b)
+        return flip(transpose(x, a, b), b)
     return Clone.apply(x)
 
 
@@ -675,13 +675,13 @@ def column_stack(tensors):
 
 
 def fliplr(x):
-    """x reversed along dim 1 (left/right); x needs >= 2 dims. A view, like ``flip``."""
+    """x reversed along dim 1 (left/right); x needs >= 2 dims. A copy, like ``flip``."""
     _need_dims(x, 2, "fliplr")
     return flip(x, 1)
 
 
 def flipud(x):
-    """x reversed along dim 0 (up/down); x needs >= 1 dim. A view, like ``flip``."""
+    """x reversed along dim 0 (up/down); x needs >= 1 dim. A copy, like ``flip``."""
     _need_dims(x, 1, "flipud")
     return flip(x, 0)
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..function import Function
+from ..grad_mode import _state
 from ..tensor import Tensor
 from ._dims import ndim_of as _ndim
 from ._dims import norm_axes, norm_dim, pick_dim
@@ -121,20 +122,148 @@ def _xp(a):
     return array_module(a)
 
 
-def _raw_index(index):
-    """Replace Tensors inside an index by their arrays (tuples, lists of ints kept)."""
-    if isinstance(index, Tensor):
-        return index._data
-    if isinstance(index, tuple):
-        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
-    if isinstance(index, list):
-        return np.asarray(index)
-    return index
-
-
 def _is_basic(index) -> bool:
-    items = index if isinstance(index, tuple) else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer)) for i in items)
+    """Whether ``index`` holds only ints, slices, None and Ellipsis (a view; bools excluded)."""
+    items = index if type(index) is tuple else (index,)
+    for i in items:
+        t = type(i)
+        if t is int or t is slice or i is None or i is Ellipsis:
+            continue
+        if t is bool or not isinstance(i, (int, np.integer)):
+            return False
+    return True
+
+
+def _index_item(i, private: bool, tensors: list):
+    """One item of a ``[]`` index in NumPy's form: a Tensor as its array (listed in
+    ``tensors``), a list as an array, a 0-d integer array or Tensor as an int (PyTorch selects
+    with it), a 0-d bool as a bool. ``private``: a caller's raw index array is copied."""
+    t = type(i)
+    if t is int or t is slice or i is None or i is Ellipsis or t is bool:
+        return i
+    tensor = own = False
+    if isinstance(i, Tensor):
+        a, tensor = i._data, True
+    elif t is list:
+        a = np.asarray(i)
+        if a.size == 0:
+            a = a.astype(np.int64)
+    elif hasattr(i, "dtype") and hasattr(i, "shape"):
+        a, own = i, not isinstance(i, np.generic)  # the caller's array (or a NumPy scalar)
+    else:
+        return i  # NumPy decides (and names what is wrong)
+    if a.ndim == 0:
+        k = a.dtype.kind
+        if k in "iu":
+            return int(a)
+        if k == "b":
+            return bool(a)
+        return a
+    if tensor:
+        tensors.append(i)
+    elif own and private:
+        a = a.copy()
+    return a
+
+
+def torch_index(index, private: bool = False):
+    """A ``[]`` index as ``(pre, post, tensors)``: PyTorch's meaning in NumPy's form.
+
+    PyTorch applies the integers of an index first, as selects (a 0-d integer tensor or NumPy
+    integer counts as one), then the rest with NumPy's rule: advanced indices (integer arrays,
+    bool masks, a bool scalar) that are next to each other replace their dims in place, ones
+    split by a slice, None or Ellipsis go first. NumPy also counts the integers as advanced
+    indices, so ``x[0, :, idx]`` (x: (2, 3, 4), idx: 5 ints) is (3, 5) in PyTorch, (5, 3) in
+    NumPy. When integers meet advanced indices the index is split: ``pre`` (the integers, full
+    slices elsewhere, an Ellipsis: a basic index, so ``a[pre]`` is a view) and ``post`` (the
+    rest), and ``a[pre][post]`` is PyTorch's ``a[index]``; otherwise ``pre`` is None and
+    ``post`` is the whole index. ``tensors``: the Tensors in the index that stay arrays (their
+    versions are checked at backward, see ``guard_index``). ``private``: copy the caller's raw
+    index arrays (no version counter to check).
+    """
+    tensors: list = []
+    if type(index) is not tuple:
+        return None, _index_item(index, private, tensors), tensors
+    items = [_index_item(i, private, tensors) for i in index]
+    has_int = has_adv = False
+    for i in items:
+        t = type(i)
+        if t is int:
+            has_int = True
+        elif not (t is slice or i is None or i is Ellipsis):
+            has_adv = True
+    if not (has_int and has_adv):
+        return None, tuple(items), tensors
+    pre = []
+    for i in items:
+        t = type(i)
+        if t is int or i is Ellipsis:
+            pre.append(i)
+        elif t is slice:
+            pre.append(_FULL)
+        elif not (i is None or t is bool):  # an array: a mask covers its ndim dims
+            pre.extend([_FULL] * (i.ndim if i.dtype == np.bool_ else 1))
+    if not any(i is Ellipsis for i in pre):
+        pre.append(Ellipsis)  # a 0-d view, not a scalar, when the ints cover every dim
+    return tuple(pre), tuple(i for i in items if type(i) is not int), tensors
+
+
+def guard_index(out, op: str, index, many: bool = False):
+    """Have ``out``'s record check at backward that the index Tensor ``index`` (``many``: each
+    Tensor in the sequence ``index``) was not changed in place since ``op`` used it; returns
+    ``out``. Other kinds of index (arrays, lists, numbers) are ignored.
+
+    A record keeps its index arrays, not copies, so a later ``idx[0] = 1`` would silently move
+    the gradient; as in PyTorch, backward raises instead (engine: ``index_versions``). Nothing
+    is done when ``out`` is not recorded.
+    """
+    node = out._node if isinstance(out, Tensor) else None
+    if node is None:
+        return out
+    entries = []
+    for i in index if many else (index,):
+        if isinstance(i, Tensor):
+            vc = i._vc
+            if vc is None:
+                vc = i._vc = [0]
+            entries.append((op, vc, vc[0], tuple(i._data.shape)))
+    if entries:
+        _add_guards(node, entries)
+    return out
+
+
+def _add_guards(node, entries):
+    extra = node._extra
+    if extra is None:
+        node._extra = {"index_versions": entries}
+    else:
+        extra["index_versions"] = extra.get("index_versions", []) + entries
+
+
+def _carry_guard(node, r):
+    """Under create_graph: the record ``r`` a backward made with ``node``'s index arrays checks
+    the same index versions (a double backward after ``idx[0] = 1`` raises too)."""
+    extra = node._extra
+    if extra is not None and isinstance(r, Tensor) and r._node is not None:
+        entries = extra.get("index_versions")
+        if entries:
+            _add_guards(r._node, list(entries))
+    return r
+
+
+def _recording(*tensors) -> bool:
+    """Whether an op on ``tensors`` is recorded (grad mode on, one of them requires grad)."""
+    return bool(_state.mode) and any(isinstance(t, Tensor) and t._rg for t in tensors)
+
+
+def _private(a, index, recording: bool):
+    """``a`` (an index array made from the caller's ``index``), copied when the caller passed a
+    raw array (``a`` may be it, or a view of it) and the op is recorded: the record must not
+    see later writes to it. A Tensor index is not copied: its version is checked instead
+    (``guard_index``); a list or number already became a new array."""
+    if recording and not isinstance(index, (Tensor, np.generic)) and hasattr(index, "shape"):
+        return a.copy()
+    return a
 
 
 class GetItem(Function):
@@ -160,7 +289,8 @@ class GetItem(Function):
         return r
 
     def backward(self, gy):
-        return IndexAdd.apply(gy, self.index, self.xshape), None
+        r = IndexAdd.apply(gy, self.index, self.xshape)
+        return (r if self._extra is None else _carry_guard(self, r)), None
 
 
 class IndexAdd(Function):
@@ -179,7 +309,8 @@ class IndexAdd(Function):
         return out
 
     def backward(self, gy):
-        return GetItem.apply(gy, self.index), None, None
+        r = GetItem.apply(gy, self.index)
+        return (r if self._extra is None else _carry_guard(self, r)), None, None
 
 
 def _add_at(out, index, g):
@@ -267,11 +398,25 @@ def _add_at_axis(out, axis, idx, g) -> bool:
 
 
 def getitem(x, index):
-    """``x[index]`` with numpy's indexing semantics; returns a Tensor of the indexed shape."""
-    index = _raw_index(index)
-    out = GetItem.apply(x, index)
+    """``x[index]`` with PyTorch's indexing semantics; returns a Tensor of the indexed shape.
+
+    index: ints, slices, None, Ellipsis, integer index tensors/arrays/lists, bool masks, bools.
+    Ints, slices, None and Ellipsis alone give a view of x (sharing its version counter). The
+    integers are applied first, as selects, and the advanced indices then follow NumPy's
+    placement rule (see ``torch_index``): ``x[0, :, idx]`` is ``x[0][:, idx]``. An index
+    tensor changed in place before backward makes backward raise; a raw index array is
+    copied when the op is recorded.
+    """
     if _is_basic(index):
+        return share_version(x, GetItem.apply(x, index))
+    pre, index, tensors = torch_index(index, _recording(x))
+    if pre is not None:
+        x = GetItem.apply(x, pre)
+    out = GetItem.apply(x, index)
+    if pre is None and _is_basic(index):  # 0-d integer tensors became ints: still a view
         share_version(x, out)
+    if tensors:
+        guard_index(out, "getitem", tensors, many=True)
     return out
 
 
@@ -645,23 +790,25 @@ def chunk(x, chunks, dim=0):
 
 
 class Flip(Function):
-    """y = x reversed along ``axes`` (a view); gy is flipped back the same way."""
+    """y = x reversed along ``axes``: a new contiguous array when ``copy`` (``flip``, as
+    PyTorch), else a view (the library's own reversals); gy is flipped back (a view)."""
 
     __slots__ = ("axes",)
 
-    def forward(self, x, axes):
+    def forward(self, x, axes, copy=False):
         self.axes = axes
-        return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
+        r = x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
+        return r.copy() if copy else r
 
     def backward(self, gy):
-        return Flip.apply(gy, self.axes), None
+        return Flip.apply(gy, self.axes), None, None
 
 
 def flip(x, *dims, axis=None):
     """x reversed along ``dims`` (ints, or one tuple/list); no dims given flips every dim.
 
     ``axis=`` (NumPy's spelling) may name the dims instead. x: any shape -> the same shape.
-    A view of x (shares its version counter).
+    A copy, as in PyTorch (NumPy's flip is a view): writing to it leaves x unchanged.
     """
     if axis is not None:
         if dims:
@@ -674,9 +821,7 @@ def flip(x, *dims, axis=None):
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
         axes = norm_axes(dims, n, "flip") if n else ()
-    if not axes:
-        return reshape(x, tuple(x.shape))
-    return share_version(x, Flip.apply(x, axes))
+    return Flip.apply(x, axes, True)
 
 
 class Pad(Function):
@@ -884,16 +1029,16 @@ def index_select(x, dim, index):
                 f"index_select: a 0-d input takes one index, got shape {_shape_str(idx.shape)}"
             )
         _check_range(idx.reshape(-1), 1, 0, "index_select")
-        return GetItem.apply(x, ())
+        return guard_index(GetItem.apply(x, ()), "index_select", index)
     d = norm_dim(dim, n, "index_select")
     idx = _int_index(index, x, "index_select")
     if idx.ndim > 1:
         raise ShapeError(
             f"index_select: index must be 1-D (or a scalar), got shape {_shape_str(idx.shape)}"
         )
-    idx = idx.reshape(-1)
+    idx = _private(idx, index, _recording(x)).reshape(-1)
     _check_range(idx, x.shape[d], d, "index_select")
-    return GetItem.apply(x, (slice(None),) * d + (idx,))
+    return guard_index(GetItem.apply(x, (slice(None),) * d + (idx,)), "index_select", index)
 
 
 def _along(idx, d: int):
@@ -944,8 +1089,8 @@ def gather(x, dim, index):
     if n == 0:
         raise ShapeError("gather: expects at least a 1-dimensional tensor, got shape ()")
     d = norm_dim(dim, n, "gather")
-    idx = _gather_index(x, d, index, "gather")
-    return GetItem.apply(x, _along(idx, d))
+    idx = _private(_gather_index(x, d, index, "gather"), index, _recording(x))
+    return guard_index(GetItem.apply(x, _along(idx, d)), "gather", index)
 
 
 class ScatterAdd(Function):
@@ -969,6 +1114,8 @@ class ScatterAdd(Function):
             gx = self.reduce_grad(0, gy)
         if self.parents[2] is not None:
             gs = GetItem.apply(gy, self.index)
+            if self._extra is not None:
+                gs = _carry_guard(self, gs)
             if self.crop is not None:
                 gs = IndexAdd.apply(gs, self.crop, self.src_shape)
             gs = self.reduce_grad(2, gs)
@@ -997,7 +1144,10 @@ def scatter_add(x, dim, index, src):
             f"scatter_add: expected src dtype to equal the input's, got {src.dtype} and {x.dtype}"
         )
     idx = _gather_index(x, d, index, "scatter_add", other=src)
+    keeps = _recording(src)  # the index is read by src's gradient only (x's is gy itself)
+    idx = _private(idx, index, keeps)
     crop = None
     if tuple(idx.shape) != tuple(src.shape):
         crop = tuple(slice(0, s) for s in idx.shape)
-    return ScatterAdd.apply(x, _along(idx, d), src, crop)
+    out = ScatterAdd.apply(x, _along(idx, d), src, crop)
+    return guard_index(out, "scatter_add", index) if keeps else out

@@ -8,6 +8,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Function, ShapeError
+from autograd.ops.shape import GetItem, _int_index, _private, _recording, guard_index
 from autograd.tensor import Tensor, _wrap
 from backends import array_module, kernels
 
@@ -142,8 +143,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0):
             raise IndexError(f"embedding: padding_idx must be within the {n} rows")
     if max_norm is not None:
         _renorm_rows(weight, idx, max_norm, norm_type)
-    flat = idx.reshape(-1)
-    out = ag.index_select(weight, 0, flat).reshape(tuple(idx.shape) + (w.shape[1],))
+    # weight's rows at flat (index_select's record): input's version is checked at backward
+    # (a Tensor), or the record has a copy of it (a raw array), so a later in-place change to
+    # input can't move the gradient
+    flat = _private(_int_index(idx.reshape(-1), weight, "embedding"), input, _recording(weight))
+    out = guard_index(GetItem.apply(weight, (flat,)), "embedding", input)
+    out = out.reshape(tuple(idx.shape) + (w.shape[1],))
     if padding_idx is not None and isinstance(out, Tensor) and out.requires_grad:
         xp = array_module(idx)
         keep = (idx != padding_idx)[..., None].astype(w.dtype)

@@ -17,6 +17,7 @@ import autograd as ag
 from autograd import Function, ShapeError
 from autograd.function import record_output
 from autograd.ops.reduction import Softmax
+from autograd.ops.shape import _recording, guard_index
 from autograd.tensor import Tensor, _wrap
 from backends import array_module
 
@@ -439,6 +440,7 @@ def _nll(op, logp, target, weight, ignore_index, reduction, label_smoothing):
         logp = ag.reshape(logp, (1, c))
         t = t.reshape(1)
     loss = NLLPick.apply(logp, t, w, ignore_index, float(label_smoothing), reduction, n_ignored > 0)
+    guard_index(loss, op, target)  # as PyTorch: a target changed in place before backward raises
     if reduction == "none" and unbatched:
         return ag.reshape(loss, ())
     return loss
@@ -488,7 +490,10 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     ):
         t, _, _, n_ignored = _class_target(op, input, target, None, ignore_index)
         if x.shape[0] and not n_ignored:
-            return SoftmaxCrossEntropy.apply(input, t, reduction == "mean")
+            if t is target and _recording(input):  # the record keeps t: the caller's raw array
+                t = t.copy()  # is copied, a target Tensor's version is checked at backward
+            loss = SoftmaxCrossEntropy.apply(input, t, reduction == "mean")
+            return guard_index(loss, op, target)
     logp = ag.log_softmax(input, cdim)
     if hasattr(t, "dtype") and t.dtype.kind == "f":
         return _cross_entropy_probs(op, logp, target, weight, reduction, label_smoothing, cdim)

@@ -354,7 +354,6 @@ def _mutations():
         "permute": lambda w: w.permute(1, 0)[0].add_(1.0),
         "split": lambda w: w.split(2)[1].add_(1.0),
         "chunk": lambda w: w.chunk(3, dim=1)[0].add_(1.0),
-        "flip": lambda w: w.flip(0)[0].add_(1.0),
         "detach_view": lambda w: w.detach().reshape(3, 4)[0].add_(1.0),
         "Tensor_ctor": lambda w: ag.Tensor(w).add_(1.0),
         "as_tensor": lambda w: ag.as_tensor(w, dtype=ag.float64).add_(1.0),

@@ -235,8 +235,20 @@ def test_views_share_memory_and_version(name, fn):
         lambda x: x.rot90(0),
         lambda x: x.diff(),
         lambda x: x.repeat_interleave(2),
+        lambda x: x.flip(0),
+        lambda x: x.fliplr(),
+        lambda x: x.rot90(1),
     ],
-    ids=["diag_2d", "ravel_noncontiguous", "rot90_k0", "diff", "repeat_interleave"],
+    ids=[
+        "diag_2d",
+        "ravel_noncontiguous",
+        "rot90_k0",
+        "diff",
+        "repeat_interleave",
+        "flip",
+        "fliplr",
+        "rot90_k1",
+    ],  # fmt: skip
 )
 def test_copies_do_not_alias(fn):
     torch = pytest.importorskip("torch")
