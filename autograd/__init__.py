@@ -15,6 +15,7 @@ from . import (
     functional,  # jacobian, hessian, vjp, jvp, hvp, vhp (torch.autograd.functional)
     graph,  # saved_tensors_hooks, save_on_cpu (torch.autograd.graph)
     linalg,  # inv, det, solve, cholesky, qr, eigh, svd, norms (torch.linalg)
+    special,  # erfcx, ndtr, log_ndtr, ndtri, i0/i1(e), entr, xlog1py, ... (torch.special)
 )
 from .checkpoint import checkpoint
 from .dtypes import (
@@ -85,7 +86,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "FunctionCtx",
     "once_differentiable", "grad", "func", "functional", "distributions",
-    "graph", "linalg", "checkpoint",
+    "graph", "linalg", "special", "checkpoint",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "inference_mode", "is_inference_mode_enabled", "ShapeError",

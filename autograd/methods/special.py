@@ -95,6 +95,14 @@ class SpecialMethods:
         """See ``autograd.sinc``: sin(pi x) / (pi x), 1 at 0."""
         return _ops().sinc(self)
 
+    def i0(self):
+        """See ``autograd.i0``: the modified Bessel function of the first kind, order 0."""
+        return _ops().i0(self)
+
+    def mvlgamma(self, p):
+        """See ``autograd.mvlgamma``: the multivariate log-gamma function of dimension p."""
+        return _ops().mvlgamma(self, p)
+
     def logit(self, eps=None):
         """See ``autograd.logit``: log(x / (1 - x)), x clamped to [eps, 1 - eps] if given."""
         return _ops().logit(self, eps)

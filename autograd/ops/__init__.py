@@ -12,7 +12,7 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap
 from ._dims import norm_axes, norm_dim, pick_dim, pick_keep  # noqa: F401
-from .arithmetic import Add, Div, FloorDivide, Matmul, Mul, Neg, Pow, Remainder, Sub
+from .arithmetic import Add, Div, FloorDivide, Matmul, Mul, Neg, Pow, PowConst, Remainder, Sub
 from .decomp import *  # noqa: F403 - inverse, det, logdet, slogdet, pinverse, cholesky
 from .einsum import *  # noqa: F403 - einsum
 from .elementwise import (
@@ -37,6 +37,7 @@ from .reduction import *  # noqa: F403 - reduction entry points (sum, mean, max,
 from .shape import *  # noqa: F403 - shape entry points (reshape, cat, getitem, ...)
 from .sorting import *  # noqa: F403 - sort, topk, kthvalue, median, cummax, ...
 from .special import *  # noqa: F403 - trig, hyperbolic, special and binary math
+from .special_extra import *  # noqa: F403 - i0, mvlgamma (the rest: autograd.special)
 
 _INTERNAL = {
     "annotations",
@@ -47,6 +48,7 @@ _INTERNAL = {
     "reduction",
     "shape",
     "special",
+    "special_extra",
     "sorting",
     "indexing",
     "linalg",
@@ -98,6 +100,8 @@ negative = neg
 
 def pow(x, y):  # noqa: A001 - PyTorch's name
     """x ** y; either may be a scalar constant. Broadcasting shapes."""
+    if y.__class__ is int or y.__class__ is float:  # saves x only (PyTorch's pow(T, Scalar))
+        return PowConst.apply(x, y)
     return Pow.apply(x, y)
 
 
