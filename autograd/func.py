@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import functools
 
-from . import functional as _functional
 from .engine import grad as _grad
 from .factory import zeros_like
+from .functional import _jacobian_forward, _jacobian_reverse, _version
 from .grad_mode import enable_grad, is_grad_enabled
 from .ops import clone, stack
 from .random import get_rng_state, set_rng_state
@@ -96,38 +96,98 @@ def _argnums(argnums, nargs: int, fn: str) -> tuple:
     return tuple(out)
 
 
-def _track(args, nums, fn: str):
-    """Fresh differentiable stand-ins for the tensors in ``args[nums]``.
+class _Inputs:
+    """Fresh differentiable stand-ins for the tensors in ``args[nums]``, and the checks a
+    transform runs around ``f``.
 
-    Returns ``(new_args, leaves, record)``: ``leaves`` are the stand-ins; ``record`` says the
-    backward must be recorded (inside another transform, or an input already requires grad:
-    then a stand-in is a differentiable copy, so gradients also reach the caller's tensor).
+    A stand-in is a detached leaf, or a differentiable copy (``clone``) of an input that
+    requires grad while grad mode is on (so gradients also reach the caller's tensor).
     """
-    record = _depth[0] > 0 and is_grad_enabled()
-    new_args = list(args)
-    leaves, rebuilds = [], []
-    for n in nums:
-        ls, rb = _flatten(args[n])
-        if not ls:
-            raise TypeError(
-                f"{fn}: argument {n} must be a Tensor or a tuple/list/dict of Tensors, got "
-                f"{type(args[n]).__name__}"
-            )
-        for i, t in enumerate(ls):
-            if t.dtype.kind not in "fc":
+
+    def __init__(self, args, nums, fn: str):
+        self.fn = fn
+        self.args = list(args)
+        self.groups = []  # per argnum: (stand-ins, rebuild)
+        leaves = []
+        for n in nums:
+            ls, rb = _flatten(args[n])
+            if not ls:
                 raise TypeError(
-                    f"{fn}: argument {n} holds a tensor of dtype {t.dtype} (leaf {i}); only "
-                    "floating-point inputs can be differentiated"
+                    f"{fn}: argument {n} must be a Tensor or a tuple/list/dict of Tensors, got "
+                    f"{type(args[n]).__name__}"
                 )
-        leaves.append(ls)
-        rebuilds.append(rb)
-    record = record or (is_grad_enabled() and any(t.requires_grad for ls in leaves for t in ls))
-    stand = []
-    for n, ls, rb in zip(nums, leaves, rebuilds):
-        new = [clone(t) if record and t.requires_grad else t.detach().requires_grad_() for t in ls]
-        new_args[n] = rb(new)
-        stand.append((new, rb))
-    return new_args, stand, record
+            for i, t in enumerate(ls):
+                if t.dtype.kind not in "fc":
+                    raise TypeError(
+                        f"{fn}: argument {n} holds a tensor of dtype {t.dtype} (leaf {i}); only "
+                        "floating-point inputs can be differentiated"
+                    )
+            leaves.append((n, ls, rb))
+        grad_on = is_grad_enabled()
+        self.record = grad_on and (
+            _depth[0] > 0 or any(t.requires_grad for _, ls, _ in leaves for t in ls)
+        )
+        for n, ls, rb in leaves:
+            new = [
+                clone(t) if grad_on and t.requires_grad else t.detach().requires_grad_() for t in ls
+            ]
+            self.args[n] = rb(new)
+            self.groups.append((n, new, rb))
+        self.flat = [t for _, new, _ in self.groups for t in new]
+        self.versions = [_version(t) for t in self.flat]
+
+    def after(self, outputs):
+        """Check f did not write into a stand-in, and decide whether the backward is
+        recorded: also when f's graph reaches a tensor that requires grad other than the
+        stand-ins (one it closes over), so gradients through it are kept, as torch.func."""
+        for t, v in zip(self.flat, self.versions):
+            if _version(t) != v:
+                n = next(n for n, new, _ in self.groups if any(u is t for u in new))
+                raise RuntimeError(
+                    f"{self.fn}: f modified its input (argument {n}, shape {tuple(t.shape)}) "
+                    "in place; the derivative with respect to it is then not defined (PyTorch "
+                    "raises: a leaf Variable that requires grad is being used in an in-place "
+                    "operation). Clone the input inside f before writing to it."
+                )
+        if not self.record and is_grad_enabled():
+            self.record = _reaches_other_leaves(outputs, {id(t) for t in self.flat})
+        return self.record
+
+    def trees(self, flat_values):
+        """``flat_values`` (one per stand-in) in the structure of each argnum."""
+        out, i = [], 0
+        for _, new, rb in self.groups:
+            out.append(rb(flat_values[i : i + len(new)]))
+            i += len(new)
+        return out
+
+
+def _reaches_other_leaves(outputs, stand_ids) -> bool:
+    """Whether the recorded graph behind ``outputs`` reaches a tensor that requires grad and
+    is not one of ``stand_ids`` (a walk over the records, each visited once)."""
+    stack, seen = [], set()
+    for t in outputs:
+        if not t.requires_grad:
+            continue
+        if t._node is None:
+            if id(t) not in stand_ids:
+                return True
+        else:
+            stack.append(t._node)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for p in getattr(node, "parents", ()) or ():
+            if p is None:
+                continue
+            if isinstance(p, Tensor):
+                if id(p) not in stand_ids:
+                    return True
+            else:
+                stack.append(p)
+    return False
 
 
 def _run(func, args, kwargs):
@@ -162,6 +222,15 @@ def _detach_tree(tree, record: bool):
 # -- grad / grad_and_value / vjp / jvp -------------------------------------------------------------
 
 
+def _check_outputs(outs, fn: str):
+    for i, o in enumerate(outs):
+        if o.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"{fn}: f's output {i} has dtype {o.dtype}; only floating-point outputs can be "
+                "differentiated"
+            )
+
+
 def grad_and_value(func, argnums=0, has_aux: bool = False):
     """``f -> (args -> (df/dargs[argnums], f(args)))`` for a scalar-valued ``f``.
 
@@ -173,9 +242,8 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         fn = "grad_and_value"
-        nums = _argnums(argnums, len(args), fn)
-        new_args, stand, record = _track(args, nums, fn)
-        out, aux = _split_aux(_run(func, new_args, kwargs), has_aux, fn)
+        ins = _Inputs(args, _argnums(argnums, len(args), fn), fn)
+        out, aux = _split_aux(_run(func, ins.args, kwargs), has_aux, fn)
         if not isinstance(out, Tensor) or out.ndim != 0:
             what = (
                 f"a tensor of shape {tuple(out.shape)}"
@@ -183,16 +251,15 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
                 else (type(out).__name__)
             )
             raise RuntimeError(f"{fn}(f)(*args): f must return a scalar (0-d) Tensor, got {what}")
-        flat = [t for new, _ in stand for t in new]
+        _check_outputs((out,), fn)
+        record = ins.after((out,))
+        flat = ins.flat
         if out.requires_grad:
             gs = _grad(out, flat, create_graph=record, retain_graph=record, allow_unused=True)
         else:
             gs = (None,) * len(flat)
         gs = [zeros_like(t) if g is None else _out(g, record) for g, t in zip(gs, flat)]
-        trees, i = [], 0
-        for new, rb in stand:
-            trees.append(rb(gs[i : i + len(new)]))
-            i += len(new)
+        trees = ins.trees(gs)
         g = tuple(trees) if isinstance(argnums, tuple) else trees[0]
         value = _out(out, record)
         if has_aux:
@@ -219,6 +286,21 @@ def grad(func, argnums=0, has_aux: bool = False):
     return wrapper
 
 
+def _check_like(vs, outs, what: str, fn: str, other: str = "output"):
+    if len(vs) != len(outs):
+        raise ValueError(
+            f"{fn}: expected {len(outs)} {what} tensors (one per {other}), got {len(vs)}"
+        )
+    for i, (v, o) in enumerate(zip(vs, outs)):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"{fn}: {what} {i} must be a Tensor, got {type(v).__name__}")
+        if tuple(v.shape) != tuple(o.shape):
+            raise ValueError(
+                f"{fn}: {what} {i} has shape {tuple(v.shape)}, but {other} {i} has shape "
+                f"{tuple(o.shape)}"
+            )
+
+
 def vjp(func, *primals, has_aux: bool = False):
     """``(func(*primals), vjp_fn)``: ``vjp_fn(cotangents)`` gives v^T J, one per primal.
 
@@ -229,25 +311,18 @@ def vjp(func, *primals, has_aux: bool = False):
     fn = "vjp"
     if not primals:
         raise ValueError("vjp: give at least one primal")
-    new_args, stand, record = _track(primals, tuple(range(len(primals))), fn)
-    out, aux = _split_aux(_run(func, new_args, {}), has_aux, fn)
+    ins = _Inputs(primals, tuple(range(len(primals))), fn)
+    out, aux = _split_aux(_run(func, ins.args, {}), has_aux, fn)
     outs, _ = _flatten(out)
     if not outs:
         raise RuntimeError(f"vjp: func must return a Tensor or a pytree of Tensors, got {out!r}")
-    flat = [t for new, _ in stand for t in new]
+    _check_outputs(outs, fn)
+    record = ins.after(outs)
+    flat = ins.flat
 
     def vjp_fn(cotangents):
         vs, _ = _flatten(cotangents)
-        if len(vs) != len(outs):
-            raise ValueError(
-                f"vjp_fn: expected {len(outs)} cotangent tensors (one per output), got {len(vs)}"
-            )
-        for i, (v, o) in enumerate(zip(vs, outs)):
-            if tuple(v.shape) != tuple(o.shape):
-                raise ValueError(
-                    f"vjp_fn: cotangent {i} has shape {tuple(v.shape)}, but output {i} has "
-                    f"shape {tuple(o.shape)}"
-                )
+        _check_like(vs, outs, "cotangent", "vjp_fn")
         live = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
         rec = record or (is_grad_enabled() and any(v.requires_grad for v in vs))
         gs = (None,) * len(flat)
@@ -261,11 +336,7 @@ def vjp(func, *primals, has_aux: bool = False):
                 allow_unused=True,
             )
         gs = [zeros_like(t) if g is None else _out(g, rec) for g, t in zip(gs, flat)]
-        trees, i = [], 0
-        for new, rb in stand:
-            trees.append(rb(gs[i : i + len(new)]))
-            i += len(new)
-        return tuple(trees)
+        return tuple(ins.trees(gs))
 
     result = _detach_tree(out, record)
     if has_aux:
@@ -276,8 +347,9 @@ def vjp(func, *primals, has_aux: bool = False):
 def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False):
     """``(func(*primals), J @ tangents)``: the Jacobian-vector product (``torch.func.jvp``).
 
-    primals, tangents: tuples of Tensors of equal shapes. Returns func's output and the
-    tangent of each output (same structure and shapes). Computed by double backward.
+    primals, tangents: tuples of Tensors (or pytrees) of equal structure and shapes. Returns
+    func's output and its tangent (same structure and shapes). Computed by double backward:
+    u -> u^T J is linear in u, and J v is its gradient against u.
     """
     fn = "jvp"
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
@@ -286,66 +358,77 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
         raise ValueError(
             f"jvp: {len(primals)} primals but {len(tangents)} tangents; give one per primal"
         )
-    aux_box = []
-
-    def f(*xs):
-        out, aux = _split_aux(func(*xs), has_aux, fn)
-        aux_box.append(aux)
-        return out
-
-    record = (_depth[0] > 0 and is_grad_enabled()) or (
-        is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad for t in primals)
-    )
-    _depth[0] += 1
-    try:
-        out, jv = _functional.jvp(
-            f, tuple(primals), tuple(tangents), create_graph=record, strict=strict
-        )
-    finally:
-        _depth[0] -= 1
+    ins = _Inputs(primals, tuple(range(len(primals))), fn)
+    vs, _ = _flatten(tuple(tangents))
+    _check_like(vs, ins.flat, "tangent", fn, "primal")
+    out, aux = _split_aux(_run(func, ins.args, {}), has_aux, fn)
+    outs, rb = _flatten(out)
+    if not outs:
+        raise RuntimeError(f"jvp: func must return a Tensor or a pytree of Tensors, got {out!r}")
+    _check_outputs(outs, fn)
+    record = ins.after(outs) or (is_grad_enabled() and any(v.requires_grad for v in vs))
+    with enable_grad():
+        us = [zeros_like(o).requires_grad_() for o in outs]  # g(u) = u^T J is linear in u
+        live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
+        g = (None,) * len(ins.flat)
+        if live:
+            g = _grad(
+                [o for o, _ in live],
+                ins.flat,
+                [u for _, u in live],
+                create_graph=True,
+                retain_graph=True,
+                allow_unused=True,
+            )
+        pairs = [(gi, v) for gi, v in zip(g, vs) if gi is not None and gi.requires_grad]
+        if strict and len(pairs) != len(vs):
+            raise RuntimeError("jvp: an output is independent of an input, which strict forbids")
+        jv = (None,) * len(us)
+        if pairs:
+            jv = _grad(
+                [gi for gi, _ in pairs],
+                us,
+                [v for _, v in pairs],
+                create_graph=record,
+                retain_graph=record,
+                allow_unused=True,
+            )
+    jv = [zeros_like(o) if j is None else _out(j, record) for j, o in zip(jv, outs)]
+    result = _detach_tree(out, record), rb(jv)
     if has_aux:
-        return out, jv, _detach_tree(aux_box[-1], record)
-    return out, jv
+        return result + (_detach_tree(aux, record),)
+    return result
 
 
-# -- Jacobians and the Hessian ---------------------------------------------------------------------
+# -- Jacobians and the Hessian ---------------------------------------------------------------
 
 
 def _jac(func, argnums, has_aux, strategy, fn):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        nums = _argnums(argnums, len(args), fn)
-        for n in nums:
-            if not isinstance(args[n], Tensor):
-                raise TypeError(
-                    f"{fn}: argument {n} must be a Tensor, got {type(args[n]).__name__}"
-                )
-        aux_box = []
-
-        def f(*sel):
-            full = list(args)
-            for n, s in zip(nums, sel):
-                full[n] = s
-            out, aux = _split_aux(func(*full, **kwargs), has_aux, fn)
-            aux_box.append(aux)
-            if isinstance(out, list):
-                out = tuple(out)
-            return out
-
-        sel = tuple(args[n] for n in nums)
-        record = (_depth[0] > 0 and is_grad_enabled()) or (
-            is_grad_enabled() and any(t.requires_grad for t in sel)
-        )
-        _depth[0] += 1
+        ins = _Inputs(args, _argnums(argnums, len(args), fn), fn)
+        out, aux = _split_aux(_run(func, ins.args, kwargs), has_aux, fn)
+        outs, rb = _flatten(out)
+        if not outs:
+            raise RuntimeError(
+                f"{fn}: f must return a Tensor or a pytree of Tensors, got {type(out).__name__}"
+            )
+        _check_outputs(outs, fn)
+        record = ins.after(outs)
+        build = _jacobian_reverse if strategy == "reverse-mode" else _jacobian_forward
+        _depth[0] += 1  # the passes record when asked: an outer transform may read them
         try:
-            jac = _functional.jacobian(
-                f, sel if isinstance(argnums, tuple) else sel[0], create_graph=record,
-                strategy=strategy,
-            )  # fmt: skip
+            with enable_grad():
+                blocks = build(outs, ins.flat, record, False, fn)
         finally:
             _depth[0] -= 1
+        per_out = []
+        for row in blocks:
+            trees = ins.trees([_out(b, record) for b in row])
+            per_out.append(tuple(trees) if isinstance(argnums, tuple) else trees[0])
+        jac = rb(per_out)
         if has_aux:
-            return jac, _detach_tree(aux_box[-1], record)
+            return jac, _detach_tree(aux, record)
         return jac
 
     return wrapper
@@ -381,7 +464,7 @@ def hessian(func, argnums=0):
 
 
 def _in_dims_per_arg(in_dims, nargs: int):
-    if isinstance(in_dims, (int, type(None))):
+    if isinstance(in_dims, (int, type(None))) and not isinstance(in_dims, bool):
         return (in_dims,) * nargs
     if not isinstance(in_dims, tuple):
         raise TypeError(
@@ -395,27 +478,61 @@ def _in_dims_per_arg(in_dims, nargs: int):
     return in_dims
 
 
-def _leaf_dims(arg, dims, n: int):
-    """Pair every tensor of ``arg`` with its mapped dim (``dims`` an int/None for the whole
-    argument, or a pytree of them matching it)."""
-    leaves, rb = _flatten(arg)
-    if isinstance(dims, (int, type(None))):
-        return leaves, [dims] * len(leaves), rb
-    dflat = _flatten_dims(dims)
-    if len(dflat) != len(leaves):
+def _match_dims(arg, dims, where: str):
+    """Pair ``arg``'s tensors with their mapped dims: ``dims`` is an int/None for the whole of
+    ``arg``, or a pytree of the same structure (tuples/lists of the same length, dicts of the
+    same keys). Returns ``(tensors, dims, rebuild)``; a non-tensor leaf must have dim None."""
+    if dims is None or (isinstance(dims, int) and not isinstance(dims, bool)):
+        if isinstance(arg, Tensor):
+            return [arg], [dims], lambda ls: ls[0]
+        if isinstance(arg, (tuple, list, dict)):
+            return _match_dims(arg, _spread(arg, dims), where)
+        if dims is not None:
+            raise ValueError(
+                f"vmap: in_dim {dims} was given for {where}, which is a "
+                f"{type(arg).__name__}, not a Tensor; use None for inputs that are not mapped"
+            )
+        return [], [], lambda ls: arg
+    if isinstance(dims, (tuple, list)) and isinstance(arg, (tuple, list)):
+        if len(dims) != len(arg):
+            raise ValueError(
+                f"vmap: in_dims for {where} has {len(dims)} entries but the input has {len(arg)}"
+            )
+        keys = range(len(arg))
+    elif isinstance(dims, dict) and isinstance(arg, dict):
+        if set(dims) != set(arg):
+            raise ValueError(
+                f"vmap: in_dims for {where} has keys {sorted(map(str, dims))} but the input has "
+                f"keys {sorted(map(str, arg))}"
+            )
+        keys = list(arg)
+    else:
         raise ValueError(
-            f"vmap: in_dims for argument {n} has {len(dflat)} entries but the argument holds "
-            f"{len(leaves)} tensors"
+            f"vmap: in_dims for {where} ({type(dims).__name__}) does not match the input's "
+            f"structure ({type(arg).__name__})"
         )
-    return leaves, dflat, rb
+    parts = [_match_dims(arg[k], dims[k], f"{where}[{k!r}]") for k in keys]
+
+    def rebuild(ls):
+        out, i = [], 0
+        for ts, _, rb in parts:
+            out.append(rb(ls[i : i + len(ts)]))
+            i += len(ts)
+        if isinstance(arg, dict):
+            return dict(zip(keys, out))
+        return type(arg)(out) if type(arg) in (tuple, list) else type(arg)(*out)
+
+    return (
+        [t for ts, _, _ in parts for t in ts],
+        [d for _, ds, _ in parts for d in ds],
+        rebuild,
+    )
 
 
-def _flatten_dims(dims):
-    if isinstance(dims, (tuple, list)):
-        return [d for x in dims for d in _flatten_dims(x)]
-    if isinstance(dims, dict):
-        return [d for k in dims for d in _flatten_dims(dims[k])]
-    return [dims]
+def _spread(arg, d):
+    if isinstance(arg, dict):
+        return {k: d for k in arg}
+    return type(arg)(d for _ in arg) if type(arg) in (tuple, list) else tuple(d for _ in arg)
 
 
 def _take(t, dim: int, b: int):
@@ -425,15 +542,17 @@ def _take(t, dim: int, b: int):
 def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=None):
     """``f -> batched f``: map f over a dimension of its inputs (``torch.func.vmap``).
 
-    in_dims: per positional argument, the dim to map (None: not mapped, passed whole); an int
-    for all. Mapped inputs must agree in size B along their dims. out_dims: where the batch
-    dim goes in each output (int, or a tuple per output). f returns Tensors (or a tuple/list/
-    dict of them) of the same shapes for every entry; results are stacked: an output of shape
-    S per entry becomes S with B inserted at out_dims. Keyword arguments are not mapped.
+    in_dims: per positional argument, the dim to map (None: not mapped, passed whole), or a
+    pytree matching the argument; an int for all. Mapped inputs must agree in size B along
+    their dims. out_dims: where the batch dim goes in each output (int, None for an output
+    that does not depend on the batch, or a tuple per output). f returns Tensors (or a
+    tuple/list/dict of them) of the same shapes for every entry; an output of shape S per entry
+    becomes S with B inserted at its out_dim. Keyword arguments are not mapped.
 
     randomness: ``"error"`` raises if f draws from the global generator, ``"different"`` lets
     each entry draw its own numbers, ``"same"`` replays one set of draws for every entry.
     Runs f once per entry (no batching rules): results and gradients equal a batched run's.
+    ``chunk_size`` is accepted for PyTorch compatibility.
     """
     if randomness not in ("error", "different", "same"):
         raise ValueError(
@@ -445,11 +564,11 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
         dims = _in_dims_per_arg(in_dims, len(args))
         mapped, size = [], None
         for n, (a, d) in enumerate(zip(args, dims)):
-            leaves, ds, rb = _leaf_dims(a, d, n)
+            leaves, ds, rb = _match_dims(a, d, f"argument {n}")
             for t, dd in zip(leaves, ds):
                 if dd is None:
                     continue
-                if not isinstance(dd, int) or not -t.ndim <= dd < max(t.ndim, 1) or t.ndim == 0:
+                if t.ndim == 0 or not -t.ndim <= dd < t.ndim:
                     raise ValueError(
                         f"vmap: in_dim {dd} is out of range for argument {n}, a tensor of shape "
                         f"{tuple(t.shape)}"
@@ -466,7 +585,10 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
         if size is None:
             raise ValueError("vmap: at least one argument must be mapped (in_dims all None)")
         if size == 0:
-            raise ValueError("vmap: the mapped dimension has size 0; nothing to map over")
+            raise ValueError(
+                "vmap: the mapped dimension has size 0; f runs once per entry here, so the "
+                "output's shape cannot be known"
+            )
         state = get_rng_state()
         results = []
         for b in range(size):
@@ -479,6 +601,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
                 )
             results.append(func(*call, **kwargs))
             if b == 0 and randomness == "error" and get_rng_state() != state:
+                set_rng_state(state)
                 raise RuntimeError(
                     "vmap: f drew random numbers while randomness='error'; pass "
                     "randomness='different' (independent draws per entry) or 'same'"
@@ -488,27 +611,50 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
     return wrapper
 
 
+def _out_leaves(tree, where="output"):
+    """The leaves of f's output pytree; every leaf must be a Tensor (as torch.func.vmap)."""
+    if isinstance(tree, Tensor):
+        return [tree]
+    if isinstance(tree, (tuple, list)):
+        return [t for i, x in enumerate(tree) for t in _out_leaves(x, f"{where}[{i}]")]
+    if isinstance(tree, dict):
+        return [t for k, x in tree.items() for t in _out_leaves(x, f"{where}[{k!r}]")]
+    raise RuntimeError(
+        f"vmap: f must return only Tensors (or tuples/lists/dicts of them), but {where} is a "
+        f"{type(tree).__name__}"
+    )
+
+
 def _stack_out(results, out_dims):
-    first, rb = _flatten(results[0])
-    if not first:
-        raise RuntimeError(
-            f"vmap: f must return Tensors (or a tuple/list/dict of them), got "
-            f"{type(results[0]).__name__}"
-        )
-    per = [_flatten(r)[0] for r in results]
-    odims = _flatten_dims(out_dims) if isinstance(out_dims, (tuple, list, dict)) else None
-    if odims is not None and len(odims) != len(first):
+    first = _out_leaves(results[0])
+    _, rb = _flatten(results[0])
+    per = [_out_leaves(r) for r in results]
+    if not isinstance(out_dims, (tuple, list, dict)):
+        odims = [out_dims] * len(first)
+    elif isinstance(results[0], Tensor) and len(out_dims) == 1:
+        odims = list(out_dims)
+    else:
+        odims = _match_dims(results[0], out_dims, "the output")[1]
+    if len(odims) != len(first):
         raise ValueError(f"vmap: out_dims has {len(odims)} entries but f returns {len(first)}")
     out = []
     for i, t0 in enumerate(first):
         col = [p[i] for p in per]
         for j, t in enumerate(col):
-            if tuple(t.shape) != tuple(t0.shape):
+            if len(per[j]) != len(first) or tuple(t.shape) != tuple(t0.shape):
                 raise RuntimeError(
                     f"vmap: output {i} has shape {tuple(t0.shape)} for entry 0 but "
                     f"{tuple(t.shape)} for entry {j}; every entry must give the same shape"
                 )
-        d = out_dims if odims is None else odims[i]
+        d = odims[i]
+        if d is None:
+            if any(t is not t0 and not bool((t == t0).all()) for t in col[1:]):
+                raise ValueError(
+                    f"vmap: out_dims is None for output {i}, but its value differs between "
+                    "batch entries; give it a batch dim"
+                )
+            out.append(t0)
+            continue
         if not isinstance(d, int) or not -(t0.ndim + 1) <= d <= t0.ndim:
             raise ValueError(
                 f"vmap: out_dim {d!r} is out of range for output {i} of {t0.ndim} dims"

@@ -63,9 +63,23 @@ def _check_float(items, fn: str):
 
 
 def _call(func, inputs, fn: str):
+    versions = [_version(t) for t in inputs]
     with enable_grad():
         out = func(*inputs)
+    for i, (t, v) in enumerate(zip(inputs, versions)):
+        if _version(t) != v:  # a write into the fresh input (a copy when create_graph)
+            raise RuntimeError(
+                f"{fn}: func modified inputs[{i}] (shape {tuple(t.shape)}) in place; the "
+                "derivative with respect to it is then not defined (PyTorch raises: a leaf "
+                "Variable that requires grad is being used in an in-place operation). Clone "
+                "the input inside func before writing to it."
+            )
     return _as_tuple(out, "outputs", fn)
+
+
+def _version(t) -> int:
+    vc = t._vc
+    return 0 if vc is None else vc[0]
 
 
 def _check_v(v, refs, what: str, fn: str):

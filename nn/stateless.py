@@ -43,6 +43,14 @@ def _slot(module, key: str):
         return owner, name, "p"
     if name in owner._buffers:
         return owner, name, "b"
+    if name in owner._modules:
+        raise TypeError(
+            f"functional_call: key '{key}' names a submodule ({type(owner._modules[name]).__name__}"
+            "), not a parameter or buffer"
+        )
+    if isinstance(getattr(type(owner), name, None), property):
+        # a parametrized tensor: its class (one per module, nn.parametrize) computes it
+        return owner, name, "prop"
     return owner, name, None
 
 
@@ -70,12 +78,17 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
         module.named_buffers(remove_duplicate=False)
     )
     if tie_weights:  # every alias of a replaced tensor takes the replacement
-        by_id = {}
-        for k, _ in list(values.items()):
+        by_id, given = {}, {}
+        for k in list(values):
             owner, name, kind = slots[k]
-            if kind is not None:
+            if kind in ("p", "b"):
                 orig = (owner._parameters if kind == "p" else owner._buffers)[name]
-                by_id[id(orig)] = values[k]
+                if id(orig) in by_id and by_id[id(orig)] is not values[k]:
+                    raise ValueError(
+                        f"functional_call: got different values for keys '{given[id(orig)]}' "
+                        f"and '{k}', which are tied; give one value, or pass tie_weights=False"
+                    )
+                by_id[id(orig)], given[id(orig)] = values[k], k
         for k, t in named:
             if k not in values and id(t) in by_id:
                 values[k] = by_id[id(t)]
@@ -92,7 +105,11 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     try:
         for k, v in values.items():
             owner, name, kind = slots[k]
-            if kind is None:
+            if kind == "prop":  # shadow the property on the module's own class
+                cls = type(owner)
+                saved.append((cls, name, "prop", cls.__dict__[name]))
+                setattr(cls, name, v)
+            elif kind is None:
                 saved.append((owner, name, None, owner.__dict__.get(name, _ABSENT)))
                 object.__setattr__(owner, name, v)
             else:
@@ -106,7 +123,9 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
         return module(*args, **(kwargs or {}))
     finally:
         for owner, name, store, old in reversed(saved):
-            if store is not None:
+            if store == "prop":
+                setattr(owner, name, old)
+            elif store is not None:
                 store[name] = old
             elif old is _ABSENT:
                 owner.__dict__.pop(name, None)

@@ -19,7 +19,7 @@ from ..function import Function
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "FloorDivide", "Remainder", "Matmul",
-    "AddConst", "MulConst", "RSubConst",
+    "AddConst", "MulConst", "RSubConst", "PowConst",
 ]  # fmt: skip
 
 
@@ -226,6 +226,31 @@ class Pow(Function):
                 gw = _where()((_raw(x) == 0) & (_raw(y) >= 0), 0, gw)
             gw = self.reduce_grad(1, gw)
         return gx, gw
+
+
+class PowConst(Pow):
+    """z = x ** c for a Python number c; dz/dx = c x^(c-1) (0 for c = 0, as PyTorch).
+
+    Saves only x, as PyTorch's pow(Tensor, Scalar) does: an in-place change of z afterwards
+    (``h = x ** 2; h.relu_()``) leaves this record valid.
+    """
+
+    __slots__ = ("c",)
+    save_inputs = (0,)
+    save_output = False
+
+    def backward(self, gy):
+        (x,) = self.saved
+        c = self.c
+        if c == 0:
+            return zero_grad(gy), None
+        if c == 2:
+            return gy * (x * 2), None
+        return gy * (c * x ** (c - 1)), None
+
+    def forward(self, x, c):
+        self.c = c
+        return Pow.forward(self, x, c)
 
 
 def _where():

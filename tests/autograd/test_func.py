@@ -273,3 +273,104 @@ def test_matches_torch_func():
         tf.vmap(tf.grad(f_th))(torch.tensor(batch)).numpy(),
         atol=1e-12,
     )
+
+
+# -- review findings: closures, in-place inputs, pytrees, structure errors ---------------------
+
+
+def test_top_level_transforms_keep_gradients_through_closed_over_tensors():
+    w = ag.tensor([0.5, -1.0, 2.0], dtype="float64", requires_grad=True)
+    x = ag.tensor([1.0, 2.0, 3.0], dtype="float64")
+    gx = func.grad(lambda v: (w * v**2).sum())(x)  # 2 w x: depends on w
+    assert gx.requires_grad
+    ((w * x).sum() + gx.pow(2).sum()).backward()
+    np.testing.assert_allclose(w.grad.numpy(), [5.0, -30.0, 147.0])  # torch.func's values
+    jac = func.jacrev(lambda v: w * v.sin())(x)
+    assert jac.requires_grad
+    out, jv = func.jvp(lambda v: w * v, (x,), (ag.ones(3, dtype="float64"),))
+    assert jv.requires_grad and out.requires_grad
+    plain = func.grad(lambda v: (v**2).sum())(x)  # nothing outside requires grad
+    assert not plain.requires_grad
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_an_in_place_write_to_the_input_raises(nested):
+    x = ag.tensor([-1.0, 2.0], dtype="float64", requires_grad=not nested)
+
+    def f(v):
+        return v.mul_(3).pow(2).sum()
+
+    g = (lambda u: func.grad(lambda v: func.grad(f)(v).sum())(u)) if nested else func.grad(f)
+    with pytest.raises(RuntimeError, match="modified its input .* in place"):
+        g(x)
+    with pytest.raises(RuntimeError, match="modified inputs\\[0\\]|leaf Tensor that requires"):
+        ag.functional.jacobian(lambda v: v.mul_(3), x, create_graph=True)
+
+
+def test_jacobians_of_pytrees():
+    p = {"a": t64(2), "b": t64(3)}
+    jac = func.jacrev(lambda q: {"s": q["a"].sum() * q["b"], "t": q["a"] * 2})(p)
+    assert jac["s"]["a"].shape == (3, 2) and jac["s"]["b"].shape == (3, 3)
+    np.testing.assert_allclose(jac["t"]["a"].numpy(), 2 * np.eye(2))
+    np.testing.assert_allclose(jac["t"]["b"].numpy(), np.zeros((2, 3)))
+    np.testing.assert_allclose(
+        func.jacfwd(lambda q: q["a"].sum() * q["b"])(p)["b"].numpy(),
+        p["a"].numpy().sum() * np.eye(3),
+        atol=1e-12,
+    )
+    with pytest.raises(RuntimeError, match="dtype int64"):
+        func.jacrev(lambda v: (v > 0).long())(t64(2))
+
+
+def test_vmap_structure_checks_and_unbatched_outputs():
+    x = t64(4, 2)
+    out, c = func.vmap(lambda r: (r * 2, ag.ones(3)), out_dims=(0, None))(x)
+    assert out.shape == (4, 2) and c.shape == (3,)
+    with pytest.raises(ValueError, match="out_dims is None for output 0"):
+        func.vmap(lambda r: r * 2, out_dims=None)(x)
+    with pytest.raises(ValueError, match="is a float, not a Tensor"):
+        func.vmap(lambda r, s: r * s, in_dims=(0, 0))(x, 2.0)
+    assert func.vmap(lambda r, s: r * s, in_dims=(0, None))(x, 2.0).shape == (4, 2)
+    with pytest.raises(RuntimeError, match=r"output\[1\] is a int"):
+        func.vmap(lambda r: (r * 2, 3))(x)
+    with pytest.raises(ValueError, match="has keys \\['a', 'c'\\] but the input has keys"):
+        func.vmap(lambda d: d["a"], in_dims=({"a": 0, "c": 0},))({"a": x, "b": x})
+    d = func.vmap(lambda d: d["a"] + d["b"].sum(), in_dims=({"a": 0, "b": None},))(
+        {"a": x, "b": t64(5)}
+    )
+    assert d.shape == (4, 2)
+    ag.manual_seed(3)
+    before = ag.random.get_rng_state()
+    with pytest.raises(RuntimeError, match="randomness='error'"):
+        func.vmap(lambda r: r + ag.randn(2, dtype="float64"))(x)
+    assert ag.random.get_rng_state() == before
+
+
+def test_functional_call_with_a_parametrized_key_and_structure_errors():
+    P = nn.utils.parametrize
+
+    class Double(nn.Module):
+        def forward(self, a):
+            return a * 2
+
+        def right_inverse(self, a):
+            return a / 2
+
+    m = nn.Linear(2, 1, bias=False)
+    P.register_parametrization(m, "weight", Double())
+    w0 = m.weight.detach().numpy().copy()
+    out = func.functional_call(m, {"weight": ag.tensor([[5.0, 5.0]])}, ag.tensor([[1.0, 0.0]]))
+    assert out.item() == 5.0
+    np.testing.assert_array_equal(m.weight.detach().numpy(), w0)  # restored, not rewritten
+    assert isinstance(type(m).__dict__["weight"], property)
+    lin, head = nn.Linear(2, 2, bias=False), nn.Linear(2, 2, bias=False)
+    head.weight = lin.weight
+    seq = nn.Sequential(lin, head)
+    with pytest.raises(ValueError, match="'0.weight' and '1.weight', which are tied"):
+        func.functional_call(seq, {"0.weight": ag.ones(2, 2), "1.weight": ag.zeros(2, 2)}, x2())
+    with pytest.raises(TypeError, match="names a submodule"):
+        func.functional_call(seq, {"1": ag.ones(2, 2)}, x2())
+
+
+def x2():
+    return ag.tensor([[1.0, 2.0]])

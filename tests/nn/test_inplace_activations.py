@@ -551,3 +551,15 @@ def test_cuda_inplace_matches_cpu():
             np.testing.assert_array_equal(c.cpu().numpy(), outs[-1])
         np.testing.assert_allclose(outs[1], outs[0], rtol=1e-12)
         np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+def test_in_place_activation_on_a_power_keeps_the_power_record_valid():
+    # x ** c saves x only (as torch's pow(Tensor, Scalar)), so writing into its output is fine
+    x = ag.tensor([[-1.0, 2.0]], requires_grad=True)
+    h = (x * 1.0) ** 2
+    F.silu(h, inplace=True)
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[-1.8553, 4.2107]], atol=1e-4)  # torch's
+    x64 = ag.tensor([0.5, -1.3], dtype="float64", requires_grad=True)
+    for c in (0, 1, 2, 0.5, -1, 3):
+        assert ag.gradgradcheck(lambda t, c=c: (t * t + 0.1) ** c, (x64,))
