@@ -67,12 +67,16 @@ def _positive_int(value, name: str, cls: str) -> int:
     return int(value)
 
 
-def _per_group(name: str, optimizer: Optimizer, value) -> list:
-    """``value`` repeated per param group, or a list/tuple checked to have one per group."""
+def _per_group(name: str, optimizer: Optimizer, value, owner: str = "") -> list:
+    """``value`` repeated per param group, or a list/tuple checked to have one per group;
+    ``owner`` (the scheduler's name) leads the error message."""
     n = len(optimizer.param_groups)
     if isinstance(value, (list, tuple)):
         if len(value) != n:
-            raise ValueError(f"expected {n} values for {name}, got {len(value)}")
+            raise ValueError(
+                f"{owner + ': ' if owner else ''}expected {n} values for {name} (one per param "
+                f"group), got {len(value)}"
+            )
         return list(value)
     return [value] * n
 
@@ -527,7 +531,7 @@ class OneCycleLR(LRScheduler):
                 (float(pct_start * n) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
                 (n - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
-        max_lrs = _per_group("max_lr", optimizer, max_lr)
+        max_lrs = _per_group("max_lr", optimizer, max_lr, "OneCycleLR")
         if last_epoch == -1:
             for m, group in zip(max_lrs, optimizer.param_groups):
                 group["initial_lr"] = m / div_factor
@@ -540,8 +544,8 @@ class OneCycleLR(LRScheduler):
                     "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
                 )
             self.use_beta1 = "betas" in optimizer.defaults
-            maxm = _per_group("max_momentum", optimizer, max_momentum)
-            basem = _per_group("base_momentum", optimizer, base_momentum)
+            maxm = _per_group("max_momentum", optimizer, max_momentum, "OneCycleLR")
+            basem = _per_group("base_momentum", optimizer, base_momentum, "OneCycleLR")
             if last_epoch == -1:
                 for mm, bm, group in zip(maxm, basem, optimizer.param_groups):
                     if self.use_beta1:
@@ -614,11 +618,11 @@ class CyclicLR(LRScheduler):
     ):
         _check_optimizer(optimizer)
         self.optimizer = optimizer
-        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        base_lrs = _per_group("base_lr", optimizer, base_lr, "CyclicLR")
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
                 group["lr"] = lr
-        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr, "CyclicLR")
         up = float(_positive_int(step_size_up, "step_size_up", "CyclicLR"))
         down = (
             up
@@ -645,8 +649,8 @@ class CyclicLR(LRScheduler):
                     "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
                 )
             self.use_beta1 = "betas" in optimizer.defaults
-            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum, "CyclicLR")
+            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum, "CyclicLR")
             if last_epoch == -1:
                 for mm, bm, group in zip(
                     self.max_momentums, self.base_momentums, optimizer.param_groups

@@ -253,7 +253,7 @@ class SWALR(LRScheduler):
         last_epoch: int = -1,
     ):
         _check_optimizer(optimizer)
-        swa_lrs = _per_group("swa_lr", optimizer, swa_lr)
+        swa_lrs = _per_group("swa_lr", optimizer, swa_lr, "SWALR")
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(
                 "SWALR: anneal_strategy must be one of 'cos' or 'linear', instead got "

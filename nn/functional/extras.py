@@ -446,7 +446,8 @@ def _lp_pool(d, op, x, norm_type, kernel_size, stride, ceil_mode):
         return -maxp(-ag.abs(x), kernel, stride, 0, 1, ceil_mode)
     avgp = (avg_pool1d, avg_pool2d, avg_pool3d)[d - 1]
     p = float(norm_type)
-    s = avgp(x**p, kernel, stride, 0, ceil_mode) * math.prod(kernel)
+    with np.errstate(invalid="ignore"):  # odd p, negative window sums: NaN, as torch (silent)
+        s = avgp(x**p, kernel, stride, 0, ceil_mode) * math.prod(kernel)
     # PyTorch's (sign(s) relu(|s|))^(1/p): its gradient is zero where s == 0 (no inf * 0 NaN)
     nz = s != 0
     safe = ag.where(nz, s, 1.0)

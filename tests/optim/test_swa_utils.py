@@ -237,7 +237,7 @@ def test_swalr_errors_before_changing_the_optimizer():
         S.SWALR(opt, swa_lr=0.1, anneal_epochs=-1)
     with pytest.raises(ValueError, match="anneal_epochs"):
         S.SWALR(opt, swa_lr=0.1, anneal_epochs=2.5)
-    with pytest.raises(ValueError, match="expected 1 values for swa_lr"):
+    with pytest.raises(ValueError, match="SWALR: expected 1 values for swa_lr"):
         S.SWALR(opt, swa_lr=[0.1, 0.2])
     with pytest.raises(TypeError, match="is not an Optimizer"):
         S.SWALR([1], swa_lr=0.1)
