@@ -294,7 +294,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 g = _before(node, g, packed, extra, targets, create_graph)
             node.saved = node._unpack(create_graph) if packed else ()
             grads = node.backward(g)
-            if create_graph and node.saved:
+            if create_graph and node.saved and (node.link_saved or node.mask_grad):
                 grads = _attach(grads, node.saved, node.mask_grad)
             node.saved = None
             if not retain_graph:

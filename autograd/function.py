@@ -184,6 +184,12 @@ class Function:
     # create_graph their gradient is always linked to it with a zero derivative, as torch's
     # threshold_backward is, so a bias reached only through the mask gets zeros (engine._attach)
     mask_grad: bool = False
+    # False for ops whose backward is written wholly in differentiable ops (mul, div, pow,
+    # matmul, exp, ...): a gradient of theirs that does not require grad (a constant times a
+    # constant) is left unlinked, as in torch. True (the default): under create_graph such a
+    # gradient is linked to the op's first saved tensor that requires grad with a zero
+    # derivative (engine._attach), as torch's *_backward ops are (pooling, fmod, sort, ...)
+    link_saved: bool = True
 
     def forward(self, *args):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement forward")

@@ -136,7 +136,7 @@ class SetItem(Function):
             index = index.copy()
         self.index, self.pre = index, pre
         y = x.copy()
-        (y if pre is None else y[pre])[index] = v
+        _assign(y if pre is None else y[pre], index, v)
         return y
 
     def backward(self, gy):
@@ -380,13 +380,29 @@ def setitem(t: Tensor, index, value):
 
     pre = None
     if not _is_basic(index):
-        pre, index, _ = torch_index(index)
+        pre, index, _ = torch_index(index, ndim=t.ndim)
     v = _arr(value, t, "setitem")
     try:
-        (t._data if pre is None else t._data[pre])[index] = v
+        _assign(t._data if pre is None else t._data[pre], index, v)
     except (ValueError, IndexError) as e:
         raise type(e)(f"setitem: {e} (tensor shape {tuple(t.shape)})") from None
     _bump(t)
+
+
+def _assign(a, index, v):
+    """a[index] = v, where v may carry leading size-1 dims beyond the target's (PyTorch's
+    copy_ broadcasting: ``x[0] = tensor([5.])``; NumPy 2 refuses a 1-element array for one
+    element)."""
+    try:
+        a[index] = v
+    except ValueError:
+        shape = getattr(v, "shape", ())
+        k = 0
+        while k < len(shape) and shape[k] == 1:
+            k += 1
+        if not k:
+            raise
+        a[index] = v.reshape(shape[k:])
 
 
 def _xp(a):
@@ -405,7 +421,7 @@ def _setitem_recorded(t: Tensor, index, value):
 
     # SetItem copies the index arrays (a later change to the caller's index can't move the
     # gradient; PyTorch raises at backward instead)
-    pre, index, _ = torch_index(index)
+    pre, index, _ = torch_index(index, ndim=t.ndim)
     d = t._data
     if type(d) is not np.ndarray:  # host index arrays go to the device once
         xp = _xp(d)

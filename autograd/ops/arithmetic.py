@@ -77,6 +77,7 @@ class Mul(Function):
     """z = x * y; dz/dx = y, dz/dy = x."""
 
     __slots__ = ()
+    link_saved = False
     save_inputs = (0, 1)
 
     def forward(self, x, y):
@@ -98,6 +99,7 @@ class Div(Function):
     """z = x / y; dz/dx = 1/y, dz/dy = -x/y^2."""
 
     __slots__ = ()
+    link_saved = False
     save_inputs = (0, 1)
 
     def forward(self, x, y):
@@ -191,6 +193,7 @@ class Pow(Function):
     __slots__ = ()
     save_inputs = (0, 1)
     save_output = True
+    link_saved = False
 
     def forward(self, x, y):
         try:
@@ -345,6 +348,24 @@ def keep_where(gy, mask):
     return (gy.view(it) & -mask.astype(it)).view(gy.dtype)
 
 
+def drop_where(gy, mask):
+    """0 where ``mask``, else gy (exactly 0, also where gy is inf or NaN): ``keep_where`` for
+    the complement, without computing it (relu's torch rule ``result <= 0`` keeps gy at a NaN
+    input, which ``result > 0`` would drop). Same arguments and cost as ``keep_where``."""
+    from ..tensor import Tensor
+
+    if isinstance(gy, Tensor) or isinstance(mask, Tensor):
+        from . import where
+
+        return where(_raw(mask), 0.0, gy)
+    it = _INT_OF_SIZE.get(gy.dtype.itemsize) if gy.dtype.kind == "f" else None
+    if it is None:
+        return gy * ~mask
+    m = mask.astype(it)
+    m -= 1  # True -> 0, False -> -1 (all ones)
+    return (gy.view(it) & m).view(gy.dtype)
+
+
 def zero_grad(gy):
     """Zeros of gy's shape, dtype and device: the gradient of a piecewise-constant op (PyTorch's
     ``zeros_like(grad)``; ``gy * 0`` would turn an inf or NaN gy into NaN)."""
@@ -390,6 +411,7 @@ class Matmul(Function):
     """
 
     __slots__ = ()
+    link_saved = False
     save_inputs = (0, 1)
 
     def forward(self, x, y):

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..function import Function
-from .arithmetic import _bshape, _raw, keep_where, zero_grad
+from .arithmetic import _bshape, _raw, drop_where, keep_where, zero_grad
 
 __all__ = [
     "UNARY",
@@ -112,6 +112,7 @@ def _unary(name, f, df, save, float_only=True):
             "save_inputs": (0,) if save == "x" else (),
             "save_output": save == "y",
             "mask_grad": name in _MASK_GRAD,
+            "link_saved": False,  # df is written in differentiable ops
             "forward": forward,
             "backward": backward,
         },
@@ -140,7 +141,7 @@ _TABLE = {
     "tan": (np.tan, "y", lambda x, y, gy: gy * (y * y + 1)),
     "tanh": (np.tanh, "y", lambda x, y, gy: gy * (1 - y * y)),
     "sigmoid": (_sigmoid, "y", lambda x, y, gy: gy * (y * (1 - y))),
-    "relu": (lambda x: np.maximum(x, 0), "y", lambda x, y, gy: keep_where(gy, _raw(y) > 0)),
+    "relu": (lambda x: np.maximum(x, 0), "y", lambda x, y, gy: drop_where(gy, _raw(y) <= 0)),
     "abs": (np.abs, "x", lambda x, y, gy: gy * _f().sign(x)),
     "erf": (_erf, "x", lambda x, y, gy: gy * (_f().exp(-(x * x)) * (2 / math.sqrt(math.pi)))),
     "reciprocal": (lambda x: 1 / x, "y", lambda x, y, gy: -gy * (y * y)),

@@ -23,6 +23,7 @@ from ..function import Function
 from ..tensor import Tensor, _wrap
 from ._dims import ndim_of as _ndim
 from ._dims import norm_axes, norm_dim, pick_dim, pick_keep
+from .arithmetic import keep_where
 
 __all__ = [
     "Sum", "Mean", "Prod", "AMax", "AMin", "MaxDim", "Var", "Std", "LogSumExp", "Norm", "Cumsum",
@@ -321,7 +322,9 @@ class AMax(Function):
         # the weights are piecewise constant in x: a constant for higher orders
         w = hit.astype(xr.dtype)
         w = w / w.sum(axis=axes, keepdims=True)
-        return self.reduce_grad(0, expand_reduced(gy, axes, self.keep, xshape) * w), None, None
+        # selected, not multiplied: an inf or NaN gy stays off the other elements (torch CPU)
+        g = keep_where(expand_reduced(gy, axes, self.keep, xshape) * w, hit)
+        return self.reduce_grad(0, g), None, None
 
 
 class AMin(AMax):
@@ -355,7 +358,7 @@ class MaxDim(Function):
         xp = array_module(self.idx)
         pos = xp.arange(xshape[axis]).reshape((-1,) + (1,) * (len(xshape) - axis - 1))
         onehot = pos == self.idx  # broadcasts to xshape; a constant
-        return self.reduce_grad(0, gy * onehot), None, None, None
+        return self.reduce_grad(0, keep_where(gy, onehot)), None, None, None
 
 
 def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):

@@ -166,7 +166,7 @@ def _index_item(i, private: bool, tensors: list):
     return a
 
 
-def torch_index(index, private: bool = False):
+def torch_index(index, private: bool = False, ndim=None):
     """A ``[]`` index as ``(pre, post, tensors)``: PyTorch's meaning in NumPy's form.
 
     PyTorch applies the integers of an index first, as selects (a 0-d integer tensor or NumPy
@@ -179,9 +179,22 @@ def torch_index(index, private: bool = False):
     rest), and ``a[pre][post]`` is PyTorch's ``a[index]``; otherwise ``pre`` is None and
     ``post`` is the whole index. ``tensors``: the Tensors in the index that stay arrays (their
     versions are checked at backward, see ``guard_index``). ``private``: copy the caller's raw
-    index arrays (no version counter to check).
+    index arrays (no version counter to check). ``ndim``: the indexed tensor's; with it an
+    Ellipsis among advanced indices is spelled out as full slices, so one that covers no dims
+    does not separate them (PyTorch's reading; NumPy's would move them to the front). A list
+    holding sequences, tensors, slices, None or Ellipsis is read as a tuple, as PyTorch does.
     """
     tensors: list = []
+    if type(index) is list and _list_is_tuple(index):
+        import warnings
+
+        warnings.warn(
+            "Using a non-tuple sequence for multidimensional indexing is deprecated (as in "
+            "PyTorch); use x[tuple(seq)] instead of x[seq]",
+            UserWarning,
+            stacklevel=4,
+        )
+        index = tuple(index)
     if type(index) is not tuple:
         return None, _index_item(index, private, tensors), tensors
     items = [_index_item(i, private, tensors) for i in index]
@@ -192,6 +205,8 @@ def torch_index(index, private: bool = False):
             has_int = True
         elif not (t is slice or i is None or i is Ellipsis):
             has_adv = True
+    if has_adv and ndim is not None and any(i is Ellipsis for i in items):
+        items = _expand_ellipsis(items, ndim)
     if not (has_int and has_adv):
         return None, tuple(items), tensors
     pre = []
@@ -206,6 +221,38 @@ def torch_index(index, private: bool = False):
     if not any(i is Ellipsis for i in pre):
         pre.append(Ellipsis)  # a 0-d view, not a scalar, when the ints cover every dim
     return tuple(pre), tuple(i for i in items if type(i) is not int), tensors
+
+
+def _list_is_tuple(index) -> bool:
+    """PyTorch's treatSequenceAsTuple for a list index (shorter than 32 items)."""
+    if len(index) >= 32:
+        return False
+    return any(
+        i is None or i is Ellipsis or isinstance(i, (list, tuple, slice, Tensor, np.ndarray))
+        for i in index
+    )
+
+
+def _expand_ellipsis(items, ndim: int):
+    """``items`` with its Ellipsis replaced by the full slices it stands for (none when the
+    other items use every dim); unchanged if they use more dims than ``ndim`` (NumPy raises)."""
+    used = 0
+    for i in items:
+        t = type(i)
+        if t is int or t is slice:
+            used += 1
+        elif not (i is None or i is Ellipsis or t is bool):
+            used += i.ndim if getattr(i, "dtype", None) == np.bool_ else 1
+    k = ndim - used
+    if k < 0:
+        return items
+    out = []
+    for i in items:
+        if i is Ellipsis:
+            out.extend([_FULL] * k)
+        else:
+            out.append(i)
+    return out
 
 
 def guard_index(out, op: str, index, many: bool = False):
@@ -409,7 +456,7 @@ def getitem(x, index):
     """
     if _is_basic(index):
         return share_version(x, GetItem.apply(x, index))
-    pre, index, tensors = torch_index(index, _recording(x))
+    pre, index, tensors = torch_index(index, _recording(x), x.ndim)
     if pre is not None:
         x = GetItem.apply(x, pre)
     out = GetItem.apply(x, index)

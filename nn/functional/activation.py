@@ -24,7 +24,7 @@ import autograd as ag
 from autograd import Function, ShapeError
 from autograd.inplace import apply_op
 from autograd.ops._dims import norm_dim
-from autograd.ops.arithmetic import _raw, keep_where, zero_grad
+from autograd.ops.arithmetic import _raw, drop_where, keep_where, zero_grad
 from autograd.random import gen
 from autograd.tensor import Tensor
 from backends import array_module
@@ -333,8 +333,8 @@ class Hardtanh(Function):
 
     def backward(self, gy):
         (x,) = self.saved
-        x = _raw(x)
-        return keep_where(gy, (x > self.lo) & (x < self.hi)), None, None
+        x = _raw(x)  # torch's rule: 0 where x <= lo or x >= hi (so a NaN x passes gy)
+        return drop_where(gy, (x <= self.lo) | (x >= self.hi)), None, None
 
 
 def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
@@ -560,4 +560,20 @@ def rrelu(x, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = Fa
     host = gen(generator).uniform(lower, upper, size=raw.shape).astype(raw.dtype)
     noise = host if type(raw) is np.ndarray else array_module(raw).asarray(host)
     noise = np.where(raw > 0, raw.dtype.type(1), noise)
-    return x * noise
+    return _RReLUNoise.apply(x, noise)
+
+
+class _RReLUNoise(Function):
+    """y = x * noise for rrelu's drawn slopes (1 where x > 0); dy/dx = noise, piecewise constant
+    in x: under create_graph the gradient stays linked to x, as torch's rrelu_with_noise."""
+
+    __slots__ = ("noise",)
+    mask_grad = True
+    save_inputs = (0,)
+
+    def forward(self, x, noise):
+        self.noise = noise
+        return x * noise
+
+    def backward(self, gy):
+        return gy * self.noise, None

@@ -544,3 +544,33 @@ def test_index_semantics_on_cuda():
     f = w.flip(0)
     f.add_(1.0)
     np.testing.assert_array_equal(_np(w), want)
+
+
+def test_an_ellipsis_covering_no_dims_keeps_advanced_indices_adjacent():
+    x = ag.tensor(np.arange(8.0).reshape(2, 2, 2))
+    np.testing.assert_array_equal(x[:, [0, 1], ..., [0, 1]].numpy(), [[0.0, 3.0], [4.0, 7.0]])
+    assert ag.zeros(5, 3, 4)[:, [0, 1], ..., [0, 1]].shape == (5, 2)  # torch's
+    z = ag.zeros(2, 2, 2, dtype="float64")
+    z[:, [0, 1], ..., [0, 1]] = ag.tensor([[1.0, 2.0], [3.0, 4.0]], dtype="float64")
+    np.testing.assert_array_equal(z.numpy().ravel(), [1, 0, 0, 2, 3, 0, 0, 4])
+
+
+def test_a_list_of_sequences_is_read_as_a_tuple_with_a_warning():
+    x = ag.zeros(3, 4, 5)
+    with pytest.warns(UserWarning, match="non-tuple sequence"):
+        assert x[[[0, 1], [2, 0]]].shape == (2, 5)
+    with pytest.warns(UserWarning, match="non-tuple sequence"):
+        assert x[[ag.tensor(0), ag.tensor(2)]].shape == (5,)
+    assert x[[0, 1]].shape == (2, 4, 5)  # a flat list stays an index array
+
+
+def test_a_one_element_value_fills_one_element():
+    a = ag.tensor([1.0, 2.0, 3.0], requires_grad=True) * 1
+    v = ag.tensor([5.0], requires_grad=True)
+    a[-1] = v
+    a.sum().backward()
+    np.testing.assert_array_equal(a.detach().numpy(), [1.0, 2.0, 5.0])
+    np.testing.assert_array_equal(v.grad.numpy(), [1.0])
+    b = ag.zeros(3)
+    b[-1] = ag.tensor([[7.0]])
+    np.testing.assert_array_equal(b.numpy(), [0.0, 0.0, 7.0])

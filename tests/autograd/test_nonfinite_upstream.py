@@ -88,3 +88,42 @@ def test_matches_torch():
             (g,) = ag.grad(ours(x), x, ag.tensor(gys))
         (tg,) = torch.autograd.grad(theirs(tx), tx, torch.tensor(gys))
         np.testing.assert_array_equal(g.numpy(), tg.numpy())
+
+
+def test_max_over_a_dim_and_over_all_select():
+    x = ag.tensor([[1.5, -2.0, 3.0, 0.25], [4.0, 0.5, -1.0, 2.0]], requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        (g,) = ag.grad(x.max(1).values, x, ag.tensor([INF, NAN]))
+    np.testing.assert_array_equal(g.numpy(), [[0, 0, INF, 0], [NAN, 0, 0, 0]])  # torch's
+    (g,) = ag.grad(x.max(), x, ag.tensor(INF))
+    np.testing.assert_array_equal(g.numpy(), [[0, 0, 0, 0], [INF, 0, 0, 0]])
+
+
+def test_a_nan_input_passes_the_gradient_through_relu_and_hardtanh():
+    # torch's masks are result <= 0 and (x <= lo) | (x >= hi): false at NaN
+    for fn in (ag.relu, F.hardtanh, F.relu6):
+        x = ag.tensor([NAN, -1.0, 0.5], requires_grad=True)
+        (g,) = ag.grad(fn(x), x, ag.tensor([3.0, 3.0, 3.0]))
+        np.testing.assert_array_equal(g.numpy(), [3.0, 0.0, 3.0])
+
+
+def test_no_zero_link_through_ops_whose_backward_is_differentiable():
+    # gw does not depend on x: torch gives None, and no 0 * inf NaN may leak in through x's
+    # sqrt at 0 (an op dividing by a constant must not link its gradient to its numerator)
+    x = ag.tensor([0.0, 4.0], dtype="float64", requires_grad=True)
+    w = ag.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    (gw,) = ag.grad(((x.sqrt() + w * w) / 2).sum(), w, create_graph=True)
+    assert ag.grad(gw.sum(), x, allow_unused=True) == (None,)
+    x = ag.tensor([0.0, 2.0], dtype="float64", requires_grad=True)
+    with np.errstate(divide="ignore"):
+        (g,) = ag.grad(((x**-1) / 2).sum(), x, create_graph=True)
+        (h,) = ag.grad(g.sum(), x)
+    np.testing.assert_array_equal(h.numpy(), [INF, 0.125])  # torch's
+
+
+def test_rrelu_training_gradient_stays_linked_under_create_graph():
+    x = ag.tensor([-1.0, 0.3, 2.0, 0.7], dtype="float64", requires_grad=True)
+    (gx,) = ag.grad(F.rrelu(x, training=True).sum(), x, create_graph=True)
+    assert gx.requires_grad  # as torch's rrelu_with_noise backward
+    (ggx,) = ag.grad((gx * gx).sum(), x)
+    np.testing.assert_array_equal(ggx.numpy(), np.zeros(4))
