@@ -1,4 +1,4 @@
-"""Weight normalisation and spectral normalisation as parametrizations, as in
+"""Weight normalisation, spectral normalisation and orthogonal weights as parametrizations, as in
 ``torch.nn.utils.parametrizations`` (reached as ``nn.utils.parametrizations``)::
 
     m = nn.utils.parametrizations.weight_norm(nn.Linear(20, 40))
@@ -8,21 +8,25 @@
     d = nn.utils.parametrizations.spectral_norm(nn.Linear(20, 40))
     d.weight                                # weight / sigma, sigma ~ its largest singular value
 
-``orthogonal`` is not provided.
+    o = nn.utils.parametrizations.orthogonal(nn.Linear(20, 40))
+    o.weight.T @ o.weight                   # the (20, 20) identity, through optimizer steps
 """
 
 from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 import autograd as ag
+from autograd.ops.linalg_extra import geqrf
 from autograd.tensor import Tensor
 
 from . import parametrize
 from .functional import normalize
 from .module import Module
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["weight_norm", "spectral_norm", "orthogonal"]
 
 
 def _norm_dim(op: str, dim, ndim: int) -> int:
@@ -199,4 +203,163 @@ def spectral_norm(
     parametrize.register_parametrization(
         module, name, _SpectralNorm(weight, n_power_iterations, dim, eps)
     )
+    return module
+
+
+# -- orthogonal ---------------------------------------------------------------------------------
+
+_ORTH_MAPS = ("matrix_exp", "cayley", "householder")
+
+
+def _mT(x: Tensor) -> Tensor:  # noqa: N802
+    return ag.transpose(x, -2, -1)
+
+
+def _is_orthogonal(q: Tensor) -> bool:
+    """Whether the tall q (..., n, k) has orthonormal columns: allclose(Q^T Q, I) with atol
+    10 n eps (rtol 1e-5), as torch."""
+    n, k = q.shape[-2:]
+    eps = 10.0 * n * float(np.finfo(q.dtype).eps)
+    eye = ag.eye(k, dtype=q.dtype, device=q.device)
+    return bool(ag.allclose(_mT(q) @ q, eye.expand(q.shape[:-2] + (k, k)), atol=eps))
+
+
+def _make_orthogonal(a: Tensor) -> Tensor:
+    """The Q (..., n, k) of a tall a = Q R with diag(R) >= 0 (geqrf, then the reflectors)."""
+    x, tau = geqrf(a)
+    q = ag.linalg.householder_product(x, tau)
+    return q * ag.sign(ag.linalg.diagonal(x)).unsqueeze(-2)
+
+
+class _Orthogonal(Module):
+    """The orthogonal parametrization (torch's ``_Orthogonal``). forward(X): X (..., n, k)
+    (transposed first when n < k) mapped to Q with orthonormal columns: 'matrix_exp' /
+    'cayley' of the skew-symmetric A = X' - X'^T (X' the lower triangle of X padded to n x n),
+    the first k columns; 'householder': the product of the reflectors below X's diagonal times
+    the signs of its diagonal. With ``use_trivialization`` Q is multiplied by the buffer
+    ``base`` (n, n), set by right_inverse to the orthogonalised assigned value."""
+
+    def __init__(self, weight: Tensor, orthogonal_map: str, *, use_trivialization=True):
+        super().__init__()
+        if weight.dtype.kind == "c" and orthogonal_map == "householder":
+            raise ValueError(
+                "orthogonal: the householder parametrization does not support complex tensors."
+            )
+        self.shape = tuple(weight.shape)
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, X: Tensor) -> Tensor:  # noqa: N803 - torch's name
+        n, k = X.shape[-2:]
+        transposed = n < k
+        if transposed:
+            X = _mT(X)
+            n, k = k, n
+        if self.orthogonal_map in ("matrix_exp", "cayley"):
+            X = ag.tril(X)
+            if n != k:  # embed into a square matrix
+                pad = ag.zeros(X.shape[:-1] + (n - k,), dtype=X.dtype, device=X.device)
+                X = ag.cat([X, pad], dim=-1)
+            A = X - _mT(X)  # skew-symmetric
+            if self.orthogonal_map == "matrix_exp":
+                Q = ag.linalg.matrix_exp(A)
+            else:  # the Cayley map (I + A/2)(I - A/2)^-1
+                eye = ag.eye(n, dtype=A.dtype, device=A.device)
+                Q = ag.linalg.solve(eye - 0.5 * A, eye + 0.5 * A)
+            if n != k:
+                Q = Q[..., :k]
+        else:
+            A = ag.tril(X, -1)
+            tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
+            Q = ag.linalg.householder_product(A, tau)
+            # the diagonal of X holds +-1 signs: no gradient (torch casts it to int)
+            Q = Q * ag.trunc(ag.linalg.diagonal(X)).detach().unsqueeze(-2)
+        if "base" in self._buffers:
+            Q = self.base @ Q
+        if transposed:
+            Q = _mT(Q)
+        return Q
+
+    def right_inverse(self, Q: Tensor) -> Tensor:  # noqa: N803
+        """The original that gives Q (of the weight's shape): with trivialization, -I (and
+        ``base`` <- Q orthogonalised, completed to n x n with random columns when not
+        square); without, for 'householder', Q's geqrf reflectors with R's signs on the
+        diagonal ('matrix_exp' and 'cayley' have no inverse then)."""
+        with ag.no_grad():
+            if tuple(Q.shape) != self.shape:
+                raise ValueError(
+                    f"orthogonal: expected a matrix or batch of matrices of shape {self.shape}. "
+                    f"Got a tensor of shape {tuple(Q.shape)}."
+                )
+            q_init = Q
+            n, k = Q.shape[-2:]
+            transpose = n < k
+            if transpose:
+                Q = _mT(Q)
+                n, k = k, n
+            if "base" not in self._buffers:
+                if self.orthogonal_map in ("matrix_exp", "cayley"):
+                    raise NotImplementedError(
+                        "orthogonal: it is not possible to assign to the matrix exponential or "
+                        "the Cayley parametrizations when use_trivialization=False."
+                    )
+                A, tau = geqrf(Q)
+                # diag(R) > 0 makes the decomposition unique; where LAPACK skipped a
+                # reflection (tau == 0) the forward's reflector flips that sign back
+                d = ag.sign(ag.linalg.diagonal(A))
+                d = ag.where(tau == 0.0, -d, d)
+                on_diag = ag.eye(n, k, dtype=bool, device=A.device)
+                A = ag.where(on_diag, d.unsqueeze(-2), A)
+                return _mT(A) if transpose else A
+            if n == k:
+                Q = ag.clone(Q) if _is_orthogonal(Q) else _make_orthogonal(Q)
+            else:  # complete Q to an n x n orthogonal matrix
+                N = ag.randn(*(tuple(Q.shape[:-2]) + (n, n - k)), dtype=Q.dtype, device=Q.device)
+                Q = _make_orthogonal(ag.cat([Q, N], dim=-1))
+            self.base = Q
+            # -I: householder(zeros) is then the identity (the diagonal holds the signs)
+            m_, n_ = q_init.shape[-2:]
+            return ag.zeros_like(q_init) - ag.eye(m_, n_, dtype=q_init.dtype, device=q_init.device)
+
+
+def orthogonal(
+    module: Module,
+    name: str = "weight",
+    orthogonal_map: str | None = None,
+    *,
+    use_trivialization: bool = True,
+) -> Module:
+    """Make ``module.<name>`` (a matrix or a batch of matrices (..., m, n)) orthogonal: Q^T Q
+    = I_n when m >= n, Q Q^T = I_m otherwise, kept so through optimizer steps.
+
+    orthogonal_map: 'matrix_exp' or 'cayley' (of a skew-symmetric matrix made from the
+    original's lower triangle) or 'householder' (a product of reflectors); default
+    'matrix_exp' for square (or complex) weights, 'householder' otherwise. With
+    ``use_trivialization`` (default) an extra (..., n, n) buffer
+    ``parametrizations.<name>[0].base`` holds the orthogonal matrix the original is measured
+    from (the dynamic trivialization of Lezcano-Casado, 2019). The initial weight is the
+    module's own when orthogonal, else its Q factor (diag R >= 0). Returns ``module``.
+    """
+    weight = getattr(module, name, None) if isinstance(name, str) else None
+    if not isinstance(weight, Tensor):
+        raise ValueError(
+            f"orthogonal: module {type(module).__name__} has no parameter or buffer with name "
+            f"'{name}'"
+        )
+    if weight.ndim < 2:
+        raise ValueError(
+            "orthogonal: expected a matrix or batch of matrices. Got a tensor of "
+            f"{weight.ndim} dimensions (shape {tuple(weight.shape)})."
+        )
+    if orthogonal_map is None:
+        square = weight.shape[-2] == weight.shape[-1]
+        orthogonal_map = "matrix_exp" if square or weight.dtype.kind == "c" else "householder"
+    if orthogonal_map not in _ORTH_MAPS:
+        raise ValueError(
+            'orthogonal: orthogonal_map has to be one of "matrix_exp", "cayley", "householder". '
+            f"Got: {orthogonal_map}"
+        )
+    orth = _Orthogonal(weight, orthogonal_map, use_trivialization=use_trivialization)
+    parametrize.register_parametrization(module, name, orth, unsafe=True)
     return module

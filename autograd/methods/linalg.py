@@ -79,6 +79,10 @@ class LinalgMethods:
         """See ``autograd.matrix_power``: self^n for square (..., m, m)."""
         return _ops().matrix_power(self, n)
 
+    def matrix_exp(self):
+        """See ``autograd.matrix_exp``: exp of square (..., n, n) -> (..., n, n)."""
+        return _ops().matrix_exp(self)
+
     def inverse(self):
         """See ``autograd.inverse``: the inverse of square (..., n, n)."""
         return _ops().inverse(self)

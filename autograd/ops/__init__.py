@@ -31,6 +31,7 @@ from .elementwise import (
 from .indexing import *  # noqa: F403 - scatter, index_put, masked_select, nonzero, ...
 from .layout import *  # noqa: F403 - triu, diagonal, roll, movedim, unbind, ...
 from .linalg import *  # noqa: F403 - mm, bmm, outer, tensordot, ...
+from .linalg_extra import *  # noqa: F403 - matrix_exp, lu_unpack, geqrf (rest: autograd.linalg)
 from .linalg_norms import *  # noqa: F403 - nothing top-level (torch.linalg norms, cond, rank)
 from .pointwise import *  # noqa: F403 - addcmul, addcdiv, is_tensor, numel, is_floating_point
 from .reduction import *  # noqa: F403 - reduction entry points (sum, mean, max, ...)
@@ -54,6 +55,7 @@ _INTERNAL = {
     "linalg",
     "decomp",
     "linalg_norms",
+    "linalg_extra",
     "layout",
     "pointwise",
 }
