@@ -66,6 +66,14 @@ def _check_nonlinearity(name, value):
         raise ValueError(f"{name}: Unknown nonlinearity '{value}'. Select from 'tanh' or 'relu'.")
 
 
+def _project(x, w_ih, b):
+    """x (L, N, I) @ w_ih^T + b -> (L, N, G), as one 2-D GEMM over all L*N rows (on a 3-D x,
+    matmul runs one small GEMM per step, ~1.8x slower forward and backward)."""
+    steps, batch, size = x.shape
+    gi = _LinearFn.apply(x.reshape(steps * batch, size), w_ih, b)
+    return gi.reshape(steps, batch, w_ih.shape[0])
+
+
 def _run(mode, x, h0, c0, w, reverse, lengths=None):
     """One layer and direction: x (L, N, I), h0 (N, P), c0 (N, H) (LSTM) ->
     (output (L, N, P), h_n (N, P), c_n (N, H) or None). w: (w_ih, w_hh, b_ih, b_hh, w_hr).
@@ -74,9 +82,10 @@ def _run(mode, x, h0, c0, w, reverse, lengths=None):
     w_ih, w_hh, b_ih, b_hh, w_hr = w
     last = 0 if reverse else -1
     if mode == "GRU":
-        y = GRURecurrence.apply(_LinearFn.apply(x, w_ih, b_ih), h0, w_hh, b_hh, reverse, lengths)
+        gi = _project(x, w_ih, b_ih)
+        y = GRURecurrence.apply(gi, h0, w_hh, b_hh, reverse, lengths)
         return y, y[last], None
-    gi = _LinearFn.apply(x, w_ih, None if b_ih is None else b_ih + b_hh)
+    gi = _project(x, w_ih, None if b_ih is None else b_ih + b_hh)
     if mode == "LSTM":
         y = LSTMRecurrence.apply(gi, h0, c0, w_hh, w_hr, reverse, lengths)
         p = h0.shape[-1]

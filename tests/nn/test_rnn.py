@@ -336,6 +336,112 @@ def test_gru_two_layer_bidirectional_gradcheck_and_gradgradcheck():
     assert ag.gradgradcheck(fn2, (x, h) + some, atol=1e-6, rtol=1e-4)
 
 
+# -- the two backward paths ------------------------------------------------------------------------
+# First order (create_graph off) runs a hand-written backward on arrays from the gate activations
+# forward kept; under create_graph the rule recomputes the gates with autograd ops. They must agree.
+
+PATHS = [
+    ("rnn_tanh", {}),
+    ("rnn_relu", {"bidirectional": True}),
+    ("lstm", {}),
+    ("lstm", {"proj_size": 2, "bidirectional": True}),
+    ("gru", {}),
+    ("gru", {"bias": False, "bidirectional": True}),
+]
+
+
+def _both_paths(m, kind, packed, seed, device="cpu"):
+    """(first-order grads, create_graph grads) of m's outputs w.r.t. x, hx and every parameter,
+    for random cotangents; x (L, N, I) = (4, 3, 5), packed with lengths [4, 2, 3] if asked."""
+    rng = np.random.default_rng(seed)
+    dirs = 2 if m.bidirectional else 1
+    x = ag.tensor(rng.standard_normal((L, N, I)), device=device, requires_grad=True)
+    hx = _hx(kind, (2 * dirs, N, H), H, rng, proj=m.proj_size or None)
+    hx = tuple(ag.tensor(a, device=device, requires_grad=True) for a in _flat(hx))
+    inp = nn.utils.rnn.pack_padded_sequence(x, [4, 2, 3], enforce_sorted=False) if packed else x
+    out, state = m(inp, hx if kind == "lstm" else hx[0])
+    outs = [out.data if packed else out] + _flat(state)
+    cots = [ag.tensor(rng.standard_normal(tuple(o.shape)), device=device) for o in outs]
+    leaves = [x, *hx, *m.parameters()]
+    first = ag.grad(outs, leaves, cots, retain_graph=True)
+    second = ag.grad(outs, leaves, cots, create_graph=True)
+    return first, second
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["padded", "packed"])
+@pytest.mark.parametrize("kind, config", PATHS)
+def test_first_order_backward_equals_the_create_graph_backward(kind, config, packed):
+    cls, _, extra = KINDS[kind]
+    m = cls(I, H, num_layers=2, **extra, **config, dtype=ag.float64)
+    first, second = _both_paths(m, kind, packed, seed=21)
+    assert len(first) == len(second) == 2 + (kind == "lstm") + len(list(m.parameters()))
+    for a, b in zip(first, second):
+        assert not a.requires_grad and b.requires_grad  # array path, then a recorded graph
+        assert np.abs(a.numpy()).max() > 0
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("kind, config", PATHS[1::2], ids=["rnn_relu", "lstm_proj", "gru_nobias"])
+def test_first_order_backward_equals_the_create_graph_backward_on_cuda(kind, config):
+    cls, _, extra = KINDS[kind]
+    m = cls(I, H, num_layers=2, **extra, **config, dtype=ag.float64).to("cuda")
+    first, second = _both_paths(m, kind, True, seed=22, device="cuda")
+    for a, b in zip(first, second):
+        assert a.device.startswith("cuda") and b.requires_grad
+        np.testing.assert_allclose(a.cpu().numpy(), b.detach().cpu().numpy(), rtol=1e-11,
+                                   atol=1e-13)  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_backward_twice_with_retain_graph_gives_the_same_gradients(kind):
+    """The first-order backward reads the activations forward kept and must not change them."""
+    cls, _, extra = KINDS[kind]
+    m = cls(I, H, num_layers=2, bidirectional=True, **extra, dtype=ag.float64)
+    x = ag.tensor(np.random.default_rng(3).standard_normal((L, N, I)), requires_grad=True)
+    out = _flat(m(x))
+    g = [ag.tensor(np.random.default_rng(4 + i).standard_normal(o.shape)) for i, o in
+         enumerate(out)]  # fmt: skip
+    leaves = [x, *m.parameters()]
+    once = ag.grad(out, leaves, g, retain_graph=True)
+    twice = ag.grad(out, leaves, g)
+    for a, b in zip(once, twice):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_saturated_gates_match_torch(kind, dtype):
+    """Pre-activations out to about +-60, one at -1000 (e^-a overflows: sigmoid 0, no warning);
+    and a gate held near e^-20 keeps its relative precision: LSTM's output gate (so h ~ 1e-9),
+    GRU's update gate (h ~ n), compared to torch with no absolute tolerance."""
+    ours, theirs = _make(KINDS, kind, dtype, I, H, num_layers=2)
+    with ag.no_grad():
+        for p in ours.parameters():
+            p.mul_(12.0)
+        ours.bias_ih_l0[0] = -1000.0  # one unit of the first gate: e^1000 overflows float64
+    _to_torch(ours, theirs)
+    x_np = np.random.default_rng(5).standard_normal((L, N, I)) * 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _compare(ours, theirs, x_np, dtype=dtype)
+    ours, theirs = _make(KINDS, kind, dtype, I, H)
+    gate = slice(3 * H, 4 * H) if kind == "lstm" else slice(H, 2 * H)
+    with ag.no_grad():
+        ours.bias_ih_l0[gate] = -20.0
+    _to_torch(ours, theirs)
+    x, xt = _leaf(x_np / 3, dtype)
+    out, out_t = ours(x)[0], theirs(xt)[0]
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=rtol, atol=0)
+    g = np.random.default_rng(6).standard_normal(out.shape).astype(dtype)
+    out.backward(ag.tensor(g))
+    out_t.backward(torch.tensor(g))
+    gb, gbt = ours.bias_ih_l0.grad.numpy()[gate], theirs.bias_ih_l0.grad.numpy()[gate]
+    assert np.abs(gb).max() < 1e-6  # the gate's own gradient is ~e^-20 small ...
+    np.testing.assert_allclose(gb, gbt, rtol=100 * rtol, atol=0)  # ... yet accurate
+
+
 # -- parameters, state_dict, init, repr ------------------------------------------------------------
 
 REPR_CASES = [
