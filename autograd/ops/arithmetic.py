@@ -447,7 +447,12 @@ class Matmul(Function):
             if len(xs) == 1:
                 gx = gx.reshape(tuple(gx.shape[:-2]) + (gx.shape[-1],))
             gx = self.reduce_grad(0, gx)
-        if p1 is not None:
+        if p1 is not None and len(ys) == 2 and len(xs) > 2:
+            # (..., n, k) @ (k, m): sum over the batch of x^T gy is one GEMM over all rows
+            rows = math.prod(xs[:-1])
+            gw = Matmul.apply(x.reshape(rows, xs[-1]).swapaxes(0, 1), gy.reshape(rows, ys[1]))
+            gw = self.reduce_grad(1, gw)
+        elif p1 is not None:
             gw = Matmul.apply(x.swapaxes(-1, -2), gy)
             if len(ys) == 1:
                 gw = gw.reshape(tuple(gw.shape[:-1]))
