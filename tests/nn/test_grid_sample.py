@@ -6,6 +6,7 @@ the cuda path (``gpu`` marker)."""
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -141,11 +142,14 @@ def test_float32_stays_float32_and_empty_shapes():
     for xs, gs, out in [((0, 3, 4, 5), (0, 2, 3, 2), (0, 3, 2, 3)),
                         ((2, 0, 4, 5), (2, 2, 3, 2), (2, 0, 2, 3)),
                         ((2, 3, 4, 5), (2, 0, 3, 2), (2, 3, 0, 3))]:  # fmt: skip
-        x0 = ag.zeros(xs, dtype=ag.float64, requires_grad=True)
-        y = _sample(x0, ag.zeros(gs, dtype=ag.float64))
-        assert y.shape == out
-        y.sum().backward()
-        assert x0.grad.shape == xs
+        for mode in MODES:
+            x0 = ag.zeros(xs, dtype=ag.float64, requires_grad=True)
+            g0 = ag.zeros(gs, dtype=ag.float64, requires_grad=True)
+            y = _sample(x0, g0, mode=mode)
+            assert y.shape == out
+            y.sum().backward()
+            assert x0.grad.shape == xs and g0.grad.shape == gs
+            assert not x0.grad.numpy().any() and not g0.grad.numpy().any()
 
 
 def test_align_corners_none_warns_and_is_false():
@@ -336,6 +340,17 @@ def test_second_order_against_torch(torch, mode, padding_mode, xs, out):
     _vs_torch(torch, xs, out, mode, padding_mode, False, seed=4, second=True)
 
 
+@pytest.mark.parametrize(
+    "mode, padding_mode, align, xs, out",
+    [("bicubic", "reflection", True, (2, 2, 3, 4), (2, 3)),
+     ("bicubic", "zeros", False, (1, 3, 4, 3), (3, 2)),
+     ("bilinear", "zeros", True, (2, 1, 2, 3, 3), (2, 1, 2)),
+     ("nearest", "border", True, (1, 2, 2, 3, 2), (1, 2, 2))],
+)  # fmt: skip
+def test_more_second_order_against_torch(torch, mode, padding_mode, align, xs, out):
+    _vs_torch(torch, xs, out, mode, padding_mode, align, seed=11, second=True)
+
+
 @pytest.mark.parametrize("size", [(2, 3, 4, 5), (2, 1, 1, 3), (2, 2, 3, 4, 5)])
 @pytest.mark.parametrize("align", [True, False])
 def test_affine_grid_against_torch(torch, size, align):
@@ -375,6 +390,114 @@ def test_non_finite_grid_against_torch(torch):
             np.testing.assert_allclose(y, yt, rtol=1e-12, atol=1e-12, equal_nan=True)
 
 
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "xs, out",
+    [((2, 64, 6, 7), (70, 60)),  # several blocks per batch element in every mode
+     ((5, 64, 6, 7), (10, 30)),  # 300 points per batch element: blocks of whole ones (bilinear)
+     ((2, 2, 9, 11), (130, 300))],  # few channels: long blocks
+)  # fmt: skip
+def test_blocks_against_torch(torch, mode, xs, out):
+    """Outputs large enough to be computed block by block (the CPU path's scratch holds about
+    2^18 values: K taps x C channels x points)."""
+    _vs_torch(torch, xs, out, mode, "border", True, seed=5)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_blocks_float32_as_accurate_as_torch(torch, mode):
+    """float32 over many blocks: the errors against float64 PyTorch are PyTorch float32's."""
+    rng = np.random.default_rng(6)
+    a, gr = rng.standard_normal((3, 16, 20, 24)), rng.uniform(-1.4, 1.4, (3, 50, 70, 2))
+    v = rng.standard_normal((3, 16, 50, 70))
+    kw = {"mode": mode, "padding_mode": "zeros", "align_corners": False}
+    results = {}
+    for lib, dt in (("ours", np.float32), ("torch32", np.float32), ("torch64", np.float64)):
+        if lib == "ours":
+            x = ag.tensor(a.astype(dt), requires_grad=True)
+            g = ag.tensor(gr.astype(dt), requires_grad=True)
+            y = F.grid_sample(x, g, **kw)
+            assert y.dtype == np.float32
+            grads = ag.grad(y, (x, g), ag.tensor(v.astype(dt)))
+        else:
+            x = torch.tensor(a.astype(dt), requires_grad=True)
+            g = torch.tensor(gr.astype(dt), requires_grad=True)
+            y = torch.nn.functional.grid_sample(x, g, **kw)
+            grads = torch.autograd.grad(y, (x, g), torch.tensor(v.astype(dt)))
+        results[lib] = [_np(t).astype(np.float64) for t in (y, *grads)]
+    for ours, t32, ref in zip(results["ours"], results["torch32"], results["torch64"]):
+        bound = 3 * np.abs(t32 - ref).max() + 1e-6 * np.abs(ref).max()
+        assert np.abs(ours - ref).max() <= bound
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_strided_inputs_and_one_gradient_against_torch(torch, mode):
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((2, 6, 5, 8))[:, ::2, :, ::2]  # (2, 3, 5, 4), not contiguous
+    gr = rng.uniform(-1.3, 1.3, (2, 2, 4, 3)).transpose(0, 2, 1, 3)  # (2, 4, 2, 3)[..., :2]
+    gr = gr[..., :2]
+    v = rng.standard_normal((2, 3, 4, 2))
+    kw = {"mode": mode, "padding_mode": "reflection", "align_corners": False}
+    for which in (0, 1):  # only x, then only the grid requires grad
+        x, g = ag.tensor(a, requires_grad=which == 0), ag.tensor(gr, requires_grad=which == 1)
+        xt = torch.tensor(a, requires_grad=which == 0)
+        gt = torch.tensor(gr, requires_grad=which == 1)
+        y, yt = F.grid_sample(x, g, **kw), torch.nn.functional.grid_sample(xt, gt, **kw)
+        np.testing.assert_allclose(_np(y), _np(yt), rtol=1e-12, atol=1e-12)
+        (ours,) = ag.grad(y, ((x, g)[which],), ag.tensor(v))
+        (theirs,) = torch.autograd.grad(yt, ((xt, gt)[which],), torch.tensor(v))
+        np.testing.assert_allclose(_np(ours), _np(theirs), rtol=1e-12, atol=1e-11)
+    # a raw grid (not a Tensor) and a non-contiguous gradient
+    x = ag.tensor(a, requires_grad=True)
+    y = F.grid_sample(x, gr, **kw)
+    y.backward(ag.tensor(np.ascontiguousarray(v.transpose(0, 1, 3, 2))).transpose(2, 3))
+    xt = torch.tensor(a, requires_grad=True)
+    torch.nn.functional.grid_sample(xt, torch.tensor(gr), **kw).backward(torch.tensor(v))
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-11)
+
+
+def test_retain_graph_backward_twice_and_second_order_with_a_constant_grid():
+    rng = np.random.default_rng(8)
+    x = ag.tensor(rng.standard_normal((1, 2, 4, 5)), requires_grad=True)
+    g = ag.tensor(_grid(1, (2, 3), (4, 5), False, seed=8), requires_grad=True)
+    y = F.grid_sample(x, g, mode="bicubic", padding_mode="zeros", align_corners=False)
+    v = ag.tensor(rng.standard_normal(y.shape))
+    first = ag.grad(y, (x, g), v, retain_graph=True)
+    again = ag.grad(y, (x, g), v)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    gc = _grid(1, (2, 3), (4, 5), False, seed=9)  # a raw grid: second order in x and gy only
+    for mode in MODES:
+        fn = functools.partial(F.grid_sample, grid=gc, mode=mode, padding_mode="border",
+                               align_corners=True)  # fmt: skip
+        assert ag.gradgradcheck(fn, (x,))
+
+
+def test_non_finite_input_and_grid_gradients_against_torch(torch):
+    """Taps outside read zeros, never the input: an inf or NaN pixel spreads only through
+    the taps that read it; the gradients of NaN and infinite grid points match too."""
+    rng = np.random.default_rng(10)
+    a = rng.standard_normal((1, 2, 4, 5))
+    a[0, 0, 0, 0], a[0, 1, 3, 4] = np.inf, np.nan
+    gr = rng.uniform(-1.6, 1.6, (1, 3, 5, 2))
+    gr[0, 0, 0] = np.nan
+    gr[0, 0, 1, 0], gr[0, 0, 2, 1] = np.inf, -np.inf
+    v = rng.standard_normal((1, 2, 3, 5))
+    for mode in MODES:
+        for pad in PADS:
+            kw = {"mode": mode, "padding_mode": pad, "align_corners": False}
+            x, g = ag.tensor(a, requires_grad=True), ag.tensor(gr, requires_grad=True)
+            xt, gt = torch.tensor(a, requires_grad=True), torch.tensor(gr, requires_grad=True)
+            y, yt = F.grid_sample(x, g, **kw), torch.nn.functional.grid_sample(xt, gt, **kw)
+            np.testing.assert_allclose(_np(y), _np(yt), rtol=1e-12, atol=1e-12, equal_nan=True)
+            if mode == "bilinear" and pad != "zeros":
+                continue  # PyTorch 2.13's CPU backward crashes on these grids
+            y.backward(ag.tensor(v))
+            yt.backward(torch.tensor(v))
+            for ours, theirs in ((x.grad, xt.grad), (g.grad, gt.grad)):
+                np.testing.assert_allclose(_np(ours), _np(theirs), rtol=1e-12, atol=1e-11,
+                                           equal_nan=True)  # fmt: skip
+
+
 # -- cuda ---------------------------------------------------------------------------------------
 
 
@@ -399,5 +522,25 @@ def test_grid_sample_on_cuda_matches_cpu(mode, padding_mode, xs):
         y.backward(ag.tensor(v, device=dev))
         assert y.device.startswith(dev) and x.grad.device.startswith(dev)
         outs.append((_np(y), _np(x.grad), _np(t.grad)))
+    for ours, ref in zip(outs[1], outs[0]):
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("mode", MODES)
+def test_second_order_on_cuda_matches_cpu(mode):
+    rng = np.random.default_rng(12)
+    a, gr = rng.standard_normal((1, 2, 3, 4)), _grid(1, (2, 3), (3, 4), False, seed=12)
+    v, w = rng.standard_normal((1, 2, 2, 3)), rng.standard_normal(gr.shape)
+    outs = []
+    for dev in ("cpu", "cuda"):
+        x = ag.tensor(a, device=dev, requires_grad=True)
+        g = ag.tensor(gr, device=dev, requires_grad=True)
+        y = F.grid_sample(x, g, mode, "reflection", align_corners=False)
+        gx, gg = ag.grad(y, (x, g), ag.tensor(v, device=dev), create_graph=True)
+        s = (gx * gx).sum() + (gg * ag.tensor(w, device=dev)).sum()
+        second = ag.grad(s, (x, g), allow_unused=True) if s.requires_grad else (None, None)
+        outs.append([_np(t) for t in (gx, gg) + tuple(t for t in second if t is not None)])
+    assert len(outs[0]) == len(outs[1])
     for ours, ref in zip(outs[1], outs[0]):
         np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
