@@ -56,6 +56,7 @@ _INTERNAL = {
     "decomp",
     "linalg_norms",
     "linalg_extra",
+    "linalg_lu",
     "layout",
     "pointwise",
 }

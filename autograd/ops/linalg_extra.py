@@ -1,13 +1,14 @@
-"""The rest of ``torch.linalg``: matrix_exp, lstsq, the LU family (lu_factor, lu_factor_ex, lu,
-lu_solve, and ``torch.lu_unpack``), householder_product (and ``torch.geqrf``, no gradient),
-vander, tensorinv, tensorsolve, the ``_ex`` variants that report failures in an ``info`` tensor
-(cholesky_ex, inv_ex, solve_ex) and diagonal; batched over leading dims like PyTorch.
+"""The rest of ``torch.linalg``: matrix_exp, lstsq, householder_product (and ``torch.geqrf``,
+no gradient), vander, tensorinv, tensorsolve and diagonal; batched over leading dims like
+PyTorch. The LU family (lu_factor, lu_factor_ex, lu, lu_solve, ``torch.lu_unpack``) and the
+``_ex`` variants (cholesky_ex, inv_ex, solve_ex) live in ``linalg_lu.py`` and are re-exported
+here.
 
-Forward passes run on the input's array module (``numpy`` or ``cupy``): the LU, QR (geqrf) and
-partial-Cholesky factorisations NumPy lacks are written here as column loops over whole batches.
-Derivatives are written with autograd ops (matmul, constant masks, ``decomp.py``'s triangular
-solves, this module's matrix_exp), so every rule is differentiable again. lu_solve, lstsq,
-householder_product, vander, tensorinv and tensorsolve are compositions of differentiable ops.
+Forward passes run on the input's array module (``numpy`` or ``cupy``): the QR (geqrf)
+factorisation NumPy lacks is written here as a column loop over whole batches. Derivatives are
+written with autograd ops (matmul, constant masks, this module's matrix_exp), so every rule is
+differentiable again. lstsq, householder_product, vander, tensorinv and tensorsolve are
+compositions of differentiable ops.
 
 The ``torch.linalg`` names are not in ``__all__``: ``autograd/linalg.py`` re-exports them.
 ``__all__`` holds the names torch also has at top level (matrix_exp, lu_unpack, geqrf).
@@ -24,55 +25,49 @@ import numpy as np
 from ..errors import ShapeError
 from ..function import Function
 from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _shape, _xp
-from .arithmetic import Matmul
-from .decomp import (
-    _T,
-    Cholesky,
-    Inv,
-    LinAlgError,
-    Solve,
-    SolveTriangular,
-    _bshape,
-    _tril,
-    _triu,
-    inv,
-    pinv,
-    solve,
-)
+from .decomp import _T, LinAlgError, _bshape, _tril, inv, pinv, solve
 from .linalg import _ZeroGrad
+from .linalg_lu import (  # noqa: F401 - re-exported: autograd/linalg.py reads them from here
+    CholeskyEx,
+    CholeskyExResult,
+    InvEx,
+    InvExResult,
+    LUFactor,
+    LUFactorExResult,
+    LUFactorResult,
+    LUResult,
+    LUUnpackResult,
+    SolveEx,
+    SolveExResult,
+    _check_info,
+    _chol_raw,
+    _flat,
+    _lu_factor,
+    _lu_parts,
+    _lu_raw,
+    _lu_zero,
+    _mm,
+    _perm,
+    _pivots,
+    _pt,
+    _singular,
+    _solve_raw,
+    _tri_loop,
+    _unpack,
+    cholesky_ex,
+    inv_ex,
+    lu,
+    lu_factor,
+    lu_factor_ex,
+    lu_solve,
+    lu_unpack,
+    solve_ex,
+)
 
 __all__ = ["matrix_exp", "lu_unpack", "geqrf"]
 
 LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
-LUFactorResult = namedtuple("linalg_lu_factor", ["LU", "pivots"])
-LUFactorExResult = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
-LUResult = namedtuple("linalg_lu", ["P", "L", "U"])
-LUUnpackResult = namedtuple("lu_unpack", ["P", "L", "U"])
 GeqrfResult = namedtuple("geqrf", ["a", "tau"])
-CholeskyExResult = namedtuple("linalg_cholesky_ex", ["L", "info"])
-InvExResult = namedtuple("linalg_inv_ex", ["inverse", "info"])
-SolveExResult = namedtuple("linalg_solve_ex", ["result", "info"])
-
-
-def _mm(a, b):
-    return Matmul.apply(a, b)
-
-
-def _flat(a):
-    """(..., m, n) -> (B, m, n) copy, and the batch shape."""
-    batch = a.shape[:-2]
-    return a.reshape((math.prod(batch),) + a.shape[-2:]).copy(), batch
-
-
-def _check_info(op, info, what, batched):
-    """Raise LinAlgError for the first non-zero entry of ``info`` (raw int array)."""
-    flat = info.reshape(-1)
-    bad = flat != 0
-    if not bool(bad.any()):
-        return
-    i = int(bad.astype(np.int8).argmax())
-    where = f"(Batch element {i}): " if batched else ""
-    raise LinAlgError(f"{op}: {where}{what(int(flat[i]))}")
 
 
 # -- matrix exponential -------------------------------------------------------------------------
@@ -239,243 +234,6 @@ def lstsq(A, B, rcond=None, *, driver=None):
     return LstsqResult(x, res, rank, sv)
 
 
-# -- LU -----------------------------------------------------------------------------------------
-
-
-def _lu_raw(a, pivot):
-    """LAPACK getrf on a batch: (LU (..., m, n) packed, pivots (..., k) int32 1-based, info
-    (...) int32: the first zero pivot, 1-based, else 0). Right-looking elimination, with
-    partial pivoting (the first largest |entry|, as idamax) when ``pivot``."""
-    xp = _xp(a)
-    lu, batch = _flat(a)
-    nb, m, n = lu.shape
-    k = min(m, n)
-    piv = xp.empty((nb, k), dtype=np.int32)
-    info = xp.zeros((nb,), dtype=np.int32)
-    rows = xp.arange(nb)
-    for j in range(k):
-        if pivot:
-            p = j + xp.argmax(abs(lu[:, j:, j]), axis=1)
-            row_j = lu[:, j, :].copy()
-            lu[:, j, :] = lu[rows, p, :]
-            lu[rows, p, :] = row_j
-            piv[:, j] = p + 1
-        else:
-            piv[:, j] = j + 1
-        d = lu[:, j, j]
-        zero = d == 0
-        info = xp.where((info == 0) & zero, j + 1, info).astype(np.int32)
-        lu[:, j + 1 :, j] /= xp.where(zero, 1, d)[:, None]
-        lu[:, j + 1 :, j + 1 :] -= lu[:, j + 1 :, j, None] * lu[:, j, None, j + 1 :]
-    return lu.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch)
-
-
-def _perm(piv, m, like):
-    """The row order perm (..., m) with P^T A = A[perm] for the LAPACK pivots piv (..., k)
-    (the swaps i <-> piv[i] - 1 applied in turn), as an int64 array on ``like``'s device."""
-    xp = _xp(piv)
-    batch, k = piv.shape[:-1], piv.shape[-1]
-    nb = math.prod(batch)
-    p = piv.reshape((nb, k)).astype(np.int64) - 1
-    perm = xp.broadcast_to(xp.arange(m), (nb, m)).copy()
-    rows = xp.arange(nb)
-    for i in range(k):
-        j = p[:, i]
-        keep = perm[:, i].copy()
-        perm[:, i] = perm[rows, j]
-        perm[rows, j] = keep
-    perm = perm.reshape(batch + (m,))
-    if type(perm) is not type(like):
-        perm = _xp(like).asarray(perm if type(perm) is np.ndarray else perm.get())
-    return perm
-
-
-def _pt(perm, dtype):
-    """P^T (..., m, m) as a constant array: row i is e_perm[i]."""
-    return _xp(perm).eye(perm.shape[-1], dtype=dtype)[perm]
-
-
-def _lu_parts(lu, k):
-    """L (..., m, k) unit lower and U (..., k, n) upper from the packed LU (differentiable)."""
-    r = _raw(lu)
-    m = r.shape[-2]
-    lo = _tril(lu[..., :, :k], -1) + _xp(r).eye(m, k, dtype=r.dtype)
-    return lo, _triu(lu[..., :k, :])
-
-
-class LUFactor(Function):
-    """LU (packed) of A = P L U, A (..., m, n), k = min(m, n); the factorisation comes in
-    computed (with its pivots fixed). torch's linalg_lu_backward with gL = gLU[..., :k],
-    gU = gLU[..., :k, :]; for square A:
-    gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T; the tall and wide cases add the
-    blocks of L and U beyond k."""
-
-    __slots__ = ("perm",)
-    save_output = True
-
-    def forward(self, a, lu, perm):
-        self.perm = perm
-        return lu
-
-    def backward(self, gy):
-        (lu,) = self.saved
-        m, n = lu.shape[-2:]
-        k = min(m, n)
-        lo, up = _lu_parts(lu, k)
-        gl, gu = gy[..., :, :k], gy[..., :k, :]
-        if m == n:
-            phi = _tril(_mm(_T(lo), gl), -1) + _triu(_mm(gu, _T(up)))
-            ga = SolveTriangular.apply(_T(up), phi, False, False, False)  # phi U^-T
-            ga = SolveTriangular.apply(_T(lo), ga, True, True, True)  # L^-T (.)
-        elif m < n:  # wide: U = [U1 | U2], U1 (k, k)
-            u1 = up[..., :, :k]
-            phi = _mm(_T(lo), gl) - _mm(_triu(gu), _T(up))
-            ga = SolveTriangular.apply(_T(u1), _tril(phi, -1), False, False, False)
-            ga = _f().cat([ga + _triu(gu[..., :, :k]), gu[..., :, k:]], dim=-1)
-            ga = SolveTriangular.apply(_T(lo), ga, True, True, True)
-        else:  # tall: L = [L1; L2], L1 (k, k)
-            l1 = lo[..., :k, :]
-            phi = _mm(gu, _T(up)) - _mm(_T(lo), _tril(gl, -1))
-            ga = SolveTriangular.apply(_T(l1), _triu(phi), True, True, True)
-            ga = _f().cat([ga + _tril(gl[..., :k, :], -1), gl[..., k:, :]], dim=-2)
-            ga = SolveTriangular.apply(_T(up), ga, False, False, False)
-        if self.perm is not None:
-            ga = _mm(_T(_pt(self.perm, _raw(lu).dtype)), ga)
-        return ga, None, None
-
-
-def _lu_factor(op, A, pivot):
-    A = _matrix(op, A)
-    r = _raw(A)
-    lu, piv, info = _lu_raw(r, bool(pivot))
-    perm = _perm(piv, r.shape[-2], r) if pivot else None
-    return A, LUFactor.apply(A, lu, perm), _like(A, piv), info, perm
-
-
-def _lu_zero(op):
-    return lambda i: (
-        f"U[{i},{i}] is zero and using it on lu_solve would result in a division by zero. If "
-        "you still want to perform the factorization, consider calling linalg.lu(A, pivot) or "
-        "linalg.lu_factor_ex(A, pivot)"
-    )
-
-
-def lu_factor(A, *, pivot=True):
-    """The compact LU factorisation of A (..., m, n), k = min(m, n): the namedtuple (LU
-    (..., m, n) holding L's strict lower part and U, pivots (..., k) int32, LAPACK's 1-based
-    row swaps). Raises LinAlgError when a U[i, i] is zero (use lu_factor_ex or lu then).
-    ``pivot=False`` (no row swaps; CUDA-only in torch) gives pivots 1..k. Differentiable in A
-    (as torch, for the pivots the forward chose)."""
-    op = "linalg.lu_factor"
-    A, lu, piv, info, _ = _lu_factor(op, A, pivot)
-    _check_info(op, info, _lu_zero(op), info.ndim > 0)
-    return LUFactorResult(lu, piv)
-
-
-def lu_factor_ex(A, *, pivot=True, check_errors=False):
-    """``lu_factor`` without the singularity check: the namedtuple (LU, pivots, info), info
-    (...) int32 the 1-based index of the first zero U[i, i] (0: none). ``check_errors`` raises
-    LinAlgError for a non-zero info."""
-    op = "linalg.lu_factor_ex"
-    A, lu, piv, info, _ = _lu_factor(op, A, pivot)
-    if check_errors:
-        _check_info(op, info, _lu_zero(op), info.ndim > 0)
-    return LUFactorExResult(lu, piv, _like(A, info))
-
-
-def _unpack(A, lu, perm, k, data=True):
-    lo, up = _lu_parts(lu, k) if data else (None, None)
-    r = _raw(A)
-    p = _like(A, _T(_pt(perm, r.dtype))) if perm is not None else None
-    return p, lo, up
-
-
-def lu(A, *, pivot=True):
-    """LU decomposition A = P L U of A (..., m, n), k = min(m, n): the namedtuple (P (..., m, m)
-    a permutation matrix, L (..., m, k) unit lower triangular, U (..., k, n) upper triangular).
-    ``pivot=False`` (CUDA-only in torch) factors without row swaps and returns an empty P.
-    L and U are differentiable (torch's formula)."""
-    A, packed, _, _, perm = _lu_factor("linalg.lu", A, pivot)
-    r = _raw(A)
-    p, lo, up = _unpack(A, packed, perm, min(r.shape[-2:]))
-    if p is None:
-        p = _like(A, _xp(r).empty((0,), dtype=r.dtype))
-    return LUResult(p, lo, up)
-
-
-def _pivots(op, piv, lu_shape, k):
-    piv = _arg(piv)
-    rp = _raw(piv)
-    if rp.dtype.kind not in "iu":
-        raise TypeError(f"{op}: pivots must be an integer tensor (int32), got dtype {rp.dtype}")
-    if _shape(rp) != lu_shape[:-2] + (k,):
-        raise ShapeError(
-            f"{op}: expected pivots of shape {lu_shape[:-2] + (k,)} for LU of shape "
-            f"{lu_shape}, got {_shape(rp)}"
-        )
-    if rp.size and not bool(((rp >= 1) & (rp <= lu_shape[-2])).all()):
-        raise ValueError(
-            f"{op}: pivots must lie in [1, LU.size(-2) = {lu_shape[-2]}]; did you pass the "
-            "pivots lu_factor returned?"
-        )
-    return rp
-
-
-def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):  # noqa: N803
-    """(P, L, U) from lu_factor's (LU (..., m, n), pivots (..., k)): P (..., m, m), L (..., m,
-    k), U (..., k, n), A = P L U (``torch.lu_unpack``). P (or L and U) is an empty tensor when
-    ``unpack_pivots`` (or ``unpack_data``) is False. L and U are differentiable in LU."""
-    op = "lu_unpack"
-    lu_ = _matrix(op, LU_data, name="LU_data")
-    s = _shape(lu_)
-    k = min(s[-2:])
-    rp = _pivots(op, LU_pivots, s, k)
-    r = _raw(lu_)
-    empty = _like(lu_, _xp(r).empty((0,), dtype=r.dtype))
-    perm = _perm(rp, s[-2], r) if unpack_pivots else None
-    p, lo, up = _unpack(lu_, lu_, perm, k, unpack_data)
-    return LUUnpackResult(empty if p is None else p, empty if lo is None else lo,
-                          empty if up is None else up)  # fmt: skip
-
-
-def lu_solve(LU, pivots, B, *, left=True, adjoint=False):  # noqa: N803 - torch's name
-    """X with A X = B (``left``) or X A = B, A = P L U given by lu_factor's (LU (..., n, n),
-    pivots (..., n)); with ``adjoint`` A^T in place of A. B (..., n, k) (left) or (..., k, n);
-    batch dims broadcast. Differentiable in LU and B (a composition of triangular solves).
-    Raises LinAlgError when U has a zero on its diagonal (torch returns inf / NaN)."""
-    op = "linalg.lu_solve"
-    LU = _matrix(op, LU, square=True, name="LU")
-    B = _matrix(op, B, name="B")
-    ra, rb = _raw(LU), _raw(B)
-    if ra.dtype != rb.dtype:
-        raise TypeError(
-            f"{op}: expected LU and B to have the same dtype, but got {ra.dtype} and {rb.dtype}"
-        )
-    sa, sb = _shape(LU), _shape(B)
-    n = sa[-1]
-    rp = _pivots(op, pivots, sa, n)
-    if (sb[-2] if left else sb[-1]) != n:
-        eq = "AX = B" if left else "XA = B"
-        raise ShapeError(
-            f"{op}: incompatible shapes of A and B for the equation {eq} ({sa} and {sb})"
-        )
-    _bshape(op, sa[:-2], sb[:-2])
-    xp = _xp(ra)
-    if ra.size and bool((xp.diagonal(ra, axis1=-2, axis2=-1) == 0).any()):
-        raise LinAlgError(f"{op}: U has a zero on its diagonal: the matrix A is singular")
-    pt = _pt(_perm(rp, n, ra), ra.dtype)
-    st = SolveTriangular.apply
-    if left and not adjoint:  # X = U^-1 L^-1 P^T B
-        return st(LU, st(LU, _mm(pt, B), False, True, True), True, True, False)
-    if left:  # A^T X = B: X = P L^-T U^-T B
-        y = st(_T(LU), st(_T(LU), B, False, True, False), True, True, True)
-        return _mm(_T(pt), y)
-    if not adjoint:  # X A = B: X = B U^-1 L^-1 P^T
-        return _mm(st(LU, st(LU, B, True, False, False), False, False, True), pt)
-    y = st(_T(LU), _mm(B, _T(pt)), True, False, True)  # X A^T = B: X = B P L^-T U^-T
-    return st(_T(LU), y, False, False, False)
-
-
 # -- Householder products and QR ----------------------------------------------------------------
 
 
@@ -635,178 +393,3 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     """``linalg.diagonal``: ``autograd.diagonal`` with the last two dims as defaults.
     A (..., m, n) -> (..., L), L the length of diagonal ``offset``; a view of A."""
     return _f().diagonal(A, offset, dim1, dim2)
-
-
-# -- the _ex variants: failures reported in info ------------------------------------------------
-
-
-def _chol_raw(a):
-    """(L, info) of the lower Cholesky factor: numpy's on success, else a left-looking column
-    loop (as LAPACK's potf2): for a matrix that fails at column j (info = j + 1), the columns
-    before j are L's, L[j, j] holds the non-positive pivot and the rest A's lower triangle."""
-    xp = _xp(a)
-    if type(a) is np.ndarray:  # cuSOLVER's failures are not reliably visible in its output
-        try:
-            return np.linalg.cholesky(a), np.zeros(a.shape[:-2], dtype=np.int32)
-        except np.linalg.LinAlgError:
-            pass
-    a3, batch = _flat(a)
-    nb, n, _ = a3.shape
-    lo = a3 * xp.tri(n, n, dtype=a.dtype)
-    info = xp.zeros((nb,), dtype=np.int32)
-    ok = xp.ones((nb,), dtype=bool)
-    for j in range(n):
-        row = lo[:, j, :j]
-        d = a3[:, j, j] - (row * row).sum(axis=-1)
-        good = ok & (d > 0)
-        info = xp.where(ok & ~good, j + 1, info).astype(np.int32)
-        root = xp.sqrt(xp.where(good, d, 1))
-        lo[:, j, j] = xp.where(good, root, xp.where(ok, d, lo[:, j, j]))
-        col = (a3[:, j + 1 :, j] - xp.matmul(lo[:, j + 1 :, :j], row[:, :, None])[..., 0]) / root[
-            :, None
-        ]
-        lo[:, j + 1 :, j] = xp.where(good[:, None], col, lo[:, j + 1 :, j])
-        ok = good
-    return lo.reshape(a.shape), info.reshape(batch)
-
-
-class CholeskyEx(Cholesky):
-    """cholesky_ex's L (computed by the entry point, passed in); backward as Cholesky's."""
-
-    __slots__ = ()
-
-    def forward(self, a, upper, lo):
-        self.upper = upper
-        return lo.swapaxes(-1, -2) if upper else lo
-
-    def backward(self, gy):
-        return super().backward(gy)[0], None, None
-
-
-def cholesky_ex(A, *, upper=False, check_errors=False):
-    """``cholesky`` that reports failure instead of raising: the namedtuple (L, info), info
-    (...) int32 the order of the first leading minor that is not positive-definite (0:
-    success); where it fails L holds a partial factorisation. ``check_errors`` raises
-    LinAlgError for a non-zero info. A (..., n, n), its lower triangle read."""
-    op = "linalg.cholesky_ex"
-    A = _matrix(op, A, square=True)
-    lo, info = _chol_raw(_raw(A))
-    if check_errors:
-        _check_info(op, info, lambda i: (
-            "The factorization could not be completed because the input is not "
-            f"positive-definite (the leading minor of order {i} is not positive-definite)."
-        ), info.ndim > 0)  # fmt: skip
-    return CholeskyExResult(CholeskyEx.apply(A, bool(upper), lo), _like(A, info))
-
-
-def _tri_loop(t, b, upper, unit):
-    """Substitution for T X = B (T the upper or lower triangle of t), dividing by a zero
-    pivot as it comes (inf / NaN, as LAPACK's trsm)."""
-    xp = _xp(t)
-    n = t.shape[-1]
-    x = xp.zeros(np.broadcast_shapes(t.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=b.dtype)
-    order = range(n - 1, -1, -1) if upper else range(n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for i in order:
-            lo, hi = (i + 1, n) if upper else (0, i)
-            acc = b[..., i, :] - xp.matmul(t[..., i : i + 1, lo:hi], x[..., lo:hi, :])[..., 0, :]
-            x[..., i, :] = acc if unit else acc / t[..., i, i, None]
-    return x
-
-
-def _solve_raw(a, b):
-    """(X, info) for A X = B, batch dims broadcast, info (A's batch dims): the array module's
-    solve when A is non-singular; else through this module's LU, info the first zero pivot
-    (1-based) and X the inf / NaN its substitution gives, as LAPACK's getrs."""
-    xp = _xp(a)
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    b = xp.broadcast_to(b, batch + b.shape[-2:])
-    try:
-        x = xp.linalg.solve(xp.broadcast_to(a, batch + a.shape[-2:]), b)
-        if type(x) is np.ndarray or bool(xp.isfinite(x).all()) or not bool(xp.isfinite(a).all()):
-            return x, xp.zeros(a.shape[:-2], dtype=np.int32)
-    except np.linalg.LinAlgError:
-        pass
-    lu_, piv, info = _lu_raw(a, True)
-    perm = xp.broadcast_to(_perm(piv, a.shape[-1], a), batch + a.shape[-1:])
-    y = _tri_loop(lu_, xp.take_along_axis(b, perm[..., None], axis=-2), False, True)
-    return _tri_loop(lu_, y, True, False), info
-
-
-class InvEx(Inv):
-    """inv_ex's inverse (computed by the entry point, passed in); backward as Inv's."""
-
-    __slots__ = ()
-
-    def forward(self, a, y):
-        return y
-
-    def backward(self, gy):
-        return super().backward(gy), None
-
-
-def _singular(i):
-    return (
-        f"The diagonal element {i} is zero, the inversion could not be completed because the "
-        "input matrix is singular."
-    )
-
-
-def inv_ex(A, *, check_errors=False):
-    """``inv`` that reports failure instead of raising: the namedtuple (inverse, info), info
-    (...) int32 the 1-based index of the first zero pivot of A's LU (0: invertible; the
-    inverse then holds inf / NaN). ``check_errors`` raises LinAlgError for a non-zero info."""
-    op = "linalg.inv_ex"
-    A = _matrix(op, A, square=True)
-    r = _raw(A)
-    y, info = _solve_raw(r, _xp(r).eye(r.shape[-1], dtype=r.dtype))
-    if check_errors:
-        _check_info(op, info, _singular, info.ndim > 0)
-    return InvExResult(InvEx.apply(A, y), _like(A, info))
-
-
-class SolveEx(Solve):
-    """solve_ex's X (computed by the entry point, passed in); backward as Solve's."""
-
-    __slots__ = ()
-
-    def forward(self, a, b, x):
-        return x
-
-    def backward(self, gy):
-        return (*super().backward(gy), None)
-
-
-def solve_ex(A, B, *, left=True, check_errors=False):
-    """``solve`` that reports failure instead of raising: the namedtuple (result, info), info
-    (A's batch dims) int32 non-zero where A is singular (result then holds inf / NaN).
-    Shapes as ``linalg.solve``; ``check_errors`` raises LinAlgError for a non-zero info."""
-    op = "linalg.solve_ex"
-    A = _matrix(op, A, square=True)
-    B = _arg(B)
-    _check_float(op, B)
-    sa, sb = _shape(A), _shape(B)
-    vector = len(sb) == 1 or (len(sb) == len(sa) - 1 and sb == sa[:-1])
-    bad = ShapeError(
-        f"{op}: incompatible shapes of A and B for the equation {'AX' if left else 'XA'} = B "
-        f"({sa} and {sb})"
-    )
-    if not sb or (left and (sb[-1] if vector else sb[-2]) != sa[-1]):
-        raise bad
-    if not left and (vector or len(sb) < 2 or sb[-1] != sa[-1]):
-        raise bad
-    _bshape(op, sa[:-2], sb[:-1] if vector else sb[:-2])
-    if not left:
-        A, B = _T(A), _T(B)
-    elif vector:
-        B = _col(B)
-    x, info = _solve_raw(_raw(A), _raw(B))
-    if check_errors:
-        _check_info(op, info, lambda i: "The solver failed because the input matrix is singular.",
-                    info.ndim > 0)  # fmt: skip
-    x = SolveEx.apply(A, B, x)
-    if not left:
-        x = _T(x)
-    elif vector:
-        x = x.reshape(_shape(x)[:-1])
-    return SolveExResult(x, _like(A, info))

@@ -5,6 +5,9 @@ Backward of a reduction first restores the reduced dims (``keepdims`` shape) and
 to the input's shape; both steps are differentiable ops, so the rules work for any order.
 Subgradients follow PyTorch: a full ``max()``/``amax`` spreads the gradient equally over tied
 extrema, ``max(x, dim)`` sends it to the returned index, ``norm`` has gradient 0 at x = 0.
+
+The scans live in ``_scan.py``, logsumexp and the softmaxes in ``_softmax.py`` and the shared
+helpers in ``_reduce_util.py``; all are re-exported here.
 """
 
 from __future__ import annotations
@@ -20,9 +23,46 @@ import numpy as np
 from backends import array_module
 
 from ..function import Function
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor
 from ._dims import ndim_of as _ndim
 from ._dims import norm_axes, norm_dim, pick_dim, pick_keep
+from ._reduce_util import (  # noqa: F401 - re-exported: sorting.py imports them from here
+    _axes,
+    _check_float,
+    _count,
+    _f,
+    _keep,
+    _kshape,
+    _like,
+    _nonempty,
+    _raw,
+    _rshape,
+    expand_reduced,
+)
+from ._scan import (  # noqa: F401 - re-exported (cumsum, cumprod and their classes)
+    Cumprod,
+    Cumsum,
+    _excl_cumprod,
+    _Flip,
+    _idx,
+    _raffine_scan,
+    _rcumsum,
+    _rexcl_cumprod,
+    _scan_dim,
+    _Shift,
+    cumprod,
+    cumsum,
+)
+from ._softmax import (  # noqa: F401 - re-exported (logsumexp, softmax, log_softmax)
+    LogSoftmax,
+    LogSumExp,
+    Softmax,
+    _sm_dim,
+    _stable_max,
+    log_softmax,
+    logsumexp,
+    softmax,
+)
 from .arithmetic import keep_where
 
 __all__ = [
@@ -35,164 +75,6 @@ __all__ = [
 # what max(x, dim) / min(x, dim) return, like torch.return_types.max / .min
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
-
-
-# -- helpers ------------------------------------------------------------------------------------
-
-
-def _f():
-    # the autograd functions used inside rules (imported late: ops/__init__ defines them)
-    from .. import ops
-
-    return ops
-
-
-def _raw(v):
-    return v._data if isinstance(v, Tensor) else v
-
-
-def _like(x, arr):
-    """``arr`` as a no-grad Tensor when ``x`` is a Tensor, else as an array (0-d kept)."""
-    if isinstance(arr, np.generic):
-        arr = np.asarray(arr)
-    return _wrap(arr, None, False) if isinstance(x, Tensor) else arr
-
-
-def _check_float(op, x):
-    if x.dtype.kind not in "fc":
-        raise TypeError(f"{op}: expected a floating point tensor, got dtype {x.dtype}")
-
-
-def _axes(op, x, dim, axis, empty_is_all: bool = True):
-    """The reduced dims: None (all) or a sorted tuple. A 0-d x accepts dim 0 / -1, and an empty
-    ``dim`` (``()``, ``[]``) means all dims, as in PyTorch's sum, mean, var, ... (NumPy's
-    ``axis=()``, and PyTorch's all / any, reduce none: ``empty_is_all=False``)."""
-    nd = _ndim(x)
-    if empty_is_all and axis is None and isinstance(dim, (tuple, list)) and not dim:
-        dim = None
-    axes = norm_axes(pick_dim(dim, axis, op), nd, op)
-    return None if nd == 0 else axes
-
-
-def _kshape(xshape, axes):
-    """x's shape with the reduced dims (None = all) set to 1: the keepdim shape."""
-    return tuple(1 if (axes is None or i in axes) else s for i, s in enumerate(xshape))
-
-
-def _count(xshape, axes) -> int:
-    """Number of elements reduced into each output element."""
-    if axes is None:
-        return math.prod(xshape)
-    return math.prod(xshape[a] for a in axes)
-
-
-def _rshape(xshape, axes):
-    """x's shape without the reduced dims (None = all): the shape of a reduction."""
-    return () if axes is None else tuple(s for i, s in enumerate(xshape) if i not in axes)
-
-
-def _keep(v, axes, keep, xshape):
-    """A reduced value reshaped to the keepdim shape (so it broadcasts against x)."""
-    return v if keep else v.reshape(_kshape(xshape, axes))
-
-
-def _nonempty(op, xshape, axes):
-    """Raise like PyTorch when a max/min-like reduction has nothing to reduce."""
-    if axes is None:
-        if math.prod(xshape) == 0:
-            raise RuntimeError(
-                f"{op}(): expected a non-empty tensor for a reduction over all dims, got shape "
-                f"{tuple(xshape)}; specify the reduction dim"
-            )
-        return
-    for a in axes:
-        if xshape[a] == 0:
-            raise IndexError(
-                f"{op}(): expected reduction dim {a} to have non-zero size (shape {tuple(xshape)})"
-            )
-
-
-def _idx(axis, sl):
-    """An index tuple applying slice ``sl`` along ``axis`` (non-negative)."""
-    return (slice(None),) * axis + (sl,)
-
-
-def expand_reduced(gy, axes, keepdim, xshape):
-    """Reshape a reduced gradient back to rank len(xshape) (size-1 reduced dims), then broadcast.
-
-    gy: the reduced shape; axes: the reduced dims (None = all). Returns shape ``xshape``.
-    """
-    from . import broadcast_to
-
-    if not keepdim:
-        gy = gy.reshape(_kshape(xshape, axes))
-    return broadcast_to(gy, xshape)
-
-
-class _Shift(Function):
-    """y[i] = x[i - d] along ``axis``, with ``fill`` shifted in; dy/dx is a shift by -d."""
-
-    __slots__ = ("d", "axis")
-
-    def forward(self, x, d, axis, fill):
-        self.d, self.axis = d, axis
-        xp = np if type(x) is np.ndarray else array_module(x)
-        y = xp.full(x.shape, fill, dtype=x.dtype)
-        n = x.shape[axis]
-        if abs(d) < n:
-            if d >= 0:
-                y[_idx(axis, slice(d, None))] = x[_idx(axis, slice(0, n - d))]
-            else:
-                y[_idx(axis, slice(0, n + d))] = x[_idx(axis, slice(-d, None))]
-        return y
-
-    def backward(self, gy):
-        return _Shift.apply(gy, -self.d, self.axis, 0), None, None, None
-
-
-class _Flip(Function):
-    """y = x reversed along ``axis`` (a view); dy/dx reverses gy."""
-
-    __slots__ = ("axis",)
-
-    def forward(self, x, axis):
-        self.axis = axis
-        return x[_idx(axis, slice(None, None, -1))]
-
-    def backward(self, gy):
-        return _Flip.apply(gy, self.axis), None
-
-
-def _rcumsum(v, axis):
-    """Reverse cumulative sum along ``axis``: out[i] = sum_{k >= i} v[k]."""
-    return _Flip.apply(Cumsum.apply(_Flip.apply(v, axis), axis), axis)
-
-
-def _excl_cumprod(x, axis):
-    """Exclusive cumulative product along ``axis``: out[i] = prod_{j < i} x[j] (no division)."""
-    return Cumprod.apply(_Shift.apply(x, 1, axis, 1), axis)
-
-
-def _rexcl_cumprod(x, axis):
-    """Reverse exclusive cumulative product: out[i] = prod_{j > i} x[j]."""
-    return _Flip.apply(_excl_cumprod(_Flip.apply(x, axis), axis), axis)
-
-
-def _raffine_scan(a, b, axis):
-    """s[i] = b[i] + a[i] * s[i+1] along ``axis`` (s past the end = 0; needs a[-1] = 0).
-
-    A Hillis-Steele scan: log2(n) steps, each composing element i's affine map with element
-    i+d's; zeros shifted in past the end are exact because a[-1] = 0. Only products and sums,
-    so it is a polynomial in a and b and differentiates exactly (zeros included).
-    """
-    n = b.shape[axis]
-    d = 1
-    while d < n:
-        b = b + a * _Shift.apply(b, -d, axis, 0)
-        if 2 * d < n:
-            a = a * _Shift.apply(a, -d, axis, 0)
-        d *= 2
-    return b
 
 
 # -- sum, mean, prod ----------------------------------------------------------------------------
@@ -574,125 +456,6 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     return Std.apply(x, axes, pick_keep(keepdim, keepdims), c)
 
 
-# -- logsumexp, softmax, log_softmax ------------------------------------------------------------
-
-
-def _stable_max(x, axes):
-    """The max over ``axes`` (keepdims) with non-finite values (all -inf rows) replaced by 0."""
-    if x.size == 0 or (axes is not None and _b.any(x.shape[a] == 0 for a in axes)):
-        return 0
-    m = x.max(axis=axes, keepdims=True)
-    if m.dtype.kind == "f":
-        xp = np if type(m) is np.ndarray else array_module(m)
-        m = xp.where(np.isfinite(m), m, 0)
-    return m
-
-
-class LogSumExp(Function):
-    """y = log(sum(exp(x))) over ``axes``, computed as m + log(sum(exp(x - m))), m = max.
-
-    dy/dx = exp(x - y) (a softmax); rows that are all -inf get gradient 0.
-    """
-
-    __slots__ = ("axes", "keep", "xshape")
-    save_inputs = (0,)
-    save_output = True
-
-    def forward(self, x, axes, keep):
-        _check_float("logsumexp", x)
-        self.axes, self.keep, self.xshape = axes, keep, x.shape
-        m = _stable_max(x, axes)
-        with np.errstate(divide="ignore"):  # log(0) = -inf for all -inf rows
-            y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
-        return y if keep else y.reshape(_rshape(x.shape, axes))
-
-    def backward(self, gy):
-        x, y = self.saved
-        axes, xshape = self.axes, self.xshape
-        yk = _keep(y, axes, self.keep, xshape)
-        ninf = _raw(yk) == -np.inf
-        if bool(ninf.any()):  # all -inf rows: exp(-inf - 0) = 0, not exp(-inf + inf) = NaN
-            yk = _f().where(ninf, 0, yk)
-        g = expand_reduced(gy, axes, self.keep, xshape) * _f().exp(x - yk)
-        return self.reduce_grad(0, g), None, None
-
-
-def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """log(sum(exp(x))) over ``dim`` (int, tuple, or None for all), numerically stable.
-
-    x: any float shape. Finite for inputs of +-1e4; -inf for rows that are all -inf.
-    Returns x's shape without the reduced dims (size 1 with keepdim).
-    """
-    axes = _axes("logsumexp", x, dim, axis)
-    return LogSumExp.apply(x, axes, pick_keep(keepdim, keepdims))
-
-
-class Softmax(Function):
-    """y = exp(x - m) / sum(exp(x - m)) along ``axis``; dx = y * (gy - sum(gy * y))."""
-
-    __slots__ = ("axis",)
-    save_output = True
-
-    def forward(self, x, axis):
-        _check_float("softmax", x)
-        self.axis = axis
-        e = np.exp(x - _stable_max(x, None if axis is None else (axis,)))
-        with np.errstate(invalid="ignore"):  # all -inf rows: 0/0 = NaN, as PyTorch
-            return e / e.sum(axis=axis, keepdims=True)
-
-    def backward(self, gy):
-        (y,) = self.saved
-        gyy = gy * y
-        return self.reduce_grad(0, gyy - y * gyy.sum(axis=self.axis, keepdims=True)), None
-
-
-class LogSoftmax(Function):
-    """y = x - m - log(sum(exp(x - m))) along ``axis``; dx = gy - exp(y) * sum(gy)."""
-
-    __slots__ = ("axis",)
-    save_output = True
-
-    def forward(self, x, axis):
-        _check_float("log_softmax", x)
-        self.axis = axis
-        z = x - _stable_max(x, None if axis is None else (axis,))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
-
-    def backward(self, gy):
-        (y,) = self.saved
-        g = gy - _f().exp(y) * gy.sum(axis=self.axis, keepdims=True)
-        return self.reduce_grad(0, g), None
-
-
-def _sm_dim(op, x, dim, axis):
-    nd = _ndim(x)
-    d = norm_dim(pick_dim(dim, axis, op), nd, op)
-    return None if nd == 0 else d  # a 0-d x: the one element
-
-
-def softmax(x, dim=-1, *, axis=None, dtype=None):
-    """exp(x) / sum(exp(x)) along ``dim`` (default the last), stable for large |x|.
-
-    x: any float shape; returns the same shape. ``dtype``: cast x first.
-    """
-    if dtype is not None:
-        x = _f().cast(x, dtype)
-    d = _sm_dim("softmax", x, dim, axis)
-    return Softmax.apply(x, d)
-
-
-def log_softmax(x, dim=-1, *, axis=None, dtype=None):
-    """log(softmax(x)) along ``dim`` (default the last), computed stably.
-
-    x: any float shape; returns the same shape. ``dtype``: cast x first.
-    """
-    if dtype is not None:
-        x = _f().cast(x, dtype)
-    d = _sm_dim("log_softmax", x, dim, axis)
-    return LogSoftmax.apply(x, d)
-
-
 # -- norm ---------------------------------------------------------------------------------------
 
 
@@ -783,80 +546,6 @@ class NonzeroCount(Function):
     def backward(self, gy):
         raw = gy._data if isinstance(gy, Tensor) else gy  # a Tensor under create_graph
         return array_module(raw).zeros(self.xshape, dtype=raw.dtype), None, None
-
-
-# -- scans --------------------------------------------------------------------------------------
-
-
-class Cumsum(Function):
-    """y[i] = sum_{j <= i} x[j] along ``axis``; dx[i] = sum_{k >= i} gy[k]."""
-
-    __slots__ = ("axis",)
-
-    def forward(self, x, axis):
-        self.axis = axis
-        return x.cumsum(axis=axis) if x.ndim else x.copy()
-
-    def backward(self, gy):
-        if gy.ndim == 0:
-            return self.reduce_grad(0, gy), None
-        return self.reduce_grad(0, _rcumsum(gy, self.axis)), None
-
-
-class Cumprod(Function):
-    """y[k] = prod_{j <= k} x[j] along ``axis``; dx[i] = sum_{k >= i} gy[k] prod_{j<=k, j!=i} x[j].
-
-    That is L[i] * s[i] with L the exclusive cumprod and s[i] = gy[i] + x[i+1] s[i+1], a linear
-    recurrence solved by a log-depth scan: exact with zeros, and differentiable again. Without
-    zeros (and at first order) it is the cheaper reverse-cumsum(gy * y) / x.
-    """
-
-    __slots__ = ("axis",)
-    save_inputs = (0,)
-    save_output = True
-
-    def forward(self, x, axis):
-        self.axis = axis
-        return x.cumprod(axis=axis) if x.ndim else x.copy()
-
-    def backward(self, gy):
-        x, y = self.saved
-        if gy.ndim == 0:
-            return self.reduce_grad(0, gy), None
-        ax = self.axis
-        if not isinstance(x, Tensor) and not isinstance(gy, Tensor) and bool((x != 0).all()):
-            g = _rcumsum(gy * y, ax) / x
-        else:
-            g = _excl_cumprod(x, ax) * _raffine_scan(_Shift.apply(x, -1, ax, 0), gy, ax)
-        return self.reduce_grad(0, g), None
-
-
-def _scan_dim(op, x, dim, axis):
-    dim = pick_dim(dim, axis, op)
-    nd = _ndim(x)
-    if dim is None:
-        if nd > 1:
-            raise TypeError(
-                f"{op}: dim is required for a tensor with {nd} dimensions (pass dim=...)"
-            )
-        return 0
-    return norm_dim(dim, nd, op)
-
-
-def cumsum(x, dim=None, *, axis=None):
-    """Cumulative sum along ``dim`` (required unless x has at most one dim).
-
-    x: any shape; returns the same shape (ints and bools accumulate in int64, as NumPy).
-    """
-    return Cumsum.apply(x, _scan_dim("cumsum", x, dim, axis))
-
-
-def cumprod(x, dim=None, *, axis=None):
-    """Cumulative product along ``dim`` (required unless x has at most one dim).
-
-    x: any shape; returns the same shape. The gradient is exact with zeros in x.
-    """
-    return Cumprod.apply(x, _scan_dim("cumprod", x, dim, axis))
 
 
 # -- all, any -----------------------------------------------------------------------------------
