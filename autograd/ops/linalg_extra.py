@@ -285,7 +285,10 @@ def _geqrf_raw(a):
     for j in range(k):  # LAPACK's dlarfg on column j, then H_j applied to the columns after it
         alpha = r[:, j, j].copy()
         tail = r[:, j + 1 :, j]
-        xnorm = xp.sqrt((tail * tail).sum(axis=-1))
+        # ||tail|| scaled by its largest entry, as LAPACK's dnrm2: no overflow or underflow
+        big = xp.abs(tail).max(axis=-1) if tail.shape[-1] else xp.zeros_like(alpha)
+        unit = tail / xp.where(big == 0, 1, big)[:, None]
+        xnorm = big * xp.sqrt((unit * unit).sum(axis=-1))
         zero = xnorm == 0
         beta = -xp.copysign(xp.hypot(alpha, xnorm), alpha)
         t = xp.where(zero, 0, (beta - alpha) / xp.where(zero, 1, beta))

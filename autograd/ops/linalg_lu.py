@@ -315,9 +315,12 @@ def _chol_raw(a):
     xp = _xp(a)
     if type(a) is np.ndarray:  # cuSOLVER's failures are not reliably visible in its output
         try:
-            return np.linalg.cholesky(a), np.zeros(a.shape[:-2], dtype=np.int32)
+            L = np.linalg.cholesky(a)
         except np.linalg.LinAlgError:
             pass
+        else:  # NumPy "succeeds" on NaN input; the loop reports it (d > 0 is False for NaN)
+            if not np.isnan(L).any():
+                return L, np.zeros(a.shape[:-2], dtype=np.int32)
     a3, batch = _flat(a)
     nb, n, _ = a3.shape
     lo = a3 * xp.tri(n, n, dtype=a.dtype)

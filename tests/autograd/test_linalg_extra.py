@@ -755,3 +755,22 @@ def test_cuda_failures_and_fields():
     a, tau = geqrf(_t(_rng().standard_normal((4, 3)), device=d))
     q = LA.householder_product(a, tau)
     np.testing.assert_allclose(_np(q.mT @ q), np.eye(3), atol=1e-12)
+
+
+def test_review_geqrf_scales_its_column_norms():
+    # ||tail|| squared would overflow (1e20) or underflow (1e-25) in float32
+    base = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 1.0]], np.float32)
+    for scale in (np.float32(1e20), np.float32(1e-25)):
+        a = base * scale
+        r = ag.geqrf(ag.tensor(a))
+        np.testing.assert_allclose(r.tau.numpy(), [1.169, 1.5321], rtol=1e-3)  # torch's
+        q = ag.linalg.householder_product(r.a, r.tau).numpy()
+        err = np.abs(q @ np.triu(r.a.numpy())[:2] - a).max() / np.abs(a).max()
+        assert err < 1e-6
+
+
+def test_review_cholesky_ex_reports_nan_input():
+    out = ag.linalg.cholesky_ex(ag.tensor([[np.nan, 0.0], [0.0, 1.0]], dtype="float64"))
+    assert out.info.item() == 1
+    with pytest.raises(Exception, match="cholesky"):
+        ag.linalg.cholesky_ex(ag.tensor([[np.nan, 0.0], [0.0, 1.0]]), check_errors=True)
