@@ -19,7 +19,7 @@ import numpy as np
 from . import dtypes as _dt
 from .errors import ShapeError
 from .function import Function
-from .random import gen, host
+from .random import cast_below, gen, host
 from .tensor import Tensor, _wrap
 
 __all__ = [
@@ -141,8 +141,8 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
-    """Uniform samples on [0, 1) of shape ``size``."""
-    arr = gen(generator).random(_shape(size)).astype(_sample_dtype(dtype, "rand"))
+    """Uniform samples on [0, 1) of shape ``size`` (below 1 in every dtype: ``cast_below``)."""
+    arr = cast_below(gen(generator).random(_shape(size)), _sample_dtype(dtype, "rand"))
     return _finish(arr, device, requires_grad)
 
 

@@ -2,7 +2,11 @@
 
 One ``numpy.random.Generator`` (PCG64) seeded by ``manual_seed``; functions that sample take an
 optional ``generator`` (a ``numpy.random.Generator``) instead. GPU tensors are sampled on the host
-and copied, so a seed gives the same numbers on every device.
+and copied, so a seed gives the same numbers on every device. Uniform samples are drawn in float64
+and rounded to the tensor's dtype, except that one within half a float32 (float16) ulp of the top
+of [low, high) is set to the largest value below ``high`` (``cast_below``) rather than rounded up
+to ``high``: ``rand`` / ``uniform_`` in float32 never return 1.0 / ``high`` (they could before;
+every other float32 draw and the generator's stream are as they were).
 
 ``draw_fill`` makes the host samples of the in-place fills (``bernoulli_``, ``random_``,
 ``exponential_``, ``geometric_``, ``log_normal_``, ``cauchy_``) after ``check_fill`` has checked
@@ -16,7 +20,8 @@ import threading
 import numpy as np
 
 __all__ = ["manual_seed", "default_generator", "seed", "get_rng_state", "set_rng_state"]
-# also used by the sampling functions and the in-place fills: gen, host, check_fill, draw_fill
+# also used by the sampling functions and the in-place fills: gen, host, check_fill, draw_fill,
+# cast_below
 
 _gen = [np.random.default_rng()]
 _local = threading.local()  # .gen: this thread's stand-in for the global generator, if any
@@ -104,13 +109,27 @@ def fill_random(d, kind: str, a, b, generator=None):
         raise ValueError(f"normal_: std must be >= 0, got {b}")
     g = gen(generator)
     if kind == "uniform":
-        host = g.uniform(a, b, size=d.shape)
+        host = cast_below(g.uniform(a, b, size=d.shape), d.dtype, b, a)
     else:
         host = g.normal(a, b, size=d.shape)
     if type(d) is np.ndarray:
         d[...] = host
     else:
         d[...] = _to_device_like(host.astype(d.dtype), d)
+
+
+def cast_below(u, dtype, high=1.0, low=0.0):
+    """Host float64 uniform samples ``u`` (in [low, high)) cast to the float ``dtype``, kept
+    below ``high`` there: a draw that rounds up to ``high`` in a narrower dtype (a float64 draw
+    within 2^-25 of 1 is 1.0 in float32) becomes the largest ``dtype`` value below it (not below
+    ``low``). Other draws are only rounded, so seeded streams are unchanged."""
+    dt = np.dtype(dtype)
+    with np.errstate(over="ignore"):  # bounds past the dtype's range: its inf
+        out = np.asarray(np.asarray(u).astype(dt, copy=False))
+        if dt.kind != "f" or dt.itemsize >= 8:
+            return out
+        top = np.nextafter(dt.type(high), dt.type(-np.inf))
+        return np.asarray(np.minimum(out, max(top, dt.type(low))))
 
 
 def _to_device_like(host, like):

@@ -17,6 +17,7 @@ do values outside the support given to ``log_prob`` / ``cdf``.
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -25,7 +26,7 @@ from .. import dtypes as _dt
 from .. import ops as _ops
 from ..errors import ShapeError
 from ..grad_mode import enable_grad, no_grad
-from ..random import gen, host
+from ..random import cast_below, gen, host
 from ..tensor import Tensor, _wrap
 from . import constraints
 
@@ -118,6 +119,14 @@ def _draw(like: Tensor, shape: tuple, fn) -> Tensor:
     return _from_host(fn(gen(), shape), like)
 
 
+def _uniform(like: Tensor, shape: tuple, low: float, high: float) -> Tensor:
+    """Uniform samples on [low, high) of ``shape`` from the global generator, as a constant
+    Tensor of ``like``'s dtype and device: drawn in float64 and kept below ``high`` in that dtype
+    (``cast_below``: a float32 draw never rounds up to ``high``)."""
+    u = cast_below(gen().uniform(low, high, size=shape), like.dtype, high, low)
+    return _from_host(u, like)
+
+
 def _sum_rightmost(value: Tensor, dim: int) -> Tensor:
     """``value`` summed over its ``dim`` rightmost dims."""
     if dim == 0:
@@ -160,13 +169,43 @@ class lazy_property:
         return value
 
 
+_QUIET_METHODS = ("log_prob", "cdf", "icdf", "entropy")
+_QUIET_PROPERTIES = ("mean", "mode", "variance", "stddev")
+
+
+def _quiet(fn):
+    """``fn`` run with NumPy's floating point warnings off: log(0), 0 * inf and the like at the
+    support's edges give -inf / NaN silently, as in torch."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            return fn(*args, **kwargs)
+
+    wrapper._quiet = True
+    return wrapper
+
+
 class Distribution:
     """Base class of the probability distributions.
 
     batch_shape: the shape over which parameters are batched; event_shape: the shape of one
     sample; validate_args: check parameters (here) and values (``log_prob``, ``cdf``) against
-    their constraints; None takes the class default (on, as torch's).
+    their constraints; None takes the class default (on, as torch's). A subclass's
+    ``log_prob``, ``cdf``, ``icdf``, ``entropy`` and moments (``mean``, ``mode``, ``variance``,
+    ``stddev``) run with NumPy's floating point warnings off (``_quiet``).
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in _QUIET_METHODS:
+            fn = cls.__dict__.get(name)
+            if callable(fn) and not getattr(fn, "_quiet", False):
+                setattr(cls, name, _quiet(fn))
+        for name in _QUIET_PROPERTIES:
+            prop = cls.__dict__.get(name)
+            if type(prop) is property and not getattr(prop.fget, "_quiet", False):
+                setattr(cls, name, prop.getter(_quiet(prop.fget)))
 
     has_rsample = False
     has_enumerate_support = False
@@ -305,19 +344,29 @@ class Distribution:
                 return v
         raise AttributeError(f"{type(self).__name__} has no tensor parameter")
 
-    def _as_tensor(self, value, dtype=None) -> Tensor:
-        """``value`` as a Tensor: a number or array becomes one of the parameters' float dtype
-        (or ``dtype``), on their device; an integer or bool Tensor is cast to that dtype."""
+    def _as_tensor(self, value, index: bool = False) -> Tensor:
+        """``value`` as a Tensor on the parameters' device: a number or array becomes one of the
+        parameters' float dtype, an integer or bool Tensor is cast to it. ``index``: the value
+        is a category index: integers (numbers, arrays, Tensors) become int64 and floats keep a
+        float dtype, so that a non-integer is seen by the support check, not truncated first."""
         p = self._param0()
-        dtype = p.dtype if dtype is None else np.dtype(dtype)
         if isinstance(value, Tensor):
-            cast = value.dtype.kind in "biu" and value.dtype != dtype
-            return value.astype(dtype) if cast else value
-        return _wrap_const(np.asarray(value, dtype=dtype), p.device)
+            if value.dtype.kind in "biu":
+                dtype = np.dtype(np.int64) if index else p.dtype
+                return value.astype(dtype) if value.dtype != dtype else value
+            return value
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{type(self).__name__}: expected a Tensor, a number or an array of numbers as "
+                f"the value, got {type(value).__name__}"
+            )
+        dtype = np.int64 if index and arr.dtype.kind in "biu" else p.dtype
+        return _wrap_const(arr.astype(dtype), p.device)
 
-    def _value(self, value, dtype=None) -> Tensor:
-        """``_as_tensor(value)``, validated against the support when validation is on."""
-        value = self._as_tensor(value, dtype)
+    def _value(self, value, index: bool = False) -> Tensor:
+        """``_as_tensor(value, index)``, validated against the support when validation is on."""
+        value = self._as_tensor(value, index)
         if self._validate_args:
             self._validate_sample(value)
         return value

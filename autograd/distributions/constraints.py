@@ -307,17 +307,40 @@ class _Symmetric(Constraint):
 
 
 class _PositiveDefinite(_Symmetric):
-    """Symmetric positive-definite matrices (every eigenvalue > 0)."""
+    """Symmetric positive-definite matrices: symmetric, and their Cholesky factorisation (of
+    the lower triangle, in the matrix's dtype) succeeds, as torch's ``cholesky_ex(...).info ==
+    0`` check, so that a matrix that passes is one that MultivariateNormal can factorise."""
 
     def check(self, value):
         """See ``Constraint.check``."""
         sym = super().check(value)
         if not bool(sym.all()):
             return sym
-        a = host(value.detach()._data).astype(np.float64)
-        pos = (np.linalg.eigvalsh(a) > 0).all(-1) if a.size else np.ones(a.shape[:-2], bool)
-        out = _wrap(np.asarray(pos), None, False)
+        out = _wrap(_cholesky_ok(host(value.detach()._data)), None, False)
         return out if type(value._data) is np.ndarray else out.to(value.device)
+
+
+def _cholesky_ok(a: np.ndarray) -> np.ndarray:
+    """Whether NumPy's Cholesky factorisation of each matrix of ``a`` (..., n, n) succeeds:
+    bool of shape a.shape[:-2] (one batched call; matrix by matrix only when one fails)."""
+    batch = a.shape[:-2]
+    if a.dtype == np.float16:  # NumPy's linalg has no float16
+        a = a.astype(np.float32)
+    if a.size == 0:
+        return np.ones(batch, bool)
+    try:
+        np.linalg.cholesky(a)
+        return np.ones(batch, bool)
+    except np.linalg.LinAlgError:
+        pass
+    flat = a.reshape((-1,) + a.shape[-2:])
+    ok = np.ones(len(flat), bool)
+    for i, m in enumerate(flat):
+        try:
+            np.linalg.cholesky(m)
+        except np.linalg.LinAlgError:
+            ok[i] = False
+    return ok.reshape(batch)
 
 
 dependent = _Dependent()

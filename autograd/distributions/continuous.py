@@ -10,7 +10,7 @@ import numpy as np
 from .. import factory as _factory
 from ..tensor import Tensor
 from . import constraints
-from .base import Distribution, _check_float, _draw, _is_number, broadcast_all
+from .base import Distribution, _check_float, _draw, _is_number, _uniform, broadcast_all
 
 __all__ = ["Uniform", "Laplace", "Exponential"]
 
@@ -148,7 +148,7 @@ class Laplace(Distribution):
         """loc - scale sign(u) log1p(-|u|), shape ``sample_shape + batch_shape``."""
         shape = self._extended_shape(sample_shape)
         eps = float(np.finfo(self.loc.dtype).eps)
-        u = _draw(self.loc, shape, lambda g, s: g.uniform(eps - 1, 1, size=s))
+        u = _uniform(self.loc, shape, eps - 1, 1)
         return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
 
     def log_prob(self, value) -> Tensor:

@@ -41,8 +41,12 @@ def _softplus(x: Tensor) -> Tensor:
 
 
 def _bce_with_logits(logits: Tensor, target: Tensor) -> Tensor:
-    """Binary cross entropy with logits, elementwise: softplus(logits) - logits * target."""
-    return _softplus(logits) - logits * target
+    """Binary cross entropy with logits, elementwise: softplus(logits) - logits * target, as
+    (1 - target) softplus(logits) + target softplus(-logits) with a zero weight's term dropped,
+    so that logits of +-inf give inf or 0 rather than NaN (inf * 0)."""
+    t1 = _ops.where(target == 0, 0.0, target * _softplus(-logits))
+    t0 = _ops.where(target == 1, 0.0, (1 - target) * _softplus(logits))
+    return t0 + t1
 
 
 def _one_hot(indices: Tensor, k: int, like: Tensor) -> Tensor:
@@ -345,7 +349,15 @@ class Categorical(Distribution):
 
     def log_prob(self, value) -> Tensor:
         """logits[value] (normalised), shape broadcast(value.shape, batch_shape)."""
-        value = self._value(value, dtype=np.int64).long()
+        value = self._value(value, index=True).long()
+        if not self._validate_args and value.numel():  # gather would wrap a negative index
+            lo, hi = int(value.min().item()), int(value.max().item())
+            if lo < 0 or hi >= self._num_events:
+                bad = lo if lo < 0 else hi
+                raise IndexError(
+                    f"Categorical.log_prob: index {bad} is out of bounds for "
+                    f"{self._num_events} categories (values must be in [0, {self._num_events - 1}])"
+                )
         shape = tuple(np.broadcast_shapes(tuple(value.shape), self._batch_shape))
         idx = value.expand(shape).unsqueeze(-1)
         logits = self.logits.expand(shape + (self._num_events,))

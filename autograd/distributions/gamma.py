@@ -1,12 +1,17 @@
 """Gamma, Beta and Dirichlet (``torch.distributions``' classes of those names).
 
 ``rsample`` is reparameterised as torch's is, by implicit differentiation: a standard Gamma
-sample x at concentration a is drawn on the host (NumPy's generator, the global one) and moves
-with a as ``dx/da = -(dP/da)(a, x) / p(a, x)`` (P the regularised incomplete gamma function,
-p the density), computed to near float64 precision in ``_igamma.py`` (torch approximates it, to
-about 1e-3 relative). Gamma(a, rate) = x / rate; Dirichlet(a) = x / sum(x) over the last dim
-(gamma variables normalised: torch uses a different, equally valid, implicit gradient of the
-Dirichlet marginals, so per-sample gradients differ while their expectations agree);
+sample x at concentration a is drawn on the host (NumPy's generator, the global one; for a < 1
+as ``Gamma(a + 1) * U^(1/a)``, kept as its log) and moves with a as
+``dx/da = -(dP/da)(a, x) / p(a, x)`` (P the regularised incomplete gamma function, p the
+density), computed to near float64 precision in ``_igamma.py`` (torch approximates it, to about
+1e-3 relative). Gamma(a, rate) = x / rate (x at least the dtype's smallest normal, as torch's).
+Dirichlet(a) = softmax(log x) over the last dim, the gamma variables normalised in log space and
+in float64 whatever the dtype (with ``d log x / da`` from the same formula, evaluated in log
+space), then cast and clamped to [tiny, 1 - epsneg] of the dtype as torch's: so a float32
+Beta(0.01, 0.01) keeps its U shape where float32 gammas would underflow. torch uses a different,
+equally valid, implicit gradient of the Dirichlet marginals, so per-sample gradients differ while
+their expectations agree (ours stays right below concentration ~0.005, where torch's is biased).
 Beta(a, b) = Dirichlet([a, b])[..., 0]. Second derivatives through a sample with respect to the
 concentration are not implemented (nor are they in torch): they raise RuntimeError.
 
@@ -24,10 +29,12 @@ from ..function import Function
 from ..random import gen, host
 from ..tensor import Tensor
 from . import constraints
-from ._igamma import igamma_and_grad
+from ._igamma import igamma_and_grad, log_reparam_grad
 from .base import Distribution, _check_float, _is_number, broadcast_all
 
 __all__ = ["Gamma", "Beta", "Dirichlet"]
+
+_QUIET = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
 
 def _like(arr: np.ndarray, ref, dtype):
@@ -40,6 +47,23 @@ def _like(arr: np.ndarray, ref, dtype):
     return array_module(ref).asarray(arr)
 
 
+def _gamma_draws(a: np.ndarray):
+    """Standard Gamma draws at float64 concentrations ``a`` (host), from the global generator:
+    ``(x, log x)``. a >= 1: NumPy's sampler; a < 1: ``Gamma(a + 1) * U^(1/a)`` (U uniform on
+    (0, 1]) kept as its log, so that log x stays exact where x underflows (below ~1e-308, which
+    a draw at a = 0.01 is with probability ~0.1)."""
+    g = gen()
+    small = a < 1
+    x = np.asarray(g.standard_gamma(np.where(small, a + 1, a)), np.float64)
+    with np.errstate(divide="ignore", under="ignore"):
+        logx = np.log(x)
+        if small.any():
+            a_s = a[small]
+            logx[small] += np.log1p(-g.random(a_s.shape)) / a_s
+            x[small] = np.exp(logx[small])
+    return x, logx
+
+
 class _ReparamGrad(Function):
     """g = dx/da for standard Gamma samples x at concentrations a (broadcast); host numerics.
     Its own derivative is not implemented (torch's ``_standard_gamma_grad`` has none either)."""
@@ -47,18 +71,34 @@ class _ReparamGrad(Function):
     __slots__ = ()
 
     def forward(self, a, x):
-        _, g = igamma_and_grad(host(a), host(x))
+        _, g = igamma_and_grad(host(a), host(x), want_p=False)
         return _like(g, a, np.result_type(a.dtype, x.dtype))
 
     def backward(self, gy):
-        raise RuntimeError(
-            "the second derivative of a Gamma / Beta / Dirichlet rsample (or of Gamma.cdf) with "
-            "respect to the concentration is not implemented (torch's neither)"
-        )
+        raise RuntimeError(_NO_SECOND_ORDER)
+
+
+class _LogReparamGrad(Function):
+    """d log(x) / da for standard Gamma samples given as log x (``log_reparam_grad``); as
+    ``_ReparamGrad``, no derivative of its own."""
+
+    __slots__ = ()
+
+    def forward(self, a, logx):
+        return _like(log_reparam_grad(host(a), host(logx)), a, a.dtype)
+
+    def backward(self, gy):
+        raise RuntimeError(_NO_SECOND_ORDER)
+
+
+_NO_SECOND_ORDER = (
+    "the second derivative of a Gamma / Beta / Dirichlet rsample (or of Gamma.cdf) with respect "
+    "to the concentration is not implemented (torch's neither)"
+)
 
 
 class _StandardGamma(Function):
-    """x ~ Gamma(a, 1) drawn elementwise (x >= the dtype's tiny); dx/da by implicit
+    """x ~ Gamma(a, 1) drawn elementwise (x >= the dtype's tiny, as torch's); dx/da by implicit
     reparameterisation (``_ReparamGrad``). a: any shape, float; x: a's shape and dtype."""
 
     __slots__ = ()
@@ -66,13 +106,47 @@ class _StandardGamma(Function):
     save_output = True
 
     def forward(self, a):
-        draw = np.asarray(gen().standard_gamma(host(a).astype(np.float64)))
+        draw, _ = _gamma_draws(host(a).astype(np.float64))
         draw = np.maximum(draw, np.finfo(a.dtype).tiny)
         return _like(draw, a, a.dtype)
 
     def backward(self, gy):
         a, x = self.saved
-        return gy * _ReparamGrad.apply(a, x)
+        with np.errstate(**_QUIET):
+            return gy * _ReparamGrad.apply(a, x)
+
+
+class _LogStandardGamma(Function):
+    """log x, x ~ Gamma(a, 1) drawn elementwise, finite however small x is; d log(x) / da by
+    implicit reparameterisation in log space (``_LogReparamGrad``). a: float64, any shape."""
+
+    __slots__ = ()
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, a):
+        _, logx = _gamma_draws(host(a).astype(np.float64))
+        return _like(np.maximum(logx, -np.finfo(np.float64).max), a, a.dtype)
+
+    def backward(self, gy):
+        a, logx = self.saved
+        with np.errstate(**_QUIET):
+            return gy * _LogReparamGrad.apply(a, logx)
+
+
+class _SampleRange(Function):
+    """A normalised sample clamped to [tiny, 1 - epsneg] of its dtype, as torch clamps its
+    Dirichlet samples (so that log_prob of a sample is finite); the gradient passes straight
+    through (the clamp stands for rounding, not for a function of the parameters)."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        fi = np.finfo(x.dtype)
+        return x.clip(float(fi.tiny), 1.0 - float(fi.epsneg))
+
+    def backward(self, gy):
+        return gy
 
 
 class _GammaCdf(Function):
@@ -88,12 +162,14 @@ class _GammaCdf(Function):
 
     def backward(self, gy):
         a, x = self.saved
-        dens = _ops.exp(_ops.xlogy(a - 1, x) - x - _ops.lgamma(a))
-        ga = gx = None
-        if self.needs_grad(0):
-            ga = self.reduce_grad(0, -(gy * dens) * _ReparamGrad.apply(a, x))
-        if self.needs_grad(1):
-            gx = self.reduce_grad(1, gy * dens)
+        with np.errstate(**_QUIET):  # x = 0 or inf: 0 * inf and the like, silently
+            dens = _ops.exp(_ops.xlogy(a - 1, x) - x - _ops.lgamma(a))
+            ga = gx = None
+            if self.needs_grad(0):  # 0 at x = 0 (P(a, 0) = 0 for every a), not inf * 0
+                ga = -(gy * dens) * _ReparamGrad.apply(a, x)
+                ga = self.reduce_grad(0, _ops.where(x > 0, ga, 0.0))
+            if self.needs_grad(1):
+                gx = self.reduce_grad(1, gy * dens)
         return ga, gx
 
 
@@ -202,8 +278,12 @@ class Dirichlet(Distribution):
     def rsample(self, sample_shape=()) -> Tensor:
         """Shape ``sample_shape + batch_shape + (k,)``, differentiable in concentration."""
         shape = self._extended_shape(sample_shape)
-        g = _standard_gamma(self.concentration.expand(shape))
-        return g / g.sum(-1, keepdim=True)
+        a = self.concentration.expand(shape)
+        # log-gammas normalised by softmax, in float64 whatever the dtype: float32 gammas at a
+        # small concentration underflow (Beta(0.01, 0.01) would be exactly 1/2 a sixth of the time)
+        a64 = a if a.dtype == np.float64 else a.astype(np.float64)
+        x = _ops.softmax(_LogStandardGamma.apply(a64), -1)
+        return _SampleRange.apply(x if a.dtype == np.float64 else x.astype(a.dtype))
 
     def log_prob(self, value) -> Tensor:
         """sum (a_i - 1) log x_i + lgamma(sum a) - sum lgamma(a_i); shape without the last dim."""

@@ -1,7 +1,9 @@
 """``kl_divergence(p, q)`` and ``register_kl`` (``torch.distributions.kl``): KL(p || q) by the
 closed form registered for the pair of types, the most specific registered pair winning (torch's
 lookup, ambiguity warned about). Every closed form is written with differentiable ops, so the
-divergence differentiates (twice) in both distributions' parameters."""
+divergence differentiates (twice) in both distributions' parameters; the pairs where p's support
+is not inside q's (Normal -> Uniform, Poisson -> Bernoulli, ...) give +inf, without a gradient,
+as torch's."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ import math
 import warnings
 from functools import total_ordering
 
+import numpy as np
+
+from .. import factory as _factory
 from .. import linalg as _linalg
 from .. import ops as _ops
 from ..tensor import Tensor
@@ -95,7 +100,8 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
             f"No KL(p || q) is implemented for p type {type(p).__name__} and q type "
             f"{type(q).__name__}"
         )
-    return fun(p, q)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        return fun(p, q)
 
 
 def _log_diag_sum(L: Tensor) -> Tensor:
@@ -289,3 +295,106 @@ def _kl_uniform_normal(p, q):
 @register_kl(Bernoulli, Poisson)
 def _kl_bernoulli_poisson(p, q):
     return -p.entropy() - (p.probs * q.rate.log() - q.rate)
+
+
+def _x_log_x(t: Tensor) -> Tensor:
+    return _ops.xlogy(t, t)
+
+
+@register_kl(Beta, Exponential)
+def _kl_beta_exponential(p, q):
+    mean = p.concentration1 / (p.concentration1 + p.concentration0)
+    return -p.entropy() - q.rate.log() + q.rate * mean
+
+
+@register_kl(Beta, Gamma)
+def _kl_beta_gamma(p, q):
+    a, b = p.concentration1, p.concentration0
+    t2 = q.concentration.lgamma() - q.concentration * q.rate.log()
+    t3 = (q.concentration - 1) * (a.digamma() - (a + b).digamma())
+    return -p.entropy() + t2 - t3 + q.rate * a / (a + b)
+
+
+@register_kl(Beta, Normal)
+def _kl_beta_normal(p, q):
+    a, b = p.concentration1, p.concentration0
+    mean = a / (a + b)
+    var_normal = q.scale.pow(2)
+    t2 = 0.5 * (var_normal * 2 * math.pi).log()
+    t3 = (mean * (1 - mean) / (a + b + 1) + mean.pow(2)) * 0.5
+    return -p.entropy() + t2 + (t3 - q.loc * mean + q.loc.pow(2) * 0.5) / var_normal
+
+
+@register_kl(Beta, Uniform)
+def _kl_beta_uniform(p, q):
+    result = -p.entropy() + (q.high - q.low).log()
+    return _inf_where((q.low > 0) | (q.high < 1), result)
+
+
+@register_kl(Exponential, Normal)
+def _kl_exponential_normal(p, q):
+    var_normal = q.scale.pow(2)
+    rate_sqr = p.rate.pow(2)
+    t1 = 0.5 * (rate_sqr * var_normal * 2 * math.pi).log()
+    t2 = rate_sqr.reciprocal()
+    t3 = q.loc / p.rate
+    return t1 - 1 + (t2 - t3 + q.loc.pow(2) * 0.5) / var_normal
+
+
+@register_kl(Gamma, Normal)
+def _kl_gamma_normal(p, q):
+    a = p.concentration
+    var_normal = q.scale.pow(2)
+    beta_sqr = p.rate.pow(2)
+    t1 = 0.5 * (beta_sqr * var_normal * 2 * math.pi).log() - a - a.lgamma()
+    t2 = 0.5 * (a.pow(2) + a) / beta_sqr
+    t3 = q.loc * a / p.rate
+    return t1 + (a - 1) * a.digamma() + (t2 - t3 + 0.5 * q.loc.pow(2)) / var_normal
+
+
+@register_kl(Uniform, Beta)
+def _kl_uniform_beta(p, q):
+    width = p.high - p.low
+    t2 = (q.concentration1 - 1) * (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
+    t3 = (q.concentration0 - 1) * (_x_log_x(1 - p.high) - _x_log_x(1 - p.low) + width) / width
+    c1, c0 = q.concentration1, q.concentration0
+    t4 = c1.lgamma() + c0.lgamma() - (c1 + c0).lgamma()
+    result = t3 + t4 - width.log() - t2
+    return _inf_where((p.high > 1) | (p.low < 0), result)
+
+
+@register_kl(Uniform, Exponential)
+def _kl_uniform_exponential(p, q):
+    result = q.rate * (p.high + p.low) / 2 - ((p.high - p.low) * q.rate).log()
+    return _inf_where(p.low < 0, result)
+
+
+@register_kl(Uniform, Gamma)
+def _kl_uniform_gamma(p, q):
+    width = p.high - p.low
+    t2 = q.concentration.lgamma() - q.concentration * q.rate.log()
+    t3 = (1 - q.concentration) * (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
+    t4 = q.rate * (p.high + p.low) / 2
+    return _inf_where(p.low < 0, -width.log() + t2 + t3 + t4)
+
+
+# -- +inf: p's support is not contained in q's ----------------------------------------------------
+
+
+def _kl_infinite(p, q):
+    """+inf of shape broadcast(p.batch_shape, q.batch_shape) (torch's is of p's batch_shape),
+    the parameters' dtype and device; no gradient."""
+    shape = _bshape("kl_divergence", {"p batch": p.batch_shape, "q batch": q.batch_shape})
+    like = p._param0()
+    dtype = np.result_type(like.dtype, q._param0().dtype)
+    return _factory.full(shape, math.inf, dtype=dtype, device=like.device)
+
+
+for _p, _q in [
+    (Normal, Uniform), (Normal, Beta), (Normal, Exponential), (Normal, Gamma),
+    (Laplace, Uniform), (Laplace, Beta), (Laplace, Exponential), (Laplace, Gamma),
+    (Exponential, Uniform), (Exponential, Beta), (Gamma, Uniform), (Gamma, Beta),
+    (Poisson, Bernoulli), (Poisson, Binomial),
+]:  # fmt: skip
+    register_kl(_p, _q)(_kl_infinite)
+del _p, _q

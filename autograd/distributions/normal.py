@@ -163,8 +163,13 @@ class LogNormal(Distribution):
         return _normal_log_prob(self.loc, self.scale, y) - y
 
     def cdf(self, value) -> Tensor:
-        """Normal(loc, scale).cdf(log value)."""
-        return _normal_cdf(self.loc, self.scale, self._value(value).log())
+        """Normal(loc, scale).cdf(log value): 0 at value 0. As torch's (a transformed
+        distribution), log(value) is what is validated, against the Normal's support (so a
+        negative value, whose log is NaN, raises)."""
+        y = self._as_tensor(value).log()
+        if self._validate_args:
+            self.base_dist._validate_sample(y)
+        return _normal_cdf(self.loc, self.scale, y)
 
     def icdf(self, value) -> Tensor:
         """exp(Normal(loc, scale).icdf(value))."""

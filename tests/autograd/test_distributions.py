@@ -18,6 +18,7 @@ marker (a GPU, or the fake CuPy in CI).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -423,6 +424,10 @@ def test_second_order_through_a_gamma_sample_raises():
     (g,) = ag.grad(x.sum(), [a], create_graph=True)
     with pytest.raises(RuntimeError, match="second derivative of a Gamma"):
         g.sum().backward()
+    for make in (lambda a: D.Beta(a, 0.5), lambda a: D.Dirichlet(ag.stack([a, a + 1], -1))):
+        (g,) = ag.grad(make(a).rsample().sum(), [a], create_graph=True)
+        with pytest.raises(RuntimeError, match="second derivative of a Gamma / Beta / Dirichlet"):
+            g.sum().backward()
     r = t64([1.5, 2.0], grad=True)  # through the rate it is exact to any order
     assert ag.gradgradcheck(_seeded(lambda r: D.Gamma(t64([0.5, 2.0]), r)), (r,))
 
@@ -610,6 +615,39 @@ KL_CASES = [  # (name, make p, make q, parameters of p, parameters of q)
     ("Gamma", D.Gamma, D.Gamma, (_pos(3), _pos(3)), (_pos(3), _pos(3))),
     ("Dirichlet", D.Dirichlet, D.Dirichlet, (_pos(2, 3),), (_pos(3),)),
     ("Poisson", D.Poisson, D.Poisson, (_pos(3),), (_pos(3),)),
+    ("Beta-Normal", D.Beta, D.Normal, (_pos(2), _pos(2)), (_real(2), _pos(2))),
+    ("Beta-Gamma", D.Beta, D.Gamma, (_pos(2), _pos(2)), (_pos(2), _pos(2))),
+    ("Beta-Exponential", D.Beta, D.Exponential, (_pos(2), _pos(2)), (_pos(2),)),
+    (
+        "Beta-Uniform",
+        D.Beta,
+        D.Uniform,
+        (_pos(2), _pos(2)),
+        (np.array([-0.5, -0.1]), np.array([1.2, 1.5])),
+    ),
+    (
+        "Uniform-Beta",
+        D.Uniform,
+        D.Beta,
+        (np.array([0.1, 0.3]), np.array([0.6, 0.8])),
+        (_pos(2), _pos(2)),
+    ),
+    (
+        "Uniform-Gamma",
+        D.Uniform,
+        D.Gamma,
+        (np.array([0.1, 0.3]), np.array([0.6, 2.0])),
+        (_pos(2), _pos(2)),
+    ),
+    (
+        "Uniform-Exponential",
+        D.Uniform,
+        D.Exponential,
+        (np.array([0.1, 0.3]), np.array([0.6, 2.0])),
+        (_pos(2),),
+    ),
+    ("Exponential-Normal", D.Exponential, D.Normal, (_pos(2),), (_real(2), _pos(2))),
+    ("Gamma-Normal", D.Gamma, D.Normal, (_pos(2), _pos(2)), (_real(2), _pos(2))),
 ]
 
 
@@ -662,8 +700,8 @@ def test_kl_registry():
 
         del kl_mod._KL_REGISTRY[MyNormal, D.Normal]
         kl_mod._KL_MEMOIZE.clear()
-    with pytest.raises(NotImplementedError, match="p type Normal and q type Exponential"):
-        kl_divergence(q, D.Exponential(t64(1.0)))
+    with pytest.raises(NotImplementedError, match="p type Normal and q type Poisson"):
+        kl_divergence(q, D.Poisson(t64(1.0)))
     with pytest.raises(TypeError, match="Distribution subclass"):
         register_kl(int, D.Normal)
 
@@ -837,6 +875,281 @@ def test_modes_and_edge_moments():
     assert D.Binomial(10, t64(0.33)).mode.item() == 3.0
 
 
+# -- small and large concentrations, float32 uniforms, values at the support's edges ------------
+
+
+def _mean_within(g, want, k=5.0):
+    """The mean of per-sample values ``g`` within ``k`` standard errors of ``want``."""
+    g = np.asarray(g, np.float64)
+    se = g.std(0) / math.sqrt(g.shape[0])
+    assert np.all(np.abs(g.mean(0) - want) < k * se + 1e-12), (g.mean(0), want, se)
+
+
+def test_float32_beta_at_small_concentration():
+    # float32 gammas at concentration 0.01 underflow (both to the smallest normal: the Beta draw
+    # was exactly 1/2 a sixth of the time, the gradient 16x too large); drawn and normalised in
+    # float64 then cast, the U shape, its variance and the implicit gradient are right
+    n, a0 = 100_000, 0.01
+    ag.manual_seed(0)
+    a = ag.tensor(np.full(n, a0, np.float32), requires_grad=True)
+    x = D.Beta(a, ag.tensor(np.float32(a0))).rsample()
+    assert x.dtype == np.float32
+    xs = x.detach().numpy().astype(np.float64)
+    fi = np.finfo(np.float32)
+    assert xs.min() >= fi.tiny and xs.max() <= 1 - fi.epsneg  # torch's clamp
+    assert not np.any(xs == 0.5)
+    var = a0 * a0 / ((2 * a0) ** 2 * (2 * a0 + 1))  # 0.2451
+    _mean_within((xs - 0.5) ** 2, var)  # E x = 1/2 exactly
+    (g,) = ag.grad(x.sum(), [a])
+    assert g.dtype == np.float32
+    _mean_within(g.numpy(), 1 / (4 * a0))  # d E[x] / da = b / (a + b)^2 = 25
+
+
+def test_float32_dirichlet_at_small_concentration_matches_float64():
+    n, al = 50_000, np.full(3, 0.01)
+    w = np.array([1.0, 2.0, 3.0])
+    ag.manual_seed(1)
+    a = ag.tensor(np.tile(al, (n, 1)).astype(np.float32), requires_grad=True)
+    x = D.Dirichlet(a).rsample()
+    (g,) = ag.grad((x * ag.tensor(w.astype(np.float32))).sum(), [a])
+    a0 = al.sum()
+    _mean_within(g.numpy(), (w * a0 - (w * al).sum()) / a0**2)  # -33.3, 0, 33.3
+    # the float32 draws are the float64 ones (same seed, same concentrations) cast and clamped
+    c = np.array([[0.01, 0.3, 2.0], [0.05, 1.0, 0.002]], np.float32)
+    ag.manual_seed(4)
+    x32 = D.Dirichlet(ag.tensor(c)).rsample((20,)).numpy()
+    ag.manual_seed(4)
+    x64 = D.Dirichlet(t64(c)).rsample((20,)).numpy()
+    fi = np.finfo(np.float32)
+    np.testing.assert_array_equal(x32, np.clip(x64.astype(np.float32), fi.tiny, 1 - fi.epsneg))
+
+
+def test_float64_beta_below_float64_range():
+    # Beta(0.001, 0.001): gammas below 1e-308 a third of the time: drawn in log space, no draw
+    # collapses to 1/2 (a quarter did) and the variance is right
+    n = 50_000
+    ag.manual_seed(2)
+    x = D.Beta(t64(0.001), t64(0.001)).sample((n,)).numpy()
+    assert not np.any(x == 0.5)
+    assert x.min() >= np.finfo(np.float64).tiny and x.max() <= 1 - np.finfo(np.float64).epsneg
+    _mean_within((x - 0.5) ** 2, 0.001**2 / (0.002**2 * 1.002))
+    # and the gradient at 0.003 (it was 930 for 83.3; torch's is ~283)
+    n = 200_000
+    ag.manual_seed(3)
+    a = t64(np.full(n, 0.003), grad=True)
+    (g,) = ag.grad(D.Beta(a, t64(0.003)).rsample().sum(), [a])
+    _mean_within(g.numpy(), 1 / (4 * 0.003))
+
+
+def test_log_reparam_grad_in_log_space():
+    from autograd.distributions._igamma import log_reparam_grad
+
+    # d log x / da where x is representable: (dx/da) / x
+    a = np.array([0.003, 0.05, 0.7, 3.0, 80.0, 1e6])
+    x = np.array([1e-300, 1e-20, 0.3, 2.5, 95.0, 1e6 + 700.0])
+    np.testing.assert_allclose(log_reparam_grad(a, np.log(x)), igamma_and_grad(a, x)[1] / x,
+                               rtol=1e-13)  # fmt: skip
+    # far below float64's range only the series' first term is left: (psi(a + 1) - log x) / a
+    a, lx = np.array([0.001, 0.01]), np.array([-1e5, -3e4])
+    psi = ag.digamma(t64(a + 1)).numpy()
+    np.testing.assert_allclose(log_reparam_grad(a, lx), (psi - lx) / a, rtol=1e-12)
+
+
+def test_igamma_large_concentration_uses_temme(monkeypatch):
+    from autograd.distributions import _igamma
+
+    a = np.array([1e9, 1e10, 1e12, 1e15])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p, g = igamma_and_grad(a, a)
+    # P(a, a) = 1/2 + 1 / (3 sqrt(2 pi a)) + O(a^-3/2), dx/da at x = a is 1 + 1 / (6 a) + O(a^-2)
+    # (DLMF 8.12.3 at eta = 0); the series stopped at 10^5 terms: 0.34 and 0.85 at a = 1e10
+    np.testing.assert_allclose(p, 0.5 + 1 / (3 * np.sqrt(2 * np.pi * a)), rtol=1e-14)
+    np.testing.assert_allclose(g, 1 + 1 / (6 * a), rtol=1e-14)
+
+    # near the mode of a large concentration, no O(sqrt(a)) iteration runs at all
+    def boom(*args):
+        raise AssertionError("series / continued fraction used")
+
+    x = a[:, None] + np.sqrt(a)[:, None] * np.linspace(-6, 6, 7)
+    monkeypatch.setattr(_igamma, "_series", boom)
+    monkeypatch.setattr(_igamma, "_cfrac", boom)
+    p, g = igamma_and_grad(a[:, None], x)
+    monkeypatch.undo()
+    # the identity P(a + h, x + h dx/da) = P(a, x) + O(h^2) (a wrong dx/da by d moves P by
+    # ~0.4 h d / sqrt(a))
+    h = 1e-4 * np.sqrt(a)[:, None]
+    assert np.all(np.abs(igamma_and_grad(a[:, None] + h, x + h * g)[0] - p) < 1e-10)
+    # and dx/da = -(dP/da) / p numerically, where the density is accurate from its formula
+    a, x = a[:2, None] * 1e-5, x[:2] * 1e-5  # 1e4, 1e5
+    h = 1e-4 * np.sqrt(a)
+    dpda = (igamma_and_grad(a + h, x)[0] - igamma_and_grad(a - h, x)[0]) / (2 * h)
+    dens = np.exp((a - 1) * np.log(x) - x - _lgamma(a))
+    np.testing.assert_allclose(-dpda / dens, igamma_and_grad(a, x)[1], rtol=1e-6)
+
+
+def test_temme_agrees_with_series_and_continued_fraction(monkeypatch):
+    from autograd.distributions import _igamma
+
+    r = np.random.default_rng(8)
+    a = np.exp(r.uniform(np.log(50), np.log(2000), 400))
+    x = a * (1 + r.uniform(-0.3, 0.3, a.size))
+    x[:40] = a[:40] * 0.7  # the region's edges
+    x[40:80] = a[40:80] * 1.3
+    a1 = np.full(101, 173.0)  # one concentration: the k sums folded first
+    x1 = a1 * (1 + np.linspace(-0.3, 0.3, 101))
+    p, g = igamma_and_grad(a, x)
+    p1, g1 = igamma_and_grad(a1, x1)
+    monkeypatch.setattr(_igamma, "_TEMME_A", np.inf)
+    # the series' P is good to ~1e-12 at a = 2000 ((a - 1) log x - lgamma(a) cancels)
+    for (pt, gt), (ps, gs) in (
+        ((p, g), igamma_and_grad(a, x)),
+        ((p1, g1), igamma_and_grad(a1, x1)),
+    ):
+        np.testing.assert_allclose(pt, ps, rtol=1e-10, atol=1e-11)
+        np.testing.assert_allclose(gt, gs, rtol=1e-12)
+
+
+def test_gamma_large_concentration_cdf_and_rsample():
+    for a in (1e9, 1e12):
+        assert abs(D.Gamma(t64([a]), t64(1.0)).cdf(t64([a])).item() - 0.5) < 1e-5
+        c = t64([a], grad=True)
+        ag.manual_seed(0)
+        (g,) = ag.grad(D.Gamma(c, 1.0).rsample((200,)).mean(), [c])
+        # per sample dx/da = 1 + z / (2 sqrt(a)) + ..., z ~ N(0, 1): within 5 standard errors
+        assert abs(g.item() - 1) < 5 / (2 * math.sqrt(200 * a))
+
+
+def test_igamma_warns_when_not_converged(monkeypatch):
+    from autograd.distributions import _igamma
+
+    monkeypatch.setattr(_igamma, "_MAX_ITER", 3)
+    with pytest.warns(RuntimeWarning, match="series did not converge in 3 steps for 1 value"):
+        igamma_and_grad(np.array([2.0]), np.array([1.5]))
+    with pytest.warns(RuntimeWarning, match="continued fraction did not converge"):
+        igamma_and_grad(np.array([2.0]), np.array([4.0]))
+
+
+_K_NEAR_ONE = 14_817_372  # PCG64(0)'s first float64 draw within 2^-25 of 1 (1.0 in float32)
+
+
+def _near_one():
+    ag.manual_seed(0).bit_generator.advance(_K_NEAR_ONE)
+
+
+def test_float32_uniform_draws_stay_below_one():
+    _near_one()
+    u64 = ag.rand(1, dtype=np.float64).item()
+    assert u64 >= 1 - 2.0**-25  # the draw: 1.0 once rounded to float32
+    top = 1 - 2.0**-24
+    for dt in (np.float32, np.float16):
+        _near_one()
+        u = ag.rand(1, dtype=dt)
+        assert u.dtype == dt and u.item() == 1 - float(np.finfo(dt).epsneg)
+    _near_one()
+    t = ag.zeros(2, dtype=np.float32).uniform_(-1.0, 1.0)
+    assert t.numpy()[0] == top
+    _near_one()
+    d = D.Uniform(ag.tensor(np.float32(0.0)), ag.tensor(np.float32(1.0)))
+    x = d.rsample()
+    assert x.item() == top and d.log_prob(x).item() == 0.0
+    _near_one()
+    y = D.Laplace(ag.tensor(np.float32(0.0)), ag.tensor(np.float32(1.0))).rsample()
+    assert np.isfinite(y.item()) and y.item() > 16
+    # every other draw, and the stream, are as before: float32 draws are float64's rounded
+    ag.manual_seed(3)
+    a = ag.rand(1000, dtype=np.float32).numpy()
+    b = ag.randn(3, dtype=np.float64).numpy()
+    ag.manual_seed(3)
+    np.testing.assert_array_equal(a, ag.rand(1000, dtype=np.float64).numpy().astype(np.float32))
+    np.testing.assert_array_equal(b, ag.randn(3, dtype=np.float64).numpy())
+
+
+def test_categorical_log_prob_validates_before_converting():
+    d = D.Categorical(t64([0.2, 0.3, 0.5]))
+    for bad in (1.5, np.array([0.5, 2.9]), t64([0.5]), -1, 3, np.array([0, 3])):
+        with pytest.raises(ValueError, match="support .*IntegerInterval.* Categorical"):
+            d.log_prob(bad)
+    lp = np.log([0.2, 0.3, 0.5])
+    for good, want in ((1, lp[1]), (np.array([0, 2]), lp[[0, 2]]), (t64([1.0]), lp[[1]]),
+                       ([2, 1], lp[[2, 1]]), (ag.tensor([True]), lp[[1]])):  # fmt: skip
+        np.testing.assert_allclose(d.log_prob(good).numpy(), want, rtol=1e-12)
+    o = D.OneHotCategorical(t64([0.2, 0.3, 0.5]))
+    np.testing.assert_allclose(o.log_prob(np.array([0.0, 0.0, 1.0])).item(), lp[2])
+    with pytest.raises(ValueError, match="support .*OneHot"):
+        o.log_prob(np.array([0.0, 0.5, 0.5]))
+    with pytest.raises(TypeError, match="Categorical: expected a Tensor, a number or an array"):
+        d.log_prob("1")
+    # without validation an index outside 0..k-1 must not wrap around (gather's -1 is the last)
+    d = D.Categorical(t64([0.2, 0.3, 0.5]), validate_args=False)
+    for bad, shown in ((ag.tensor([1, -1]), -1), (ag.tensor([[3]]), 3), (-2, -2)):
+        with pytest.raises(IndexError, match=f"Categorical.log_prob: index {shown} is out of "):
+            d.log_prob(bad)
+    assert d.log_prob(ag.tensor([], dtype=np.int64)).shape == (0,)
+
+
+def test_bernoulli_infinite_logits():
+    d = D.Bernoulli(logits=t64([math.inf, -math.inf, math.inf, -math.inf]))
+    assert d.log_prob(t64([0.0, 1.0, 1.0, 0.0])).numpy().tolist() == [-math.inf, -math.inf, 0, 0]
+    assert d.entropy().numpy().tolist() == [0.0] * 4
+    lg = t64([0.3, -2.0], grad=True)
+    assert ag.gradgradcheck(lambda lg: D.Bernoulli(logits=lg).log_prob(t64([0.0, 1.0])), (lg,))
+    assert ag.gradgradcheck(lambda lg: D.Bernoulli(logits=lg).entropy(), (lg,))
+
+
+def test_lognormal_cdf_at_zero():
+    d = D.LogNormal(t64([0.0, 1.0]), t64(1.0))
+    assert d.cdf(t64([0.0, 0.0])).numpy().tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="support \\(Real\\(\\)\\) of the distribution Normal"):
+        d.cdf(t64([-1.0, 1.0]))  # log(-1) is NaN: outside the Normal's support, as torch says
+    with pytest.raises(ValueError, match="support .*GreaterThan.* LogNormal"):
+        d.log_prob(t64([0.0, 1.0]))
+    assert np.isnan(D.LogNormal(0.0, 1.0, validate_args=False).cdf(t64(-1.0)).item())
+
+
+def test_positive_definite_check_agrees_with_cholesky():
+    # nearly singular covariances: the constraint accepts exactly those that factorise, so a
+    # MultivariateNormal either builds or raises the constraint's ValueError, never LinAlgError
+    r = np.random.default_rng(0)
+    eig_disagrees = 0
+    for _ in range(300):
+        v = r.normal(size=(3, 2))
+        m = v @ v.T + r.choice([1e-17, 1e-16, 1e-15, 0.0]) * np.eye(3)
+        m = (m + m.T) / 2
+        try:
+            np.linalg.cholesky(m)
+            factorises = True
+        except np.linalg.LinAlgError:
+            factorises = False
+        eig_disagrees += bool((np.linalg.eigvalsh(m) > 0).all()) != factorises
+        assert bool(constraints.positive_definite.check(t64(m)).item()) == factorises
+        try:
+            D.MultivariateNormal(t64(np.zeros(3)), covariance_matrix=t64(m))
+            assert factorises
+        except ValueError as e:
+            assert not factorises and "PositiveDefinite" in str(e)
+    assert eig_disagrees  # the cases the eigenvalue check got wrong are among them
+    ok = constraints.positive_definite.check(t64(np.stack([np.eye(2), -np.eye(2), np.eye(2)])))
+    assert ok.numpy().tolist() == [True, False, True]
+
+
+def test_no_floating_point_warnings_at_the_support_edges():
+    c = t64([0.5, 2.0], grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        D.Gamma(c, 1.0).log_prob(t64([0.0, 0.0]))
+        D.Beta(c, t64([0.5, 1.0])).log_prob(t64([0.0, 1.0]))
+        assert np.isinf(D.Exponential(t64([1e-300, 1.0])).variance.numpy()[0])
+        assert D.Dirichlet(t64([[0.5, 0.5], [2.0, 1.0]])).mode.shape == (2, 2)
+        D.Poisson(t64([0.0, 1.0])).log_prob(t64([1.0, 0.0]))
+        D.Bernoulli(t64([0.0, 1.0])).entropy()
+        D.LogNormal(0.0, 1.0).cdf(t64(0.0))
+        D.Normal(t64([0.0]), t64([1e-300])).log_prob(t64([1.0]))
+        kl_divergence(D.Uniform(t64(0.0), t64(2.0)), D.Uniform(t64(0.5), t64(1.0)))
+        (g,) = ag.grad(D.Gamma(c, 1.0).cdf(t64([0.0, 1.0])).sum(), [c])
+    assert g.numpy()[0] == 0.0
+
+
 # -- against torch ------------------------------------------------------------------------------
 
 
@@ -961,6 +1274,39 @@ KL_TORCH = [
         ("Normal", dict(loc=_real(3), scale=_pos(3))),
     ),
     (("Bernoulli", dict(probs=_unit(3))), ("Poisson", dict(rate=_pos(3)))),
+    (
+        ("Beta", dict(concentration1=_pos(3), concentration0=_pos(3))),
+        ("Normal", dict(loc=_real(3), scale=_pos(3))),
+    ),
+    (
+        ("Beta", dict(concentration1=_pos(3), concentration0=_pos(3))),
+        ("Uniform", dict(low=np.array([-0.5, 0.0, 0.2]), high=np.array([1.0, 1.5, 1.3]))),
+    ),
+    (
+        ("Beta", dict(concentration1=_pos(3), concentration0=_pos(3))),
+        ("Exponential", dict(rate=_pos(3))),
+    ),
+    (
+        ("Beta", dict(concentration1=_pos(3), concentration0=_pos(3))),
+        ("Gamma", dict(concentration=_pos(3), rate=_pos(3))),
+    ),
+    (
+        ("Uniform", dict(low=np.array([0.1, -0.2, 0.3]), high=np.array([0.5, 0.7, 2.0]))),
+        ("Exponential", dict(rate=_pos(3))),
+    ),
+    (
+        ("Uniform", dict(low=np.array([0.1, -0.2, 0.3]), high=np.array([0.5, 0.7, 2.0]))),
+        ("Gamma", dict(concentration=_pos(3), rate=_pos(3))),
+    ),
+    (
+        ("Uniform", dict(low=np.array([0.1, -0.2, 0.3]), high=np.array([0.5, 0.7, 1.2]))),
+        ("Beta", dict(concentration1=_pos(3), concentration0=_pos(3))),
+    ),
+    (("Exponential", dict(rate=_pos(3))), ("Normal", dict(loc=_real(3), scale=_pos(3)))),
+    (
+        ("Gamma", dict(concentration=_pos(3), rate=_pos(3))),
+        ("Normal", dict(loc=_real(3), scale=_pos(3))),
+    ),
 ]
 
 
@@ -1031,6 +1377,60 @@ def test_gamma_helpers_against_torch():
     np.testing.assert_allclose(g, tg, rtol=2e-2)
 
 
+_KL_INFINITE = [
+    ("Normal", dict(loc=_real(3), scale=_pos(3))),
+    ("Laplace", dict(loc=_real(3), scale=_pos(3))),
+    ("Exponential", dict(rate=_pos(3))),
+    ("Gamma", dict(concentration=_pos(3), rate=_pos(3))),
+    ("Poisson", dict(rate=_pos(3))),
+    ("Uniform", dict(low=_LOW, high=_HIGH)),
+    ("Beta", dict(concentration1=_pos(3), concentration0=_pos(3))),
+    ("Bernoulli", dict(probs=_unit(3))),
+    ("Binomial", dict(total_count=4, probs=_unit(3))),
+]
+
+
+def test_kl_infinite_pairs_against_torch():
+    torch = _torch()
+    import torch.distributions as TD
+
+    pairs = [("Normal", q) for q in ("Uniform", "Beta", "Exponential", "Gamma")]
+    pairs += [("Laplace", q) for q in ("Uniform", "Beta", "Exponential", "Gamma")]
+    pairs += [(p, q) for p in ("Exponential", "Gamma") for q in ("Uniform", "Beta")]
+    pairs += [("Poisson", "Bernoulli"), ("Poisson", "Binomial")]
+    spec = dict(_KL_INFINITE)
+    for p, q in pairs:
+        got = kl_divergence(_build(ag, D, p, spec[p])[0], _build(ag, D, q, spec[q])[0])
+        want = TD.kl_divergence(_build(torch, TD, p, spec[p])[0], _build(torch, TD, q, spec[q])[0])
+        assert got.shape == tuple(want.shape) and got.dtype == np.float64, (p, q)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+        assert not got.requires_grad
+    # the broadcast shape (torch's is p's batch_shape)
+    got = kl_divergence(D.Normal(t64(0.0), t64(1.0)), D.Uniform(t64(np.zeros(2)), t64(1.0)))
+    assert got.shape == (2,) and np.isinf(got.numpy()).all()
+
+
+def test_lognormal_cdf_and_categorical_values_against_torch():
+    torch = _torch()
+    import torch.distributions as TD
+
+    v = np.array([0.0, 0.5, 3.0])
+    got = D.LogNormal(t64(0.2), t64(1.3)).cdf(t64(v)).numpy()
+    want = TD.LogNormal(torch.tensor(0.2, dtype=torch.float64), 1.3).cdf(torch.tensor(v)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+    for bad in (torch.tensor([0.5]), torch.tensor([-1])):  # both refuse non-integers / -1
+        with pytest.raises(ValueError, match="support"):
+            TD.Categorical(torch.tensor([0.2, 0.8])).log_prob(bad)
+        with pytest.raises(ValueError, match="support"):
+            D.Categorical(ag.tensor([0.2, 0.8])).log_prob(ag.tensor(bad.numpy()))
+    m = np.array([[1.0, 2.0], [2.0, 1.0]])
+    pattern = "Expected parameter covariance_matrix .* to satisfy the constraint PositiveDefinite"
+    with pytest.raises(ValueError, match=pattern):
+        TD.MultivariateNormal(torch.zeros(2, dtype=torch.float64), torch.tensor(m))
+    with pytest.raises(ValueError, match=pattern):
+        D.MultivariateNormal(t64(np.zeros(2)), t64(m))
+
+
 # -- cuda (a GPU, or the fake CuPy in CI) --------------------------------------------------------
 
 
@@ -1073,3 +1473,31 @@ def test_distributions_on_cuda():
     np.testing.assert_allclose(vg, vc, rtol=1e-12)
     for a, b in zip(gg, gc):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.gpu
+def test_float32_draws_on_cuda():
+    # cuda samples are drawn on the host and copied: the same float32 guard and values
+    top = 1 - 2.0**-24
+    for dev in ("cpu", "cuda"):
+        _near_one()
+        u = ag.rand(2, dtype=np.float32, device=dev)
+        assert u.device.startswith(dev) and u.cpu().numpy()[0] == top
+        _near_one()
+        t = ag.zeros(2, dtype=np.float32, device=dev).uniform_(0.0, 1.0)
+        assert t.cpu().numpy()[0] == top
+        _near_one()
+        d = D.Uniform(ag.zeros(1, device=dev), ag.ones(1, device=dev))
+        assert d.log_prob(d.rsample()).cpu().numpy()[0] == 0.0
+
+    def run(dev):
+        ag.manual_seed(5)
+        a = ag.tensor(np.full(64, 0.01, np.float32), device=dev, requires_grad=True)
+        x = D.Beta(a, 0.02).rsample()
+        (g,) = ag.grad(x.sum(), [a])
+        assert x.device.startswith(dev) and x.dtype == np.float32
+        return x.detach().cpu().numpy(), g.cpu().numpy()
+
+    (xc, gc), (xg, gg) = run("cpu"), run("cuda")
+    np.testing.assert_array_equal(xg, xc)
+    np.testing.assert_allclose(gg, gc, rtol=1e-6)
