@@ -9,6 +9,7 @@ x.grad                      # tensor([[2., 4.]])
 
 from __future__ import annotations
 
+from . import _torch_autograd as autograd  # noqa: F401 - torch.autograd: ag.autograd.grad, ...
 from . import (
     distributions,  # torch.distributions (its modules load on first use)
     func,  # grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call (torch.func)

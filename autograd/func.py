@@ -35,6 +35,7 @@ __all__ = [
     "hessian",
     "vmap",
     "functional_call",
+    "stack_module_state",
 ]
 
 _depth = [0]  # how many transforms are running: inside one, every backward records its graph
@@ -675,3 +676,37 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     return _call(
         module, parameter_and_buffer_dicts, args, kwargs, tie_weights=tie_weights, strict=strict
     )
+
+
+def stack_module_state(models):
+    """``(params, buffers)`` of several modules of the same structure, each a dict of dotted
+    name -> the models' tensors stacked along a new dim 0 (``torch.func.stack_module_state``).
+
+    models: a sequence of M modules. A stacked parameter is a new leaf of shape (M, *shape)
+    that requires grad when the originals do; buffers are stacked without grad. For ensembles:
+    ``vmap(lambda p, b, x: functional_call(base, (p, b), (x,)), in_dims=(0, 0, None))``.
+    """
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: expected at least one model, got none")
+    first = models[0]
+    for i, m in enumerate(models[1:], 1):
+        if type(m) is not type(first):
+            raise RuntimeError(
+                f"stack_module_state: model {i} is a {type(m).__name__}, model 0 a "
+                f"{type(first).__name__}; all models must have the same structure"
+            )
+    named = [dict(m.named_parameters()) for m in models]
+    bufs = [dict(m.named_buffers()) for m in models]
+    for i, (p, b) in enumerate(zip(named[1:], bufs[1:]), 1):
+        if list(p) != list(named[0]) or list(b) != list(bufs[0]):
+            raise RuntimeError(
+                f"stack_module_state: model {i}'s parameters/buffers differ in names from model "
+                "0's; all models must have the same structure"
+            )
+    params = {}
+    for k, t0 in named[0].items():
+        s = stack([p[k].detach() for p in named])
+        params[k] = s.requires_grad_() if t0.requires_grad else s
+    buffers = {k: stack([b[k].detach() for b in bufs]) for k in bufs[0]}
+    return params, buffers

@@ -15,6 +15,8 @@ runs a module with other parameters (``nn/stateless.py``; also ``autograd.func``
 
 from __future__ import annotations
 
+import sys
+
 import autograd as ag
 from autograd import ShapeError
 from autograd.tensor import Tensor
@@ -23,6 +25,18 @@ from optim.clip import clip_grad_norm_, clip_grad_value_, get_total_norm
 from . import parametrizations, parametrize, stateless
 from . import rnn_utils as rnn
 from .parametrizations import _norm_dim, _norm_except_dim, _weight_norm
+
+# torch's import paths (from torch.nn.utils.rnn import pack_padded_sequence, import
+# torch.nn.utils.parametrize as P): nn.utils is one module, so its submodules are registered
+# under those names; each is the one module object, not a copy
+for _name, _mod in (
+    ("rnn", rnn),
+    ("parametrize", parametrize),
+    ("parametrizations", parametrizations),
+    ("stateless", stateless),
+):
+    sys.modules[f"{__name__}.{_name}"] = _mod
+del _name, _mod
 
 __all__ = [
     "l1_penalty",

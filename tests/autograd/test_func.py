@@ -374,3 +374,35 @@ def test_functional_call_with_a_parametrized_key_and_structure_errors():
 
 def x2():
     return ag.tensor([[1.0, 2.0]])
+
+
+def test_stack_module_state_for_an_ensemble():
+    models = [nn.Linear(3, 2).double() for _ in range(4)]
+    params, buffers = func.stack_module_state(models)
+    assert params["weight"].shape == (4, 2, 3) and params["weight"].requires_grad
+    assert buffers == {}
+    base = nn.Linear(3, 2).double()
+    x = t64(5, 3)
+    out = func.vmap(lambda p, xx: func.functional_call(base, p, (xx,)), in_dims=(0, None))(
+        params, x
+    )
+    for i, m in enumerate(models):
+        np.testing.assert_allclose(out[i].detach().numpy(), m(x).detach().numpy(), atol=1e-12)
+    with pytest.raises(RuntimeError, match="same structure"):
+        func.stack_module_state([nn.Linear(3, 2), nn.Tanh()])
+
+
+def test_torch_import_paths_and_the_autograd_namespace():
+    from nn.utils.parametrizations import orthogonal  # noqa: F401
+    from nn.utils.rnn import pack_padded_sequence
+    from nn.utils.stateless import functional_call
+
+    assert pack_padded_sequence is nn.utils.rnn.pack_padded_sequence
+    assert functional_call is nn.utils.stateless.functional_call
+    assert ag.autograd.grad is ag.grad and ag.autograd.Function is ag.Function
+    x = ag.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    ag.autograd.backward([(x * 3).sum(), (x * x).sum()])
+    np.testing.assert_array_equal(x.grad.numpy(), [5.0, 7.0])
+    with ag.autograd.set_detect_anomaly(True):
+        assert ag.is_anomaly_enabled()
+    assert not ag.is_anomaly_enabled()
