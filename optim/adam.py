@@ -137,6 +137,7 @@ class Adam(_AdamBase):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
         check_finite: bool = False,
+        **torch_flags,
     ):
         defaults = dict(
             lr=lr,
@@ -147,7 +148,7 @@ class Adam(_AdamBase):
             maximize=maximize,
             decoupled_weight_decay=decoupled_weight_decay,
         )
-        super().__init__(params, defaults, check_finite=check_finite)
+        super().__init__(params, defaults, check_finite=check_finite, **torch_flags)
 
     def _check_group(self, group, gi):
         super()._check_group(group, gi)
@@ -195,6 +196,7 @@ class AdamW(Adam):
         *,
         maximize: bool = False,
         check_finite: bool = False,
+        **torch_flags,
     ):
         super().__init__(
             params,
@@ -206,6 +208,7 @@ class AdamW(Adam):
             maximize=maximize,
             decoupled_weight_decay=True,
             check_finite=check_finite,
+            **torch_flags,
         )
 
 
@@ -277,6 +280,7 @@ class NAdam(_AdamBase):
         *,
         maximize: bool = False,
         check_finite: bool = False,
+        **torch_flags,
     ):
         defaults = dict(
             lr=lr,
@@ -287,7 +291,7 @@ class NAdam(_AdamBase):
             decoupled_weight_decay=decoupled_weight_decay,
             maximize=maximize,
         )
-        super().__init__(params, defaults, check_finite=check_finite)
+        super().__init__(params, defaults, check_finite=check_finite, **torch_flags)
 
     def _check_group(self, group, gi):
         super()._check_group(group, gi)
@@ -378,6 +382,7 @@ class RAdam(_AdamBase):
         *,
         maximize: bool = False,
         check_finite: bool = False,
+        **torch_flags,
     ):
         defaults = dict(
             lr=lr,
@@ -387,7 +392,7 @@ class RAdam(_AdamBase):
             decoupled_weight_decay=decoupled_weight_decay,
             maximize=maximize,
         )
-        super().__init__(params, defaults, check_finite=check_finite)
+        super().__init__(params, defaults, check_finite=check_finite, **torch_flags)
 
     def _check_group(self, group, gi):
         super()._check_group(group, gi)
@@ -455,9 +460,10 @@ class Adamax(_AdamBase):
         *,
         maximize: bool = False,
         check_finite: bool = False,
+        **torch_flags,
     ):
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
-        super().__init__(params, defaults, check_finite=check_finite)
+        super().__init__(params, defaults, check_finite=check_finite, **torch_flags)
 
     def _init_state(self, p, group):
         xp = array_module(p)
@@ -567,6 +573,7 @@ class AdamP(_AdamBase):
         *,
         maximize: bool = False,
         check_finite: bool = False,
+        **torch_flags,
     ):
         defaults = dict(
             lr=lr,
@@ -578,7 +585,7 @@ class AdamP(_AdamBase):
             nesterov=nesterov,
             maximize=maximize,
         )
-        super().__init__(params, defaults, check_finite=check_finite)
+        super().__init__(params, defaults, check_finite=check_finite, **torch_flags)
 
     def _check_group(self, group, gi):
         super()._check_group(group, gi)

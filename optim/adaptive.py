@@ -58,6 +58,7 @@ class Adagrad(Optimizer):
         *,
         maximize: bool = False,
         check_finite: bool = False,
+        **torch_flags,
     ):
         defaults = dict(
             lr=lr,
@@ -67,7 +68,7 @@ class Adagrad(Optimizer):
             eps=eps,
             maximize=maximize,
         )
-        super().__init__(params, defaults, check_finite=check_finite)
+        super().__init__(params, defaults, check_finite=check_finite, **torch_flags)
 
     def _check_group(self, group, gi):
         check_nonneg(group, "lr", "learning rate", gi)
@@ -149,9 +150,10 @@ class Adadelta(Optimizer):
         *,
         maximize: bool = False,
         check_finite: bool = False,
+        **torch_flags,
     ):
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
-        super().__init__(params, defaults, check_finite=check_finite)
+        super().__init__(params, defaults, check_finite=check_finite, **torch_flags)
 
     def _check_group(self, group, gi):
         check_nonneg(group, "lr", "learning rate", gi)
@@ -256,6 +258,7 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
         check_finite: bool = False,
+        **torch_flags,
     ):
         defaults = dict(
             lr=lr,
@@ -266,7 +269,7 @@ class RMSprop(Optimizer):
             centered=centered,
             maximize=maximize,
         )
-        super().__init__(params, defaults, check_finite=check_finite)
+        super().__init__(params, defaults, check_finite=check_finite, **torch_flags)
 
     def _check_group(self, group, gi):
         check_nonneg(group, "lr", "learning rate", gi)

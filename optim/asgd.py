@@ -62,11 +62,12 @@ class ASGD(Optimizer):
         *,
         maximize: bool = False,
         check_finite: bool = False,
+        **torch_flags,
     ):
         defaults = dict(
             lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize
         )
-        super().__init__(params, defaults, check_finite=check_finite)
+        super().__init__(params, defaults, check_finite=check_finite, **torch_flags)
 
     def _check_group(self, group, gi):
         check_nonneg(group, "lr", "learning rate", gi)

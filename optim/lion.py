@@ -55,9 +55,10 @@ class Lion(Optimizer):
         *,
         maximize: bool = False,
         check_finite: bool = False,
+        **torch_flags,
     ):
         defaults = dict(lr=lr, betas=betas, weight_decay=weight_decay, maximize=maximize)
-        super().__init__(params, defaults, check_finite=check_finite)
+        super().__init__(params, defaults, check_finite=check_finite, **torch_flags)
 
     def _check_group(self, group, gi):
         check_nonneg(group, "lr", "learning rate", gi)

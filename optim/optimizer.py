@@ -154,6 +154,25 @@ def _is_array(v) -> bool:
     return isinstance(v, array_types()) or type(v).__module__.startswith("cupy")
 
 
+# PyTorch's implementation switches: foreach/fused pick its kernels and capturable is for CUDA
+# graphs; tapegrad has one vectorised step, so they are accepted and change nothing.
+# differentiable=True (a step recorded on the tape) is not supported.
+_TORCH_FLAGS = ("foreach", "fused", "capturable", "differentiable")
+
+
+def _check_torch_flags(name: str, flags: dict) -> None:
+    """TypeError for a keyword that is not one of PyTorch's switches; NotImplementedError for
+    differentiable=True."""
+    for k in flags:
+        if k not in _TORCH_FLAGS:
+            raise TypeError(f"{name}.__init__() got an unexpected keyword argument '{k}'")
+    if flags.get("differentiable"):
+        raise NotImplementedError(
+            f"{name}: differentiable=True (an optimiser step recorded for autograd) is not "
+            "supported; the step runs under no_grad"
+        )
+
+
 class Optimizer:
     """Base class of the optimisers: param groups, lazy per-parameter state, all-or-nothing steps.
 
@@ -174,7 +193,8 @@ class Optimizer:
     #: state keys the update makes itself when missing (e.g. after an option was switched on)
     _lazy_keys: frozenset = frozenset()
 
-    def __init__(self, params, defaults: dict, *, check_finite: bool = False):
+    def __init__(self, params, defaults: dict, *, check_finite: bool = False, **torch_flags):
+        _check_torch_flags(type(self).__name__, torch_flags)
         self.defaults = dict(defaults)
         self.check_finite = bool(check_finite)
         self.state: defaultdict[Tensor, dict] = defaultdict(dict)

@@ -69,6 +69,7 @@ class SGD(Optimizer):
         *,
         maximize: bool = False,
         check_finite: bool = False,
+        **torch_flags,
     ):
         defaults = dict(
             lr=lr,
@@ -78,7 +79,7 @@ class SGD(Optimizer):
             nesterov=nesterov,
             maximize=maximize,
         )
-        super().__init__(params, defaults, check_finite=check_finite)
+        super().__init__(params, defaults, check_finite=check_finite, **torch_flags)
 
     def _check_group(self, group, gi):
         check_nonneg(group, "lr", "learning rate", gi)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
+import optim
 from optim.asgd import ASGD
 from optim.optimizer import NonFiniteGradError
 from optim.rprop import Rprop
@@ -330,3 +331,18 @@ def test_defaults_match_torch():
         mine, ref = ours([p]).defaults, theirs([tp]).defaults
         for key, v in mine.items():
             assert ref[key] == v, (ours.__name__, key)
+
+
+@pytest.mark.parametrize(
+    "name", ["SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "RMSprop", "NAdam", "RAdam",
+             "Adamax", "Rprop", "ASGD"],
+)  # fmt: skip
+def test_pytorch_implementation_switches_are_accepted(name):
+    p = [ag.tensor([1.0, -2.0], requires_grad=True)]
+    opt = getattr(optim, name)(p, foreach=None, fused=None, capturable=False, differentiable=False)
+    p[0].grad = ag.tensor([0.5, 0.5])
+    opt.step()
+    with pytest.raises(NotImplementedError, match=f"{name}: differentiable=True"):
+        getattr(optim, name)(p, differentiable=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'fuse'"):
+        getattr(optim, name)(p, fuse=True)
