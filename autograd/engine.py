@@ -284,43 +284,38 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     _state.returning = inputs is not None
     _refresh()
     anomaly = _state.anomaly
+    chains = allowed is None and not anomaly  # the chain shortcut below may be taken
+    g = None  # the gradient of ``current`` when the chain shortcut handed it over
     try:
         while current is not None:
             node = current
-            g = node_grads.pop(node)
+            if g is None:
+                g = node_grads.pop(node)
             packed = node._saved
             extra = node._extra
             if extra is not None or targets is not None or packed is RELEASED:
                 g = _before(node, g, packed, extra, targets, create_graph)
             node.saved = node._unpack(create_graph) if packed else ()
             grads = node.backward(g)
+            g = None
             if create_graph and node.saved and (node.link_saved or node.mask_grad):
                 grads = _attach(grads, node.saved, node.mask_grad)
             node.saved = None
             if not retain_graph:
                 node._saved = RELEASED
             parents = node.parents
-            if grads.__class__ is not tuple:
-                if (
-                    grads.__class__ is _ndarray
-                    and not heap
-                    and len(parents) == 1
-                    and allowed is None
-                    and extra is None
-                    and not anomaly
-                ):
-                    # a link of a chain: one record in, one out, nothing else pending
+            kind = grads.__class__
+            if kind is not tuple:
+                if kind is _ndarray and chains and extra is None and not heap and len(parents) == 1:
+                    # a link of a chain: one record in, one out, nothing else pending; the
+                    # gradient goes straight to the parent record
                     p = parents[0]
-                    if (
-                        p is not None
-                        and not p._leaf_edge
-                        and grads.shape == p.oshape
-                        and grads.dtype == p.odtype
-                        and p not in node_grads
-                    ):
-                        node_grads[p] = grads
-                        current = p
-                        continue
+                    if p is not None and not p._leaf_edge and p not in node_grads:
+                        gd = grads.dtype
+                        if (gd is p.odtype or gd == p.odtype) and grads.shape == p.oshape:
+                            g = grads
+                            current = p
+                            continue
                 grads = (grads,)
             if len(grads) != len(parents):
                 _arity(node, grads, parents)

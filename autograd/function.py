@@ -71,9 +71,9 @@ import numpy as np
 
 from backends import array_types
 
-from .grad_mode import _state
+from .grad_mode import _altered, _state
 
-__all__ = ["Function", "sum_to", "apply_fast", "record_output"]
+__all__ = ["Function", "sum_to", "apply_fast", "fast_path", "record_output"]
 # also FunctionCtx and once_differentiable (PyTorch's protocol), loaded on use: see __getattr__
 
 _next_seq = itertools.count().__next__
@@ -276,7 +276,7 @@ class Function:
         out = node.forward(*arrays)
         if type(out) is not _ndarray and isinstance(out, (_generic, float, int, bool)):
             out = np.asarray(out)
-        mode = _state.mode
+        mode = _state.mode if _altered else 1
         if not (need and mode and cls.differentiable):
             return _wrap(out, None, False)
         node.parents = parents
@@ -369,40 +369,72 @@ class Function:
 def apply_fast(cls, x, c=None):
     """``cls.apply(x)`` or ``cls.apply(x, c)`` for a Tensor ``x`` and a constant ``c``.
 
-    The per-op fast path that Tensor's operators and hot methods call: the same record ``apply``
-    makes, without the generic argument loop, and no edge for the constant (its trailing
-    ``None`` gradient may be omitted by backward). Ops that save inputs take the generic path.
+    The same record ``apply`` makes, without the generic argument loop, and no edge for the
+    constant (its trailing ``None`` gradient may be omitted by backward). Ops that save inputs
+    take the generic path; the others run ``fast_path(cls)``.
     """
-    mode = _state.mode
-    if mode == 2 or cls._generic_only:
+    if cls._generic_only:
         return cls.apply(x) if c is None else cls.apply(x, c)
-    node = cls()
-    out = node.forward(x._data) if c is None else node.forward(x._data, c)
-    if out.__class__ is not _ndarray and isinstance(out, _generic):
-        out = np.asarray(out)
-    t = _new(Tensor)
-    t._data = out
-    t._grad = None
-    t._hooks = None
-    if not (mode and x._rg):
-        t._node = None
-        t._rg = False
-        t._vc = None
+    fast = _fast_paths.get(cls)
+    if fast is None:
+        fast = _fast_paths[cls] = fast_path(cls)
+    return fast(x, c)
+
+
+_fast_paths: dict = {}  # apply_fast's op class -> its fast_path
+
+
+def fast_path(cls):
+    """``apply_fast`` made for one op class: ``f(x)``, or ``f(x, c)`` for a constant ``c``.
+
+    x: a Tensor. Returns what ``cls.apply(x[, c])`` returns, recorded alike. ``cls`` saves
+    nothing but, optionally, its output (else TypeError). Tensor's operators keep one per op.
+
+    Each function made here gets its own copy of the code: CPython caches attribute access per
+    code object, for one class at a time, so a copy that only sees ``cls`` keeps those caches
+    (one body shared by mul, add and tanh misses them on every store into a record). The mode
+    is read from the thread only while some thread has changed it (``grad_mode._altered``).
+    """
+    if cls._generic_only:
+        raise TypeError(f"fast_path: {cls.__name__} saves inputs or is not differentiable")
+    save_output = bool(cls.save_output)
+
+    def fast(x, c=None):
+        mode = _state.mode if _altered else 1
+        if mode == 2:
+            return cls.apply(x) if c is None else cls.apply(x, c)
+        node = cls()
+        out = node.forward(x._data) if c is None else node.forward(x._data, c)
+        if out.__class__ is not _ndarray and isinstance(out, _generic):
+            out = np.asarray(out)
+        t = _new(Tensor)
+        t._data = out
+        t._grad = None
+        t._hooks = None
+        if not (mode and x._rg):
+            t._node = None
+            t._rg = False
+            t._vc = None
+            return t
+        e = x._node
+        node.parents = (x,) if e is None else (e,)
+        node.seq = _next_seq()
+        node.oshape = out.shape
+        node.odtype = out.dtype
+        node._extra = None
+        t._node = node
+        t._rg = True
+        if save_output:
+            vc = t._vc = [0]
+            node._saved = ((out, vc, 0),) if not _hooked else _pack(((out, vc, 0),))
+        else:
+            t._vc = None
+            node._saved = ()
         return t
-    node.parents = (x if x._node is None else x._node,)
-    node.seq = _next_seq()
-    node.oshape = out.shape
-    node.odtype = out.dtype
-    node._extra = None
-    t._node = node
-    t._rg = True
-    if cls.save_output:
-        vc = t._vc = [0]
-        node._saved = ((out, vc, 0),) if not _hooked else _pack(((out, vc, 0),))
-    else:
-        t._vc = None
-        node._saved = ()
-    return t
+
+    fast.__code__ = fast.__code__.replace()  # this op's own caches
+    fast.__qualname__ = f"fast_path.<{cls.__name__}>"
+    return fast
 
 
 def record_output(cls, out, edge, **attrs):

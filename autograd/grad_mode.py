@@ -3,7 +3,8 @@ detection.
 
 The state is thread-local: one thread's ``no_grad`` never affects another's recording.
 ``_state.mode`` packs both switches in one integer so the per-op path reads one attribute:
-0 = not recording, 1 = recording, 2 = recording with anomaly checks.
+0 = not recording, 1 = recording, 2 = recording with anomaly checks; and while no thread has
+changed it from 1 (``_altered`` is empty) the per-op path does not read even that.
 """
 
 from __future__ import annotations
@@ -36,9 +37,22 @@ class _State(threading.local):
 
 _state = _State()
 
+# One entry per thread whose mode is not the default 1 (recording, no anomaly checks), so while
+# ``_altered`` is empty the per-op path knows the mode without the thread-local lookup. Entries
+# are added and removed by the thread whose mode changes (list.append and list.pop are atomic),
+# so a thread never sees it empty while its own mode is altered; a thread that ends with its
+# mode altered only keeps the others on the thread-local lookup.
+_altered: list = []
+
 
 def _refresh():
-    _state.mode = (2 if _state.anomaly else 1) if _state.grad else 0
+    old = _state.mode
+    new = (2 if _state.anomaly else 1) if _state.grad else 0
+    _state.mode = new
+    if old == 1 and new != 1:
+        _altered.append(None)
+    elif old != 1 and new == 1:
+        _altered.pop()
 
 
 def is_grad_enabled() -> bool:

@@ -454,14 +454,14 @@ class Tensor(TensorMethods):
 
     def __add__(self, other):
         if other.__class__ is float or other.__class__ is int:
-            return _fast(_AddConst, self, other)
+            return _add_const(self, other)
         if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
             return NotImplemented
         return _Add.apply(self, other)
 
     def __radd__(self, other):
         if other.__class__ is float or other.__class__ is int:
-            return _fast(_AddConst, self, other)
+            return _add_const(self, other)
         if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
             return NotImplemented
         return _Add.apply(other, self)
@@ -470,28 +470,28 @@ class Tensor(TensorMethods):
         if other.__class__ is float or (
             other.__class__ is int and self._data.dtype.kind in "fc"
         ):  # x + (-c); on integers -c may not fit the dtype (uint8 - 2), so subtract there
-            return _fast(_AddConst, self, -other)
+            return _add_const(self, -other)
         if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
             return NotImplemented
         return _Sub.apply(self, other)
 
     def __rsub__(self, other):
         if other.__class__ is float or other.__class__ is int:
-            return _fast(_RSubConst, self, other)
+            return _rsub_const(self, other)
         if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
             return NotImplemented
         return _Sub.apply(other, self)
 
     def __mul__(self, other):
         if other.__class__ is float or other.__class__ is int:
-            return _fast(_MulConst, self, other)
+            return _mul_const(self, other)
         if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
             return NotImplemented
         return _Mul.apply(self, other)
 
     def __rmul__(self, other):
         if other.__class__ is float or other.__class__ is int:
-            return _fast(_MulConst, self, other)
+            return _mul_const(self, other)
         if other.__class__ in _NOT_OPERANDS:  # Python's own TypeError
             return NotImplemented
         return _Mul.apply(other, self)
@@ -547,7 +547,7 @@ class Tensor(TensorMethods):
         return _ops.matmul(other, self)
 
     def __neg__(self):
-        return _fast(_Neg, self)
+        return _neg_fast(self)
 
     def __pos__(self):
         return self
@@ -701,7 +701,7 @@ class Tensor(TensorMethods):
 
     def tanh(self):
         """See ``autograd.tanh``: tanh(x) elementwise."""
-        return _fast(_Tanh, self)
+        return _tanh_fast(self)
 
     def exp(self):
         """See ``autograd.exp``: e^x elementwise."""
@@ -1162,7 +1162,7 @@ def from_dlpack(ext) -> Tensor:
 from . import engine as _engine  # noqa: E402
 from . import inplace as _inplace  # noqa: E402
 from . import ops as _ops  # noqa: E402
-from .function import apply_fast as _fast  # noqa: E402
+from .function import fast_path as _fast_path  # noqa: E402
 from .ops.arithmetic import Add as _Add  # noqa: E402
 from .ops.arithmetic import AddConst as _AddConst  # noqa: E402
 from .ops.arithmetic import Div as _Div  # noqa: E402
@@ -1172,3 +1172,10 @@ from .ops.arithmetic import Neg as _Neg  # noqa: E402
 from .ops.arithmetic import RSubConst as _RSubConst  # noqa: E402
 from .ops.arithmetic import Sub as _Sub  # noqa: E402
 from .ops.elementwise import Tanh as _Tanh  # noqa: E402
+
+# the per-op path of the operators: a Python int/float operand is a constant (see fast_path)
+_add_const = _fast_path(_AddConst)
+_mul_const = _fast_path(_MulConst)
+_rsub_const = _fast_path(_RSubConst)
+_neg_fast = _fast_path(_Neg)
+_tanh_fast = _fast_path(_Tanh)

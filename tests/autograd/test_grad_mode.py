@@ -249,3 +249,23 @@ def test_detect_anomaly_works_as_a_bare_decorator():
 
     assert f(ag.tensor([1.0, 2.0], requires_grad=True)).detach().numpy().tolist() == [2.0, 4.0]
     assert not ag.is_anomaly_enabled()
+
+
+def test_a_thread_that_ends_with_recording_off_leaves_other_threads_recording():
+    # the per-op path skips the thread-local read while no thread has changed its mode
+    # (grad_mode._altered); a thread that dies inside set_grad_enabled(False) must not leak
+    import threading
+
+    def leave_off():
+        ag.set_grad_enabled(False)  # never restored: the thread just ends
+
+    t = threading.Thread(target=leave_off)
+    t.start()
+    t.join()
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    assert ag.is_grad_enabled()
+    y = x * 2.0 + 1.0
+    assert y.requires_grad and y.grad_fn is not None
+    with ag.no_grad():
+        assert not (x * 2.0).requires_grad
+    assert (x * 2.0).requires_grad
