@@ -14,8 +14,13 @@ second order) in the parameters.
     loss.backward()
 
 Distributions: Normal, LogNormal, Uniform, Laplace, Exponential, Gamma, Beta, Dirichlet,
-MultivariateNormal (rsample), and Bernoulli, Binomial, Categorical, OneHotCategorical, Poisson
-(sample only); Independent reinterprets batch dims as event dims. Samples come from the global
+MultivariateNormal (rsample), Cauchy, HalfCauchy, HalfNormal, Gumbel, StudentT, Chi2,
+LowRankMultivariateNormal, RelaxedBernoulli, RelaxedOneHotCategorical (and their logit / log-space
+versions), and Bernoulli, Binomial, Categorical, OneHotCategorical, Poisson, Geometric,
+Multinomial, MixtureSameFamily (sample only); Independent reinterprets batch dims as event dims,
+and TransformedDistribution pushes a distribution through ``transforms`` (ExpTransform,
+AffineTransform, SigmoidTransform, TanhTransform, PowerTransform, AbsTransform,
+SoftmaxTransform, ComposeTransform). Samples come from the global
 generator (``autograd.manual_seed``), on the parameters' device.
 """
 
@@ -35,14 +40,30 @@ _WHERE = {
     "kl_divergence": "kl", "register_kl": "kl",
     "MultivariateNormal": "multivariate_normal",
     "LogNormal": "normal", "Normal": "normal",
+    "Cauchy": "continuous_extra", "Chi2": "continuous_extra", "Gumbel": "continuous_extra",
+    "HalfCauchy": "continuous_extra", "HalfNormal": "continuous_extra",
+    "StudentT": "continuous_extra",
+    "Geometric": "discrete_extra", "Multinomial": "discrete_extra",
+    "LowRankMultivariateNormal": "lowrank_multivariate_normal",
+    "MixtureSameFamily": "mixture",
+    "ExpRelaxedCategorical": "relaxed", "LogitRelaxedBernoulli": "relaxed",
+    "RelaxedBernoulli": "relaxed", "RelaxedOneHotCategorical": "relaxed",
+    "TransformedDistribution": "transformed",
+    "AbsTransform": "transforms", "AffineTransform": "transforms",
+    "ComposeTransform": "transforms", "ExpTransform": "transforms",
+    "PowerTransform": "transforms", "SigmoidTransform": "transforms",
+    "SoftmaxTransform": "transforms", "TanhTransform": "transforms", "Transform": "transforms",
+    "identity_transform": "transforms",
 }  # fmt: skip
 
-__all__ = ["constraints", *_WHERE]
+_SUBMODULES = ("constraints", "transforms")
+
+__all__ = [*_SUBMODULES, *_WHERE]
 
 
 def __getattr__(name):
-    if name == "constraints":
-        return importlib.import_module(".constraints", __name__)
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     mod = _WHERE.get(name)
     if mod is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,8 @@
 Instances: real, real_vector, positive, nonnegative, unit_interval, boolean, one_hot, simplex,
 nonnegative_integer, positive_integer, lower_triangular, lower_cholesky, symmetric,
 positive_definite, dependent; factories: greater_than, greater_than_eq, less_than, interval,
-half_open_interval, integer_interval, independent; and ``dependent_property``, ``is_dependent``.
+half_open_interval, integer_interval, independent, multinomial; and ``dependent_property``,
+``is_dependent``.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from ..tensor import Tensor, _wrap
 __all__ = [
     "Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq",
     "half_open_interval", "independent", "integer_interval", "interval", "is_dependent",
-    "less_than", "lower_cholesky", "lower_triangular", "nonnegative", "nonnegative_integer",
-    "one_hot", "positive", "positive_definite", "positive_integer", "real", "real_vector",
-    "simplex", "symmetric", "unit_interval",
+    "less_than", "lower_cholesky", "lower_triangular", "multinomial", "nonnegative",
+    "nonnegative_integer", "one_hot", "positive", "positive_definite", "positive_integer",
+    "real", "real_vector", "simplex", "symmetric", "unit_interval",
 ]  # fmt: skip
 
 
@@ -205,6 +206,25 @@ class _IntegerGreaterThan(_Bounded):
         return (v % 1 == 0) & (v >= _t(self.lower_bound))
 
 
+class _Multinomial(Constraint):
+    """Vectors (last dim) of non-negative entries summing to at most ``upper_bound`` (torch's
+    check: integrality is not checked)."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        """See ``Constraint.check``."""
+        with no_grad():
+            return (value >= 0).all(-1) & (value.sum(-1) <= self.upper_bound)
+
+    def __repr__(self):
+        return f"Multinomial(upper_bound={self.upper_bound})"
+
+
 class _Real(Constraint):
     """The extended real line [-inf, inf] (NaN fails)."""
 
@@ -351,6 +371,7 @@ one_hot = _OneHot()
 nonnegative_integer = _IntegerGreaterThan(0)
 positive_integer = _IntegerGreaterThan(1)
 integer_interval = _IntegerInterval
+multinomial = _Multinomial
 real = _Real()
 real_vector = independent(real, 1)
 positive = _GreaterThan(0.0)

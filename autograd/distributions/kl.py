@@ -398,3 +398,6 @@ for _p, _q in [
 ]:  # fmt: skip
     register_kl(_p, _q)(_kl_infinite)
 del _p, _q
+
+
+from . import kl_extra  # noqa: E402,F401  (registers the pairs of the newer families)
