@@ -286,6 +286,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     anomaly = _state.anomaly
     chains = allowed is None and not anomaly  # the chain shortcut below may be taken
     g = None  # the gradient of ``current`` when the chain shortcut handed it over
+    # inf and NaN in gradients are values, not events (PyTorch is silent): NumPy's floating-point
+    # warnings are off for the pass (np.seterr is per thread / context)
+    errs = np.seterr(all="ignore")
     try:
         while current is not None:
             node = current
@@ -361,6 +364,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         _store_leaves(leaf_list, leaf_grads, user_ids, create_graph)
         return None
     finally:
+        np.seterr(**errs)
         _state.grad, _state.returning = prev, prev_returning
         _refresh()
 

@@ -127,3 +127,16 @@ def test_rrelu_training_gradient_stays_linked_under_create_graph():
     assert gx.requires_grad  # as torch's rrelu_with_noise backward
     (ggx,) = ag.grad((gx * gx).sum(), x)
     np.testing.assert_array_equal(ggx.numpy(), np.zeros(4))
+
+
+def test_backward_is_silent_about_inf_and_nan():
+    import warnings
+
+    x = ag.tensor([0.0, 1.0], requires_grad=True)
+    y = ag.relu(x).sqrt().sum()
+    before = np.geterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's divide-by-zero at sqrt'(0) would raise here
+        y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.5])
+    assert np.geterr() == before  # restored after the pass
