@@ -61,7 +61,38 @@ def _enumerate(values: Tensor, batch_shape: tuple, expand: bool, event: tuple = 
     return values.expand((n,) + batch_shape + event) if expand else values
 
 
-class Bernoulli(Distribution):
+class _BinaryParam:
+    """The probs / logits pair of a family with a binary event (Bernoulli, Binomial,
+    Geometric, LogitRelaxedBernoulli): one is given (``self._param``), the other is derived
+    when first read."""
+
+    def _copy_param(self, new, batch_shape):
+        """Give ``new`` (an expand's instance) the given parameter expanded to batch_shape."""
+        for name in ("probs", "logits"):
+            if name in self.__dict__:
+                setattr(new, name, self.__dict__[name].expand(batch_shape))
+                new._param = getattr(new, name)
+
+    def _param0(self):
+        return self._param
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        """Log-odds of the clamped probs, of batch_shape."""
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        """sigmoid(logits), of batch_shape."""
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self) -> tuple:
+        """The shape of the given probs / logits."""
+        return tuple(self._param.shape)
+
+
+class Bernoulli(_BinaryParam, Distribution):
     """1 with probability ``probs``, 0 otherwise.
 
     probs (in [0, 1]) or logits (log-odds), not both: a Tensor or number whose shape is the
@@ -85,29 +116,8 @@ class Bernoulli(Distribution):
         """See ``Distribution.expand``."""
         new = self._get_checked_instance(Bernoulli, _instance)
         batch_shape = tuple(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, self.__dict__[name].expand(batch_shape))
-                new._param = getattr(new, name)
+        self._copy_param(new, batch_shape)
         return self._finish_expand(new, batch_shape)
-
-    def _param0(self):
-        return self._param
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        """log(p / (1 - p)) of the clamped probs, of batch_shape."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        """sigmoid(logits), of batch_shape."""
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> tuple:
-        """The shape of the given parameter."""
-        return tuple(self._param.shape)
 
     @property
     def mean(self) -> Tensor:
@@ -147,7 +157,7 @@ class Bernoulli(Distribution):
         return _enumerate(values, self._batch_shape, expand)
 
 
-class Binomial(Distribution):
+class Binomial(_BinaryParam, Distribution):
     """The number of successes in ``total_count`` Bernoulli(probs) trials.
 
     total_count: int or Tensor of integers >= 0 (default 1); probs (in [0, 1]) or logits, not
@@ -177,34 +187,13 @@ class Binomial(Distribution):
         new = self._get_checked_instance(Binomial, _instance)
         batch_shape = tuple(batch_shape)
         new.total_count = self.total_count.expand(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, self.__dict__[name].expand(batch_shape))
-                new._param = getattr(new, name)
+        self._copy_param(new, batch_shape)
         return self._finish_expand(new, batch_shape)
-
-    def _param0(self):
-        return self._param
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
         """Integers in [0, total_count]."""
         return constraints.integer_interval(0, self.total_count)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        """Log-odds of the clamped probs, of batch_shape."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        """sigmoid(logits), of batch_shape."""
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> tuple:
-        """The shape of the given probs / logits."""
-        return tuple(self._param.shape)
 
     @property
     def mean(self) -> Tensor:

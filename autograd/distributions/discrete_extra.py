@@ -18,16 +18,13 @@ from .base import (
     _is_number,
     _uniform,
     broadcast_all,
-    lazy_property,
-    logits_to_probs,
-    probs_to_logits,
 )
-from .discrete import Binomial, Categorical, _bce_with_logits, _one_hot, _one_param
+from .discrete import Binomial, Categorical, _bce_with_logits, _BinaryParam, _one_hot, _one_param
 
 __all__ = ["Geometric", "Multinomial"]
 
 
-class Geometric(Distribution):
+class Geometric(_BinaryParam, Distribution):
     """The number of failures before the first success in Bernoulli(probs) trials: pmf
     (1 - p)^k p, k = 0, 1, ...
 
@@ -57,24 +54,8 @@ class Geometric(Distribution):
         """See ``Distribution.expand``."""
         new = self._get_checked_instance(Geometric, _instance)
         batch_shape = tuple(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, self.__dict__[name].expand(batch_shape))
-                new._param = getattr(new, name)
+        self._copy_param(new, batch_shape)
         return self._finish_expand(new, batch_shape)
-
-    def _param0(self):
-        return self._param
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        """Log-odds of the clamped probs, of batch_shape."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        """sigmoid(logits), of batch_shape."""
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self) -> Tensor:

@@ -22,11 +22,8 @@ from .base import (
     _is_number,
     broadcast_all,
     clamp_probs,
-    lazy_property,
-    logits_to_probs,
-    probs_to_logits,
 )
-from .discrete import Categorical, _one_param
+from .discrete import Categorical, _BinaryParam, _one_param
 from .transformed import TransformedDistribution
 from .transforms import ExpTransform, SigmoidTransform
 
@@ -51,7 +48,7 @@ def _desc(t):
     return t
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(_BinaryParam, Distribution):
     """The logit of a RelaxedBernoulli sample: support the real line.
 
     temperature: Tensor or number > 0; probs (in [0, 1]) or logits, not both: their shape is the
@@ -79,29 +76,8 @@ class LogitRelaxedBernoulli(Distribution):
         new = self._get_checked_instance(LogitRelaxedBernoulli, _instance)
         batch_shape = tuple(batch_shape)
         new.temperature = self.temperature
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, self.__dict__[name].expand(batch_shape))
-                new._param = getattr(new, name)
+        self._copy_param(new, batch_shape)
         return self._finish_expand(new, batch_shape)
-
-    def _param0(self):
-        return self._param
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        """Log-odds of the clamped probs, of batch_shape."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        """sigmoid(logits), of batch_shape."""
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> tuple:
-        """The shape of the given parameter."""
-        return tuple(self._param.shape)
 
     def __repr__(self):
         name = "probs" if "probs" in self.__dict__ else "logits"
