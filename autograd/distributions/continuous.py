@@ -11,6 +11,7 @@ from .. import factory as _factory
 from ..tensor import Tensor
 from . import constraints
 from .base import Distribution, _check_float, _draw, _is_number, _uniform, broadcast_all
+from .normal import _expand_loc_scale, _loc_scale
 
 __all__ = ["Uniform", "Laplace", "Exponential"]
 
@@ -110,18 +111,12 @@ class Laplace(Distribution):
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale, names=("loc", "scale"), who="Laplace")
-        _check_float("Laplace", "loc", self.loc)
-        _check_float("Laplace", "scale", self.scale)
-        batch_shape = () if _is_number(loc) and _is_number(scale) else tuple(self.loc.shape)
+        batch_shape = _loc_scale(self, "Laplace", loc, scale)
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         """See ``Distribution.expand``."""
-        new = self._get_checked_instance(Laplace, _instance)
-        batch_shape = tuple(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
+        new, batch_shape = _expand_loc_scale(self, Laplace, batch_shape, _instance)
         return self._finish_expand(new, batch_shape)
 
     @property

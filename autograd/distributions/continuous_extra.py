@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from . import constraints
 from .base import Distribution, _check_float, _draw, _is_number, broadcast_all
 from .gamma import Gamma
-from .normal import Normal
+from .normal import Normal, _expand_loc_scale, _loc_scale
 from .transformed import TransformedDistribution
 from .transforms import AbsTransform, AffineTransform, ExpTransform
 
@@ -29,21 +29,6 @@ __all__ = ["Cauchy", "HalfCauchy", "HalfNormal", "Gumbel", "StudentT", "Chi2"]
 
 _EULER = 0.57721566490153286060
 _LOG2 = math.log(2.0)
-
-
-def _loc_scale(self, who, loc, scale):
-    self.loc, self.scale = broadcast_all(loc, scale, names=("loc", "scale"), who=who)
-    _check_float(who, "loc", self.loc)
-    _check_float(who, "scale", self.scale)
-    return () if _is_number(loc) and _is_number(scale) else tuple(self.loc.shape)
-
-
-def _expand_loc_scale(self, cls, batch_shape, _instance):
-    new = self._get_checked_instance(cls, _instance)
-    batch_shape = tuple(batch_shape)
-    new.loc = self.loc.expand(batch_shape)
-    new.scale = self.scale.expand(batch_shape)
-    return new, batch_shape
 
 
 def _full(like: Tensor, shape, value) -> Tensor:
@@ -112,32 +97,67 @@ class Cauchy(Distribution):
         return math.log(4 * math.pi) + self.scale.log()
 
 
-class HalfNormal(TransformedDistribution):
-    """|X| for X ~ Normal(0, scale): support [0, inf).
+class _HalfOf(TransformedDistribution):
+    """|X| for X ~ ``_base``(0, scale): support [0, inf), the density doubled there.
 
-    scale: Tensor (or number) > 0, its shape the ``batch_shape``. ``base_dist`` is that Normal.
+    scale: Tensor (or number) > 0, its shape the ``batch_shape``. ``base_dist`` is that
+    distribution. Subclasses set ``_base`` and give mean and variance.
     """
 
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _base: type
 
     def __init__(self, scale, validate_args=None):
-        base = Normal(0.0, scale, validate_args=False)
+        base = self._base(0.0, scale, validate_args=False)
         super().__init__(base, AbsTransform(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         """See ``Distribution.expand``."""
-        new = self._get_checked_instance(HalfNormal, _instance)
+        new = self._get_checked_instance(type(self), _instance)
         return super().expand(batch_shape, _instance=new)
 
     @property
     def scale(self) -> Tensor:
-        """The Normal's scale, of batch_shape."""
+        """The base distribution's scale, of batch_shape."""
         return self.base_dist.scale
 
     def __repr__(self):
-        return f"HalfNormal(scale: {_desc(self.scale)})"
+        return f"{type(self).__name__}(scale: {_desc(self.scale)})"
+
+    @property
+    def mode(self) -> Tensor:
+        """0, of batch_shape."""
+        return _factory.zeros_like(self.scale)
+
+    def log_prob(self, value) -> Tensor:
+        """base.log_prob(value) + log 2 for value >= 0, -inf below."""
+        value = self._value(value)
+        lp = self.base_dist.log_prob(value) + _LOG2
+        return _ops.where(value >= 0, lp, -math.inf)
+
+    def cdf(self, value) -> Tensor:
+        """2 base.cdf(value) - 1."""
+        value = self._value(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, value) -> Tensor:
+        """base.icdf((value + 1) / 2)."""
+        return self.base_dist.icdf((self._as_tensor(value) + 1) / 2)
+
+    def entropy(self) -> Tensor:
+        """base.entropy() - log 2."""
+        return self.base_dist.entropy() - _LOG2
+
+
+class HalfNormal(_HalfOf):
+    """|X| for X ~ Normal(0, scale): support [0, inf).
+
+    scale: Tensor (or number) > 0, its shape the ``batch_shape``. ``base_dist`` is that Normal.
+    """
+
+    _base = Normal
 
     @property
     def mean(self) -> Tensor:
@@ -145,61 +165,18 @@ class HalfNormal(TransformedDistribution):
         return self.scale * math.sqrt(2 / math.pi)
 
     @property
-    def mode(self) -> Tensor:
-        """0, of batch_shape."""
-        return _factory.zeros_like(self.scale)
-
-    @property
     def variance(self) -> Tensor:
         """scale^2 (1 - 2 / pi)."""
         return self.scale.pow(2) * (1 - 2 / math.pi)
 
-    def log_prob(self, value) -> Tensor:
-        """Normal(0, scale).log_prob(value) + log 2 for value >= 0, -inf below."""
-        value = self._value(value)
-        lp = self.base_dist.log_prob(value) + _LOG2
-        return _ops.where(value >= 0, lp, -math.inf)
 
-    def cdf(self, value) -> Tensor:
-        """2 Normal(0, scale).cdf(value) - 1."""
-        value = self._value(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, value) -> Tensor:
-        """Normal(0, scale).icdf((value + 1) / 2)."""
-        return self.base_dist.icdf((self._as_tensor(value) + 1) / 2)
-
-    def entropy(self) -> Tensor:
-        """Normal(0, scale).entropy() - log 2."""
-        return self.base_dist.entropy() - _LOG2
-
-
-class HalfCauchy(TransformedDistribution):
+class HalfCauchy(_HalfOf):
     """|X| for X ~ Cauchy(0, scale): support [0, inf); mean and variance inf.
 
     scale: Tensor (or number) > 0, its shape the ``batch_shape``. ``base_dist`` is that Cauchy.
     """
 
-    arg_constraints = {"scale": constraints.positive}
-    support = constraints.nonnegative
-    has_rsample = True
-
-    def __init__(self, scale, validate_args=None):
-        base = Cauchy(0.0, scale, validate_args=False)
-        super().__init__(base, AbsTransform(), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        """See ``Distribution.expand``."""
-        new = self._get_checked_instance(HalfCauchy, _instance)
-        return super().expand(batch_shape, _instance=new)
-
-    @property
-    def scale(self) -> Tensor:
-        """The Cauchy's scale, of batch_shape."""
-        return self.base_dist.scale
-
-    def __repr__(self):
-        return f"HalfCauchy(scale: {_desc(self.scale)})"
+    _base = Cauchy
 
     @property
     def mean(self) -> Tensor:
@@ -207,33 +184,9 @@ class HalfCauchy(TransformedDistribution):
         return _full(self.scale, self._extended_shape(), math.inf)
 
     @property
-    def mode(self) -> Tensor:
-        """0, of batch_shape."""
-        return _factory.zeros_like(self.scale)
-
-    @property
     def variance(self) -> Tensor:
         """inf, of batch_shape."""
         return _full(self.scale, self._extended_shape(), math.inf)
-
-    def log_prob(self, value) -> Tensor:
-        """Cauchy(0, scale).log_prob(value) + log 2 for value >= 0, -inf below."""
-        value = self._value(value)
-        lp = self.base_dist.log_prob(value) + _LOG2
-        return _ops.where(value >= 0, lp, -math.inf)
-
-    def cdf(self, value) -> Tensor:
-        """2 Cauchy(0, scale).cdf(value) - 1."""
-        value = self._value(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, value) -> Tensor:
-        """Cauchy(0, scale).icdf((value + 1) / 2)."""
-        return self.base_dist.icdf((self._as_tensor(value) + 1) / 2)
-
-    def entropy(self) -> Tensor:
-        """Cauchy(0, scale).entropy() - log 2."""
-        return self.base_dist.entropy() - _LOG2
 
 
 def _desc(t: Tensor):

@@ -23,6 +23,15 @@ def _loc_scale(self, who, loc, scale):
     return () if _is_number(loc) and _is_number(scale) else tuple(self.loc.shape)
 
 
+def _expand_loc_scale(self, cls, batch_shape, _instance):
+    """``expand``'s new ``cls`` instance with loc and scale expanded, and the batch shape."""
+    new = self._get_checked_instance(cls, _instance)
+    batch_shape = tuple(batch_shape)
+    new.loc = self.loc.expand(batch_shape)
+    new.scale = self.scale.expand(batch_shape)
+    return new, batch_shape
+
+
 def _normal_log_prob(loc, scale, x):
     return -((x - loc) ** 2) / (2 * scale**2) - scale.log() - _LOG_SQRT_2PI
 
@@ -52,10 +61,7 @@ class Normal(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         """See ``Distribution.expand``."""
-        new = self._get_checked_instance(Normal, _instance)
-        batch_shape = tuple(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
+        new, batch_shape = _expand_loc_scale(self, Normal, batch_shape, _instance)
         return self._finish_expand(new, batch_shape)
 
     @property
