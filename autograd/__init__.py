@@ -21,6 +21,10 @@ from . import (
 from .checkpoint import checkpoint
 from .dtypes import (
     bool_,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
     double,
     float16,
     float32,
@@ -94,6 +98,7 @@ __all__ = [
     "manual_seed", "get_rng_state", "set_rng_state",
     "float16", "float32", "float64", "half", "double", "int8", "int16", "int32", "int64",
     "uint8", "long", "bool_", "get_default_dtype", "set_default_dtype",
+    "complex64", "complex128", "cfloat", "cdouble",
     "zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn", "randint",
     "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
     "randint_like", "randperm", "multinomial", "bernoulli", "normal", "poisson",

@@ -8,6 +8,10 @@ __all__ = [
     "float16",
     "float32",
     "float64",
+    "complex64",
+    "complex128",
+    "cfloat",
+    "cdouble",
     "int32",
     "int64",
     "bool_",
@@ -30,12 +34,25 @@ int16 = np.dtype(np.int16)
 int32 = int = np.dtype(np.int32)  # noqa: A001
 int64 = long = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
+complex64 = cfloat = np.dtype(np.complex64)
+complex128 = cdouble = np.dtype(np.complex128)
 
-SUPPORTED = frozenset([float16, float32, float64, int8, uint8, int16, int32, int64, bool_])
+SUPPORTED = frozenset(
+    [float16, float32, float64, complex64, complex128, int8, uint8, int16, int32, int64, bool_]
+)
+COMPLEX = frozenset([complex64, complex128])  # ``dtype in COMPLEX``: the per-op path's test
 
 _default = [float32]
 
-_ALIASES = {"bool": bool_, "float": float32, "double": float64, "half": float16, "long": int64}
+_ALIASES = {
+    "bool": bool_,
+    "float": float32,
+    "double": float64,
+    "half": float16,
+    "long": int64,
+    "cfloat": complex64,
+    "cdouble": complex128,
+}
 
 
 def get_default_dtype():
@@ -49,6 +66,21 @@ def set_default_dtype(dtype) -> None:
     if d.kind != "f":
         raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {d}")
     _default[0] = d
+
+
+def complex_of(dtype):
+    """The complex dtype whose parts have the float ``dtype`` (float64 -> complex128; float32
+    and float16 -> complex64); a complex dtype is returned unchanged."""
+    d = np.dtype(dtype)
+    if d.kind == "c":
+        return d
+    return complex128 if d == float64 else complex64
+
+
+def real_of(dtype):
+    """The float dtype of a complex ``dtype``'s parts (complex64 -> float32); others unchanged."""
+    d = np.dtype(dtype)
+    return {complex64: float32, complex128: float64}.get(d, d)
 
 
 def as_dtype(dtype):

@@ -205,6 +205,7 @@ class _Attach(Function):
     it gives zeros instead of "does not require grad"."""
 
     __slots__ = ("ashape", "adtype")
+    complex_ok = True
 
     def forward(self, g, anchor):
         self.ashape, self.adtype = anchor.shape, anchor.dtype

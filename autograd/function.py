@@ -71,6 +71,7 @@ import numpy as np
 
 from backends import array_types
 
+from .dtypes import COMPLEX as _COMPLEX
 from .grad_mode import _altered, _state
 
 __all__ = ["Function", "sum_to", "apply_fast", "fast_path", "record_output"]
@@ -190,6 +191,12 @@ class Function:
     # gradient is linked to the op's first saved tensor that requires grad with a zero
     # derivative (engine._attach), as torch's *_backward ops are (pooling, fmod, sort, ...)
     link_saved: bool = True
+    # True for ops whose backward is right for complex inputs and outputs (PyTorch's convention:
+    # the gradient of a real loss L is dL/d(re) + i dL/d(im), so a holomorphic f gets
+    # gy * conj(f'(z)), and a real input gets the real part of its gradient). Recording any
+    # other op on a complex tensor raises (``_complex_unsupported``) rather than give a gradient
+    # that silently misses a conjugate; without recording every op runs on complex arrays.
+    complex_ok: bool = False
 
     def forward(self, *args):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
@@ -228,7 +235,8 @@ class Function:
         if g.shape != shape:
             g = sum_to(g, shape)
         if g.dtype != dtype:
-            g = g.astype(dtype)
+            # a real input of a complex op gets the real part of its gradient (torch's rule)
+            g = (g.real if g.dtype in _COMPLEX and dtype not in _COMPLEX else g).astype(dtype)
         return g
 
     @property
@@ -253,6 +261,7 @@ class Function:
         any_tensor = False
         host_arrays = False
         dev_type = None
+        cplx = False
         for i in range(n):
             a = args[i]
             if isinstance(a, Tensor):
@@ -266,6 +275,8 @@ class Function:
                 if a._rg:
                     need = True
                     parents[i] = a._node if a._node is not None else a
+                    if d.dtype in _COMPLEX:
+                        cplx = True
             elif a.__class__ is _ndarray:
                 host_arrays = True
         if not any_tensor:
@@ -279,10 +290,13 @@ class Function:
         mode = _state.mode if _altered else 1
         if not (need and mode and cls.differentiable):
             return _wrap(out, None, False)
+        odtype = out.dtype
+        if (cplx or odtype in _COMPLEX) and not cls.complex_ok:
+            _complex_unsupported(cls, args, out)
         node.parents = parents
         node.seq = _next_seq()
         node.oshape = out.shape
-        node.odtype = out.dtype
+        node.odtype = odtype
         node._extra = None
         result = _wrap(out, node, True)
         if cls._saves:
@@ -398,6 +412,7 @@ def fast_path(cls):
     if cls._generic_only:
         raise TypeError(f"fast_path: {cls.__name__} saves inputs or is not differentiable")
     save_output = bool(cls.save_output)
+    complex_ok = cls.complex_ok
 
     def fast(x, c=None):
         mode = _state.mode if _altered else 1
@@ -417,10 +432,13 @@ def fast_path(cls):
             t._vc = None
             return t
         e = x._node
+        odtype = out.dtype
+        if odtype in _COMPLEX and not complex_ok:
+            _complex_unsupported(cls, (x, c), out)
         node.parents = (x,) if e is None else (e,)
         node.seq = _next_seq()
         node.oshape = out.shape
-        node.odtype = out.dtype
+        node.odtype = odtype
         node._extra = None
         t._node = node
         t._rg = True
@@ -449,6 +467,8 @@ def record_output(cls, out, edge, **attrs):
         raise TypeError(f"record_output: {cls.__name__} must save its output and nothing else")
     if edge is None or not _state.mode:
         return _wrap(out, None, False)
+    if out.dtype in _COMPLEX and not cls.complex_ok:
+        _complex_unsupported(cls, (), out)
     node = _new(cls)
     for k, v in attrs.items():
         setattr(node, k, v)
@@ -461,6 +481,19 @@ def record_output(cls, out, edge, **attrs):
     vc = t._vc = [0]
     node._saved = ((out, vc, 0),) if not _hooked else _pack(((out, vc, 0),))
     return t
+
+
+def _complex_unsupported(cls, args, out):
+    """Raise: ``cls`` has no complex rule, and a complex tensor is being recorded through it."""
+    name = getattr(cls, "op_name", None) or cls.__name__
+    dts = [str(a.dtype) for a in args if isinstance(a, Tensor)]
+    raise TypeError(
+        f"{name}: autograd does not support complex tensors in this op (inputs "
+        f"{', '.join(dts) or 'none'}, output {out.dtype}); its gradient rule is written for "
+        "real tensors. Run it without recording (no_grad, or detach the input), split the "
+        "tensor with .real / .imag, or, for your own Function whose backward follows the "
+        "conjugate convention (gy * conj(df/dz)), set complex_ok = True on the class"
+    )
 
 
 def _modified(node, obj, vc, ver):

@@ -5,6 +5,11 @@ cancel), so one backward pass gives the analytic ``J^T v``, and one central diff
 element gives the numerical one: ``(f(x + eps e_j) - f(x - eps e_j)) / 2 eps`` with
 ``f = sum(v * fn(x))``. Run them in float64: float32 inputs get a warning.
 
+Complex inputs and outputs follow PyTorch's convention. A complex output o is contracted as
+``re(sum(conj(v) * o))`` with a complex random v; a complex input's analytic gradient
+``dL/d(re) + i dL/d(im)`` is compared with central differences along the real and the imaginary
+part of each element.
+
 ``fast_mode=True`` checks one number per input instead (PyTorch's fast mode): ``u . J^T v`` for
 a random unit direction ``u``, against the directional difference ``(f(x + eps u) - f(x - eps
 u)) / 2 eps``: two evaluations per input instead of two per element. A wrong gradient almost
@@ -73,16 +78,15 @@ def gradcheck(
     if not diff:
         raise ValueError("gradcheck: no input requires grad; nothing to check")
     for i in diff:
-        if inputs[i].dtype != np.float64:
+        if inputs[i].dtype not in (np.float64, np.complex128):
             warnings.warn(
                 f"gradcheck: input {i} has dtype {inputs[i].dtype}; central differences need "
-                "float64 to be meaningful (eps=1e-6 is below float32 precision)",
+                "float64 (or complex128) to be meaningful (eps=1e-6 is below float32 precision)",
                 stacklevel=2,
             )
     rng = np.random.default_rng(seed)
     outs = _outputs(fn, inputs)
-    vs = [rng.standard_normal(o.shape).astype(o.dtype) if o.dtype.kind == "f" else None
-          for o in outs]  # fmt: skip
+    vs = [_cotangent(rng, o) if o.dtype.kind in "fc" else None for o in outs]
     # analytic J^T v for every differentiable input
     live = [(o, v) for o, v in zip(outs, vs) if v is not None and o.requires_grad]
     if live:
@@ -101,29 +105,37 @@ def gradcheck(
         total = 0.0
         for o, v in zip(res, vs):
             if v is not None:
-                total += float(np.sum(_host(o._data).astype(np.float64, copy=False) * v))
+                od = _host(o._data)
+                if od.dtype.kind == "c":  # re(sum(conj(v) o)): the pairing the engine's vjp uses
+                    total += float(np.sum(np.conj(v) * od.astype(np.complex128)).real)
+                else:
+                    total += float(np.sum(od.astype(np.float64, copy=False) * v))
         return total
 
     for k, i in enumerate(diff):
         x = inputs[i]
         data = x._data
         a = analytic[k]
-        a = np.zeros(x.shape) if a is None else _host(a._data).astype(np.float64)
+        cplx = data.dtype.kind == "c"
+        wide = np.complex128 if cplx else np.float64
+        a = np.zeros(x.shape, wide) if a is None else _host(a._data).astype(wide)
         if fast_mode:
             msg = _directional(i, x, a, f, rng, eps, atol, rtol)
             if msg is not None:
                 return _fail(msg, raise_exception)
             continue
-        num = np.zeros(x.shape)
+        num = np.zeros(x.shape, wide)
         flat_idx = list(np.ndindex(*x.shape)) if x.ndim else [()]
         for idx in flat_idx:
             orig = data[idx].copy() if data.ndim else data[()].copy()
-            data[idx] = orig + eps
-            fp = f()
-            data[idx] = orig - eps
-            fm = f()
-            data[idx] = orig
-            num[idx] = (fp - fm) / (2 * eps)
+            for step in (eps, 1j * eps) if cplx else (eps,):
+                data[idx] = orig + step
+                fp = f()
+                data[idx] = orig - step
+                fm = f()
+                data[idx] = orig
+                # d/d(re) into the real part, d/d(im) into the imaginary part
+                num[idx] += (fp - fm) / (2 * eps) * (step / eps)
         err = np.abs(a - num) - (atol + rtol * np.abs(num))
         bad = ~(err <= 0)  # NaN counts as failure
         if bad.any():
@@ -135,7 +147,7 @@ def gradcheck(
             msg = (
                 f"gradcheck failed for input {i} (shape {tuple(x.shape)}, dtype {x.dtype}): "
                 f"{int(bad.sum())} of {bad.size} elements differ. Worst at index {worst}: "
-                f"analytic {float(a[worst])!r}, numerical {float(num[worst])!r} "
+                f"analytic {_num(a[worst])!r}, numerical {_num(num[worst])!r} "
                 f"(atol={atol}, rtol={rtol}, eps={eps})"
             )
             return _fail(msg, raise_exception)
@@ -145,9 +157,11 @@ def gradcheck(
 def _directional(i, x, a, f, rng, eps, atol, rtol):
     """fast_mode for input ``i``: None when ``u . a`` (a = the analytic J^T v) matches the
     directional difference of f along a random unit ``u``, else the failure message."""
-    u = rng.standard_normal(x.shape)
-    u /= np.linalg.norm(u) or 1.0
     data = x._data
+    u = rng.standard_normal(x.shape)
+    if data.dtype.kind == "c":
+        u = u + 1j * rng.standard_normal(x.shape)
+    u /= np.linalg.norm(u) or 1.0
     orig = data.copy()
     step = eps * u.astype(data.dtype) if type(data) is np.ndarray else _move(eps * u, x)._data
     try:
@@ -158,7 +172,7 @@ def _directional(i, x, a, f, rng, eps, atol, rtol):
     finally:
         data[...] = orig
     num = (fp - fm) / (2 * eps)
-    ana = float(np.sum(a * u))
+    ana = float(np.sum(np.conj(a) * u).real)  # the directional derivative along u
     if abs(ana - num) <= atol + rtol * abs(num):  # NaN fails
         return None
     return (
@@ -167,6 +181,19 @@ def _directional(i, x, a, f, rng, eps, atol, rtol):
         f"(atol={atol}, rtol={rtol}, eps={eps}); rerun with fast_mode=False to see which "
         "elements differ"
     )
+
+
+def _cotangent(rng, o):
+    """A random cotangent of o's shape and dtype (complex: both parts standard normal)."""
+    v = rng.standard_normal(o.shape)
+    if o.dtype.kind == "c":
+        v = v + 1j * rng.standard_normal(o.shape)
+    return np.asarray(v).astype(o.dtype)
+
+
+def _num(v):
+    """A float, or a complex for a complex element (for messages)."""
+    return complex(v) if np.iscomplexobj(v) else float(v)
 
 
 def _move(v, like: Tensor):
@@ -205,7 +232,7 @@ def gradgradcheck(
     if grad_outputs is None:
         # integer / bool outputs carry no gradient: a constant zero cotangent stands in
         grad_outputs = [
-            _move(rng.standard_normal(o.shape).astype(o.dtype), o).requires_grad_(True)
+            _move(_cotangent(rng, o), o).requires_grad_(True)
             if o.dtype.kind in "fc"
             else _move(np.zeros(o.shape, o.dtype), o)
             for o in outs

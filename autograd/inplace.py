@@ -125,6 +125,7 @@ class SetItem(Function):
     """
 
     __slots__ = ("index", "pre")
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, v, index, pre=None):
         # the index's arrays are copied: a later in-place change to the caller's index or mask

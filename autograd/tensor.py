@@ -69,6 +69,9 @@ def _to_array(data, dtype=None, copy=True, device=None):
     if dtype is None:
         if arr.dtype == np.float64 and not _is_float64_source(data):
             arr = arr.astype(_dt.get_default_dtype())
+        elif arr.dtype == np.complex128 and not _is_float64_source(data):
+            # Python complex numbers get the default dtype's complex: complex64 (as torch)
+            arr = arr.astype(_dt.complex_of(_dt.get_default_dtype()))
         elif arr.dtype.kind not in "biufc":
             raise TypeError(
                 f"tensor: cannot make a tensor from {type(data).__name__} with dtype {arr.dtype}"
@@ -104,7 +107,7 @@ def _is_float64_source(data) -> bool:
         return True
     if isinstance(data, (list, tuple)):
         return any(_is_float64_source(v) for v in data)
-    return isinstance(data, np.float64)
+    return isinstance(data, (np.float64, np.complex128))
 
 
 class Tensor(TensorMethods):
@@ -343,7 +346,7 @@ class Tensor(TensorMethods):
             )
         if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(
-                "only tensors of floating point dtype can require gradients, "
+                "only tensors of floating point or complex dtype can require gradients, "
                 f"got dtype {self._data.dtype}"
             )
         self._rg = bool(requires_grad)

@@ -7,6 +7,7 @@ the unary table, reductions, shape) stay in ``tensor.py``.
 
 from __future__ import annotations
 
+from .complex import ComplexMethods
 from .indexing import IndexingMethods
 from .inplace import InplaceMethods
 from .layout import LayoutMethods
@@ -18,7 +19,13 @@ __all__ = ["TensorMethods"]
 
 
 class TensorMethods(
-    SpecialMethods, SortingMethods, IndexingMethods, LinalgMethods, LayoutMethods, InplaceMethods
+    SpecialMethods,
+    SortingMethods,
+    IndexingMethods,
+    LinalgMethods,
+    LayoutMethods,
+    InplaceMethods,
+    ComplexMethods,
 ):
     """All the mixins in one base class of ``Tensor``."""
 

@@ -147,10 +147,6 @@ class SpecialMethods:
         """See ``autograd.signbit``: whether the sign bit is set (bool)."""
         return _ops().signbit(self)
 
-    def sgn(self):
-        """See ``autograd.sgn``: the sign, -1, 0 or 1."""
-        return _ops().sgn(self)
-
     # -- binary -------------------------------------------------------------------------------
 
     def atan2(self, other):

@@ -31,6 +31,7 @@ class Triangle(Function):
     """
 
     __slots__ = ("k", "upper")
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, k, upper):
         self.k, self.upper = k, upper
@@ -108,6 +109,7 @@ class Diagonal(Function):
     ``copy``); gx = DiagScatter(gy) (zeros with gy on that diagonal)."""
 
     __slots__ = ("offset", "d1", "d2", "xshape")
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, offset, d1, d2, copy):
         self.offset, self.d1, self.d2, self.xshape = offset, d1, d2, x.shape
@@ -124,6 +126,7 @@ class DiagScatter(Function):
     other dims along the remaining ones; the adjoint of Diagonal (gx = Diagonal(gy))."""
 
     __slots__ = ("offset", "d1", "d2")
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, g, offset, d1, d2, shape):
         self.offset, self.d1, self.d2 = offset, d1, d2

@@ -222,6 +222,7 @@ class GetItem(Function):
     """
 
     __slots__ = ("index", "xshape")
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, index):
         self.index = index
@@ -246,6 +247,7 @@ class IndexAdd(Function):
     """y = zeros(shape) with g added at ``index``: the adjoint of GetItem (and vice versa)."""
 
     __slots__ = ("index",)
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, g, index, shape):
         self.index = index
@@ -487,6 +489,7 @@ class ScatterAdd(Function):
     """
 
     __slots__ = ("index", "crop", "src_shape")
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, index, src, crop):
         self.index, self.crop, self.src_shape = index, crop, src.shape

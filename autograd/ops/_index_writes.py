@@ -198,6 +198,7 @@ class Put(Function):
     """
 
     __slots__ = ("lin", "win", "xshape")
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, lin, values, win):
         self.lin, self.win, self.xshape = lin, win, x.shape
@@ -235,6 +236,7 @@ class ScatterSum(Function):
     """
 
     __slots__ = ("lin", "mean", "include_self", "xshape")
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, lin, src, mean, include_self):
         self.lin, self.mean, self.include_self, self.xshape = lin, mean, include_self, x.shape

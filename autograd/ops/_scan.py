@@ -27,6 +27,7 @@ class _Shift(Function):
     """y[i] = x[i - d] along ``axis``, with ``fill`` shifted in; dy/dx is a shift by -d."""
 
     __slots__ = ("d", "axis")
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, d, axis, fill):
         self.d, self.axis = d, axis
@@ -48,6 +49,7 @@ class _Flip(Function):
     """y = x reversed along ``axis`` (a view); dy/dx reverses gy."""
 
     __slots__ = ("axis",)
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, axis):
         self.axis = axis
@@ -93,6 +95,7 @@ class Cumsum(Function):
     """y[i] = sum_{j <= i} x[j] along ``axis``; dx[i] = sum_{k >= i} gy[k]."""
 
     __slots__ = ("axis",)
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, axis):
         self.axis = axis

@@ -14,6 +14,7 @@ import numpy as np
 
 from backends import kernels
 
+from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
 
@@ -39,6 +40,7 @@ class Add(Function):
     """z = x + y."""
 
     __slots__ = ()
+    complex_ok = True
 
     def forward(self, x, y):
         try:
@@ -58,6 +60,7 @@ class Sub(Function):
     """z = x - y."""
 
     __slots__ = ()
+    complex_ok = True
 
     def forward(self, x, y):
         try:
@@ -74,10 +77,11 @@ class Sub(Function):
 
 
 class Mul(Function):
-    """z = x * y; dz/dx = y, dz/dy = x."""
+    """z = x * y; dz/dx = y, dz/dy = x (complex: gy * conj(y), gy * conj(x))."""
 
     __slots__ = ()
     link_saved = False
+    complex_ok = True
     save_inputs = (0, 1)
 
     def forward(self, x, y):
@@ -89,6 +93,8 @@ class Mul(Function):
     def backward(self, gy):
         x, y = self.saved
         p0, p1 = self.parents
+        if self.odtype in COMPLEX:
+            x, y = _conj(x), _conj(y)
         return (
             None if p0 is None else self.reduce_grad(0, gy * y),
             None if p1 is None else self.reduce_grad(1, gy * x),
@@ -96,10 +102,11 @@ class Mul(Function):
 
 
 class Div(Function):
-    """z = x / y; dz/dx = 1/y, dz/dy = -x/y^2."""
+    """z = x / y; dz/dx = 1/y, dz/dy = -x/y^2 (complex: conjugated)."""
 
     __slots__ = ()
     link_saved = False
+    complex_ok = True
     save_inputs = (0, 1)
 
     def forward(self, x, y):
@@ -111,6 +118,8 @@ class Div(Function):
     def backward(self, gy):
         x, y = self.saved
         p0, p1 = self.parents
+        if self.odtype in COMPLEX:
+            x, y = _conj(x), _conj(y)
         gx = None if p0 is None else self.reduce_grad(0, gy / y)
         gw = None if p1 is None else self.reduce_grad(1, -gy * x / y / y)  # y*y can underflow
         return gx, gw
@@ -120,6 +129,7 @@ class AddConst(Function):
     """z = x + c for a Python scalar c (Tensor operators' fast path); dz/dx = 1."""
 
     __slots__ = ()
+    complex_ok = True
 
     def forward(self, x, c):
         return x + c
@@ -132,6 +142,7 @@ class MulConst(Function):
     """z = x * c for a Python scalar c (Tensor operators' fast path); dz/dx = c."""
 
     __slots__ = ("c",)
+    complex_ok = True  # c is a real Python scalar (complex ones take Mul)
 
     def forward(self, x, c):
         self.c = c
@@ -145,6 +156,7 @@ class RSubConst(Function):
     """z = c - x for a Python scalar c; dz/dx = -1."""
 
     __slots__ = ()
+    complex_ok = True
 
     def forward(self, x, c):
         return c - x
@@ -157,6 +169,7 @@ class Neg(Function):
     """z = -x."""
 
     __slots__ = ()
+    complex_ok = True
 
     def forward(self, x):
         if x.dtype == np.bool_:
@@ -194,6 +207,7 @@ class Pow(Function):
     save_inputs = (0, 1)
     save_output = True
     link_saved = False
+    complex_ok = True
 
     def forward(self, x, y):
         try:
@@ -209,6 +223,8 @@ class Pow(Function):
     def backward(self, gy):
         x, y, z = self.saved
         p0, p1 = self.parents
+        if self.odtype in COMPLEX:
+            return self._complex_backward(gy, x, y, z)
         gx = gw = None
         if p0 is not None:
             if isinstance(y, numbers.Number):
@@ -230,6 +246,33 @@ class Pow(Function):
             gw = self.reduce_grad(1, gw)
         return gx, gw
 
+    def _complex_backward(self, gy, x, y, z):
+        """Holomorphic in both: gx = gy conj(y x^(y-1)), gy_w = gy conj(z log x); 0 at x = y =
+        0 and, for the exponent, where x = 0 (z = 0 there for re(y) > 0)."""
+        p0, p1 = self.parents
+        gx = gw = None
+        if p0 is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                d = y * x ** (y - 1)
+            if not isinstance(y, numbers.Number) or y == 0:
+                d = _where()((_raw(y) == 0) & (_raw(x) == 0), 0, d)
+            gx = self.reduce_grad(0, gy * _conj(d))
+        if p1 is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                d = z * _log_of(x, z.dtype)
+            d = _where()(_raw(x) == 0, 0, d)
+            gw = self.reduce_grad(1, gy * _conj(d))
+        return gx, gw
+
+
+def _conj(v):
+    """conj(v) for a complex array or Tensor; v itself when it is real or a real number."""
+    if isinstance(v, numbers.Number):
+        return v.conjugate()
+    from . import conj
+
+    return conj(v)
+
 
 class PowConst(Pow):
     """z = x ** c for a Python number c; dz/dx = c x^(c-1) (0 for c = 0, as PyTorch).
@@ -247,6 +290,8 @@ class PowConst(Pow):
         c = self.c
         if c == 0:
             return zero_grad(gy), None
+        if self.odtype in COMPLEX:
+            return gy * _conj(x * 2 if c == 2 else c * x ** (c - 1)), None
         if c == 2:
             return gy * (x * 2), None
         return gy * (c * x ** (c - 1)), None
@@ -412,6 +457,7 @@ class Matmul(Function):
 
     __slots__ = ()
     link_saved = False
+    complex_ok = True
     save_inputs = (0, 1)
 
     def forward(self, x, y):
@@ -430,6 +476,8 @@ class Matmul(Function):
     def backward(self, gy):
         x, y = self.saved
         p0, p1 = self.parents
+        if self.odtype in COMPLEX:  # gx = gy @ y^H, gw = x^H @ gy
+            x, y = _conj(x), _conj(y)
         xs, ys = x.shape, y.shape
         if len(xs) == 1 and len(ys) == 1:  # dot product: gy is 0-d
             gx = None if p0 is None else self.reduce_grad(0, gy * y)

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
 from .arithmetic import _bshape, _raw, drop_where, keep_where, zero_grad
@@ -49,6 +50,8 @@ def _sigmoid(x):
     """1 / (1 + e^-x) without overflow: 0.5 tanh(x / 2) + 0.5, and e^x / (1 + e^x) where
     x < -2, whose small values the tanh form loses to cancellation (full precision for both
     signs; on the CPU ~15x faster than exp(-logaddexp(0, -x)))."""
+    if x.dtype in COMPLEX:
+        return 1 / (1 + np.exp(-x)) if type(x) is np.ndarray else 1 / (1 + _xp_of(x).exp(-x))
     if type(x) is not np.ndarray:  # cupy: elementwise everywhere, no host sync
         from backends import array_module
 
@@ -64,6 +67,12 @@ def _sigmoid(x):
         t = np.exp(x.reshape(-1)[idx])
         y.reshape(-1)[idx] = t / (1 + t)
     return y
+
+
+def _xp_of(x):
+    from backends import array_module
+
+    return array_module(x)
 
 
 def _sign(x):
@@ -92,6 +101,24 @@ def _unary(name, f, df, save, float_only=True):
         def backward(self, gy):
             return zero_grad(gy)
 
+    elif name in _HOLOMORPHIC:
+        # complex z: gz = gy * conj(f'(z)) = conj(df(conj(gy))), df being linear in gy
+        if save == "x":
+
+            def backward(self, gy):
+                if self.odtype in COMPLEX:
+                    cj = _f().conj
+                    return cj(df(self.saved[0], None, cj(gy)))
+                return df(self.saved[0], None, gy)
+
+        else:
+
+            def backward(self, gy):
+                if self.odtype in COMPLEX:
+                    cj = _f().conj
+                    return cj(df(None, self.saved[0], cj(gy)))
+                return df(None, self.saved[0], gy)
+
     elif save == "x":
 
         def backward(self, gy):
@@ -113,6 +140,7 @@ def _unary(name, f, df, save, float_only=True):
             "save_output": save == "y",
             "mask_grad": name in _MASK_GRAD,
             "link_saved": False,  # df is written in differentiable ops
+            "complex_ok": name in _HOLOMORPHIC or name == "abs",
             "forward": forward,
             "backward": backward,
         },
@@ -142,7 +170,7 @@ _TABLE = {
     "tanh": (np.tanh, "y", lambda x, y, gy: gy * (1 - y * y)),
     "sigmoid": (_sigmoid, "y", lambda x, y, gy: gy * (y * (1 - y))),
     "relu": (lambda x: np.maximum(x, 0), "y", lambda x, y, gy: drop_where(gy, _raw(y) <= 0)),
-    "abs": (np.abs, "x", lambda x, y, gy: gy * _f().sign(x)),
+    "abs": (np.abs, "x", lambda x, y, gy: gy * _f().sgn(x)),  # complex: z / |z|
     "erf": (_erf, "x", lambda x, y, gy: gy * (_f().exp(-(x * x)) * (2 / math.sqrt(math.pi)))),
     "reciprocal": (lambda x: 1 / x, "y", lambda x, y, gy: -gy * (y * y)),
     "square": (np.square, "x", lambda x, y, gy: gy * (x * 2)),
@@ -165,6 +193,13 @@ _TABLE = {
 
 # derivatives piecewise constant in the saved value (see Function.mask_grad)
 _MASK_GRAD = {"relu", "abs"}
+
+# complex-differentiable rows: their df(x, y, gy) is gy * f'(x) (see _unary)
+_HOLOMORPHIC = {
+    "exp", "log", "log1p", "expm1", "log2", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh",
+    "sigmoid", "reciprocal", "square", "sinh", "cosh", "asinh", "acosh", "atanh", "asin",
+    "acos", "atan", "log10", "exp2",
+}  # fmt: skip
 
 _INT_OK = {"abs", "sign", "square", "floor", "ceil", "trunc", "relu"}
 
@@ -298,6 +333,7 @@ class Where(Function):
     """z = x where cond else y (cond: bool, no gradient)."""
 
     __slots__ = ()
+    complex_ok = True
     save_inputs = (0,)
 
     def forward(self, cond, x, y):
@@ -328,6 +364,7 @@ class Cast(Function):
     """Change dtype; float-to-float casts pass the gradient back in the input's dtype."""
 
     __slots__ = ()
+    complex_ok = True
 
     def forward(self, x, dtype):
         return x.astype(dtype)
@@ -340,6 +377,7 @@ class Clone(Function):
     """A copy; the gradient passes through unchanged."""
 
     __slots__ = ()
+    complex_ok = True
 
     def forward(self, x):
         return x.copy()
@@ -374,6 +412,7 @@ class ToDevice(Function):
     """The same values on another device; the gradient moves back."""
 
     __slots__ = ("src",)
+    complex_ok = True
 
     def forward(self, x, device):
         from ..device import move

@@ -84,6 +84,7 @@ class Roll(Function):
     """y = x rolled by ``shifts`` along ``axes`` (None: the flattened x); gx = gy rolled back."""
 
     __slots__ = ("shifts", "axes")
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, shifts, axes):
         self.shifts, self.axes = shifts, axes

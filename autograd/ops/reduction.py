@@ -84,6 +84,7 @@ class Sum(Function):
     """y = sum of x over ``axes``; dy/dx = 1 broadcast back."""
 
     __slots__ = ("axes", "keep", "xshape")
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, axes, keep, dtype):
         self.axes, self.keep, self.xshape = axes, keep, x.shape
@@ -102,6 +103,7 @@ class Mean(Function):
     """y = mean of x over ``axes``; dy/dx = 1/n broadcast back."""
 
     __slots__ = ("axes", "keep", "xshape")
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, axes, keep):
         if x.dtype.kind not in "fc":

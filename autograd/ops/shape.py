@@ -82,6 +82,7 @@ class Reshape(Function):
     """y = x viewed with a new shape (one -1 allowed); gy is reshaped back."""
 
     __slots__ = ("xshape",)
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, shape):
         self.xshape = x.shape
@@ -101,6 +102,7 @@ class Permute(Function):
     """y = x with dimensions reordered by ``perm``; gy is permuted by the inverse."""
 
     __slots__ = ("perm",)
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, perm):
         self.perm = perm
@@ -115,6 +117,7 @@ class BroadcastTo(Function):
     """y = x broadcast to ``shape`` (a read-only view); gy is summed back to x's shape."""
 
     __slots__ = ()
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, shape):
         try:
@@ -263,6 +266,7 @@ class Concat(Function):
     """y = concatenate(xs, dim); each input's gradient is its slice of gy (cast to its dtype)."""
 
     __slots__ = ("dim", "bounds")
+    complex_ok = True  # moves or sums gy only
     op_name = "cat"
 
     def forward(self, dim, *xs):
@@ -290,6 +294,7 @@ class Stack(Function):
     """y = stack(xs, dim) (a new dim); input i's gradient is gy[..., i, ...] along ``dim``."""
 
     __slots__ = ("dim",)
+    complex_ok = True  # moves or sums gy only
     op_name = "stack"
 
     def forward(self, dim, *xs):
@@ -437,6 +442,7 @@ class Flip(Function):
     PyTorch), else a view (the library's own reversals); gy is flipped back (a view)."""
 
     __slots__ = ("axes",)
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, axes, copy=False):
         self.axes = axes
@@ -471,6 +477,7 @@ class Pad(Function):
     """y = x with ``value`` added around it (non-negative ``widths``); gx = gy cropped back."""
 
     __slots__ = ("crop",)
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, widths, value):
         self.crop = tuple(slice(lo, lo + s) for (lo, _), s in zip(widths, x.shape))
@@ -577,6 +584,7 @@ class Tile(Function):
     """
 
     __slots__ = ("reps", "xshape")
+    complex_ok = True  # moves or sums gy only
 
     def forward(self, x, reps):
         self.reps, self.xshape = reps, x.shape

@@ -36,7 +36,7 @@ __all__ = [
     "sinh", "cosh", "asinh", "acosh", "atanh", "asin", "acos", "atan",
     "arcsinh", "arccosh", "arctanh", "arcsin", "arccos", "arctan",
     "log10", "exp2", "sinc", "logit", "erfc", "erfinv", "lgamma", "digamma", "polygamma",
-    "frac", "deg2rad", "rad2deg", "positive", "signbit", "sgn",
+    "frac", "deg2rad", "rad2deg", "positive", "signbit",
     # binary
     "atan2", "arctan2", "hypot", "logaddexp", "logaddexp2", "xlogy", "fmod", "copysign",
     "float_power", "lerp", "clamp_min", "clamp_max",
@@ -300,11 +300,6 @@ def positive(x):
 def signbit(x):
     """Whether the sign bit is set (True for -0.0 and negatives); a bool tensor, no gradient."""
     return Compare.apply(_signbit, x)
-
-
-def sgn(x):
-    """The sign -1, 0 or 1 elementwise (for real tensors the same as ``sign``); zero gradient."""
-    return UNARY["sign"].apply(x)
 
 
 # -- binary ops ---------------------------------------------------------------------------------
