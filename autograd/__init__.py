@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import _torch_autograd as autograd  # noqa: F401 - torch.autograd: ag.autograd.grad, ...
 from . import (
     distributions,  # torch.distributions (its modules load on first use)
+    fft,  # fft, ifft, rfft, irfft, hfft, fftn, fftfreq, fftshift, ... (torch.fft)
     func,  # grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call (torch.func)
     functional,  # jacobian, hessian, vjp, jvp, hvp, vhp (torch.autograd.functional)
     graph,  # saved_tensors_hooks, save_on_cpu (torch.autograd.graph)
@@ -91,7 +92,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "FunctionCtx",
     "once_differentiable", "grad", "func", "functional", "distributions",
-    "graph", "linalg", "special", "checkpoint",
+    "graph", "linalg", "special", "fft", "checkpoint",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "inference_mode", "is_inference_mode_enabled", "ShapeError",
