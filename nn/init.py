@@ -4,6 +4,11 @@ Every random initialiser takes ``generator=`` (a ``numpy.random.Generator``); wi
 draws from the global generator that ``autograd.manual_seed`` seeds. Samples are drawn in float64
 on the host and cast to the tensor's dtype and device.
 
+Complex tensors follow PyTorch: ``uniform_(a, b)`` draws the real and the imaginary part each
+from U(a, b); ``normal_(mean, std)`` draws each part from N(mean, std^2 / 2) (a complex normal of
+variance std^2), and so do the xavier/kaiming initialisers built on them; ``trunc_normal_`` and
+``orthogonal_`` refuse complex tensors (TypeError; PyTorch fails there too).
+
 Fans follow PyTorch: for a weight of shape (out, in, *kernel), ``fan_in = in * prod(kernel)`` and
 ``fan_out = out * prod(kernel)``; a ConvTranspose weight (in, out/groups, *kernel) is read the
 same way, as PyTorch does.
@@ -41,6 +46,18 @@ def _check(tensor, op: str) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(tensor).__name__}")
     return tensor
+
+
+def _is_complex(tensor: Tensor) -> bool:
+    return tensor.dtype.kind == "c"
+
+
+def _no_complex(tensor: Tensor, op: str) -> None:
+    if _is_complex(tensor):
+        raise TypeError(
+            f"{op}: complex tensors are not supported (got {tensor.dtype}, shape "
+            f"{tuple(tensor.shape)}); initialise .real and .imag parts separately"
+        )
 
 
 def _write(tensor: Tensor, host: np.ndarray) -> Tensor:
@@ -133,25 +150,35 @@ def eye_(tensor: Tensor) -> Tensor:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    """Fill with samples of U(a, b). Any shape."""
+    """Fill with samples of U(a, b). Any shape; complex: each part U(a, b), as PyTorch."""
     _check(tensor, "uniform_")
     if not a <= b:
         raise ValueError(f"uniform_: a ({a}) must be <= b ({b})")
-    return _write(tensor, gen(generator).uniform(a, b, size=tensor.shape))
+    g = gen(generator)
+    if _is_complex(tensor):  # the real and the imaginary part, each U(a, b)
+        parts = g.uniform(a, b, size=tuple(tensor.shape) + (2,))
+        return _write(tensor, parts[..., 0] + 1j * parts[..., 1])
+    return _write(tensor, g.uniform(a, b, size=tensor.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    """Fill with samples of N(mean, std^2). Any shape."""
+    """Fill with samples of N(mean, std^2). Any shape; complex: each part N(mean, std^2 / 2)
+    (a complex normal of variance std^2), as PyTorch."""
     _check(tensor, "normal_")
     if not std >= 0:
         raise ValueError(f"normal_: std must be >= 0, got {std}")
-    return _write(tensor, gen(generator).normal(mean, std, size=tensor.shape))
+    g = gen(generator)
+    if _is_complex(tensor):  # a complex normal of variance std^2: each part N(mean, std^2 / 2)
+        parts = g.normal(mean, std / math.sqrt(2.0), size=tuple(tensor.shape) + (2,))
+        return _write(tensor, parts[..., 0] + 1j * parts[..., 1])
+    return _write(tensor, g.normal(mean, std, size=tensor.shape))
 
 
 def trunc_normal_(tensor: Tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None) -> Tensor:
     """Fill with N(mean, std^2) samples restricted to [a, b]: resampled until inside when the
     interval holds at least 5% of the mass, else by the inverse CDF (a far tail). Any shape."""
     _check(tensor, "trunc_normal_")
+    _no_complex(tensor, "trunc_normal_")
     if not a < b:
         raise ValueError(f"trunc_normal_: a ({a}) must be < b ({b})")
     if not std > 0:
@@ -236,6 +263,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     (or columns, whichever are fewer) come out orthonormal.
     """
     _check(tensor, "orthogonal_")
+    _no_complex(tensor, "orthogonal_")
     if tensor.ndim < 2:
         raise ValueError(
             f"orthogonal_: only tensors with 2 or more dimensions are supported, got shape "

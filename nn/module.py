@@ -532,17 +532,19 @@ class Module:
     def to(self, *args, **kwargs) -> Module:
         """Move parameters and buffers: ``to(device)``, ``to(dtype)`` or ``to(device, dtype)``.
 
-        A dtype applies to floating point tensors only (integer buffers keep theirs).
-        Parameters keep their identity (their arrays are replaced), so an optimiser built before
-        the move keeps working. Returns self.
+        A dtype (floating point or complex) applies to floating point and complex tensors only
+        (integer buffers keep theirs), as in PyTorch: ``to(ag.cfloat)`` makes a real layer
+        complex (imaginary parts 0); a complex tensor cast to a real dtype loses its imaginary
+        part (with a warning). Parameters keep their identity (their arrays are replaced), so an
+        optimiser built before the move keeps working. Returns self.
         """
         device, dtype = parse_to_args(args, kwargs)
         if dtype is not None:
             dtype = _dt.as_dtype(dtype)
             if dtype.kind not in "fc":
                 raise TypeError(
-                    "nn.Module.to only accepts floating point dtypes, but got desired "
-                    f"dtype={dtype}"
+                    "nn.Module.to only accepts floating point or complex dtypes, but got "
+                    f"desired dtype={dtype}"
                 )
 
         def convert(t):
@@ -562,17 +564,23 @@ class Module:
         """Move everything to the GPU (``cuda`` or ``cuda:N``)."""
         return self.to("cuda" if device is None else f"cuda:{int(device)}")
 
+    def _to_real_float(self, dtype) -> Module:
+        """Cast the real floating point parameters and buffers to ``dtype``; complex and integer
+        ones keep theirs (PyTorch's ``float()``/``double()``/``half()``)."""
+        dtype = np.dtype(dtype)
+        return self._apply_to_tensors(lambda t: t.to(dtype) if t.dtype.kind == "f" else t)
+
     def float(self) -> Module:
-        """Cast floating point parameters and buffers to float32."""
-        return self.to(np.float32)
+        """Cast floating point parameters and buffers to float32 (complex ones keep theirs)."""
+        return self._to_real_float(np.float32)
 
     def double(self) -> Module:
-        """Cast floating point parameters and buffers to float64."""
-        return self.to(np.float64)
+        """Cast floating point parameters and buffers to float64 (complex ones keep theirs)."""
+        return self._to_real_float(np.float64)
 
     def half(self) -> Module:
-        """Cast floating point parameters and buffers to float16."""
-        return self.to(np.float16)
+        """Cast floating point parameters and buffers to float16 (complex ones keep theirs)."""
+        return self._to_real_float(np.float16)
 
     def apply(self, fn) -> Module:
         """Call ``fn(module)`` on every descendant (children first) and then self; returns self.
@@ -776,6 +784,13 @@ def _convert_like(arr, t: Tensor):
             warnings.warn(
                 f"load_state_dict: casting floating point values to {t.dtype}", stacklevel=3
             )
+        if arr.dtype.kind == "c" and t.dtype.kind != "c":  # PyTorch's copy_ warns and drops it
+            warnings.warn(
+                f"load_state_dict: casting complex values ({arr.dtype}) to {t.dtype} discards "
+                "the imaginary part",
+                stacklevel=3,
+            )
+            arr = arr.real
         arr = arr.astype(t.dtype)
     else:
         arr = arr.copy()

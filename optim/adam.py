@@ -557,7 +557,9 @@ class AdamP(_AdamBase):
     of the update is projected out and weight decay is scaled by ``wd_ratio``.
     lr (1e-3), betas (0.9, 0.999), eps (1e-8), weight_decay (0, decoupled), delta (0.1),
     wd_ratio (0.1), nesterov (False). maximize, check_finite: see ``Optimizer``.
-    State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq``.
+    State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq``. A complex parameter is updated
+    as its real view (..., 2) (see ``Optimizer``), so its cosines are those of the real inner
+    product Re<g, p>, and a complex parameter of k dims is projected as a real one of k + 1.
     """
 
     def __init__(

@@ -46,21 +46,27 @@ def _norm_of(arrays, norm_type: float) -> float:
     total = 0.0
     for a in arrays:
         xp = array_module(a)
-        a64 = xp.abs(a.astype(np.float64))
+        # |g| of a complex gradient is its modulus (PyTorch's vector_norm)
+        a64 = xp.abs(a.astype(np.complex128 if a.dtype.kind == "c" else np.float64))
         total += float((a64**norm_type).sum()) if norm_type != 2 else float((a64 * a64).sum())
     return total ** (1.0 / norm_type)
 
 
 def get_total_norm(tensors, norm_type: float = 2.0) -> Tensor:
-    """The ``norm_type``-norm of all ``tensors`` taken together (as one flat vector); 0-d."""
+    """The ``norm_type``-norm of all ``tensors`` taken together (as one flat vector); 0-d.
+
+    Complex entries count by their modulus; the norm is real (float64 for complex128).
+    """
     arrays = [t._data for t in _params(tensors) if t is not None]
     return ag.tensor(_norm_of(arrays, float(norm_type)), dtype=_norm_dtype(arrays))
 
 
 def _norm_dtype(arrays):
-    """The returned norm's dtype: the arrays' common float dtype (float32 when there are none
-    or they are not floating)."""
+    """The returned norm's dtype: the arrays' common float dtype, the real one of a complex
+    dtype (float32 when there are no arrays or they are not floating)."""
     dt = np.result_type(*[a.dtype for a in arrays]) if arrays else np.dtype(np.float32)
+    if dt.kind == "c":
+        return np.finfo(dt).dtype
     return dt if dt.kind == "f" else np.dtype(np.float32)
 
 
@@ -98,11 +104,23 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
-    """Clamp every gradient element to [-clip_value, clip_value] in place."""
+    """Clamp every gradient element to [-clip_value, clip_value] in place.
+
+    Complex gradients raise TypeError (before any gradient changes): clamping has no order to
+    use there (PyTorch: "clamp is not supported for complex types").
+    """
     clip_value = float(clip_value)
     if clip_value < 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
-    for p in _params(parameters):
+    parameters = _params(parameters)
+    for i, p in enumerate(parameters):
+        if p.grad is not None and p.grad.dtype.kind == "c":
+            raise TypeError(
+                f"clip_grad_value_: parameter {i} (shape {tuple(p.shape)}) has a complex gradient "
+                f"({p.grad.dtype}); clamp is not supported for complex types. Clip the norm "
+                "(clip_grad_norm_) instead"
+            )
+    for p in parameters:
         g = p.grad
         if g is not None:
             d = g._data

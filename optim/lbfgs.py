@@ -29,7 +29,7 @@ import numpy as np
 from autograd.grad_mode import enable_grad, no_grad
 from backends import array_module
 
-from .optimizer import Optimizer, check_nonneg
+from .optimizer import Optimizer, _real_view, check_nonneg
 
 __all__ = ["LBFGS"]
 
@@ -53,6 +53,8 @@ class LBFGS(Optimizer):
     recursion (y.s, step sizes, line-search values) are Python floats (double precision): with
     float64 parameters the iterates equal PyTorch's; with float32 ones they differ from
     PyTorch's float32 arithmetic by rounding (about 1e-4 over a few dozen iterations).
+    A complex parameter counts as its real view (..., 2), as in PyTorch: the flat vectors are
+    real, with two entries (re, im) per complex element.
     """
 
     def __init__(
@@ -108,22 +110,29 @@ class LBFGS(Optimizer):
     # -- the flat vector ---------------------------------------------------------------------------
 
     def _flat_grad(self):
-        """The gradients as one vector (zeros for a parameter without one), checked first."""
+        """The gradients as one real vector (zeros for a parameter without one), checked first.
+
+        A complex parameter counts as its real view (..., 2) (PyTorch's rule): its [re, im]
+        pairs are two entries each, so every inner product of the recursion is real.
+        """
         self._collect()  # shapes, dtypes, devices (and finiteness with check_finite)
         parts = []
         for p in self._params:
             g = p._grad
-            a = p._data
-            parts.append(array_module(a).zeros(a.size, a.dtype) if g is None else g._data.ravel())
+            a = _real(p._data)
+            if g is None:
+                parts.append(array_module(a).zeros(a.size, a.dtype))
+            else:
+                parts.append(_real(g._data).ravel())
         xp = array_module(self._params[0]._data)
         return xp.concatenate(parts)
 
     def _add(self, t: float, d) -> None:
-        """p += t * d (d's slice of each parameter), in place."""
+        """p += t * d (d's slice of each parameter's real view), in place."""
         offset = 0
         with no_grad():
             for p in self._params:
-                a = p._data
+                a = _real(p._data)
                 n = a.size
                 a += (d[offset : offset + n] * t).reshape(a.shape).astype(a.dtype, copy=False)
                 offset += n
@@ -276,8 +285,8 @@ class LBFGS(Optimizer):
         groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
         if not isinstance(groups, list) or len(groups) != 1:
             raise ValueError("LBFGS.load_state_dict: expected exactly one param group")
-        n = sum(p._data.size for p in self._params)
-        like = self._params[0]._data
+        n = sum(_real(p._data).size for p in self._params)
+        like = _real(self._params[0]._data)
         new = {}
         if saved:
             if set(saved) - {0}:
@@ -291,6 +300,11 @@ class LBFGS(Optimizer):
         self.state.clear()
         if new:
             self.state[self._params[0]].update(new)
+
+
+def _real(a):
+    """``a`` itself, or for a complex array its real view (..., 2), sharing memory."""
+    return _real_view(a) if a.dtype.kind == "c" else a
 
 
 def _absmax(a) -> float:

@@ -19,6 +19,14 @@ The base class does the rest, PyTorch's way:
 
 Temporaries come from a small workspace (flat buffers reused across steps, one per slot, dtype and
 device, as large as the largest parameter), so a step allocates nothing in steady state.
+
+Complex parameters are handled here once, as PyTorch does (``torch.view_as_real``): a complex
+parameter (...) is updated as the real array (..., 2) of its [re, im] pairs, its gradient and
+array state likewise, each a view sharing memory, so every rule (``g * g``, ``|g|``, ``sign``,
+comparisons) treats a complex number as two real ones and stays written once. The state is kept
+complex, shaped like the parameter (as in ``torch.optim``), so state dicts load both ways; state
+the first update makes (``_init_state``, lazy keys) is made on the real view and stored complex,
+so a fill value ``v`` becomes ``v + vj`` (PyTorch's Adagrad and Rprop do the same).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from autograd.dtypes import COMPLEX
 from autograd.errors import ShapeError
 from autograd.grad_mode import enable_grad
 from autograd.tensor import Tensor
@@ -304,7 +313,8 @@ class Optimizer:
                     g._data.fill(0)
 
     def _collect(self):
-        """Check every group and gradient; return ``[(group, params, grad arrays)]``.
+        """Check every group and gradient; return ``[(group, params, grad arrays, cplx)]``,
+        ``cplx`` the positions of the complex parameters in ``params`` (None when there are none).
 
         Raises (before anything is changed) naming the group, the parameter's index and shape,
         and the problem: ShapeError (shape), TypeError (dtype or not a Tensor), RuntimeError
@@ -315,6 +325,7 @@ class Optimizer:
         for gi, group in enumerate(self.param_groups):
             self._check_group(group, gi)
             ps, gs = [], []
+            cplx = None
             for pi, p in enumerate(group["params"]):
                 g = p._grad
                 if g is None:
@@ -327,7 +338,8 @@ class Optimizer:
                 ga = g._data
                 if ga.shape != pa.shape:
                     self._bad(gi, pi, p, group, f"gradient has shape {tuple(ga.shape)}", ShapeError)
-                if ga.dtype != pa.dtype:
+                dt = pa.dtype
+                if ga.dtype != dt:
                     self._bad(gi, pi, p, group, f"gradient has dtype {ga.dtype}", TypeError)
                 if type(ga) is not type(pa) or (
                     type(pa) is not np.ndarray and not _same_device(pa, ga)
@@ -345,10 +357,14 @@ class Optimizer:
                         f"gradient is not finite ({n_nan} NaN, {n_inf} Inf of {ga.size} elements)",
                         NonFiniteGradError,
                     )
+                if dt in COMPLEX:  # the one complex test per parameter (see step)
+                    if cplx is None:
+                        cplx = []
+                    cplx.append(len(ps))
                 ps.append(p)
                 gs.append(ga)
             if ps:
-                work.append((group, ps, gs))
+                work.append((group, ps, gs, cplx))
         return work
 
     def _bad(self, gi, pi, p, group, problem, exc=TypeError):
@@ -376,14 +392,17 @@ class Optimizer:
         work = self._collect()
         state = self.state
         ws = self._ws
-        for group, ps, gs in work:
-            states = []
-            for p in ps:
-                st = state[p]
+        for group, ps, gs, cplx in work:
+            states = [state[p] for p in ps]
+            arrays = [p._data for p in ps]
+            # complex parameters: their arrays, gradients and states become real views here
+            made = None if cplx is None else _as_real(arrays, gs, states, cplx)
+            for a, st in zip(arrays, states):
                 if not st:
-                    st.update(self._init_state(p._data, group))
-                states.append(st)
-            self._update_group(group, [p._data for p in ps], gs, states, ws)
+                    st.update(self._init_state(a, group))
+            self._update_group(group, arrays, gs, states, ws)
+            if made is not None:
+                _back_to_complex([state[ps[i]] for i in cplx], [states[i] for i in cplx], made)
             for p in ps:
                 vc = p._vc
                 if vc is not None:  # records that saved p must not backprop through new values
@@ -514,6 +533,11 @@ class Optimizer:
                     )
                 if v.dtype.kind not in "fc":
                     raise ValueError(f"{where}: state {key!r} has dtype {v.dtype}")
+                if v.dtype.kind == "c" and p.dtype.kind != "c":
+                    raise ValueError(
+                        f"{where}: state {key!r} is complex ({v.dtype}) but the parameter is "
+                        f"{p.dtype} (casting would drop the imaginary part)"
+                    )
                 out[key] = _to_like(v, p._data)
             elif kind == "int":
                 if isinstance(v, Tensor) or _is_array(v):
@@ -556,6 +580,51 @@ def _all_finite(a) -> bool:
     if bool(xp.isfinite(s)):
         return True  # NaN or Inf anywhere makes the sum NaN or Inf
     return bool(xp.isfinite(a).all())
+
+
+def _real_view(a):
+    """Complex array (...) as the real array (..., 2) of its [re, im] pairs, sharing memory
+    (``torch.view_as_real``). Any layout works: the new last axis has size 1 before the view."""
+    return a[..., None].view(a.real.dtype)
+
+
+def _as_real(arrays, grads, states, cplx):
+    """Swap the complex parameters' arrays, gradients and state dicts (positions ``cplx``) for
+    real views, in the lists given. Returns, per position, the views made of its state arrays."""
+    made = []
+    for i in cplx:
+        arrays[i] = _real_view(arrays[i])
+        grads[i] = _real_view(grads[i])
+        st = states[i]
+        views = {k: _real_view(v) for k, v in st.items() if _is_array(v) and v.dtype.kind == "c"}
+        vst = dict(st)
+        vst.update(views)
+        states[i] = vst
+        made.append(views)
+    return made
+
+
+def _back_to_complex(originals, viewed, made):
+    """Write what an update did to the real-view state dicts ``viewed`` back to the complex
+    parameters' own state dicts ``originals``: numbers, and arrays made during the update (fresh
+    or lazy state, real (..., 2)) as complex arrays; the views of ``made`` were updated in place."""
+    for st, vst, views in zip(originals, viewed, made):
+        for k, v in vst.items():
+            if views.get(k) is v:
+                continue
+            if _is_array(v) and v.dtype.kind == "f" and v.ndim and v.shape[-1] == 2:
+                v = _to_complex(v)
+            st[k] = v
+        for k in [k for k in st if k not in vst]:
+            del st[k]
+
+
+def _to_complex(r):
+    """Real array (..., 2) of [re, im] pairs as a complex array (...) (a view when its last axis
+    is contiguous, else of a contiguous copy)."""
+    if r.strides[-1] != r.itemsize:
+        r = array_module(r).ascontiguousarray(r)
+    return r.view(np.result_type(r.dtype, np.complex64))[..., 0]
 
 
 def _copy_value(v):

@@ -8,6 +8,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Function, ShapeError
+from autograd.dtypes import COMPLEX
 from autograd.ops.shape import GetItem, _int_index, _private, _recording, guard_index
 from autograd.tensor import Tensor, _wrap
 from backends import array_module, kernels
@@ -24,9 +25,12 @@ class Linear(Function):
 
     x: (..., in); w: (out, in); b: (out,) or None. Returns (..., out).
     gx = gy @ w; gw = gy^T x (batch dims flattened); gb = gy summed over batch dims.
+    Complex (y is holomorphic in x, w and b; PyTorch's convention g = gy * conj(dy/dz)):
+    gx = gy @ conj(w); gw = gy^T conj(x); gb = gy.
     """
 
     __slots__ = ()
+    complex_ok = True
     save_inputs = (0, 1)
 
     def forward(self, x, w, b):
@@ -40,6 +44,8 @@ class Linear(Function):
 
     def backward(self, gy):
         x, w = self.saved
+        if self.odtype in COMPLEX:
+            x, w = ag.conj(x), ag.conj(w)
         gx = gw = gb = None
         if self.needs_grad(0):
             gx = self.reduce_grad(0, ag.matmul(gy, w))
