@@ -80,6 +80,11 @@ def _as_grad_array(value, t: Tensor, what: str):
     if type(arr) is not type(t._data):
         raise RuntimeError(f"{what}: gradient is on a different device than the output")
     if arr.dtype != t.dtype:
+        if (arr.dtype.kind == "c") != (t._data.dtype.kind == "c"):
+            raise RuntimeError(
+                f"{what}: mismatch in dtype: the gradient is {arr.dtype} and the output is "
+                f"{t.dtype} (a complex output needs a complex gradient, a real one a real one)"
+            )
         arr = arr.astype(t.dtype)
     return arr
 
@@ -96,6 +101,12 @@ def _root_grads(outputs, grad_outputs, what):
             )
         g = grad_outputs[i] if grad_outputs is not None else None
         if g is None:
+            if t._data.dtype.kind == "c":
+                raise RuntimeError(
+                    f"{what}: grad can be implicitly created only for real scalar outputs; the "
+                    f"output is {t.dtype}. Backpropagate a real loss (z.abs(), z.real, ...) or "
+                    "pass a gradient"
+                )
             if t._data.size != 1:
                 raise RuntimeError(
                     f"{what}: grad can be implicitly created only for scalar outputs; the output "

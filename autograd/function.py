@@ -196,6 +196,8 @@ class Function:
     # gy * conj(f'(z)), and a real input gets the real part of its gradient). Recording any
     # other op on a complex tensor raises (``_complex_unsupported``) rather than give a gradient
     # that silently misses a conjugate; without recording every op runs on complex arrays.
+    # Classes in PyTorch's protocol (static forward with ctx) are not guarded: their backward is
+    # taken as written for torch, whose convention this is.
     complex_ok: bool = False
 
     def forward(self, *args):  # pragma: no cover - abstract

@@ -7,6 +7,7 @@ Python scalars are constants: they are never wrapped, and get no gradient.
 
 from __future__ import annotations
 
+import cmath
 import math
 import numbers
 
@@ -258,9 +259,17 @@ class Pow(Function):
                 d = _where()((_raw(y) == 0) & (_raw(x) == 0), 0, d)
             gx = self.reduce_grad(0, gy * _conj(d))
         if p1 is not None:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                d = z * _log_of(x, z.dtype)
-            d = _where()(_raw(x) == 0, 0, d)
+            if isinstance(x, numbers.Number):  # a real base < 0 has a complex log
+                lx = cmath.log(x) if x != 0 else 0.0  # z = 0 there: masked below
+                d = z * lx if x != 0 else z * 0
+            else:
+                if _raw(x).dtype not in COMPLEX:
+                    from . import cast
+
+                    x = cast(x, z.dtype)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    d = z * _log_of(x, z.dtype)
+                d = _where()(_raw(x) == 0, 0, d)
             gw = self.reduce_grad(1, gy * _conj(d))
         return gx, gw
 

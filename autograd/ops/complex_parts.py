@@ -14,6 +14,7 @@ from ..dtypes import COMPLEX, complex_of, real_of
 from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
+from ._shape_util import share_version
 from .arithmetic import zero_grad
 
 __all__ = [
@@ -31,26 +32,27 @@ def _is_c(x) -> bool:
 
 
 class Real(Function):
-    """y = re(z); the gradient gy (real) goes back as gy + 0i."""
+    """y = re(z), a view of z's data (writes go through, as PyTorch's ``z.real``); the gradient
+    gy (real) goes back as gy + 0i."""
 
     __slots__ = ()
     complex_ok = True
 
     def forward(self, z):
-        return z.real.copy()
+        return z.real
 
     def backward(self, gy):
         return complex(gy, None)
 
 
 class Imag(Function):
-    """y = im(z); the gradient gy (real) goes back as 0 + i gy."""
+    """y = im(z), a view of z's data; the gradient gy (real) goes back as 0 + i gy."""
 
     __slots__ = ()
     complex_ok = True
 
     def forward(self, z):
-        return z.imag.copy()
+        return z.imag
 
     def backward(self, gy):
         return complex(None, gy)
@@ -222,18 +224,20 @@ def _xp(a):
 
 
 def real(x):
-    """The real part. x: any shape -> same shape, the parts' float dtype. A real tensor is
+    """The real part: a view sharing x's data and version counter (``z.real[0] = 5`` writes into
+    z, as in PyTorch). x: any shape -> same shape, the parts' float dtype. A real tensor is
     returned as it is (PyTorch's ``x.real`` of a real tensor)."""
-    return Real.apply(x) if _is_c(x) else x
+    return share_version(x, Real.apply(x)) if _is_c(x) else x
 
 
 def imag(x):
-    """The imaginary part. x: a complex tensor of any shape -> same shape, real dtype."""
+    """The imaginary part: a view sharing x's data and version counter, as ``real``.
+    x: a complex tensor of any shape -> same shape, real dtype."""
     if not _is_c(x):
         raise TypeError(
             f"imag is not implemented for tensors with non-complex dtypes ({_arr(x).dtype})"
         )
-    return Imag.apply(x)
+    return share_version(x, Imag.apply(x))
 
 
 def conj(x):

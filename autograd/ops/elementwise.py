@@ -182,7 +182,9 @@ _TABLE = {
     "sinh": (np.sinh, "x", lambda x, y, gy: gy * _f().cosh(x)),
     "cosh": (np.cosh, "x", lambda x, y, gy: gy * _f().sinh(x)),
     "asinh": (np.arcsinh, "x", lambda x, y, gy: gy * _f().rsqrt(x * x + 1)),  # 1/sqrt(x^2+1)
-    "acosh": (np.arccosh, "x", lambda x, y, gy: gy * _f().rsqrt((x - 1) * (x + 1))),
+    # 1/sqrt(x-1) 1/sqrt(x+1), not rsqrt(x^2 - 1): the same for real x, and the principal
+    # branch for complex x (rsqrt(z^2 - 1) flips its sign where re z < 0)
+    "acosh": (np.arccosh, "x", lambda x, y, gy: gy * _f().rsqrt(x - 1) * _f().rsqrt(x + 1)),
     "atanh": (np.arctanh, "x", lambda x, y, gy: gy / (1 - x * x)),
     "asin": (np.arcsin, "x", lambda x, y, gy: gy * _f().rsqrt(1 - x * x)),
     "acos": (np.arccos, "x", lambda x, y, gy: -gy * _f().rsqrt(1 - x * x)),

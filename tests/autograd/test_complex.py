@@ -119,7 +119,8 @@ def test_view_as_complex_and_real_errors():
 UNARY = {
     "exp": ag.exp, "log": ag.log, "sqrt": ag.sqrt, "rsqrt": ag.rsqrt, "sin": ag.sin,
     "cos": ag.cos, "tan": ag.tan, "tanh": ag.tanh, "sigmoid": ag.sigmoid, "sinh": ag.sinh,
-    "cosh": ag.cosh, "asinh": ag.asinh, "atan": ag.atan, "reciprocal": ag.reciprocal,
+    "cosh": ag.cosh, "asinh": ag.asinh, "acosh": ag.acosh, "asin": ag.asin, "acos": ag.acos,
+    "atanh": ag.atanh, "atan": ag.atan, "reciprocal": ag.reciprocal,
     "square": ag.square, "log1p": ag.log1p, "expm1": ag.expm1, "log10": ag.log10,
     "exp2": ag.exp2, "abs": ag.abs, "angle": ag.angle, "sgn": ag.sgn, "real": ag.real,
     "imag": ag.imag, "conj": ag.conj, "view_as_real": ag.view_as_real,
@@ -170,6 +171,55 @@ def test_real_input_gets_real_gradient():
     xd, c = x.detach().numpy(), 1 + 2j
     want = ((3 - 1j) * c * np.exp(c * xd)).real
     np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-12)
+
+
+def test_pow_with_negative_real_or_complex_base():
+    """The exponent's gradient needs the complex log of the base (torch promotes it)."""
+    x = ag.tensor([-1.5, 2.0], dtype=ag.float64, requires_grad=True)
+    w = cplx(2)
+    assert ag.gradcheck(lambda x, w: x**w, (x, w))
+    assert ag.gradgradcheck(lambda x, w: x**w, (x, w))
+    assert ag.gradcheck(lambda w: (-2.0) ** w, (w,))
+    assert ag.gradcheck(lambda w: (1 + 1j) ** w, (w,))
+    assert ag.gradgradcheck(lambda w: (-2.0) ** w, (w,))
+
+
+def test_acosh_gradient_left_of_the_imaginary_axis():
+    z = ag.tensor(np.array([-2 + 0.1j, -0.5 - 2j, 0.3 + 0.5j]), requires_grad=True)
+    assert ag.gradcheck(ag.acosh, (z,))
+    ag.acosh(z).real.sum().backward()
+    zd = z.detach().numpy()
+    np.testing.assert_allclose(z.grad.numpy(), np.conj(1 / (np.sqrt(zd - 1) * np.sqrt(zd + 1))))
+
+
+def test_complex_output_needs_an_explicit_complex_gradient():
+    z = cplx(2)
+    with pytest.raises(RuntimeError, match="only for real scalar outputs.*complex128"):
+        (z * z).sum().backward()
+    with pytest.raises(RuntimeError, match="mismatch in dtype.*float64.*complex128"):
+        ag.grad(z * z, z, grad_outputs=ag.ones(2, dtype=ag.float64))
+    (g,) = ag.grad(z * 2, z, grad_outputs=ag.tensor(np.array([1j, 1.0])))
+    np.testing.assert_array_equal(g.numpy(), [2j, 2])
+
+
+def test_real_and_imag_are_views():
+    """As PyTorch's: writes go through to the complex tensor, and share its version counter."""
+    z = ag.tensor(np.array([1 + 2j, 3 - 1j]))
+    z.real[0] = 5.0
+    z.imag.mul_(2)
+    np.testing.assert_array_equal(z.numpy(), [5 + 4j, 3 - 2j])
+    w = cplx(2)
+    y = w * w
+    r = y.real
+    assert r._vc is y._vc
+    out = (y.exp() * 2).abs().sum()  # exp saves its output, not y: y's change is harmless
+    ag.exp(y).abs().sum().backward()
+    s = (w * y).abs().sum()  # Mul saves y
+    with ag.no_grad():
+        r.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        s.backward()
+    assert out.requires_grad
 
 
 def test_polar_and_broadcast_gradients():
