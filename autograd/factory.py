@@ -6,6 +6,12 @@ Floats default to float32 (``set_default_dtype`` changes it); ``device`` is ``'c
 generator (``manual_seed``) or a given ``numpy.random.Generator``, on the host (a cuda result is
 copied over), so a seed gives the same numbers on every device. As PyTorch's, a sample drawn from
 tensor parameters (bernoulli, normal, poisson) passes a zero gradient back to them.
+
+Complex dtypes as PyTorch: zeros/ones/full/empty/eye/linspace and the ``_like`` forms take them
+(a complex ``fill_value`` or endpoint gives the complex default, complex64 beside float32);
+``rand`` draws both parts uniform on [0, 1), ``randn`` both parts N(0, 1/2) (so E|z|^2 = 1),
+``normal`` both parts N(mean, std^2 / 2); arange, randint, randperm, bernoulli and poisson
+refuse them.
 """
 
 from __future__ import annotations
@@ -58,12 +64,31 @@ def _float(dtype):
     return _dt.get_default_dtype() if dtype is None else _dt.as_dtype(dtype)
 
 
-def _sample_dtype(dtype, op):
-    """The float dtype to draw ``op``'s samples in; TypeError for integer and bool dtypes."""
+def _sample_dtype(dtype, op, complex_ok=False):
+    """The float (or, where ``complex_ok``, complex) dtype to draw ``op``'s samples in;
+    TypeError for integer and bool dtypes."""
     d = _float(dtype)
-    if d.kind != "f":
-        raise TypeError(f"{op}: expected a floating point dtype, got {d}")
+    if d.kind != "f" and not (complex_ok and d.kind == "c"):
+        what = "floating point or complex" if complex_ok else "floating point"
+        raise TypeError(f"{op}: expected a {what} dtype, got {d}")
     return d
+
+
+def _no_complex(op, d):
+    if d.kind == "c":
+        raise TypeError(f"{op}: not implemented for complex dtype {d} (as in PyTorch)")
+
+
+def _as_complex(parts, d):
+    """(..., 2) real parts -> (...) complex of dtype ``d``: [..., 0] real, [..., 1] imaginary."""
+    z = np.empty(parts.shape[:-1], d)
+    z.real = parts[..., 0]
+    z.imag = parts[..., 1]
+    return z
+
+
+def _is_complex_number(v) -> bool:
+    return isinstance(v, (complex, np.complexfloating))
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -82,7 +107,8 @@ def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from it)."""
+    """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from it: bool,
+    int64, the default float, or for a complex number the complex default)."""
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if not isinstance(fill_value, (numbers.Number, np.generic)):
@@ -92,12 +118,22 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
             dtype = np.bool_
         elif isinstance(fill_value, (int, np.integer)):
             dtype = np.int64
+        elif _is_complex_number(fill_value):
+            dtype = _dt.complex_of(_dt.get_default_dtype())
+    elif _is_complex_number(fill_value) and _dt.as_dtype(dtype).kind != "c":
+        if fill_value.imag != 0:
+            raise TypeError(
+                f"full: the complex fill_value {fill_value!r} cannot be converted to dtype "
+                f"{_dt.as_dtype(dtype)} without losing its imaginary part"
+            )
+        fill_value = fill_value.real
     shape = _shape((size,))
     return _finish(np.full(shape, fill_value, _float(dtype)), device, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Values from start (inclusive) to end (exclusive) by step; int64 for int arguments."""
+    """Values from start (inclusive) to end (exclusive) by step; int64 for int arguments.
+    Complex dtypes are refused (as in PyTorch)."""
     if end is None:
         start, end = 0, start
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
@@ -109,6 +145,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         dtype = np.int64 if ints else _dt.get_default_dtype()
     dt = _dt.as_dtype(dtype)
+    _no_complex("arange", dt)
     if ints:
         arr = np.arange(start, end, step, dtype=dt)
     else:  # computed in float64, then cast: float32 steps would drift (1000 + 0.001 k)
@@ -123,14 +160,24 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """``steps`` evenly spaced values from start to end inclusive."""
+    """``steps`` evenly spaced values from start to end inclusive (complex start or end: the
+    complex default dtype, or a complex ``dtype``)."""
     try:
         steps = operator.index(steps)
     except TypeError:
         raise TypeError(f"linspace: steps must be an int, got {steps!r}") from None
     if steps < 0:
         raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
-    arr = np.linspace(start, end, steps, dtype=_float(dtype))
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    cplx = _is_complex_number(start) or _is_complex_number(end)
+    if dtype is None and cplx:
+        dtype = _dt.complex_of(_dt.get_default_dtype())
+    d = _float(dtype)
+    if cplx and d.kind != "c":
+        raise TypeError(
+            f"linspace: complex start/end ({start!r}, {end!r}) cannot be cast to dtype {d}"
+        )
+    arr = np.linspace(start, end, steps, dtype=d)
     return _finish(arr, device, requires_grad)
 
 
@@ -141,14 +188,27 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
-    """Uniform samples on [0, 1) of shape ``size`` (below 1 in every dtype: ``cast_below``)."""
-    arr = cast_below(gen(generator).random(_shape(size)), _sample_dtype(dtype, "rand"))
+    """Uniform samples on [0, 1) of shape ``size`` (below 1 in every dtype: ``cast_below``).
+    A complex dtype draws both parts uniform on [0, 1)."""
+    d = _sample_dtype(dtype, "rand", complex_ok=True)
+    shape = _shape(size)
+    if d.kind == "c":
+        arr = _as_complex(cast_below(gen(generator).random(shape + (2,)), _dt.real_of(d)), d)
+    else:
+        arr = cast_below(gen(generator).random(shape), d)
     return _finish(arr, device, requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
-    """Standard normal samples of shape ``size``."""
-    arr = gen(generator).standard_normal(_shape(size)).astype(_sample_dtype(dtype, "randn"))
+    """Standard normal samples of shape ``size``. A complex dtype draws both parts N(0, 1/2),
+    so that E|z|^2 = 1 (PyTorch's)."""
+    d = _sample_dtype(dtype, "randn", complex_ok=True)
+    shape = _shape(size)
+    if d.kind == "c":
+        parts = gen(generator).standard_normal(shape + (2,)) * math.sqrt(0.5)
+        arr = _as_complex(parts, d)
+    else:
+        arr = gen(generator).standard_normal(shape).astype(d)
     return _finish(arr, device, requires_grad)
 
 
@@ -161,6 +221,7 @@ def randint(low, high=None, size=(), dtype=None, device=None, generator=None) ->
         low, high = 0, low
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    _no_complex("randint", _dt.as_dtype(dtype or np.int64))
     shape = _shape((size,))
     arr = gen(generator).integers(low, high, size=shape)
     return _finish(arr.astype(_dt.as_dtype(dtype or np.int64)), device, False)
@@ -266,6 +327,7 @@ def randperm(n, *, generator=None, dtype=np.int64, device=None, requires_grad=Fa
     dt = _dt.as_dtype(dtype)
     if dt.kind == "b":
         raise TypeError("randperm: not defined for dtype bool")
+    _no_complex("randperm", dt)
     top = np.iinfo(dt).max if dt.kind in "iu" else 2 ** (np.finfo(dt).nmant + 1)
     if n - 1 > top:
         raise ValueError(f"randperm: n ({n}) is too large for dtype {dt}: n - 1 must be <= {top}")
@@ -337,6 +399,7 @@ def bernoulli(input, p=None, *, generator=None) -> Tensor:  # noqa: A002
     op = "bernoulli"
     x = _tensor_arg(op, "input", input)
     shape, dt = tuple(x.shape), x.dtype
+    _no_complex(op, dt)
     if p is None:
         if dt.kind != "f":
             raise TypeError(
@@ -356,10 +419,13 @@ def bernoulli(input, p=None, *, generator=None) -> Tensor:  # noqa: A002
     return Sampled.apply(sample, x)
 
 
-def _param(op, name, v):
+def _param(op, name, v, complex_ok=False):
     if isinstance(v, Tensor):
-        if v.dtype.kind != "f":
-            raise TypeError(f"{op}: {name} must be a floating point tensor, got dtype {v.dtype}")
+        if v.dtype.kind != "f" and not (complex_ok and v.dtype.kind == "c"):
+            alt = " (or a complex one)" if complex_ok else ""
+            raise TypeError(
+                f"{op}: {name} must be a floating point tensor{alt}, got dtype {v.dtype}"
+            )
         return v
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
         raise TypeError(f"{op}: {name} must be a Tensor or a number, got {type(v).__name__}")
@@ -377,10 +443,12 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, *, dtype=None, device=N
       requires_grad as the other factories).
 
     With a tensor argument the dtype is mean's (std's when mean is a number) and the device the
-    tensors'; the gradient to mean and std is zero (PyTorch's: not reparameterised).
+    tensors'; the gradient to mean and std is zero (PyTorch's: not reparameterised). Complex (a
+    complex dtype, or a complex mean tensor): both parts get noise of std / sqrt(2), and a
+    number mean goes into both parts (PyTorch's).
     """
     op = "normal"
-    mean, std = _param(op, "mean", mean), _param(op, "std", std)
+    mean, std = _param(op, "mean", mean, complex_ok=True), _param(op, "std", std)
     tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
     if not tensors:
         if size is None:
@@ -391,7 +459,11 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, *, dtype=None, device=N
         if not std >= 0:
             raise ValueError(f"{op} expects std >= 0.0, but found std {std}")
         shape = _shape((size,))
-        arr = gen(generator).normal(mean, std, size=shape).astype(_sample_dtype(dtype, op))
+        d = _sample_dtype(dtype, op, complex_ok=True)
+        if d.kind == "c":
+            parts = gen(generator).normal(mean, std * math.sqrt(0.5), size=shape + (2,))
+            return _finish(_as_complex(parts, d), device, requires_grad)
+        arr = gen(generator).normal(mean, std, size=shape).astype(d)
         return _finish(arr, device, requires_grad)
     if size is not None:
         raise TypeError(f"{op}: size is only for a number mean and std, got tensor arguments")
@@ -409,11 +481,17 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, *, dtype=None, device=N
             f"{op}: the shapes of mean {tuple(mean.shape)} and std {tuple(std.shape)} are not "
             "broadcastable"
         ) from None
-    m, sd = (host(v._data).astype(np.float64) if isinstance(v, Tensor) else v for v in (mean, std))
+    dt = tensors[0].dtype
+    wide = np.complex128 if dt.kind == "c" else np.float64
+    m = host(mean._data).astype(wide) if isinstance(mean, Tensor) else mean
+    sd = host(std._data).astype(np.float64) if isinstance(std, Tensor) else std
     if not bool(np.all(np.asarray(sd) >= 0)):  # NaN fails too
         raise ValueError(f"{op} expects all elements of std >= 0.0")
-    dt = tensors[0].dtype
-    sample = (m + sd * gen(generator).standard_normal(shape)).astype(dt)
+    if dt.kind == "c":
+        noise = _as_complex(gen(generator).standard_normal(shape + (2,)) * math.sqrt(0.5), wide)
+    else:
+        noise = gen(generator).standard_normal(shape)
+    sample = (m + sd * noise).astype(dt)
     return Sampled.apply(sample, *tensors)
 
 

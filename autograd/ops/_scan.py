@@ -10,10 +10,12 @@ import numpy as np
 
 from backends import array_module
 
+from ..dtypes import COMPLEX
 from ..function import Function
 from ..tensor import Tensor
 from ._dims import ndim_of as _ndim
 from ._dims import norm_dim, pick_dim
+from .complex_parts import conj
 
 __all__ = ["Cumsum", "Cumprod", "cumsum", "cumprod"]
 
@@ -112,12 +114,15 @@ class Cumprod(Function):
 
     That is L[i] * s[i] with L the exclusive cumprod and s[i] = gy[i] + x[i+1] s[i+1], a linear
     recurrence solved by a log-depth scan: exact with zeros, and differentiable again. Without
-    zeros (and at first order) it is the cheaper reverse-cumsum(gy * y) / x.
+    zeros (and at first order) it is the cheaper reverse-cumsum(gy * y) / x. Complex x: the
+    products are holomorphic, and their derivatives polynomials with real coefficients, so the
+    same rule on conj(x) and conj(y) gives gy * conj(dy/dx).
     """
 
     __slots__ = ("axis",)
     save_inputs = (0,)
     save_output = True
+    complex_ok = True
 
     def forward(self, x, axis):
         self.axis = axis
@@ -127,6 +132,8 @@ class Cumprod(Function):
         x, y = self.saved
         if gy.ndim == 0:
             return self.reduce_grad(0, gy), None
+        if self.odtype in COMPLEX:
+            x, y = conj(x), conj(y)
         ax = self.axis
         if not isinstance(x, Tensor) and not isinstance(gy, Tensor) and bool((x != 0).all()):
             g = _rcumsum(gy * y, ax) / x

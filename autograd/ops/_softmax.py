@@ -10,6 +10,7 @@ import numpy as np
 
 from backends import array_module
 
+from ..dtypes import COMPLEX
 from ..function import Function
 from ._dims import ndim_of as _ndim
 from ._dims import norm_dim, pick_dim, pick_keep
@@ -32,17 +33,20 @@ def _stable_max(x, axes):
 class LogSumExp(Function):
     """y = log(sum(exp(x))) over ``axes``, computed as m + log(sum(exp(x - m))), m = max.
 
-    dy/dx = exp(x - y) (a softmax); rows that are all -inf get gradient 0.
+    dy/dx = exp(x - y) (a softmax); rows that are all -inf get gradient 0. Complex x (as
+    PyTorch): m is the max of the real parts, y the principal log, and the gradient, the map
+    being holomorphic, gy * conj(exp(x - y)).
     """
 
     __slots__ = ("axes", "keep", "xshape")
     save_inputs = (0,)
     save_output = True
+    complex_ok = True
 
     def forward(self, x, axes, keep):
         _check_float("logsumexp", x)
         self.axes, self.keep, self.xshape = axes, keep, x.shape
-        m = _stable_max(x, axes)
+        m = _stable_max(x.real if x.dtype in COMPLEX else x, axes)
         with np.errstate(divide="ignore"):  # log(0) = -inf for all -inf rows
             y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
         return y if keep else y.reshape(_rshape(x.shape, axes))
@@ -54,14 +58,18 @@ class LogSumExp(Function):
         ninf = _raw(yk) == -np.inf
         if bool(ninf.any()):  # all -inf rows: exp(-inf - 0) = 0, not exp(-inf + inf) = NaN
             yk = _f().where(ninf, 0, yk)
-        g = expand_reduced(gy, axes, self.keep, xshape) * _f().exp(x - yk)
+        e = _f().exp(x - yk)
+        if self.odtype in COMPLEX:
+            e = _f().conj(e)
+        g = expand_reduced(gy, axes, self.keep, xshape) * e
         return self.reduce_grad(0, g), None, None
 
 
 def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """log(sum(exp(x))) over ``dim`` (int, tuple, or None for all), numerically stable.
 
-    x: any float shape. Finite for inputs of +-1e4; -inf for rows that are all -inf.
+    x: any float or complex shape (complex: the principal log, shifted by the max real part).
+    Finite for inputs of +-1e4; -inf for rows that are all -inf.
     Returns x's shape without the reduced dims (size 1 with keepdim).
     """
     axes = _axes("logsumexp", x, dim, axis)

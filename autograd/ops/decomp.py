@@ -9,6 +9,11 @@ factorisation raises ``LinAlgError``. An op with several differentiable outputs 
 returns one packed array, its outputs flattened and concatenated along the last dim; the entry
 point slices them apart, and backward slices ``gy`` and the saved packed output the same way.
 
+Complex matrices follow PyTorch: conjugate transposes (``_H``) where the real rules transpose,
+holomorphic maps (inv, det, solve) backpropagate gy times the conjugate derivative, Hermitian
+inputs for cholesky and eigh, real eigenvalues and singular values, and for the phase-free
+vectors of eigh and svd the loss must not depend on their phases (checked, as in PyTorch).
+
 The functions of ``torch.linalg`` (inv, solve, qr, eigh, svd, ...) are not in ``__all__`` (so
 not top-level ``autograd`` names): ``autograd/linalg.py`` re-exports them from here, with
 ``linalg_slogdet`` under its torch.linalg name ``slogdet``.
@@ -21,11 +26,14 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _row, _shape, _xp
 from .arithmetic import Matmul
+from .complex_parts import angle, conj, imag, real
+from .complex_parts import complex as _complex
 
 __all__ = ["inverse", "det", "logdet", "slogdet", "pinverse", "cholesky"]
 
@@ -47,6 +55,15 @@ class LinAlgError(RuntimeError):
 
 def _T(x):
     return x.swapaxes(-1, -2)
+
+
+def _H(x):
+    """The conjugate transpose x^H (complex rules use it where the real ones use ``_T``)."""
+    return conj(x.swapaxes(-1, -2))
+
+
+def _is_c(x) -> bool:
+    return _raw(x).dtype in COMPLEX
 
 
 def _mm(a, b):
@@ -139,17 +156,18 @@ def _bshape(op, a, b):
 
 
 class Inv(Function):
-    """Y = A^-1, A (..., n, n); dA = -Y^T gY Y^T."""
+    """Y = A^-1, A (..., n, n); dA = -Y^T gY Y^T (complex: -Y^H gY Y^H)."""
 
     __slots__ = ()
     save_output = True
+    complex_ok = True
 
     def forward(self, a):
         return _lapack("linalg.inv", _xp(a).linalg.inv, a)
 
     def backward(self, gy):
         (y,) = self.saved
-        yt = _T(y)
+        yt = _H(y) if self.odtype in COMPLEX else _T(y)
         return -_mm(_mm(yt, gy), yt)
 
 
@@ -171,11 +189,12 @@ _DET_COND = 1e8
 class Det(Function):
     """d = det(A), (..., n, n) -> (...); dA = gd d A^-T, the cofactor matrix (through the SVD
     where A is singular, where A^-T does not exist, and for the second order where A is
-    ill-conditioned)."""
+    ill-conditioned). Complex A: det is holomorphic, dA = gd conj(d A^-T) = gd conj(d) A^-H."""
 
     __slots__ = ()
     save_inputs = (0,)
     save_output = True
+    complex_ok = True
 
     def forward(self, a):
         return _xp(a).linalg.det(a)
@@ -183,8 +202,11 @@ class Det(Function):
     def backward(self, gy):
         a, d = self.saved
         g = _col(_col(gy))
+        c = self.odtype in COMPLEX
         if bool((_raw(d) == 0).any()) or (isinstance(a, Tensor) and _ill_conditioned(a)):
-            return g * _cofactor(a)
+            return g * _cofactor(a, c)
+        if c:
+            return g * _col(_col(conj(d))) * _H(Inv.apply(a))
         return g * _col(_col(d)) * _T(Inv.apply(a))
 
 
@@ -197,13 +219,19 @@ def _ill_conditioned(a) -> bool:
     return bool((sv[..., -1] * _DET_COND < sv[..., 0]).any())
 
 
-def _cofactor(a):
-    """cof(A) = det(U) det(V) U diag(prod_{j != i} s_j) V^T for A = U diag(s) V^T (any A)."""
+def _cofactor(a, c=False):
+    """cof(A) = det(U) det(V) U diag(prod_{j != i} s_j) V^T for A = U diag(s) V^T (any A).
+
+    c (complex A): conj(cof(A)) = conj(det(U) det(Vh)) U diag(prod_{j != i} s_j) Vh, the
+    phase det(U) det(Vh) differentiated too (it moves with A, unlike a real sign)."""
     u, s, vh = _svd_parts(a, False)
     r = _raw(s)
     n = r.shape[-1]
     others = _f().where(_xp(r).eye(n, dtype=bool), 1, _row(s))  # row i: s with s_i -> 1
     s_excl = _f().prod(others, dim=-1)
+    if c:
+        phase = conj(Det.apply(u) * Det.apply(vh))
+        return _mm(u * _row(s_excl), vh) * _col(_col(phase))
     ur, vr = _raw(u), _raw(vh)
     sign = _xp(ur).linalg.det(ur) * _xp(vr).linalg.det(vr)  # +-1: a constant
     sign = _xp(ur).asarray(sign).astype(r.dtype).reshape(r.shape[:-1] + (1, 1))
@@ -216,29 +244,53 @@ def det(A):
 
 
 class LogAbsDet(Function):
-    """log|det A| (computed with its sign by slogdet, passed in); dA = g A^-T."""
+    """log|det A| (computed with its sign by slogdet, passed in); dA = g A^-T (complex A:
+    d log|det A| = re tr(A^-1 dA), so dA = g A^-H)."""
 
     __slots__ = ()
     save_inputs = (0,)
+    complex_ok = True
 
     def forward(self, a, logabs):
         return logabs
 
     def backward(self, gy):
         (a,) = self.saved
-        return _col(_col(gy)) * _T(Inv.apply(a)), None
+        inv_t = _H(Inv.apply(a)) if _is_c(a) else _T(Inv.apply(a))
+        return _col(_col(gy)) * inv_t, None
+
+
+class SlogdetSign(Function):
+    """sign = det A / |det A| of complex A (computed by slogdet, passed in). With t =
+    tr(A^-1 dA), d sign = i im(t) sign, so dA = i im(g conj(sign)) A^-H (PyTorch's)."""
+
+    __slots__ = ()
+    save_inputs = (0,)
+    save_output = True
+    complex_ok = True
+
+    def forward(self, a, sign):
+        return sign
+
+    def backward(self, gy):
+        a, sign = self.saved
+        c = _complex(None, imag(gy * conj(sign)))
+        return _col(_col(c)) * _H(Inv.apply(a)), None
 
 
 def _slogdet(op, A, result):
     A = _matrix(op, A, square=True)
     r = _raw(A)
     sign, logabs = _xp(r).linalg.slogdet(r)
+    if r.dtype in COMPLEX:  # the sign of a complex det is a differentiable phase
+        return result(SlogdetSign.apply(A, sign), LogAbsDet.apply(A, logabs))
     return result(_like(A, sign), LogAbsDet.apply(A, logabs))
 
 
 def linalg_slogdet(A):
     """(sign, logabsdet) of square A (..., n, n), each (...): det = sign * exp(logabsdet).
-    sign is 0 and logabsdet -inf for a singular matrix; only logabsdet has a gradient."""
+    sign is 0 and logabsdet -inf for a singular matrix. For real A only logabsdet has a
+    gradient; for complex A sign is complex (|sign| = 1, differentiable) and logabsdet real."""
     return _slogdet("linalg.slogdet", A, LinalgSlogdetResult)
 
 
@@ -248,8 +300,11 @@ def slogdet(input):  # noqa: A002
 
 
 def logdet(input):  # noqa: A002
-    """log(det A) of square A (..., n, n) -> (...): NaN where det < 0, -inf where det = 0."""
+    """log(det A) of square A (..., n, n) -> (...): NaN where det < 0, -inf where det = 0.
+    Complex A: the complex log(det A) = log|det A| + i angle(det A)."""
     sign, la = _slogdet("logdet", input, SlogdetResult)
+    if _is_c(sign):
+        return _complex(la, angle(sign))
     neg = _raw(sign) < 0
     if bool(neg.any()):
         return _f().where(neg, math.nan, la)
@@ -258,11 +313,12 @@ def logdet(input):  # noqa: A002
 
 class Solve(Function):
     """X = A^-1 B; A (..., n, n), B (..., n, k), batch dims broadcast. gB = A^-T gX,
-    gA = -gB X^T."""
+    gA = -gB X^T (complex: A^-H gX and -gB X^H)."""
 
     __slots__ = ()
     save_inputs = (0,)
     save_output = True
+    complex_ok = True
 
     def forward(self, a, b):
         xp = _xp(a)
@@ -275,8 +331,9 @@ class Solve(Function):
 
     def backward(self, gy):
         a, x = self.saved
-        gb = Solve.apply(_T(a), gy)
-        ga = self.reduce_grad(0, -_mm(gb, _T(x))) if self.needs_grad(0) else None
+        t = _H if self.odtype in COMPLEX else _T
+        gb = Solve.apply(t(a), gy)
+        ga = self.reduce_grad(0, -_mm(gb, t(x))) if self.needs_grad(0) else None
         return ga, (self.reduce_grad(1, gb) if self.needs_grad(1) else None)
 
 
@@ -313,11 +370,12 @@ def solve(A, B, *, left=True):
 class SolveTriangular(Function):
     """X with T X = B (left) or X T = B, T the upper/lower triangle of A (unit diagonal when
     ``unit``). gB = T^-T gX (T^T is triangular the other way), gA = -gB X^T (left) or -X^T gB,
-    kept to T's triangle."""
+    kept to T's triangle (complex: ^H for ^T)."""
 
     __slots__ = ("upper", "left", "unit")
     save_inputs = (0,)
     save_output = True
+    complex_ok = True
 
     def forward(self, a, b, upper, left, unit):
         self.upper, self.left, self.unit = upper, left, unit
@@ -334,10 +392,11 @@ class SolveTriangular(Function):
     def backward(self, gy):
         a, x = self.saved
         upper, left, unit = self.upper, self.left, self.unit
-        gb = SolveTriangular.apply(_T(a), gy, not upper, left, unit)
+        t = _H if self.odtype in COMPLEX else _T
+        gb = SolveTriangular.apply(t(a), gy, not upper, left, unit)
         ga = None
         if self.needs_grad(0):
-            ga = -_mm(gb, _T(x)) if left else -_mm(_T(x), gb)
+            ga = -_mm(gb, t(x)) if left else -_mm(t(x), gb)
             ga = _triu(ga, 1 if unit else 0) if upper else _tril(ga, -1 if unit else 0)
             ga = self.reduce_grad(0, ga)
         gb = self.reduce_grad(1, gb) if self.needs_grad(1) else None
@@ -379,20 +438,33 @@ class Cholesky(Function):
     """L with A = L L^T (lower), or U = L^T (``upper``); A (..., n, n) SPD, lower triangle read.
 
     gA = L^-T Phi(L^T gL) L^-1 symmetrised, Phi: the lower triangle with the diagonal halved.
+    Complex (Hermitian A = L L^H): PyTorch's gA = L^-H (tril(M) + tril(M, -1)^H) / 2 L^-1,
+    M = L^H gL (the same as the real rule there, with ^H for ^T).
     """
 
     __slots__ = ("upper",)
     save_output = True
+    complex_ok = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # a subclass makes L its own way (cholesky_ex): complex only once it says it is right
+        if "complex_ok" not in cls.__dict__:
+            cls.complex_ok = False
 
     def forward(self, a, upper):
         self.upper = upper
         what = "the input is not positive-definite, so the factorization could not be completed"
         lo = _lapack("linalg.cholesky", _xp(a).linalg.cholesky, a, what=what)
-        return lo.swapaxes(-1, -2) if upper else lo
+        if not upper:
+            return lo
+        return lo.swapaxes(-1, -2).conj() if lo.dtype in COMPLEX else lo.swapaxes(-1, -2)
 
     def backward(self, gy):
         (lo,) = self.saved
         gl = gy
+        if self.odtype in COMPLEX:
+            return _cholesky_back_c(lo, gy, self.upper), None
         if self.upper:
             lo, gl = _T(lo), _T(gy)
         r = _raw(lo)
@@ -405,9 +477,21 @@ class Cholesky(Function):
         return (ga + _T(ga)) * 0.5, None
 
 
+def _cholesky_back_c(lo, gl, upper):
+    """Cholesky's gA for complex L (PyTorch's cholesky_backward)."""
+    if upper:
+        lo, gl = _H(lo), _H(gl)
+    m_ = _mm(_H(lo), gl)
+    low = _tril(m_, -1)
+    phi = (low + _H(low) + _diag_embed(_diag(m_))) * 0.5
+    t = SolveTriangular.apply(_H(lo), phi, True, True, False)  # L^-H Phi
+    return SolveTriangular.apply(lo, t, False, False, False)  # (L^-H Phi) L^-1
+
+
 def cholesky(A, upper=False):
-    """Cholesky factor of symmetric positive-definite A (..., n, n): lower L with A = L L^T, or
-    upper U = L^T. Only A's lower triangle is read; LinAlgError when not positive-definite."""
+    """Cholesky factor of symmetric (complex: Hermitian) positive-definite A (..., n, n): lower
+    L with A = L L^H, or upper U = L^H. Only A's lower triangle is read; LinAlgError when not
+    positive-definite."""
     return Cholesky.apply(_matrix("linalg.cholesky", A, square=True), bool(upper))
 
 
@@ -423,11 +507,14 @@ def _qr_shapes(m, n, mode):
 class QR(Function):
     """A = Q R (packed output). Backward for m >= n (reduced):
     gA = (gQ + Q copyltu(M)) R^-T, M = R gR^T - gQ^T Q, copyltu(M) = tril(M) + tril(M, -1)^T;
-    for m < n, A = [X | Y], R = [U | V]: gY = Q gV and gX as above with gQ + Y gV^T, gU."""
+    for m < n, A = [X | Y], R = [U | V]: gY = Q gV and gX as above with gQ + Y gV^T, gU.
+    Complex: ^H for ^T, and copyltu keeps re(diag(M)) (R's diagonal is real, so the imaginary
+    part of diag(Q^H dQ) is fixed by it)."""
 
     __slots__ = ("mode",)
     save_inputs = (0,)
     save_output = True
+    complex_ok = True
 
     def forward(self, a, mode):
         self.mode = mode
@@ -451,21 +538,23 @@ class QR(Function):
         batch, shapes = _shape(a)[:-2], _qr_shapes(m, n, self.mode)
         q, r = _unpack(packed, batch, shapes)
         gq, gr = _unpack(gy, batch, shapes)
+        c = self.odtype in COMPLEX
         if m >= n:
-            return _qr_back(q, r, gq, gr), None
+            return _qr_back(q, r, gq, gr, c), None
         y, u = a[..., :, m:], r[..., :, :m]
         gu, gv = gr[..., :, :m], gr[..., :, m:]
-        gx = _qr_back(q, u, gq + _mm(y, _T(gv)), gu)
+        gx = _qr_back(q, u, gq + _mm(y, _H(gv) if c else _T(gv)), gu, c)
         return _f().cat([gx, _mm(q, gv)], dim=-1), None
 
 
-def _qr_back(q, r, gq, gr):
-    """gA of A = Q R with R square (k, k), Q (m, k), m >= k."""
-    m_ = _mm(r, _T(gr)) - _mm(_T(gq), q)
+def _qr_back(q, r, gq, gr, c=False):
+    """gA of A = Q R with R square (k, k), Q (m, k), m >= k (c: complex)."""
+    t = _H if c else _T
+    m_ = _mm(r, t(gr)) - _mm(t(gq), q)
     low = _tril(m_, -1)
-    copyltu = low + _T(low) + _diag_embed(_diag(m_))
+    copyltu = low + t(low) + _diag_embed(real(_diag(m_)) if c else _diag(m_))
     b = gq + _mm(q, copyltu)
-    return SolveTriangular.apply(_T(r), b, False, False, False)  # b R^-T
+    return SolveTriangular.apply(t(r), b, False, False, False)  # b R^-T
 
 
 def qr(A, mode="reduced"):
@@ -490,10 +579,13 @@ def qr(A, mode="reduced"):
 class Eigh(Function):
     """(w, V) of symmetric A = V diag(w) V^T, w ascending (packed output). Backward:
     gA = V (diag(gw) + skew(V^T gV) / 2 / E) V^T, E_ij = w_j - w_i (PyTorch's projection onto
-    symmetric gradients); needs distinct eigenvalues."""
+    symmetric gradients); needs distinct eigenvalues. Complex (Hermitian) A: ^H for ^T, w real
+    (packed as complex), the diagonal of skew(V^H gV) (i im, a phase) replaced by gw as
+    PyTorch's, and a loss that depends on the eigenvectors' phases refused."""
 
     __slots__ = ("n",)
     save_output = True
+    complex_ok = True
 
     def forward(self, a, uplo):
         self.n = a.shape[-1]
@@ -506,24 +598,48 @@ class Eigh(Function):
         n = self.n
         w, v = _unpack(packed, batch, [(n,), (n, n)])
         gw, gv = _unpack(gy, batch, [(n,), (n, n)])
+        c = self.odtype in COMPLEX
+        t = _T
+        if c:
+            w, gw, t = real(w), real(gw), _H
         inner = _diag_embed(gw)
         if not _zero(gv, _ties(w)):  # eigenvalues only (eigvalsh): no 1 / (w_j - w_i)
-            vtgv = _mm(_T(v), gv)
+            vtgv = _mm(t(v), gv)
             e = _row(w) - _col(w) + _eye(w, n)
-            inner = inner + (vtgv - _T(vtgv)) * 0.5 / e
-        return _mm(_mm(v, inner), _T(v)), None
+            skew = (vtgv - t(vtgv)) * 0.5 / e
+            if c:
+                _check_phase("linalg.eigh", "eigenvectors", _raw(vtgv), None)
+                skew = skew * (1 - _eye(w, n))  # its diagonal i im(V^H gV): gw takes its place
+            inner = inner + skew
+        return _mm(_mm(v, inner), t(v)), None
+
+
+def _check_phase(op, what, a, b):
+    """RuntimeError unless im(diag(a)) = -im(diag(b)) (b None: 0) to PyTorch's tolerance: the
+    loss must not depend on the phases of the complex singular/eigen vectors."""
+    xp = _xp(a)
+    da = xp.diagonal(a, 0, -2, -1).imag
+    db = 0 if b is None else -xp.diagonal(b, 0, -2, -1).imag
+    if not bool((abs(da - db) <= 1e-2 + 1e-2 * abs(db)).all()):
+        raise RuntimeError(
+            f"{op}: the {what} in the complex case are specified up to multiplication by "
+            "e^{i phi}; the loss depends on this phase, so its gradient is ill-defined"
+        )
 
 
 def eigh(A, UPLO="L"):  # noqa: N803 - PyTorch's name
-    """Eigen-decomposition of symmetric A (..., n, n), reading its lower (``UPLO='L'``) or upper
-    triangle: the namedtuple (eigenvalues (..., n) ascending, eigenvectors (..., n, n) as
-    columns). Eigenvectors are defined up to sign; their gradient needs distinct eigenvalues."""
+    """Eigen-decomposition of symmetric (complex: Hermitian) A (..., n, n), reading its lower
+    (``UPLO='L'``) or upper triangle: the namedtuple (eigenvalues (..., n) ascending, real;
+    eigenvectors (..., n, n) as columns). Eigenvectors are defined up to sign (complex: a
+    phase); their gradient needs distinct eigenvalues (and a loss that ignores the phases)."""
     if UPLO not in ("L", "U"):
         raise ValueError(f"linalg.eigh: expected UPLO argument to be 'L' or 'U', but got {UPLO!r}")
     A = _matrix("linalg.eigh", A, square=True)
     s = _shape(A)
     n = s[-1]
     w, v = _unpack(Eigh.apply(A, UPLO), s[:-2], [(n,), (n, n)])
+    if _is_c(v):  # packed with the complex vectors: the eigenvalues are real
+        w = real(w)
     return EighResult(w, v)
 
 
@@ -542,10 +658,13 @@ class SVD(Function):
     the extra columns of U and rows of Vh get no gradient, as in PyTorch), E_jk = s_k^2 - s_j^2:
     gA = U [(skew(U^T gU) S + S skew(V^T gV)) / E + diag(gS)] Vh, plus (I - U U^T) gU S^-1 Vh
     when m > k, or U S^-1 gVh (I - V V^T) when n > k. Needs distinct non-zero singular values
-    for the vectors' gradient."""
+    for the vectors' gradient. Complex A: ^H for ^T, S real (packed as complex), plus PyTorch's
+    diagonal term i im(diag(U^H gU)) / S, and a loss that depends on the vectors' phases is
+    refused."""
 
     __slots__ = ("full", "mn")
     save_output = True
+    complex_ok = True
 
     def forward(self, a, full):
         self.full, self.mn = full, a.shape[-2:]
@@ -560,13 +679,16 @@ class SVD(Function):
         shapes = _svd_shapes(m, n, self.full)
         u, s, vh = _unpack(packed, batch, shapes)
         gu, gs, gvh = _unpack(gy, batch, shapes)
+        c = self.odtype in COMPLEX
+        if c:
+            s, gs = real(s), real(gs)
         if self.full:
             k = min(m, n)
             u, gu, vh, gvh = u[..., :k], gu[..., :k], vh[..., :k, :], gvh[..., :k, :]
-        return _svd_back(u, s, vh, gu, gs, gvh), None
+        return _svd_back(u, s, vh, gu, gs, gvh, c), None
 
 
-def _svd_back(u, s, vh, gu, gs, gvh):
+def _svd_back(u, s, vh, gu, gs, gvh, c=False):
     m, k = u.shape[-2:]
     n = vh.shape[-1]
     # degenerate: the vectors' terms divide by s_k^2 - s_j^2 or by s (when m or n > k)
@@ -574,27 +696,34 @@ def _svd_back(u, s, vh, gu, gs, gvh):
     skip_u, skip_vh = _zero(gu, degenerate), _zero(gvh, degenerate)
     if skip_u and skip_vh:  # singular values only (svdvals, norms): ties are fine
         return _mm(u * _row(gs), vh)
-    uhgu = _mm(_T(u), gu)
-    uhgu = uhgu - _T(uhgu)
-    vhgv = _mm(vh, _T(gvh))
-    vhgv = vhgv - _T(vhgv)
+    t = _H if c else _T
+    uhgu = _mm(t(u), gu)
+    uhgu = uhgu - t(uhgu)
+    vhgv = _mm(vh, t(gvh))
+    vhgv = vhgv - t(vhgv)
     s2 = s * s
     e = _row(s2) - _col(s2) + _eye(s, k)
     ga = (uhgu * _row(s) + _col(s) * vhgv) / e + _diag_embed(gs)
+    if c:  # the phases: im diag(U^H gU) = -im diag(V^H gV) for a loss that ignores them
+        _check_phase("linalg.svd", "singular vectors", _raw(uhgu), _raw(vhgv))
+        ga = ga + _diag_embed(_diag(uhgu) / (2 * s))
     if m > k and not skip_u:  # the part of gU outside U's span
         gus = gu / _row(s)
         ga = _mm(u, ga)
-        return _mm(ga + gus - _mm(u, _mm(_T(u), gus)), vh)
+        return _mm(ga + gus - _mm(u, _mm(t(u), gus)), vh)
     if n > k and not skip_vh:
         sgvh = gvh / _col(s)
-        ga = _mm(ga, vh) + sgvh - _mm(_mm(sgvh, _T(vh)), vh)
+        ga = _mm(ga, vh) + sgvh - _mm(_mm(sgvh, t(vh)), vh)
         return _mm(u, ga)
     return _mm(_mm(u, ga), vh)
 
 
 def _svd_parts(A, full):
     s = _shape(A)
-    return _unpack(SVD.apply(A, bool(full)), s[:-2], _svd_shapes(s[-2], s[-1], bool(full)))
+    u, sv, vh = _unpack(SVD.apply(A, bool(full)), s[:-2], _svd_shapes(s[-2], s[-1], bool(full)))
+    if _is_c(u):  # packed with the complex vectors: the singular values are real
+        sv = real(sv)
+    return u, sv, vh
 
 
 def svd(A, full_matrices=True, *, driver=None):
@@ -632,20 +761,26 @@ def _pinv_raw(a, atol, rtol, hermitian):
         smax = aw.max(axis=-1, keepdims=True) if w.shape[-1] else aw
         keep = aw > _tols("linalg.pinv", a, atol, rtol, smax)
         winv = xp.where(keep, 1 / xp.where(keep, w, 1), 0).astype(a.dtype, copy=False)
-        return xp.matmul(v * winv[..., None, :], v.swapaxes(-1, -2))
+        vh = v.swapaxes(-1, -2)
+        return xp.matmul(v * winv[..., None, :], vh.conj() if a.dtype in COMPLEX else vh)
     u, s, vh = _lapack("linalg.pinv", xp.linalg.svd, a, False, what="the SVD did not converge")
     keep = s > _tols("linalg.pinv", a, atol, rtol, s[..., :1])
     sinv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(a.dtype, copy=False)
-    return xp.matmul(vh.swapaxes(-1, -2) * sinv[..., None, :], u.swapaxes(-1, -2))
+    v, uh = vh.swapaxes(-1, -2), u.swapaxes(-1, -2)
+    if a.dtype in COMPLEX:
+        v, uh = v.conj(), uh.conj()
+    return xp.matmul(v * sinv[..., None, :], uh)
 
 
 class Pinv(Function):
     """P = A^+ (through the SVD, or eigh when ``hermitian``), A (..., m, n) -> (..., n, m).
-    Backward: PyTorch's formula for the pseudo-inverse of a matrix of constant rank."""
+    Backward: PyTorch's formula for the pseudo-inverse of a matrix of constant rank (complex:
+    ^H for ^T)."""
 
     __slots__ = ()
     save_inputs = (0,)
     save_output = True
+    complex_ok = True
 
     def forward(self, a, atol, rtol, hermitian):
         return _pinv_raw(a, atol, rtol, hermitian)
@@ -653,15 +788,16 @@ class Pinv(Function):
     def backward(self, gy):
         a, p = self.saved
         m, n = a.shape[-2:]
-        ph, gh = _T(p), _T(gy)
+        t = _H if self.odtype in COMPLEX else _T
+        ph, gh = t(p), t(gy)
         if m <= n:
             k = _mm(gh, p)
             kph = _mm(k, ph)
-            ga = -_T(_mm(p, k)) + kph - _mm(_mm(a, p), kph) + _mm(_mm(ph, p), gh - _mm(k, a))
+            ga = -t(_mm(p, k)) + kph - _mm(_mm(a, p), kph) + _mm(_mm(ph, p), gh - _mm(k, a))
         else:
             k = _mm(p, gh)
             phk = _mm(ph, k)
-            ga = -_T(_mm(k, p)) + _mm(_mm(gh - _mm(a, k), p), ph) + phk - _mm(_mm(phk, p), a)
+            ga = -t(_mm(k, p)) + _mm(_mm(gh - _mm(a, k), p), ph) + phk - _mm(_mm(phk, p), a)
         return ga, None, None, None
 
 

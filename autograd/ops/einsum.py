@@ -3,7 +3,8 @@
 The gradient of operand i contracts the output gradient with every other operand into operand
 i's subscripts; letters summed away inside operand i are broadcast back, and repeated letters
 (diagonals, traces) are embedded on the diagonal. The backward einsums are the same op, so the
-rule is differentiable again.
+rule is differentiable again. Complex operands: the rule is multilinear, so operand i's gradient
+contracts gy with the conjugates of the others (a real operand keeps the real part).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import string
 
 import numpy as np
 
+from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
+from .complex_parts import conj
 from .shape import (
     _as_operand,
     _module_of,
@@ -170,6 +173,7 @@ class Einsum(Function):
     """
 
     __slots__ = ("plan",)
+    complex_ok = True  # multilinear: gy contracted with the others' conjugates
 
     def forward(self, plan, *xs):
         self.plan = plan
@@ -181,6 +185,8 @@ class Einsum(Function):
     def backward(self, gy):
         ops = self.saved
         parents = self.parents
+        if self.odtype in COMPLEX:  # d/d x_i of a multilinear form: the others, conjugated
+            ops = [conj(o) for o in ops]
         grads = [None]
         for i, (eq_g, others, eyes, expand) in enumerate(self.plan.back):
             if parents[i + 1] is None:

@@ -3,7 +3,8 @@ addmv, addbmm, baddbmm, tensordot, trace, kron, cross, chain_matmul, multi_dot, 
 matrix_power, batched over leading dims like PyTorch.
 
 Products go through ``Matmul`` (the backend kernel set), or are compositions of differentiable
-ops, so their derivatives come from those ops (``Cross`` writes its own). Inverses, solves and
+ops, so their derivatives come from those ops (``Cross`` writes its own); complex tensors
+work throughout (vdot and vecdot conjugate their first argument, as PyTorch's). Inverses, solves and
 decompositions are in ``decomp.py``; norms, cond and matrix_rank in ``linalg_norms.py``.
 
 ``multi_dot``, ``vecdot``, ``linalg_cross`` and ``linalg_matmul`` are not in ``__all__`` (so not
@@ -19,12 +20,14 @@ import warnings
 
 import numpy as np
 
+from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from ._dims import norm_dim
 from ._linalg_util import _arg, _f, _raw, _shape, _xp
 from .arithmetic import Matmul, zero_grad
+from .complex_parts import conj
 from .decomp import inv
 
 __all__ = [
@@ -86,16 +89,15 @@ def dot(input, other):  # noqa: A002
 
 
 def vdot(input, other):  # noqa: A002
-    """dot(conj(x), y) of 1-D tensors; for the real tensors here the same as ``dot``."""
+    """sum(conj(x) * y) of 1-D tensors (n,), (n,) -> 0-d: the first argument is conjugated
+    (for real tensors the same as ``dot``)."""
     a, b = _arg(input), _arg(other)
-    if _raw(a).dtype.kind == "c" or _raw(b).dtype.kind == "c":
-        raise TypeError("vdot: complex tensors are not supported")
     sa, sb = _shape(a), _shape(b)
     if len(sa) != 1 or len(sb) != 1:
         raise ShapeError(f"vdot: expected 1-D tensors, got shapes {sa} and {sb}")
     if sa != sb:
         raise ShapeError(f"vdot: inconsistent tensor size, got shapes {sa} and {sb}")
-    return Matmul.apply(a, b)
+    return Matmul.apply(conj(a), b)
 
 
 def outer(input, vec2):  # noqa: A002
@@ -277,6 +279,7 @@ class Cross(Function):
 
     __slots__ = ("axis",)
     save_inputs = (0, 1)
+    complex_ok = True  # bilinear: complex gx = conj(y) × gz, gy = gz × conj(x)
 
     def forward(self, x, y, axis):
         self.axis = axis
@@ -290,6 +293,8 @@ class Cross(Function):
     def backward(self, gy):
         x, y = self.saved
         ax = self.axis
+        if self.odtype in COMPLEX:
+            x, y = conj(x), conj(y)
         gx = self.reduce_grad(0, Cross.apply(y, gy, ax)) if self.needs_grad(0) else None
         gw = self.reduce_grad(1, Cross.apply(gy, x, ax)) if self.needs_grad(1) else None
         return gx, gw, None
@@ -433,14 +438,16 @@ def linalg_matmul(input, other):  # noqa: A002
 
 
 def vecdot(x, y, *, dim=-1):
-    """Dot product of vectors along ``dim`` (real): sum(x * y, dim), shapes broadcast."""
-    return _f().sum(_arg(x) * _arg(y), dim=dim)
+    """Dot product of vectors along ``dim``: sum(conj(x) * y, dim) (x conjugated, as
+    torch.linalg.vecdot), shapes broadcast. Returns the broadcast shape without ``dim``."""
+    return _f().sum(conj(_arg(x)) * _arg(y), dim=dim)
 
 
 class _ZeroGrad(Function):
     """y = value (a constant of x's shape); x gets a zero gradient (matrix_power(A, 0))."""
 
     __slots__ = ()
+    complex_ok = True
 
     def forward(self, x, value):
         return value

@@ -22,10 +22,11 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..dtypes import COMPLEX, real_of
 from ..errors import ShapeError
 from ..function import Function
 from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _shape, _xp
-from .decomp import _T, LinAlgError, _bshape, _tril, inv, pinv, solve
+from .decomp import _H, _T, LinAlgError, _bshape, _tril, inv, pinv, solve
 from .linalg import _ZeroGrad
 from .linalg_lu import (  # noqa: F401 - re-exported: autograd/linalg.py reads them from here
     CholeskyEx,
@@ -114,7 +115,7 @@ def _expm(a):
     with np.errstate(divide="ignore", invalid="ignore"):
         s = xp.ceil(xp.log2(norm / _THETA13))
     s = xp.where(xp.isfinite(s) & (s > 0), s, 0).astype(np.int64)
-    a = a * (2.0 ** -s.astype(a.dtype))[..., None, None]
+    a = a * (2.0 ** -s.astype(real_of(a.dtype)))[..., None, None]
     b = _PADE[13]
     a2 = mm(a, a)
     a4 = mm(a2, a2)
@@ -132,10 +133,12 @@ def _expm(a):
 class MatrixExp(Function):
     """Y = exp(A), A (..., n, n). gA = L(A^T, gY), the Fréchet derivative of exp at A^T in the
     direction gY: the upper-right block of exp([[A^T, gY], [0, A^T]]) (Mathias 1996), computed
-    with MatrixExp itself, so it is differentiable again."""
+    with MatrixExp itself, so it is differentiable again. Complex A: L(A^H, gY) (exp's series
+    has real coefficients, so the adjoint of L(A, .) is L(A^H, .))."""
 
     __slots__ = ()
     save_inputs = (0,)
+    complex_ok = True
 
     def forward(self, a):
         return _expm(a)
@@ -149,9 +152,9 @@ class MatrixExp(Function):
         # (its number of squarings) near A's; c is a constant
         na, ng = abs(ra).sum(axis=-2).max(axis=-1), abs(rg).sum(axis=-2).max(axis=-1)
         ok = (ng > 0) & xp.isfinite(ng) & xp.isfinite(na)
-        c = xp.where(ok, xp.maximum(na, 1) / xp.where(ok, ng, 1), 1).astype(ra.dtype)
+        c = xp.where(ok, xp.maximum(na, 1) / xp.where(ok, ng, 1), 1).astype(real_of(ra.dtype))
         c = c[..., None, None]
-        at = _T(a)
+        at = _H(a) if self.odtype in COMPLEX else _T(a)
         cat = _f().cat
         block = cat([cat([at, gy * c], -1), cat([xp.zeros(ra.shape, ra.dtype), at], -1)], -2)
         return MatrixExp.apply(block)[..., :n, n:] / c
@@ -159,8 +162,8 @@ class MatrixExp(Function):
 
 def matrix_exp(A):
     """The matrix exponential exp(A) = sum_k A^k / k! of square A (..., n, n) -> (..., n, n),
-    for any real matrix (scaling and squaring with a Padé approximant). Differentiable to any
-    order."""
+    for any real or complex matrix (scaling and squaring with a Padé approximant).
+    Differentiable to any order."""
     return MatrixExp.apply(_matrix("linalg.matrix_exp", A, square=True))
 
 
@@ -178,7 +181,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     residual per column (..., k) (k = 1 for vectors), when m > n and the driver is not 'gelsy'
     ('gelsd' / 'gelss': only if every matrix has full rank); rank (A's batch dims) int64 unless
     the driver is 'gels'; singular_values (A's batch dims, min(m, n)) for 'gelsd' / 'gelss';
-    the others are empty tensors.
+    the others are empty tensors. Complex A and B: a complex solution, real residuals (squared
+    moduli) and singular values.
     Singular values at or below ``rcond`` times the largest count as zero (default: eps of the
     dtype times max(m, n); 'gels' assumes full rank), and X is the minimum-norm solution
     pinv(A) B. The solution and the residuals are differentiable in A and B (torch's gradient:
@@ -214,12 +218,13 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if rcond is None or rcond < 0:
         rcond = float(np.finfo(ra.dtype).eps) * max(m, n)
     x = _mm(pinv(A, rtol=0.0 if driver == "gels" else rcond), B)
-    empty = _like(A, xp.empty((0,), dtype=ra.dtype))
+    rdt = real_of(ra.dtype)  # residuals and singular values are real for complex A
+    empty = _like(A, xp.empty((0,), dtype=rdt))
     rank, sv = _like(A, xp.empty((0,), dtype=np.int64)), empty
     full = True
     if driver != "gels":
         s = xp.linalg.svd(ra, compute_uv=False) if min(m, n) else xp.zeros(sa[:-2] + (0,))
-        s = s.astype(ra.dtype, copy=False)
+        s = s.astype(rdt, copy=False)
         cut = rcond * s[..., :1] if min(m, n) else 0
         rk = (s > cut).sum(axis=-1).astype(np.int64)
         full = bool((rk == n).all())
@@ -228,7 +233,9 @@ def lstsq(A, B, rcond=None, *, driver=None):
             sv = _like(A, s)
     res = empty
     if m > n and driver != "gelsy" and full:
-        res = _f().sum(_f().square(_mm(A, x) - B), dim=-2)
+        d = _mm(A, x) - B
+        sq = _f().real(d * _f().conj(d)) if ra.dtype in COMPLEX else _f().square(d)  # |d|^2
+        res = _f().sum(sq, dim=-2)
     if vector:  # the residuals keep their column dim, as torch's
         x = x.reshape(_shape(x)[:-1])
     return LstsqResult(x, res, rank, sv)
@@ -238,9 +245,9 @@ def lstsq(A, B, rcond=None, *, driver=None):
 
 
 def householder_product(A, tau):
-    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T, v_i = (0, ..., 0, 1,
-    A[i+1:, i]) (LAPACK's orgqr). A (..., m, n) with m >= n, tau (..., k) with k <= n and the
-    same batch dims. Returns (..., m, n); differentiable in A and tau."""
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^H, v_i = (0, ..., 0, 1,
+    A[i+1:, i]) (LAPACK's orgqr / ungqr). A (..., m, n) with m >= n, tau (..., k) with k <= n
+    and the same batch dims. Returns (..., m, n); differentiable in A and tau."""
     op = "linalg.householder_product"
     A = _matrix(op, A, name="input")
     tau = _arg(tau)
@@ -269,10 +276,11 @@ def householder_product(A, tau):
     if k == 0:
         return _ZeroGrad.apply(A, q)
     v = _tril(A[..., :, :k], -1) + xp.eye(m, k, dtype=ra.dtype)
+    t = _H if ra.dtype in COMPLEX else _T
     for i in reversed(range(k)):  # Q <- H_i Q
         vi = v[..., :, i : i + 1]
         ti = _col(tau[..., i : i + 1])
-        q = q - _mm(vi * ti, _mm(_T(vi), q))
+        q = q - _mm(vi * ti, _mm(t(vi), q))
     return q
 
 
@@ -282,22 +290,29 @@ def _geqrf_raw(a):
     nb, m, n = r.shape
     k = min(m, n)
     tau = xp.zeros((nb, k), dtype=a.dtype)
+    c = a.dtype in COMPLEX  # zlarfg: beta real, H_j^H = I - conj(tau) v v^H applied
     for j in range(k):  # LAPACK's dlarfg on column j, then H_j applied to the columns after it
         alpha = r[:, j, j].copy()
         tail = r[:, j + 1 :, j]
         # ||tail|| scaled by its largest entry, as LAPACK's dnrm2: no overflow or underflow
-        big = xp.abs(tail).max(axis=-1) if tail.shape[-1] else xp.zeros_like(alpha)
+        big = xp.abs(tail).max(axis=-1) if tail.shape[-1] else xp.zeros(alpha.shape, r.real.dtype)
         unit = tail / xp.where(big == 0, 1, big)[:, None]
-        xnorm = big * xp.sqrt((unit * unit).sum(axis=-1))
-        zero = xnorm == 0
-        beta = -xp.copysign(xp.hypot(alpha, xnorm), alpha)
+        if c:
+            xnorm = big * xp.sqrt((unit * unit.conj()).real.sum(axis=-1))
+            zero = (xnorm == 0) & (alpha.imag == 0)
+            beta = -xp.copysign(xp.hypot(xp.abs(alpha), xnorm), alpha.real)
+        else:
+            xnorm = big * xp.sqrt((unit * unit).sum(axis=-1))
+            zero = xnorm == 0
+            beta = -xp.copysign(xp.hypot(alpha, xnorm), alpha)
         t = xp.where(zero, 0, (beta - alpha) / xp.where(zero, 1, beta))
         v = tail * xp.where(zero, 0, 1 / xp.where(zero, 1, alpha - beta))[:, None]
         r[:, j + 1 :, j] = xp.where(zero[:, None], tail, v)
         r[:, j, j] = xp.where(zero, alpha, beta)
         tau[:, j] = t
         if j + 1 < n:
-            w = r[:, j, j + 1 :] + xp.matmul(v[:, None, :], r[:, j + 1 :, j + 1 :])[:, 0, :]
+            vh, t = (v.conj(), t.conj()) if c else (v, t)
+            w = r[:, j, j + 1 :] + xp.matmul(vh[:, None, :], r[:, j + 1 :, j + 1 :])[:, 0, :]
             r[:, j, j + 1 :] -= t[:, None] * w
             r[:, j + 1 :, j + 1 :] -= (t[:, None] * v)[:, :, None] * w[:, None, :]
     return r.reshape(a.shape), tau.reshape(batch + (k,))

@@ -7,6 +7,9 @@ so their derivatives come from those; matrix_rank has no gradient. They are ``to
 functions: none is a top-level ``autograd`` name (``autograd.norm`` is the reduction), and
 ``autograd/linalg.py`` re-exports them, ``linalg_norm`` under its torch.linalg name ``norm``.
 ``cdist`` is top-level (``torch.cdist``): the one name in ``__all__``.
+
+Complex inputs, as PyTorch: the norms are real (of |x|, and of the real singular values), their
+gradients through ``norm``'s and the SVD's complex rules; cdist refuses them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import math
 
 import numpy as np
 
+from ..dtypes import COMPLEX, as_dtype
 from ..errors import ShapeError
 from ..function import Function
 from ._dims import norm_dim
@@ -45,23 +49,33 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
 # -- norms ---------------------------------------------------------------------------------------
 
 
+def _norm_dtype(op, x, dtype):
+    """x cast to ``dtype`` (None: as it is); a complex x needs a complex dtype (as PyTorch)."""
+    if dtype is None:
+        return x
+    d = as_dtype(dtype)
+    if _raw(x).dtype in COMPLEX and d not in COMPLEX:
+        raise TypeError(f"{op}: dtype should be complex for complex inputs, but got {d}")
+    return _f().cast(x, d)
+
+
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """The vector ``ord``-norm of x over ``dim`` (int, tuple, or None for all elements):
     ord 2, 1, inf, -inf, 0 or any float. Returns x's shape without ``dim`` (size 1 with
-    keepdim); the gradient at 0 is 0."""
+    keepdim), real for complex x (the norm of |x|); the gradient at 0 is 0."""
     x = _arg(x)
     _check_float("linalg.vector_norm", x)
     if isinstance(ord, str):
         raise ValueError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
-    if dtype is not None:
-        x = _f().cast(x, dtype)
+    x = _norm_dtype("linalg.vector_norm", x, dtype)
     return _f().norm(x, p=ord, dim=dim, keepdim=keepdim)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # noqa: A002
     """The matrix norm of A over the two dims ``dim``: ord 'fro', 'nuc' (sum of singular
     values), 2 / -2 (largest / smallest singular value), inf / -inf (max / min row |sum|), 1 /
-    -1 (max / min column |sum|). A (..., m, n) -> (...) (size-1 dims with keepdim)."""
+    -1 (max / min column |sum|). A (..., m, n) -> (...) (size-1 dims with keepdim); real for
+    complex A."""
     op = "linalg.matrix_norm"
     A = _arg(A)
     _check_float(op, A)
@@ -75,8 +89,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # no
         raise ValueError(f"{op}: dims must be different, got {tuple(dim)}")
     if ord not in ("fro", "nuc", math.inf, -math.inf, 1, -1, 2, -2):
         raise ValueError(f"{op}: order {ord!r} not supported")
-    if dtype is not None:
-        A = _f().cast(A, dtype)
+    A = _norm_dtype(op, A, dtype)
     ops = _f()
     if ord == "fro":
         return ops.norm(A, 2, dim=(d0, d1), keepdim=keepdim)
@@ -253,6 +266,10 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     x1, x2 = _arg(x1), _arg(x2)
     for name, v in (("x1", x1), ("x2", x2)):
         _check_float(op, v)
+        if _raw(v).dtype in COMPLEX:
+            raise TypeError(
+                f"{op}: only supports floating-point dtypes, {name} got {_raw(v).dtype}"
+            )
         if v.ndim < 2:
             raise ShapeError(f"{op}: {name} must have at least 2 dimensions, got shape {_shape(v)}")
     if _raw(x1).dtype != _raw(x2).dtype:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import numbers
 
+from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .arithmetic import _raw
+from .complex_parts import conj
 from .special import _shape
 
 __all__ = ["addcmul", "addcdiv", "is_tensor", "numel", "is_floating_point"]
@@ -19,11 +21,13 @@ __all__ = ["addcmul", "addcdiv", "is_tensor", "numel", "is_floating_point"]
 
 class _Addc(Function):
     """z = x + (value * t1) op t2 with broadcasting (value: a Python number); subclasses give
-    ``_fn`` (the op) and ``_g`` (the gradients of t1 and t2)."""
+    ``_fn`` (the op) and ``_g`` (the gradients of t1 and t2). Complex: z is holomorphic in t1
+    and t2, so ``_g`` gets conj(value), conj(t1), conj(t2) (gy * conj(dz/dt))."""
 
     __slots__ = ()
     save_inputs = (1, 2, 3)
     op_name = ""
+    complex_ok = True
 
     def forward(self, x, t1, t2, value):
         try:
@@ -37,6 +41,8 @@ class _Addc(Function):
     def backward(self, gy):
         t1, t2, value = self.saved
         p = self.parents
+        if self.odtype in COMPLEX:
+            t1, t2, value = conj(t1), conj(t2), value.conjugate()
         g1, g2 = self._g(gy * value, t1, t2, p[1] is not None, p[2] is not None)
         return (
             None if p[0] is None else self.reduce_grad(0, gy),
@@ -80,12 +86,22 @@ def _addc_args(op, input, tensor1, tensor2, value):  # noqa: A002
         if raw.size != 1:
             raise ValueError(f"{op}: value must be a number, got a tensor of shape {raw.shape}")
         value = raw.reshape(()).item() if hasattr(raw, "item") else raw
-    if not isinstance(value, numbers.Number) or isinstance(value, complex):
-        raise TypeError(f"{op}: value must be a real number, got {type(value).__name__}")
+    if not isinstance(value, numbers.Number):
+        raise TypeError(
+            f"{op}: value must be a real number, got {type(value).__name__} (or a complex number "
+            "with complex tensors)"
+        )
     for name, v in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):
         if not hasattr(v, "shape") or not hasattr(v, "dtype"):
             raise TypeError(f"{op}: {name} must be a Tensor, got {type(v).__name__}")
     dts = [v.dtype for v in (input, tensor1, tensor2)]
+    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+        if not any(d in COMPLEX for d in dts):
+            raise TypeError(
+                f"{op}: a complex value ({value!r}) needs a complex tensor among input, tensor1 "
+                f"and tensor2 (got dtypes {', '.join(str(d) for d in dts)})"
+            )
+        value = complex(value)
     if op == "addcdiv" and dts[1].kind in "iub" and dts[2].kind in "iub":
         raise TypeError(
             "addcdiv: integer division of tensor1 by tensor2 is not supported (got dtypes "
@@ -103,8 +119,9 @@ def _addc_args(op, input, tensor1, tensor2, value):  # noqa: A002
 def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002 - PyTorch's names
     """input + value * tensor1 * tensor2 elementwise; the three shapes broadcast together.
 
-    value: a number (keyword-only, as PyTorch); an int for integer tensors. Gradients: 1 to
-    input, value * tensor2 to tensor1, value * tensor1 to tensor2 (summed to each shape).
+    value: a number (keyword-only, as PyTorch); an int for integer tensors, possibly complex
+    when a tensor is complex. Gradients: 1 to input, value * tensor2 to tensor1, value *
+    tensor1 to tensor2 (summed to each shape; conjugated for complex tensors).
     """
     value = _addc_args("addcmul", input, tensor1, tensor2, value)
     return Addcmul.apply(input, tensor1, tensor2, value)
@@ -113,9 +130,10 @@ def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002 - PyTorch's name
 def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002 - PyTorch's names
     """input + value * tensor1 / tensor2 elementwise; the three shapes broadcast together.
 
-    value: a number (keyword-only, as PyTorch). tensor1 and tensor2 may not both be integer
-    (PyTorch's rule). Gradients: 1 to input, value / tensor2 to tensor1, -value * tensor1 /
-    tensor2^2 to tensor2 (summed to each shape).
+    value: a number (keyword-only, as PyTorch), possibly complex when a tensor is complex.
+    tensor1 and tensor2 may not both be integer (PyTorch's rule). Gradients: 1 to input,
+    value / tensor2 to tensor1, -value * tensor1 / tensor2^2 to tensor2 (summed to each shape;
+    conjugated for complex tensors).
     """
     value = _addc_args("addcdiv", input, tensor1, tensor2, value)
     return Addcdiv.apply(input, tensor1, tensor2, value)

@@ -6,6 +6,10 @@ to the input's shape; both steps are differentiable ops, so the rules work for a
 Subgradients follow PyTorch: a full ``max()``/``amax`` spreads the gradient equally over tied
 extrema, ``max(x, dim)`` sends it to the returned index, ``norm`` has gradient 0 at x = 0.
 
+Complex tensors (PyTorch's conjugate convention): sum, mean, prod, cumsum, cumprod and
+logsumexp are holomorphic; var, std and norm give real results; max, min, argmax and argmin
+refuse them (complex numbers are not ordered), as in PyTorch.
+
 The scans live in ``_scan.py``, logsumexp and the softmaxes in ``_softmax.py`` and the shared
 helpers in ``_reduce_util.py``; all are re-exported here.
 """
@@ -22,6 +26,7 @@ import numpy as np
 
 from backends import array_module
 
+from ..dtypes import COMPLEX, real_of
 from ..function import Function
 from ..tensor import Tensor
 from ._dims import ndim_of as _ndim
@@ -64,6 +69,7 @@ from ._softmax import (  # noqa: F401 - re-exported (logsumexp, softmax, log_sof
     softmax,
 )
 from .arithmetic import keep_where
+from .complex_parts import conj, sgn
 
 __all__ = [
     "Sum", "Mean", "Prod", "AMax", "AMin", "MaxDim", "Var", "Std", "LogSumExp", "Norm", "Cumsum",
@@ -123,11 +129,13 @@ class Prod(Function):
 
     That is (prod_{j<i} x_j) * (prod_{j>i} x_j): two exclusive cumulative products over the
     reduced elements, with no division, so zeros in x (one or several) are exact, and the rule
-    is differentiable again (cumprod's own rule handles zeros).
+    is differentiable again (cumprod's own rule handles zeros). Complex x: the product is
+    holomorphic, so gx = g * conj(prod_{j != i} x_j), the same products of conj(x).
     """
 
     __slots__ = ("axes", "keep", "xshape")
     save_inputs = (0,)
+    complex_ok = True
 
     def forward(self, x, axes, keep):
         self.axes, self.keep, self.xshape = axes, keep, x.shape
@@ -137,6 +145,8 @@ class Prod(Function):
         (x,) = self.saved
         axes, xshape = self.axes, self.xshape
         g = expand_reduced(gy, axes, self.keep, xshape)
+        if self.odtype in COMPLEX:
+            x = conj(x)
         if len(xshape) == 0:
             return self.reduce_grad(0, g), None, None
         if axes is not None and len(axes) == 1:  # along one dim: no reshaping needed
@@ -245,11 +255,20 @@ class MaxDim(Function):
         return self.reduce_grad(0, keep_where(gy, onehot)), None, None, None
 
 
+def _no_complex(op, x):
+    """TypeError for a complex x: complex numbers are not ordered (PyTorch refuses too)."""
+    dt = getattr(_raw(x), "dtype", None)
+    if dt in COMPLEX:
+        raise TypeError(f"{op}(): does not support complex input (dtype {dt})")
+
+
 def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Max over ``dim`` (int, tuple, or None for all); ties share the gradient equally.
 
-    x: any non-empty shape. Returns x's shape without the reduced dims (size 1 with keepdim).
+    x: any non-empty real shape. Returns x's shape without the reduced dims (size 1 with
+    keepdim).
     """
+    _no_complex("amax", x)
     axes = _axes("amax", x, dim, axis)
     return AMax.apply(x, axes, pick_keep(keepdim, keepdims))
 
@@ -257,14 +276,17 @@ def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Min over ``dim`` (int, tuple, or None for all); ties share the gradient equally.
 
-    x: any non-empty shape. Returns x's shape without the reduced dims (size 1 with keepdim).
+    x: any non-empty real shape. Returns x's shape without the reduced dims (size 1 with
+    keepdim).
     """
+    _no_complex("amin", x)
     axes = _axes("amin", x, dim, axis)
     return AMin.apply(x, axes, pick_keep(keepdim, keepdims))
 
 
 def _arg(op, x, dim, keep, find):
     """argmax/argmin: int64 indices (no gradient). dim None: into the flattened x."""
+    _no_complex(op, x)
     xr = _raw(x)
     if dim is None:
         _nonempty(op, xr.shape, None)
@@ -320,6 +342,7 @@ def _max_min(op, x, dim, keepdim, axis, keepdims):
     keep = pick_keep(keepdim, keepdims)
     if _is_other(dim):  # max(x, other): the elementwise maximum (PyTorch's overload)
         return (_f().maximum if op == "max" else _f().minimum)(x, dim)
+    _no_complex(op, x)
     nd = _ndim(x)
     if isinstance(dim, (tuple, list)) and not dim and axis is None:
         dim = None  # PyTorch: an empty dim list reduces every dim
@@ -362,10 +385,15 @@ def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
 
 
 class Var(Function):
-    """y = sum((x - mean)^2) / (n - correction) over ``axes``; dy/dx = 2 (x - mean) / dof."""
+    """y = sum(|x - mean|^2) / (n - correction) over ``axes``; dy/dx = 2 (x - mean) / dof.
+
+    Complex x: y is real (x's part dtype), and the same rule is its gradient in PyTorch's
+    convention (d|d|^2 = 2 re(conj(d) dd), so dL/d re + i dL/d im = 2 d / dof times gy).
+    """
 
     __slots__ = ("axes", "keep", "xshape", "dof")
     save_inputs = (0,)
+    complex_ok = True
 
     def forward(self, x, axes, keep, correction):
         _check_float(self.name.lower(), x)
@@ -438,9 +466,10 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
         ddof=None):  # fmt: skip
     """Variance over ``dim`` (int, tuple, or None for all), divided by ``n - correction``.
 
-    x: any float shape. PyTorch's arguments: ``var(x, dim, unbiased, keepdim)`` positionally
-    (``unbiased=False`` is correction 0), or ``correction=`` (default 1); ``ddof`` is NumPy's
-    name for correction. Returns x's shape without the reduced dims (size 1 with keepdim).
+    x: any float or complex shape (complex: the mean of |x - mean|^2, real). PyTorch's
+    arguments: ``var(x, dim, unbiased, keepdim)`` positionally (``unbiased=False`` is
+    correction 0), or ``correction=`` (default 1); ``ddof`` is NumPy's name for correction.
+    Returns x's shape without the reduced dims (size 1 with keepdim).
     """
     dim, c = _correction("var", dim, correction, unbiased, ddof)
     axes = _axes("var", x, dim, axis)
@@ -465,16 +494,20 @@ class Norm(Function):
     """y = (sum |x|^p)^(1/p) over ``axes`` for a finite p != 0 (p = 2: sqrt(sum x^2)).
 
     dy/dx = sign(x) |x|^(p-1) / y^(p-1) (x / y for p = 2), and 0 where y = 0 (PyTorch's
-    convention: the gradient of a norm at 0 is 0, not NaN).
+    convention: the gradient of a norm at 0 is 0, not NaN). Complex x: y is real (the norm
+    of |x|) and sign(x) is sgn(x) = x / |x|, which is d|x| in PyTorch's convention.
     """
 
     __slots__ = ("p", "axes", "keep", "xshape")
     save_inputs = (0,)
     save_output = True
+    complex_ok = True
 
     def forward(self, x, p, axes, keep):
         _check_float("norm", x)
         self.p, self.axes, self.keep, self.xshape = p, axes, keep, x.shape
+        if x.dtype in COMPLEX:
+            x = np.abs(x)  # real, x's part dtype (np.abs dispatches to cupy)
         if p == 2:
             return np.sqrt((x * x).sum(axis=axes, keepdims=keep))
         with np.errstate(divide="ignore"):
@@ -487,7 +520,8 @@ class Norm(Function):
             if p == 2:
                 xpart, ypart = x, y
             else:
-                xpart = ops.sign(x) * ops.abs(x) ** (p - 1)
+                sign = sgn(x) if _raw(x).dtype in COMPLEX else ops.sign(x)
+                xpart = sign * ops.abs(x) ** (p - 1)
                 if p < 1:  # |x|^(p-1) is infinite at 0: use 0 there
                     xpart = ops.where(_raw(x) == 0, 0, xpart)
                 ypart = y ** (p - 1)
@@ -504,8 +538,9 @@ def norm(x, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The vector p-norm of x over ``dim`` (int, tuple, or None for all elements).
 
     p: ``'fro'`` or 2 (Euclidean), 1, ``inf`` (max |x|), ``-inf`` (min |x|), 0 (count of
-    non-zeros) or any other float. x: any float shape. Returns x's shape without the reduced
-    dims (size 1 with keepdim). The gradient at x = 0 is 0 (PyTorch's convention); ties of
+    non-zeros) or any other float. x: any float or complex shape (complex: the norm of |x|, in
+    the real dtype of its parts). Returns x's shape without the reduced dims (size 1 with
+    keepdim). The gradient at x = 0 is 0 (PyTorch's convention); ties of
     |x| for inf/-inf share the gradient equally.
     """
     axes = _axes("norm", x, dim, axis)
@@ -540,14 +575,15 @@ class NonzeroCount(Function):
     """
 
     __slots__ = ("xshape",)
+    complex_ok = True  # zero gradient; a complex x counts in its part dtype
 
     def forward(self, x, axes, keep):
         self.xshape = x.shape
-        return (x != 0).sum(axis=axes, keepdims=keep).astype(x.dtype)
+        return (x != 0).sum(axis=axes, keepdims=keep).astype(real_of(x.dtype))
 
     def backward(self, gy):
         raw = gy._data if isinstance(gy, Tensor) else gy  # a Tensor under create_graph
-        return array_module(raw).zeros(self.xshape, dtype=raw.dtype), None, None
+        return array_module(raw).zeros(self.xshape, dtype=self.input_meta(0)[1]), None, None
 
 
 # -- all, any -----------------------------------------------------------------------------------
