@@ -11,6 +11,7 @@ import numpy as np
 
 from backends import array_module
 
+from ..dtypes import COMPLEX
 from ._dims import ndim_of as _ndim
 from ._dims import norm_dim
 from .shape import GetItem, Reshape, _along
@@ -39,7 +40,17 @@ def _dim(op, x, dim, axis, default=-1):
         dim = axis
     if dim is None:
         raise TypeError(f"{op}: missing the dim argument")
+    orderable(op, x)
     return norm_dim(dim, _ndim(x), op)
+
+
+def orderable(op, x) -> None:
+    """TypeError for a complex x: NumPy orders complex numbers lexicographically, torch refuses
+    to sort, rank or take extremes of them, and so does this."""
+    if getattr(x, "dtype", None) in COMPLEX:
+        raise TypeError(
+            f"{op}: not supported for complex tensors (they have no order), got {x.dtype}"
+        )
 
 
 def _positions(n, axis, ndim, xp):

@@ -388,6 +388,7 @@ class Clone(Function):
         return gy
 
 
+_ORDERING = frozenset([np.less, np.less_equal, np.greater, np.greater_equal])
 _BITWISE = (np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert)
 
 
@@ -398,6 +399,11 @@ class Compare(Function):
     differentiable = False
 
     def forward(self, fn, *args):
+        if fn in _ORDERING and any(
+            getattr(a, "dtype", None) in COMPLEX or isinstance(a, complex) for a in args
+        ):  # NumPy would order complex numbers lexicographically; torch refuses, as here
+            dts = ", ".join(str(getattr(a, "dtype", type(a).__name__)) for a in args)
+            raise TypeError(f"{fn.__name__}: complex numbers have no order (got {dts})")
         try:
             return fn(*args)
         except ValueError:

@@ -328,14 +328,15 @@ def _chol_raw(a):
     ok = xp.ones((nb,), dtype=bool)
     for j in range(n):
         row = lo[:, j, :j]
-        d = a3[:, j, j] - (row * row).sum(axis=-1)
-        good = ok & (d > 0)
+        d = a3[:, j, j] - (row * row.conj()).sum(axis=-1)  # Hermitian: |L_jk|^2
+        if d.dtype.kind == "c":
+            d = d.real.astype(d.dtype)  # A's diagonal is read as real (LAPACK's zpotrf)
+        good = ok & (d.real > 0)
         info = xp.where(ok & ~good, j + 1, info).astype(np.int32)
         root = xp.sqrt(xp.where(good, d, 1))
         lo[:, j, j] = xp.where(good, root, xp.where(ok, d, lo[:, j, j]))
-        col = (a3[:, j + 1 :, j] - xp.matmul(lo[:, j + 1 :, :j], row[:, :, None])[..., 0]) / root[
-            :, None
-        ]
+        dots = xp.matmul(lo[:, j + 1 :, :j], row.conj()[:, :, None])[..., 0]
+        col = (a3[:, j + 1 :, j] - dots) / root[:, None]
         lo[:, j + 1 :, j] = xp.where(good[:, None], col, lo[:, j + 1 :, j])
         ok = good
     return lo.reshape(a.shape), info.reshape(batch)
@@ -345,10 +346,11 @@ class CholeskyEx(Cholesky):
     """cholesky_ex's L (computed by the entry point, passed in); backward as Cholesky's."""
 
     __slots__ = ()
+    complex_ok = True  # L^H for upper; Cholesky's backward is the complex one
 
     def forward(self, a, upper, lo):
         self.upper = upper
-        return lo.swapaxes(-1, -2) if upper else lo
+        return lo.swapaxes(-1, -2).conj() if upper else lo
 
     def backward(self, gy):
         return super().backward(gy)[0], None, None

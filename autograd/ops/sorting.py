@@ -55,6 +55,7 @@ from ._sort_util import (  # noqa: F401 - re-exported: the helpers were defined 
     _scan,
     _select,
     _xp,
+    orderable,
 )
 from .reduction import AMax, AMin, _check_float, _kshape, _like, _nonempty, _raw
 from .shape import Flip, Permute, Reshape, _along
@@ -235,6 +236,7 @@ def median(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     by the elements equal to it. dim int: a ``(values, indices)`` namedtuple along dim (x's
     shape without dim, size 1 with keepdim); NaN rows give NaN at the first NaN's index.
     """
+    orderable("median", x)
     dim = pick_dim(dim, axis, "median")
     if dim is None:
         return MedianAll.apply(x, None, False)
@@ -246,6 +248,7 @@ def nanmedian(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
     dim None: a 0-d Tensor; dim int: a ``(values, indices)`` namedtuple (see ``median``).
     """
+    orderable("nanmedian", x)
     dim = pick_dim(dim, axis, "nanmedian")
     if dim is None:
         return NanMedianAll.apply(x, None, False)
@@ -327,6 +330,7 @@ def _q_values(op, q, xr):
 
 
 def _quantile(op, x, q, dim, keepdim, interpolation, skip_nan):
+    orderable(op, x)
     xr = _raw(x)
     _check_float(op, xr)
     if interpolation not in _INTERPOLATIONS:
@@ -416,6 +420,7 @@ def nanquantile(x, q, dim=None, keepdim=False, interpolation="linear", *, axis=N
 
 
 def _cum_extreme(op, x, dim, axis, ufunc, Result):
+    orderable(op, x)
     d = _dim(op, x, dim, axis, default=None)
     if _ndim(x) == 0:
         v, i = _cum_extreme(op, _flat1(x), 0, None, ufunc, Result)
@@ -500,6 +505,7 @@ def aminmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
     Shapes as ``amin``/``amax``; each gradient is shared by tied extrema (as torch).
     """
+    orderable("aminmax", x)
     dim = pick_dim(dim, axis, "aminmax")
     nd = _ndim(x)
     axes = None if dim is None or nd == 0 else (norm_dim(dim, nd, "aminmax"),)

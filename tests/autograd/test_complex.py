@@ -343,3 +343,39 @@ def test_complex_on_cuda_matches_cpu(name):
         np.testing.assert_allclose(g, c, rtol=1e-12, atol=1e-14)
     z = ag.tensor(a, device="cuda", requires_grad=True)
     assert ag.gradcheck(UNARY[name], (z,))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda z: z < z, lambda z: z >= 1, lambda z: ag.sort(z), lambda z: ag.argsort(z),
+        lambda z: ag.topk(z, 1), lambda z: ag.median(z), lambda z: ag.quantile(z, 0.5),
+        lambda z: ag.cummax(z, 0), lambda z: ag.aminmax(z), lambda z: ag.kthvalue(z, 1),
+    ],
+)  # fmt: skip
+def test_ordering_ops_refuse_complex_even_without_grad(fn):
+    """NumPy orders complex numbers lexicographically; torch refuses, as here."""
+    z = ag.tensor([1 + 2j, 3j])
+    with pytest.raises(TypeError, match="complex"):
+        fn(z)
+    np.testing.assert_array_equal((z == z).numpy(), [True, True])  # equality is defined
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_ex_complex(upper):
+    m = RNG.standard_normal((2, 3, 3)) + 1j * RNG.standard_normal((2, 3, 3))
+    a = m @ m.conj().swapaxes(-1, -2) + np.eye(3)
+    L, info = ag.linalg.cholesky_ex(ag.tensor(a), upper=upper)
+    want = np.linalg.cholesky(a)
+    np.testing.assert_allclose(L.numpy(), want.conj().swapaxes(-1, -2) if upper else want)
+    assert not info.numpy().any()
+    A = ag.tensor(a[0], requires_grad=True)
+
+    def f(A):
+        return ag.linalg.cholesky_ex((A + A.conj().T) / 2, upper=upper).L
+
+    assert ag.gradcheck(f, (A,))
+    assert ag.gradgradcheck(f, (A,))
+    bad = a[0].copy()
+    bad[2, 2] = -5  # fails at the third leading minor: the loop reports it
+    assert int(ag.linalg.cholesky_ex(ag.tensor(bad)).info) == 3
