@@ -8,6 +8,11 @@ Three differentiable ops share the backend kernels (``backends.kernels(x).conv_*
   <conv(x, w), gy> = <x, grad_input(gy, w)> = <w, grad_weight(x, gy)>, every derivative of the
   three is one of the three again; so second (and higher) order gradients go through the same
   kernels, and ``conv_transpose`` (whose forward is grad-input) comes for free.
+* Complex tensors: each derivative above is a bilinear op of the upstream gradient and the other
+  operand; PyTorch's conjugate convention only conjugates that other operand (the adjoint of
+  a -> B(a, b) is u -> B*(u, conj(b)) for real coefficients), so each backward conjugates its
+  saved operands when the output is complex. Every kernel set runs complex dtypes on its
+  generic path (im2col and matmul).
 
 Shapes, with d spatial dims: x (N, C, *S), w (O, C // groups, *K), y (N, O, *Y) with
 ``Y = (S + 2 p - dilation (K - 1) - 1) // stride + 1``. An unbatched input (C, *S) gives (O, *Y).
@@ -17,7 +22,8 @@ from __future__ import annotations
 
 import operator
 
-from autograd import Function, ShapeError, Tensor
+from autograd import Function, ShapeError, Tensor, conj
+from autograd.dtypes import COMPLEX
 from backends import array_module, kernels
 
 __all__ = [
@@ -61,6 +67,7 @@ class ConvNd(Function):
 
     __slots__ = ("geom",)
     save_inputs = (0, 1)
+    complex_ok = True
 
     def forward(self, x, w, b, stride, padding, dilation, groups):
         self.geom = (stride, padding, dilation, groups)
@@ -68,6 +75,8 @@ class ConvNd(Function):
 
     def backward(self, gy):
         x, w = self.saved
+        if self.odtype in COMPLEX:
+            x, w = conj(x), conj(w)
         p0, p1, p2 = self.parents[:3]
         gx = gw = gb = None
         if p0 is not None:
@@ -88,6 +97,7 @@ class ConvGradInput(Function):
 
     __slots__ = ("geom",)
     save_inputs = (0, 1)
+    complex_ok = True
 
     def forward(self, gy, w, x_shape, stride, padding, dilation, groups):
         self.geom = (stride, padding, dilation, groups)
@@ -95,6 +105,8 @@ class ConvGradInput(Function):
 
     def backward(self, u):
         gy, w = self.saved
+        if self.odtype in COMPLEX:
+            gy, w = conj(gy), conj(w)
         p0, p1 = self.parents[:2]
         g_gy = g_w = None
         if p0 is not None:
@@ -113,6 +125,7 @@ class ConvGradWeight(Function):
 
     __slots__ = ("geom",)
     save_inputs = (0, 1)
+    complex_ok = True
 
     def forward(self, x, gy, w_shape, stride, padding, dilation, groups):
         self.geom = (stride, padding, dilation, groups)
@@ -120,6 +133,8 @@ class ConvGradWeight(Function):
 
     def backward(self, u):
         x, gy = self.saved
+        if self.odtype in COMPLEX:
+            x, gy = conj(x), conj(gy)
         p0, p1 = self.parents[:2]
         g_x = g_gy = None
         if p0 is not None:
@@ -196,8 +211,8 @@ def _check_dtypes(op, x, w, b):
         raise TypeError(
             f"{op}: input {x.dtype} and weight {w.dtype}{bias} must have the same dtype"
         )
-    if x.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"{op}: expected a floating-point or complex input, got {x.dtype}")
 
 
 def _batched(op, x, d):

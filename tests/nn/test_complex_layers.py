@@ -242,3 +242,61 @@ def test_checkpoint_keeps_complex_model_and_optimizer_state(tmp_path):
         (m(x).abs() ** 2).sum().backward()
         o.step()
     np.testing.assert_array_equal(lin2.weight.detach().numpy(), lin.weight.detach().numpy())
+
+
+# -- convolution ---------------------------------------------------------------------------------
+
+CONVS = {
+    "conv1d": lambda x, w, b: F.conv1d(x[..., 0], w[..., 0], b, padding=1, stride=2),
+    "conv2d": lambda x, w, b: F.conv2d(x, w, b, padding=1, dilation=(1, 2)),
+    "conv2d_groups": lambda x, w, b: F.conv2d(x, w[:, :1], b, groups=2),
+    "conv3d": lambda x, w, b: F.conv3d(x[:, :, None], w[:, :, None], b, padding=(0, 1, 1)),
+    "conv_transpose2d": lambda x, w, b: F.conv_transpose2d(
+        x[:, :, :3, :3], w.transpose(0, 1)[:, :2], None, stride=2, output_padding=1
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONVS))
+def test_conv_complex_gradcheck_and_gradgradcheck(name):
+    x, w, b = _leaf(1, 2, 5, 5, seed=4), _leaf(4, 2, 3, 3, seed=5), _leaf(4, seed=6)
+    assert ag.gradcheck(CONVS[name], (x, w, b))
+    assert ag.gradgradcheck(CONVS[name], (x, w, b))
+
+
+def test_conv_complex_matches_torch_and_refuses_mixed_dtypes():
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    x, w, b = _c(2, 2, 6, 6, seed=7), _c(3, 2, 3, 3, seed=8), _c(3, seed=9)
+
+    def run(lib, fn, mk):
+        X, W, B = mk(x), mk(w), mk(b)
+        y = fn.conv2d(X, W, B, padding=1, stride=(2, 1))
+        ((y.abs() ** 2).sum() + y.real.sum()).backward()
+        return [y.detach().numpy()] + [t.grad.numpy() for t in (X, W, B)]
+
+    want = run(torch, tf, lambda a: torch.tensor(a, requires_grad=True))
+    got = run(ag, F, lambda a: ag.tensor(a, requires_grad=True))
+    for g, t in zip(got, want):
+        np.testing.assert_allclose(g, t, rtol=1e-11, atol=1e-11)
+    with pytest.raises(TypeError, match="conv2d: input float64 and weight complex128"):
+        F.conv2d(ag.tensor(x.real), ag.tensor(w))
+    m = nn.Conv2d(2, 3, 3, dtype=ag.cfloat)
+    assert m.weight.dtype == np.complex64 and m(ag.tensor(x, dtype=ag.cfloat)).dtype == np.complex64
+
+
+@pytest.mark.gpu
+def test_conv_complex_on_cuda_under_every_kernel_set():
+    import backends
+
+    x, w, b = _c(1, 2, 5, 5, seed=10), _c(3, 2, 3, 3, seed=11), _c(3, seed=12)
+    ref = F.conv2d(ag.tensor(x), ag.tensor(w), ag.tensor(b), padding=1).numpy()
+    for name in ("cupy", "numba"):
+        ok, _ = backends.available()[name]
+        if not ok:
+            continue
+        with backends.use(name):
+            X, W = ag.tensor(x, device="cuda", requires_grad=True), ag.tensor(w, device="cuda")
+            y = F.conv2d(X, W, ag.tensor(b, device="cuda"), padding=1)
+            np.testing.assert_allclose(y.detach().cpu().numpy(), ref, rtol=1e-12, atol=1e-12)
+            assert ag.gradcheck(lambda X, W=W: F.conv2d(X, W, None, padding=1), (X,))
