@@ -1,4 +1,5 @@
-"""Tensor methods for complex tensors, calling ``autograd/ops/complex_parts.py``."""
+"""Tensor methods for complex tensors (``autograd/ops/complex_parts.py``) and the short-time
+Fourier transform (``autograd/ops/_stft.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ def _ops():
 
 
 class ComplexMethods:
-    """``real``, ``imag`` (properties, as PyTorch's), ``conj``, ``angle``, ``sgn``, ..."""
+    """``real``, ``imag`` (properties, as PyTorch's), ``conj``, ``angle``, ``sgn``, ...,
+    ``stft`` and ``istft``."""
 
     __slots__ = ()
 
@@ -51,3 +53,24 @@ class ComplexMethods:
     def sgn(self):
         """z / |z| (0 at 0) for complex tensors, sign for real ones. Same shape and dtype."""
         return _ops().sgn(self)
+
+    def stft(
+        self, n_fft, hop_length=None, win_length=None, window=None, center=True,
+        pad_mode="reflect", normalized=False, onesided=None, return_complex=None,
+        align_to_window=None,
+    ):  # fmt: skip
+        """See ``autograd.stft``: short-time Fourier transform of (L,) or (B, L)."""
+        return _ops().stft(
+            self, n_fft, hop_length, win_length, window, center, pad_mode, normalized,
+            onesided, return_complex, align_to_window,
+        )  # fmt: skip
+
+    def istft(
+        self, n_fft, hop_length=None, win_length=None, window=None, center=True,
+        normalized=False, onesided=None, length=None, return_complex=False,
+    ):  # fmt: skip
+        """See ``autograd.istft``: inverse STFT of (B?, N, T) complex -> (B?, L)."""
+        return _ops().istft(
+            self, n_fft, hop_length, win_length, window, center, normalized, onesided, length,
+            return_complex,
+        )  # fmt: skip

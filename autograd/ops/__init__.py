@@ -12,6 +12,7 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap
 from ._dims import norm_axes, norm_dim, pick_dim, pick_keep  # noqa: F401
+from ._stft import *  # noqa: F403 - stft, istft, hann/hamming/blackman/bartlett/kaiser_window
 from .arithmetic import Add, Div, FloorDivide, Matmul, Mul, Neg, Pow, PowConst, Remainder, Sub
 from .complex_parts import *  # noqa: F403 - real, imag, conj, angle, complex, view_as_real, ...
 from .decomp import *  # noqa: F403 - inverse, det, logdet, slogdet, pinverse, cholesky
