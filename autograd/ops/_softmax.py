@@ -84,6 +84,8 @@ class Softmax(Function):
 
     def forward(self, x, axis):
         _check_float("softmax", x)
+        if x.dtype.kind == "c":  # torch refuses too
+            raise TypeError(f"softmax: not supported for complex tensors (got {x.dtype})")
         self.axis = axis
         e = np.exp(x - _stable_max(x, None if axis is None else (axis,)))
         with np.errstate(invalid="ignore"):  # all -inf rows: 0/0 = NaN, as PyTorch
@@ -103,6 +105,8 @@ class LogSoftmax(Function):
 
     def forward(self, x, axis):
         _check_float("log_softmax", x)
+        if x.dtype.kind == "c":  # torch refuses too
+            raise TypeError(f"log_softmax: not supported for complex tensors (got {x.dtype})")
         self.axis = axis
         z = x - _stable_max(x, None if axis is None else (axis,))
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -128,6 +128,22 @@ def _ties(w) -> bool:
     return r.shape[-1] > 1 and not bool((r[..., 1:] != r[..., :-1]).all())
 
 
+def _tie_safe(e, num, dead):
+    """The gaps e with 1 at a tie (e = 0) between two values whose vectors the loss does not
+    use (``dead``, (..., k) bool: that column of the vectors' cotangent is exactly 0): the
+    pair's term is then 0 / 0 and its limit 0, as the loss does not see how the pair mixes.
+    NumPy's LAPACK returns exact ties more often than torch's, which would give NaN there. A
+    tie the loss does see still divides by 0 (NaN or inf, as in torch)."""
+    re = _raw(e)
+    tie = re == 0
+    if not bool(tie.any()):
+        return e
+    both = tie & dead[..., :, None] & dead[..., None, :]
+    if not bool(both.any()):
+        return e
+    return e + both.astype(re.dtype)
+
+
 def _pack(parts, batch):
     """Arrays with leading dims ``batch``, flattened and concatenated along the last dim."""
     xp = _xp(parts[0])
@@ -606,7 +622,8 @@ class Eigh(Function):
         if not _zero(gv, _ties(w)):  # eigenvalues only (eigvalsh): no 1 / (w_j - w_i)
             vtgv = _mm(t(v), gv)
             e = _row(w) - _col(w) + _eye(w, n)
-            skew = (vtgv - t(vtgv)) * 0.5 / e
+            num = (vtgv - t(vtgv)) * 0.5
+            skew = num / _tie_safe(e, num, ~_raw(gv).any(axis=-2))
             if c:
                 _check_phase("linalg.eigh", "eigenvectors", _raw(vtgv), None)
                 skew = skew * (1 - _eye(w, n))  # its diagonal i im(V^H gV): gw takes its place
@@ -703,7 +720,9 @@ def _svd_back(u, s, vh, gu, gs, gvh, c=False):
     vhgv = vhgv - t(vhgv)
     s2 = s * s
     e = _row(s2) - _col(s2) + _eye(s, k)
-    ga = (uhgu * _row(s) + _col(s) * vhgv) / e + _diag_embed(gs)
+    num = uhgu * _row(s) + _col(s) * vhgv
+    dead = ~(_raw(gu).any(axis=-2) | _raw(gvh).any(axis=-1))
+    ga = num / _tie_safe(e, num, dead) + _diag_embed(gs)
     if c:  # the phases: im diag(U^H gU) = -im diag(V^H gV) for a loss that ignores them
         _check_phase("linalg.svd", "singular vectors", _raw(uhgu), _raw(vhgv))
         ga = ga + _diag_embed(_diag(uhgu) / (2 * s))

@@ -69,6 +69,15 @@ def _sigmoid(x):
     return y
 
 
+def _no_order(name, *args):
+    """TypeError when an operand is complex: NumPy orders complex numbers lexicographically,
+    torch refuses (clamp, maximum, minimum)."""
+    for a in args:
+        if getattr(a, "dtype", None) in COMPLEX or isinstance(a, complex):
+            dts = ", ".join(str(getattr(v, "dtype", type(v).__name__)) for v in args)
+            raise TypeError(f"{name}: not supported for complex tensors (got {dts})")
+
+
 def _xp_of(x):
     from backends import array_module
 
@@ -84,17 +93,36 @@ def _sign(x):
 
 
 def _check_float(name, x):
-    if x.dtype.kind not in "fc":
+    """TypeError unless x is a real floating point array (a float-only op that torch does not
+    define for complex tensors either; complex-capable ops test ``kind in "fc"`` first)."""
+    if x.dtype.kind == "c":
+        raise TypeError(f"{name}: not supported for complex tensors (got {x.dtype})")
+    if x.dtype.kind != "f":
         raise TypeError(f"{name}: expected a floating point tensor, got dtype {x.dtype}")
 
 
 def _unary(name, f, df, save, float_only=True):
     """Make the Function class of a unary elementwise op from one table row."""
 
-    def forward(self, x):
-        if float_only and x.dtype.kind not in "fc":
-            _check_float(name, x)
-        return f(x)
+    kinds = "fc" if name in _HOLOMORPHIC or name == "abs" else "f"
+    if float_only:
+
+        def forward(self, x):
+            if x.dtype.kind not in kinds:
+                _check_float(name, x)
+            return f(x)
+
+    elif kinds == "f":  # integers allowed (relu, sign, floor, ...), complex not (as torch)
+
+        def forward(self, x):
+            if x.dtype in COMPLEX:
+                _check_float(name, x)
+            return f(x)
+
+    else:
+
+        def forward(self, x):
+            return f(x)
 
     if df is None:  # piecewise constant: zero gradient
 
@@ -256,6 +284,7 @@ class Clamp(Function):
     def forward(self, x, lo, hi):
         if lo is None and hi is None:
             raise ValueError("clamp: at least one of min and max must be given")
+        _no_order("clamp", x, lo, hi)
         y = x
         try:
             if lo is not None:
@@ -302,6 +331,8 @@ class Maximum(Function):
     _gt = staticmethod(lambda a, b: a > b)
 
     def forward(self, x, y):
+        if x.dtype in COMPLEX or getattr(y, "dtype", None) in COMPLEX:
+            _no_order("maximum" if type(self) is Maximum else "minimum", x, y)
         try:
             return np.maximum(x, y) if type(self) is Maximum else np.minimum(x, y)
         except ValueError:

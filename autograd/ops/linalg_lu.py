@@ -25,6 +25,7 @@ from ..function import Function
 from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _shape, _xp
 from .arithmetic import Matmul
 from .decomp import (
+    _H,
     _T,
     Cholesky,
     Inv,
@@ -296,13 +297,13 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False):  # noqa: N803 - torch'
     st = SolveTriangular.apply
     if left and not adjoint:  # X = U^-1 L^-1 P^T B
         return st(LU, st(LU, _mm(pt, B), False, True, True), True, True, False)
-    if left:  # A^T X = B: X = P L^-T U^-T B
-        y = st(_T(LU), st(_T(LU), B, False, True, False), True, True, True)
+    if left:  # A^H X = B: X = P L^-H U^-H B (P real)
+        y = st(_H(LU), st(_H(LU), B, False, True, False), True, True, True)
         return _mm(_T(pt), y)
     if not adjoint:  # X A = B: X = B U^-1 L^-1 P^T
         return _mm(st(LU, st(LU, B, True, False, False), False, False, True), pt)
-    y = st(_T(LU), _mm(B, _T(pt)), True, False, True)  # X A^T = B: X = B P L^-T U^-T
-    return st(_T(LU), y, False, False, False)
+    y = st(_H(LU), _mm(B, _T(pt)), True, False, True)  # X A^H = B: X = B P L^-H U^-H
+    return st(_H(LU), y, False, False, False)
 
 
 # -- the _ex variants: failures reported in info ------------------------------------------------

@@ -82,6 +82,10 @@ def _inplace(x, op, fn, *args):
 
 
 def _float(name, x):
+    """TypeError unless x is real floating point (torch refuses these activations on complex
+    tensors; silu, which torch allows, skips the complex test)."""
+    if x.dtype.kind == "c" and name != "silu":
+        raise TypeError(f"{name}: not supported for complex tensors (got {x.dtype})")
     if x.dtype.kind not in "fc":
         raise TypeError(f"{name}: expected a floating point tensor, got dtype {x.dtype}")
 

@@ -70,6 +70,14 @@ def _as_operand(v, like):
     return _wrap(arr.astype(_raw(like).dtype, copy=False), None, False)
 
 
+def _check_real(op: str, *vs):
+    """TypeError for a complex operand: these losses are not defined for complex tensors (torch
+    refuses them too; l1_loss, which uses |input - target|, allows them)."""
+    for v in vs:
+        if hasattr(v, "dtype") and _raw(v).dtype.kind == "c":
+            raise TypeError(f"{op}: not supported for complex tensors (got {_raw(v).dtype})")
+
+
 def _check_same(op: str, input, target):
     if _shape(input) != _shape(target):
         raise ShapeError(
@@ -79,6 +87,8 @@ def _check_same(op: str, input, target):
 
 
 def _check_float(op: str, name: str, v):
+    if _raw(v).dtype.kind == "c":
+        raise TypeError(f"{op}: not supported for complex tensors ({name} is {_raw(v).dtype})")
     if _raw(v).dtype.kind not in "fc":
         raise TypeError(f"{op}: {name} must be a floating point tensor, got dtype {_raw(v).dtype}")
 
@@ -90,6 +100,7 @@ def mse_loss(input, target, reduction: str = "mean"):
     """Mean squared error: (input - target)^2, reduced. input, target: the same shape."""
     _check_reduction("mse_loss", reduction)
     _check_same("mse_loss", input, target)
+    _check_real("mse_loss", input, target)
     d = input - target
     return _reduce(d * d, reduction)
 
@@ -105,6 +116,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target; reduced."""
     _check_reduction("huber_loss", reduction)
     _check_same("huber_loss", input, target)
+    _check_real("huber_loss", input, target)
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     d = input - target
@@ -118,6 +130,7 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (huber / beta); beta=0 is L1."""
     _check_reduction("smooth_l1_loss", reduction)
     _check_same("smooth_l1_loss", input, target)
+    _check_real("smooth_l1_loss", input, target)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     d = input - target
@@ -541,6 +554,7 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     """
     _check_reduction("kl_div", reduction, ("batchmean",))
     _check_same("kl_div", input, target)
+    _check_real("kl_div", input, target)
     target = _as_operand(target, input)
     if log_target:
         loss = ag.exp(target) * (target - input)

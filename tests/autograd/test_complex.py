@@ -269,14 +269,31 @@ def test_gradcheck_complex_fast_mode_passes_a_right_rule():
 
 
 def test_ops_without_a_complex_rule_refuse_to_record():
+    from nn.functional.extras import ScaleGrad  # no complex rule; its forward runs on complex
+
     z = cplx(3)
-    with pytest.raises(TypeError, match=r"relu: autograd does not support complex.*complex128"):
-        ag.relu(z)
-    with pytest.raises(TypeError, match="erf: autograd does not support complex"):
-        ag.erf(z)
-    with ag.no_grad():  # not recorded: nothing is wrong
-        ag.exp(z)
-    ag.erf(z.detach())
+    with pytest.raises(
+        TypeError, match=r"ScaleGrad: autograd does not support complex.*complex128"
+    ):
+        ScaleGrad.apply(z, 2.0)
+    with ag.no_grad():  # not recorded: nothing can go wrong
+        assert ScaleGrad.apply(z, 2.0).dtype == np.complex128
+    assert ScaleGrad.apply(z.detach(), 2.0).dtype == np.complex128
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        ag.relu, ag.erf, ag.floor, ag.sign, lambda z: ag.clamp(z, 0, 1),
+        lambda z: ag.maximum(z, z), lambda z: ag.softmax(z, 0), ag.deg2rad,
+    ],
+)  # fmt: skip
+def test_ops_torch_refuses_for_complex_refuse_in_forward(fn):
+    """Refused before any work, with or without recording (NumPy would order complex numbers
+    or give a meaningless value)."""
+    z = cplx(3, requires_grad=False)
+    with pytest.raises(TypeError, match="not supported for complex tensors"):
+        fn(z)
 
 
 def test_user_function_needs_complex_ok():
@@ -379,3 +396,53 @@ def test_cholesky_ex_complex(upper):
     bad = a[0].copy()
     bad[2, 2] = -5  # fails at the third leading minor: the loop reports it
     assert int(ag.linalg.cholesky_ex(ag.tensor(bad)).info) == 3
+
+
+def _unitary(rng, n):
+    q, _ = np.linalg.qr(rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n)))
+    return q
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.float64])
+def test_svd_tie_the_loss_does_not_see_gives_finite_second_order(dtype):
+    """A = Q diag(3, 1, 1, 0.5) W: NumPy's LAPACK returns the two 1s exactly tied; the spectral
+    norm depends on the top pair only, so its Hessian is finite (it was NaN from 0 / 0)."""
+    rng = np.random.default_rng(0)
+    q, w = _unitary(rng, 4), _unitary(rng, 4)
+    if dtype == np.float64:
+        q, w = np.linalg.qr(q.real)[0], np.linalg.qr(w.real)[0]
+    a = q @ np.diag([3.0, 1.0, 1.0, 0.5]) @ w
+
+    def hess(x):
+        (g,) = ag.grad(ag.linalg.matrix_norm(x, 2), x, create_graph=True)
+        return g
+
+    def f(arr):  # the first-order gradient's squared norm, whose gradient is checked
+        t = ag.tensor(arr, requires_grad=True)
+        return float((ag.grad(ag.linalg.matrix_norm(t, 2), t)[0].abs() ** 2).sum())
+
+    x = ag.tensor(a, requires_grad=True)
+    (h,) = ag.grad((hess(x).abs() ** 2).sum(), x)
+    assert np.isfinite(h.numpy()).all()
+    num = np.zeros_like(a)
+    for idx in np.ndindex(*a.shape):
+        for step in (1e-6, 1e-6j) if dtype == np.complex128 else (1e-6,):
+            b = a.copy()
+            b[idx] += step
+            fp = f(b)
+            b[idx] -= 2 * step
+            num[idx] += (fp - f(b)) / 2e-6 * (step / 1e-6)
+    np.testing.assert_allclose(h.numpy(), num, atol=1e-7)
+
+
+def test_lu_solve_adjoint_is_the_conjugate_transpose():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((3, 3)) + 1j * rng.standard_normal((3, 3))
+    b = rng.standard_normal((3, 2)) + 1j * rng.standard_normal((3, 2))
+    lu, piv = ag.linalg.lu_factor(ag.tensor(a))
+    x = ag.linalg.lu_solve(lu, piv, ag.tensor(b), adjoint=True).numpy()
+    np.testing.assert_allclose(a.conj().T @ x, b, atol=1e-12)
+    y = ag.linalg.lu_solve(lu, piv, ag.tensor(b.T), adjoint=True, left=False).numpy()
+    np.testing.assert_allclose(y @ a.conj().T, b.T, atol=1e-12)
+    B = ag.tensor(b, requires_grad=True)
+    assert ag.gradcheck(lambda B: ag.linalg.lu_solve(lu, piv, B, adjoint=True), (B,))
