@@ -538,6 +538,11 @@ class Optimizer:
                         f"{where}: state {key!r} is complex ({v.dtype}) but the parameter is "
                         f"{p.dtype} (casting would drop the imaginary part)"
                     )
+                if v.dtype.kind != "c" and p.dtype.kind == "c":
+                    raise ValueError(
+                        f"{where}: state {key!r} is real ({v.dtype}) but the parameter is "
+                        f"{p.dtype} (a complex parameter's state is complex, as in torch)"
+                    )
                 out[key] = _to_like(v, p._data)
             elif kind == "int":
                 if isinstance(v, Tensor) or _is_array(v):

@@ -420,3 +420,18 @@ def test_complex_parameters_on_cuda_match_cpu(name):
             assert v.dtype == np.complex128 and type(v).__module__.startswith("cupy")
     total = optim.clip_grad_norm_([z], 1.0)
     assert total.item() == pytest.approx(np.linalg.norm(grads[-1]), rel=1e-12)
+
+
+def test_real_state_into_a_complex_parameter_is_refused():
+    """A real exp_avg loaded as v + 0j would take a wrong step on the imaginary part; torch
+    refuses, and so does this, changing nothing."""
+    p = ag.tensor(np.ones(3) + 1j, requires_grad=True)
+    opt = optim.Adam([p])
+    q = ag.tensor(np.ones(3), requires_grad=True)
+    real_opt = optim.Adam([q])
+    q.grad = ag.ones(3, dtype=ag.float64)
+    real_opt.step()
+    before = opt.state_dict()
+    with pytest.raises(ValueError, match="state 'exp_avg' is real .*complex128"):
+        opt.load_state_dict(real_opt.state_dict())
+    assert opt.state_dict()["state"] == before["state"]
