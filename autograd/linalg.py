@@ -1,5 +1,6 @@
 """``autograd.linalg``: PyTorch's ``torch.linalg`` namespace (the functions live in
-``autograd/ops/decomp.py``, ``autograd/ops/linalg_norms.py``, ``autograd/ops/linalg.py`` and
+``autograd/ops/decomp.py``, ``autograd/ops/decomp_factor.py`` (re-exported by ``decomp.py``),
+``autograd/ops/linalg_norms.py``, ``autograd/ops/linalg.py`` and
 ``autograd/ops/linalg_extra.py``).
 
 inv, inv_ex, det, slogdet, solve, solve_ex, solve_triangular, lstsq, cholesky, cholesky_ex,

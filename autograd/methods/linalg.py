@@ -1,5 +1,6 @@
 """Tensor methods calling the entry points in ``autograd/ops/linalg.py`` (products) and
-``autograd/ops/decomp.py`` (inverse, determinants, pseudo-inverse, Cholesky)."""
+``autograd/ops/decomp.py`` (inverse, determinants; it re-exports the pseudo-inverse and Cholesky
+of ``autograd/ops/decomp_factor.py``)."""
 
 from __future__ import annotations
 

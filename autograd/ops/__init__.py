@@ -57,6 +57,7 @@ _INTERNAL = {
     "indexing",
     "linalg",
     "decomp",
+    "decomp_factor",
     "linalg_norms",
     "linalg_extra",
     "linalg_lu",

@@ -1,6 +1,7 @@
 """Private helpers shared by the linear-algebra modules (``linalg.py``: products; ``decomp.py``:
-inverses, solves and decompositions; ``linalg_norms.py``: norms, cond, matrix_rank): turning
-arguments into Tensors or arrays, shapes, and the float-matrix check that names the op.
+inverses, determinants and solves; ``decomp_factor.py``: factorisations and the pseudo-inverse;
+``linalg_norms.py``: norms, cond, matrix_rank): turning arguments into Tensors or arrays,
+shapes, and the float-matrix check that names the op.
 """
 
 from __future__ import annotations

@@ -1,18 +1,15 @@
-"""Linear algebra: inverses, determinants, solves, factorisations and decompositions (inv, det,
-slogdet, logdet, solve, solve_triangular, cholesky, qr, eigh, svd, pinv), batched over leading
-dims like PyTorch.
+"""Linear algebra: inverses, determinants and solves (inv, det, slogdet, logdet, solve,
+solve_triangular), batched over leading dims like PyTorch. The factorisations and the
+pseudo-inverse (cholesky, qr, eigh, svd, pinv) are in ``decomp_factor.py`` and re-exported
+here; the shared helpers (and ``LinAlgError``) are in ``_decomp_util.py``.
 
 Each calls the input's array module (``numpy.linalg`` or ``cupy.linalg``) and writes its
 derivative with autograd ops: matmul, transposes, constant triangular masks, and this module's
 own inverse and solves, so every rule is differentiable again (second order works). A failed
-factorisation raises ``LinAlgError``. An op with several differentiable outputs (qr, eigh, svd)
-returns one packed array, its outputs flattened and concatenated along the last dim; the entry
-point slices them apart, and backward slices ``gy`` and the saved packed output the same way.
+inversion or solve raises ``LinAlgError``.
 
 Complex matrices follow PyTorch: conjugate transposes (``_H``) where the real rules transpose,
-holomorphic maps (inv, det, solve) backpropagate gy times the conjugate derivative, Hermitian
-inputs for cholesky and eigh, real eigenvalues and singular values, and for the phase-free
-vectors of eigh and svd the loss must not depend on their phases (checked, as in PyTorch).
+and the holomorphic maps (inv, det, solve) backpropagate gy times the conjugate derivative.
 
 The functions of ``torch.linalg`` (inv, solve, qr, eigh, svd, ...) are not in ``__all__`` (so
 not top-level ``autograd`` names): ``autograd/linalg.py`` re-exports them from here, with
@@ -24,148 +21,48 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 
-import numpy as np
-
 from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
+from ._decomp_util import (  # noqa: F401 - LinAlgError re-exported
+    _H,
+    _T,
+    LinAlgError,
+    SolveTriangular,
+    _bshape,
+    _is_c,
+    _lapack,
+    _mm,
+)
 from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _row, _shape, _xp
-from .arithmetic import Matmul
-from .complex_parts import angle, conj, imag, real
+from .complex_parts import angle, conj, imag
 from .complex_parts import complex as _complex
+from .decomp_factor import (  # noqa: F401 - re-exported
+    QR,
+    SVD,
+    Cholesky,
+    Eigh,
+    EighResult,
+    Pinv,
+    QRResult,
+    SVDResult,
+    _svd_parts,
+    cholesky,
+    eigh,
+    eigvalsh,
+    pinv,
+    pinverse,
+    qr,
+    svd,
+    svdvals,
+)
 
 __all__ = ["inverse", "det", "logdet", "slogdet", "pinverse", "cholesky"]
 
 # result types, as torch.return_types
 SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
 LinalgSlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
-QRResult = namedtuple("linalg_qr", ["Q", "R"])
-EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
-SVDResult = namedtuple("linalg_svd", ["U", "S", "Vh"])
-
-
-class LinAlgError(RuntimeError):
-    """A factorisation or inversion failed: a singular matrix, a matrix that is not positive
-    definite, an SVD that did not converge (``torch.linalg.LinAlgError``)."""
-
-
-# -- helpers ------------------------------------------------------------------------------------
-
-
-def _T(x):
-    return x.swapaxes(-1, -2)
-
-
-def _H(x):
-    """The conjugate transpose x^H (complex rules use it where the real ones use ``_T``)."""
-    return conj(x.swapaxes(-1, -2))
-
-
-def _is_c(x) -> bool:
-    return _raw(x).dtype in COMPLEX
-
-
-def _mm(a, b):
-    return Matmul.apply(a, b)
-
-
-def _eye(like, n):
-    r = _raw(like)
-    return _xp(r).eye(n, dtype=r.dtype)
-
-
-def _tril(x, k=0):
-    """x with the entries above diagonal ``k`` zeroed (a constant mask: differentiable)."""
-    r = _raw(x)
-    return x * _xp(r).tri(r.shape[-2], r.shape[-1], k, dtype=r.dtype)
-
-
-def _triu(x, k=0):
-    r = _raw(x)
-    return x * (1 - _xp(r).tri(r.shape[-2], r.shape[-1], k - 1, dtype=r.dtype))
-
-
-def _diag(x):
-    """(..., n, n) -> (..., n): the main diagonal."""
-    return _f().einsum("...ii->...i", x)
-
-
-def _diag_embed(v):
-    """(..., n) -> (..., n, n) with v on the diagonal."""
-    return v.reshape(_shape(v) + (1,)) * _eye(v, v.shape[-1])
-
-
-def _lapack(op, fn, *args, what="the input matrix is singular"):
-    """``fn(*args)`` with numpy's LinAlgError (and CuPy's NaN result) raised as LinAlgError."""
-    try:
-        out = fn(*args)
-    except np.linalg.LinAlgError as e:
-        raise LinAlgError(f"{op}: {what} ({e})") from None
-    first = out[0] if isinstance(out, tuple) else out
-    if type(first) is not np.ndarray and not bool(_xp(first).isfinite(first).all()):
-        # cuSOLVER reports failure as NaN/inf unless cupyx.errstate says otherwise
-        raise LinAlgError(f"{op}: {what}")
-    return out
-
-
-def _zero(g, degenerate=False) -> bool:
-    """Whether backward may skip the terms of the cotangent g of one packed output's part, as
-    PyTorch does for an undefined gradient (an output the loss did not use).
-
-    g must be all zeros. A constant g is then skipped. One on a graph (create_graph) is kept,
-    so second order sees its terms, unless ``degenerate``: then its terms divide by zero
-    (tied eigen/singular values, a zero singular value), and a zero g is an unused output.
-    """
-    if bool(_raw(g).any()):
-        return False
-    return degenerate or not (isinstance(g, Tensor) and g.requires_grad)
-
-
-def _ties(w) -> bool:
-    """Whether the sorted values w (..., n) have a tie (a zero gap between neighbours)."""
-    r = _raw(w)
-    return r.shape[-1] > 1 and not bool((r[..., 1:] != r[..., :-1]).all())
-
-
-def _tie_safe(e, num, dead):
-    """The gaps e with 1 at a tie (e = 0) between two values whose vectors the loss does not
-    use (``dead``, (..., k) bool: that column of the vectors' cotangent is exactly 0): the
-    pair's term is then 0 / 0 and its limit 0, as the loss does not see how the pair mixes.
-    NumPy's LAPACK returns exact ties more often than torch's, which would give NaN there. A
-    tie the loss does see still divides by 0 (NaN or inf, as in torch)."""
-    re = _raw(e)
-    tie = re == 0
-    if not bool(tie.any()):
-        return e
-    both = tie & dead[..., :, None] & dead[..., None, :]
-    if not bool(both.any()):
-        return e
-    return e + both.astype(re.dtype)
-
-
-def _pack(parts, batch):
-    """Arrays with leading dims ``batch``, flattened and concatenated along the last dim."""
-    xp = _xp(parts[0])
-    flat = [p.reshape(batch + (math.prod(p.shape[len(batch) :]),)) for p in parts]
-    return xp.concatenate(flat, axis=-1)
-
-
-def _unpack(packed, batch, shapes):
-    """The inverse of ``_pack``: one slice of ``packed`` per shape (differentiable)."""
-    out, off = [], 0
-    for s in shapes:
-        size = math.prod(s)
-        out.append(packed[..., off : off + size].reshape(batch + s))
-        off += size
-    return out
-
-
-def _bshape(op, a, b):
-    try:
-        return np.broadcast_shapes(a, b)
-    except ValueError:
-        raise ShapeError(f"{op}: batch dimensions {a} and {b} are not broadcastable") from None
 
 
 # -- inverse, determinants, solves --------------------------------------------------------------
@@ -383,54 +280,6 @@ def solve(A, B, *, left=True):
     return Solve.apply(A, B)
 
 
-class SolveTriangular(Function):
-    """X with T X = B (left) or X T = B, T the upper/lower triangle of A (unit diagonal when
-    ``unit``). gB = T^-T gX (T^T is triangular the other way), gA = -gB X^T (left) or -X^T gB,
-    kept to T's triangle (complex: ^H for ^T)."""
-
-    __slots__ = ("upper", "left", "unit")
-    save_inputs = (0,)
-    save_output = True
-    complex_ok = True
-
-    def forward(self, a, b, upper, left, unit):
-        self.upper, self.left, self.unit = upper, left, unit
-        xp = _xp(a)
-        t = _tri_part(a, upper, unit)
-        if not left:
-            t, b = t.swapaxes(-1, -2), b.swapaxes(-1, -2)
-        batch = _bshape("linalg.solve_triangular", t.shape[:-2], b.shape[:-2])
-        t = xp.broadcast_to(t, batch + t.shape[-2:])
-        b = xp.broadcast_to(b, batch + b.shape[-2:])
-        x = _lapack("linalg.solve_triangular", xp.linalg.solve, t, b)
-        return x if left else x.swapaxes(-1, -2)
-
-    def backward(self, gy):
-        a, x = self.saved
-        upper, left, unit = self.upper, self.left, self.unit
-        t = _H if self.odtype in COMPLEX else _T
-        gb = SolveTriangular.apply(t(a), gy, not upper, left, unit)
-        ga = None
-        if self.needs_grad(0):
-            ga = -_mm(gb, t(x)) if left else -_mm(t(x), gb)
-            ga = _triu(ga, 1 if unit else 0) if upper else _tril(ga, -1 if unit else 0)
-            ga = self.reduce_grad(0, ga)
-        gb = self.reduce_grad(1, gb) if self.needs_grad(1) else None
-        return ga, gb, None, None, None
-
-
-def _tri_part(a, upper, unit):
-    """The raw triangle of a used by solve_triangular (identity diagonal when ``unit``)."""
-    xp = _xp(a)
-    n = a.shape[-1]
-    if upper:
-        keep = ~xp.tri(n, n, 0 if unit else -1, dtype=bool)
-    else:
-        keep = xp.tri(n, n, -1 if unit else 0, dtype=bool)
-    t = xp.where(keep, a, 0).astype(a.dtype, copy=False)
-    return t + xp.eye(n, dtype=a.dtype) if unit else t
-
-
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     """X with T X = B (left) or X T = B, T the upper (``upper=True``) or lower triangle of A
     (the other entries are not read; a unit diagonal assumed with ``unitriangular``).
@@ -445,394 +294,3 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
             f"{'AX = B' if left else 'XA = B'} ({sa} and {sb})"
         )
     return SolveTriangular.apply(A, B, bool(upper), bool(left), bool(unitriangular))
-
-
-# -- factorisations -----------------------------------------------------------------------------
-
-
-class Cholesky(Function):
-    """L with A = L L^T (lower), or U = L^T (``upper``); A (..., n, n) SPD, lower triangle read.
-
-    gA = L^-T Phi(L^T gL) L^-1 symmetrised, Phi: the lower triangle with the diagonal halved.
-    Complex (Hermitian A = L L^H): PyTorch's gA = L^-H (tril(M) + tril(M, -1)^H) / 2 L^-1,
-    M = L^H gL (the same as the real rule there, with ^H for ^T).
-    """
-
-    __slots__ = ("upper",)
-    save_output = True
-    complex_ok = True
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        # a subclass makes L its own way (cholesky_ex): complex only once it says it is right
-        if "complex_ok" not in cls.__dict__:
-            cls.complex_ok = False
-
-    def forward(self, a, upper):
-        self.upper = upper
-        what = "the input is not positive-definite, so the factorization could not be completed"
-        lo = _lapack("linalg.cholesky", _xp(a).linalg.cholesky, a, what=what)
-        if not upper:
-            return lo
-        return lo.swapaxes(-1, -2).conj() if lo.dtype in COMPLEX else lo.swapaxes(-1, -2)
-
-    def backward(self, gy):
-        (lo,) = self.saved
-        gl = gy
-        if self.odtype in COMPLEX:
-            return _cholesky_back_c(lo, gy, self.upper), None
-        if self.upper:
-            lo, gl = _T(lo), _T(gy)
-        r = _raw(lo)
-        n = r.shape[-1]
-        xp = _xp(r)
-        phi_mask = xp.tri(n, n, -1, dtype=r.dtype) + 0.5 * xp.eye(n, dtype=r.dtype)
-        phi = _mm(_T(lo), gl) * phi_mask
-        t = SolveTriangular.apply(_T(lo), phi, True, True, False)  # L^-T Phi
-        ga = SolveTriangular.apply(lo, t, False, False, False)  # (L^-T Phi) L^-1
-        return (ga + _T(ga)) * 0.5, None
-
-
-def _cholesky_back_c(lo, gl, upper):
-    """Cholesky's gA for complex L (PyTorch's cholesky_backward)."""
-    if upper:
-        lo, gl = _H(lo), _H(gl)
-    m_ = _mm(_H(lo), gl)
-    low = _tril(m_, -1)
-    phi = (low + _H(low) + _diag_embed(_diag(m_))) * 0.5
-    t = SolveTriangular.apply(_H(lo), phi, True, True, False)  # L^-H Phi
-    return SolveTriangular.apply(lo, t, False, False, False)  # (L^-H Phi) L^-1
-
-
-def cholesky(A, upper=False):
-    """Cholesky factor of symmetric (complex: Hermitian) positive-definite A (..., n, n): lower
-    L with A = L L^H, or upper U = L^H. Only A's lower triangle is read; LinAlgError when not
-    positive-definite."""
-    return Cholesky.apply(_matrix("linalg.cholesky", A, square=True), bool(upper))
-
-
-def _qr_shapes(m, n, mode):
-    k = min(m, n)
-    if mode == "complete":
-        return [(m, m), (m, n)]
-    if mode == "r":
-        return [(k, n)]
-    return [(m, k), (k, n)]
-
-
-class QR(Function):
-    """A = Q R (packed output). Backward for m >= n (reduced):
-    gA = (gQ + Q copyltu(M)) R^-T, M = R gR^T - gQ^T Q, copyltu(M) = tril(M) + tril(M, -1)^T;
-    for m < n, A = [X | Y], R = [U | V]: gY = Q gV and gX as above with gQ + Y gV^T, gU.
-    Complex: ^H for ^T, and copyltu keeps re(diag(M)) (R's diagonal is real, so the imaginary
-    part of diag(Q^H dQ) is fixed by it)."""
-
-    __slots__ = ("mode",)
-    save_inputs = (0,)
-    save_output = True
-    complex_ok = True
-
-    def forward(self, a, mode):
-        self.mode = mode
-        out = _xp(a).linalg.qr(a, mode=mode)
-        parts = [out] if mode == "r" else list(out)
-        return _pack(parts, a.shape[:-2])
-
-    def backward(self, gy):
-        a, packed = self.saved
-        m, n = a.shape[-2:]
-        if self.mode == "r":
-            raise RuntimeError(
-                "linalg.qr: the derivative of linalg.qr depends on Q, which is not computed when "
-                "mode='r'. Use linalg.qr(A, mode='reduced') to differentiate through linalg.qr."
-            )
-        if self.mode == "complete" and m > n:
-            raise RuntimeError(
-                "linalg.qr: the QR decomposition is not differentiable when mode='complete' and "
-                f"nrows > ncols (A of shape {_shape(a)})"
-            )
-        batch, shapes = _shape(a)[:-2], _qr_shapes(m, n, self.mode)
-        q, r = _unpack(packed, batch, shapes)
-        gq, gr = _unpack(gy, batch, shapes)
-        c = self.odtype in COMPLEX
-        if m >= n:
-            return _qr_back(q, r, gq, gr, c), None
-        y, u = a[..., :, m:], r[..., :, :m]
-        gu, gv = gr[..., :, :m], gr[..., :, m:]
-        gx = _qr_back(q, u, gq + _mm(y, _H(gv) if c else _T(gv)), gu, c)
-        return _f().cat([gx, _mm(q, gv)], dim=-1), None
-
-
-def _qr_back(q, r, gq, gr, c=False):
-    """gA of A = Q R with R square (k, k), Q (m, k), m >= k (c: complex)."""
-    t = _H if c else _T
-    m_ = _mm(r, t(gr)) - _mm(t(gq), q)
-    low = _tril(m_, -1)
-    copyltu = low + t(low) + _diag_embed(real(_diag(m_)) if c else _diag(m_))
-    b = gq + _mm(q, copyltu)
-    return SolveTriangular.apply(t(r), b, False, False, False)  # b R^-T
-
-
-def qr(A, mode="reduced"):
-    """QR factorisation A = Q R, A (..., m, n), k = min(m, n). mode 'reduced': Q (..., m, k),
-    R (..., k, n); 'complete': Q (..., m, m), R (..., m, n); 'r': R only (Q is an empty
-    tensor, and there is no gradient). Returns the namedtuple (Q, R)."""
-    if mode not in ("reduced", "complete", "r"):
-        raise ValueError(
-            f"linalg.qr: received unrecognized mode {mode!r} but expected one of 'reduced' "
-            "(default), 'r', or 'complete'"
-        )
-    A = _matrix("linalg.qr", A)
-    s = _shape(A)
-    batch = s[:-2]
-    parts = _unpack(QR.apply(A, mode), batch, _qr_shapes(s[-2], s[-1], mode))
-    if mode == "r":
-        r = _raw(A)
-        return QRResult(_like(A, _xp(r).empty((0,), dtype=r.dtype)), parts[0])
-    return QRResult(*parts)
-
-
-class Eigh(Function):
-    """(w, V) of symmetric A = V diag(w) V^T, w ascending (packed output). Backward:
-    gA = V (diag(gw) + skew(V^T gV) / 2 / E) V^T, E_ij = w_j - w_i (PyTorch's projection onto
-    symmetric gradients); needs distinct eigenvalues. Complex (Hermitian) A: ^H for ^T, w real
-    (packed as complex), the diagonal of skew(V^H gV) (i im, a phase) replaced by gw as
-    PyTorch's, and a loss that depends on the eigenvectors' phases refused."""
-
-    __slots__ = ("n",)
-    save_output = True
-    complex_ok = True
-
-    def forward(self, a, uplo):
-        self.n = a.shape[-1]
-        w, v = _lapack("linalg.eigh", _xp(a).linalg.eigh, a, uplo, what="eigh did not converge")
-        return _pack([w, v], a.shape[:-2])
-
-    def backward(self, gy):
-        (packed,) = self.saved
-        batch = _shape(packed)[:-1]
-        n = self.n
-        w, v = _unpack(packed, batch, [(n,), (n, n)])
-        gw, gv = _unpack(gy, batch, [(n,), (n, n)])
-        c = self.odtype in COMPLEX
-        t = _T
-        if c:
-            w, gw, t = real(w), real(gw), _H
-        inner = _diag_embed(gw)
-        if not _zero(gv, _ties(w)):  # eigenvalues only (eigvalsh): no 1 / (w_j - w_i)
-            vtgv = _mm(t(v), gv)
-            e = _row(w) - _col(w) + _eye(w, n)
-            num = (vtgv - t(vtgv)) * 0.5
-            skew = num / _tie_safe(e, num, ~_raw(gv).any(axis=-2))
-            if c:
-                _check_phase("linalg.eigh", "eigenvectors", _raw(vtgv), None)
-                skew = skew * (1 - _eye(w, n))  # its diagonal i im(V^H gV): gw takes its place
-            inner = inner + skew
-        return _mm(_mm(v, inner), t(v)), None
-
-
-def _check_phase(op, what, a, b):
-    """RuntimeError unless im(diag(a)) = -im(diag(b)) (b None: 0) to PyTorch's tolerance: the
-    loss must not depend on the phases of the complex singular/eigen vectors."""
-    xp = _xp(a)
-    da = xp.diagonal(a, 0, -2, -1).imag
-    db = 0 if b is None else -xp.diagonal(b, 0, -2, -1).imag
-    if not bool((abs(da - db) <= 1e-2 + 1e-2 * abs(db)).all()):
-        raise RuntimeError(
-            f"{op}: the {what} in the complex case are specified up to multiplication by "
-            "e^{i phi}; the loss depends on this phase, so its gradient is ill-defined"
-        )
-
-
-def eigh(A, UPLO="L"):  # noqa: N803 - PyTorch's name
-    """Eigen-decomposition of symmetric (complex: Hermitian) A (..., n, n), reading its lower
-    (``UPLO='L'``) or upper triangle: the namedtuple (eigenvalues (..., n) ascending, real;
-    eigenvectors (..., n, n) as columns). Eigenvectors are defined up to sign (complex: a
-    phase); their gradient needs distinct eigenvalues (and a loss that ignores the phases)."""
-    if UPLO not in ("L", "U"):
-        raise ValueError(f"linalg.eigh: expected UPLO argument to be 'L' or 'U', but got {UPLO!r}")
-    A = _matrix("linalg.eigh", A, square=True)
-    s = _shape(A)
-    n = s[-1]
-    w, v = _unpack(Eigh.apply(A, UPLO), s[:-2], [(n,), (n, n)])
-    if _is_c(v):  # packed with the complex vectors: the eigenvalues are real
-        w = real(w)
-    return EighResult(w, v)
-
-
-def eigvalsh(A, UPLO="L"):  # noqa: N803
-    """Eigenvalues (..., n), ascending, of symmetric A (..., n, n)."""
-    return eigh(A, UPLO).eigenvalues
-
-
-def _svd_shapes(m, n, full):
-    k = min(m, n)
-    return [(m, m), (k,), (n, n)] if full else [(m, k), (k,), (k, n)]
-
-
-class SVD(Function):
-    """A = U diag(S) Vh (packed output), S descending. Backward (reduced; with full matrices
-    the extra columns of U and rows of Vh get no gradient, as in PyTorch), E_jk = s_k^2 - s_j^2:
-    gA = U [(skew(U^T gU) S + S skew(V^T gV)) / E + diag(gS)] Vh, plus (I - U U^T) gU S^-1 Vh
-    when m > k, or U S^-1 gVh (I - V V^T) when n > k. Needs distinct non-zero singular values
-    for the vectors' gradient. Complex A: ^H for ^T, S real (packed as complex), plus PyTorch's
-    diagonal term i im(diag(U^H gU)) / S, and a loss that depends on the vectors' phases is
-    refused."""
-
-    __slots__ = ("full", "mn")
-    save_output = True
-    complex_ok = True
-
-    def forward(self, a, full):
-        self.full, self.mn = full, a.shape[-2:]
-        xp = _xp(a)
-        u, s, vh = _lapack("linalg.svd", xp.linalg.svd, a, full, what="the SVD did not converge")
-        return _pack([u, s, vh], a.shape[:-2])
-
-    def backward(self, gy):
-        (packed,) = self.saved
-        m, n = self.mn
-        batch = _shape(packed)[:-1]
-        shapes = _svd_shapes(m, n, self.full)
-        u, s, vh = _unpack(packed, batch, shapes)
-        gu, gs, gvh = _unpack(gy, batch, shapes)
-        c = self.odtype in COMPLEX
-        if c:
-            s, gs = real(s), real(gs)
-        if self.full:
-            k = min(m, n)
-            u, gu, vh, gvh = u[..., :k], gu[..., :k], vh[..., :k, :], gvh[..., :k, :]
-        return _svd_back(u, s, vh, gu, gs, gvh, c), None
-
-
-def _svd_back(u, s, vh, gu, gs, gvh, c=False):
-    m, k = u.shape[-2:]
-    n = vh.shape[-1]
-    # degenerate: the vectors' terms divide by s_k^2 - s_j^2 or by s (when m or n > k)
-    degenerate = _ties(s) or ((m > k or n > k) and not bool(_raw(s).all()))
-    skip_u, skip_vh = _zero(gu, degenerate), _zero(gvh, degenerate)
-    if skip_u and skip_vh:  # singular values only (svdvals, norms): ties are fine
-        return _mm(u * _row(gs), vh)
-    t = _H if c else _T
-    uhgu = _mm(t(u), gu)
-    uhgu = uhgu - t(uhgu)
-    vhgv = _mm(vh, t(gvh))
-    vhgv = vhgv - t(vhgv)
-    s2 = s * s
-    e = _row(s2) - _col(s2) + _eye(s, k)
-    num = uhgu * _row(s) + _col(s) * vhgv
-    dead = ~(_raw(gu).any(axis=-2) | _raw(gvh).any(axis=-1))
-    ga = num / _tie_safe(e, num, dead) + _diag_embed(gs)
-    if c:  # the phases: im diag(U^H gU) = -im diag(V^H gV) for a loss that ignores them
-        _check_phase("linalg.svd", "singular vectors", _raw(uhgu), _raw(vhgv))
-        ga = ga + _diag_embed(_diag(uhgu) / (2 * s))
-    if m > k and not skip_u:  # the part of gU outside U's span
-        gus = gu / _row(s)
-        ga = _mm(u, ga)
-        return _mm(ga + gus - _mm(u, _mm(t(u), gus)), vh)
-    if n > k and not skip_vh:
-        sgvh = gvh / _col(s)
-        ga = _mm(ga, vh) + sgvh - _mm(_mm(sgvh, t(vh)), vh)
-        return _mm(u, ga)
-    return _mm(_mm(u, ga), vh)
-
-
-def _svd_parts(A, full):
-    s = _shape(A)
-    u, sv, vh = _unpack(SVD.apply(A, bool(full)), s[:-2], _svd_shapes(s[-2], s[-1], bool(full)))
-    if _is_c(u):  # packed with the complex vectors: the singular values are real
-        sv = real(sv)
-    return u, sv, vh
-
-
-def svd(A, full_matrices=True, *, driver=None):
-    """Singular value decomposition A = U diag(S) Vh, A (..., m, n), k = min(m, n): the
-    namedtuple (U (..., m, m), S (..., k) descending, Vh (..., n, n)), or with
-    ``full_matrices=False`` U (..., m, k), Vh (..., k, n). Singular vectors are defined up to
-    sign; their gradient needs distinct non-zero singular values. ``driver`` is cuSOLVER's
-    choice in PyTorch and is ignored here."""
-    A = _matrix("linalg.svd", A)
-    return SVDResult(*_svd_parts(A, full_matrices))
-
-
-def svdvals(A, *, driver=None):
-    """Singular values (..., min(m, n)), descending, of A (..., m, n)."""
-    return svd(_matrix("linalg.svdvals", A), full_matrices=False).S
-
-
-# -- pseudo-inverse -----------------------------------------------------------------------------
-
-
-def _tols(op, r, atol, rtol, smax):
-    """max(atol, rtol * smax), with PyTorch's defaults: rtol = eps * max(m, n) when neither is
-    given, and 0 when only atol is."""
-    if rtol is None:
-        rtol = 0.0 if (atol is not None and atol > 0) else np.finfo(r.dtype).eps * max(r.shape[-2:])
-    atol = 0.0 if atol is None else atol
-    return _xp(r).maximum(atol, rtol * smax)
-
-
-def _pinv_raw(a, atol, rtol, hermitian):
-    xp = _xp(a)
-    if hermitian:
-        w, v = xp.linalg.eigh(a)
-        aw = abs(w)
-        smax = aw.max(axis=-1, keepdims=True) if w.shape[-1] else aw
-        keep = aw > _tols("linalg.pinv", a, atol, rtol, smax)
-        winv = xp.where(keep, 1 / xp.where(keep, w, 1), 0).astype(a.dtype, copy=False)
-        vh = v.swapaxes(-1, -2)
-        return xp.matmul(v * winv[..., None, :], vh.conj() if a.dtype in COMPLEX else vh)
-    u, s, vh = _lapack("linalg.pinv", xp.linalg.svd, a, False, what="the SVD did not converge")
-    keep = s > _tols("linalg.pinv", a, atol, rtol, s[..., :1])
-    sinv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(a.dtype, copy=False)
-    v, uh = vh.swapaxes(-1, -2), u.swapaxes(-1, -2)
-    if a.dtype in COMPLEX:
-        v, uh = v.conj(), uh.conj()
-    return xp.matmul(v * sinv[..., None, :], uh)
-
-
-class Pinv(Function):
-    """P = A^+ (through the SVD, or eigh when ``hermitian``), A (..., m, n) -> (..., n, m).
-    Backward: PyTorch's formula for the pseudo-inverse of a matrix of constant rank (complex:
-    ^H for ^T)."""
-
-    __slots__ = ()
-    save_inputs = (0,)
-    save_output = True
-    complex_ok = True
-
-    def forward(self, a, atol, rtol, hermitian):
-        return _pinv_raw(a, atol, rtol, hermitian)
-
-    def backward(self, gy):
-        a, p = self.saved
-        m, n = a.shape[-2:]
-        t = _H if self.odtype in COMPLEX else _T
-        ph, gh = t(p), t(gy)
-        if m <= n:
-            k = _mm(gh, p)
-            kph = _mm(k, ph)
-            ga = -t(_mm(p, k)) + kph - _mm(_mm(a, p), kph) + _mm(_mm(ph, p), gh - _mm(k, a))
-        else:
-            k = _mm(p, gh)
-            phk = _mm(ph, k)
-            ga = -t(_mm(k, p)) + _mm(_mm(gh - _mm(a, k), p), ph) + phk - _mm(_mm(phk, p), a)
-        return ga, None, None, None
-
-
-def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
-    """Moore-Penrose pseudo-inverse of A (..., m, n) -> (..., n, m). Singular values at or below
-    max(atol, rtol * largest) count as zero (defaults as PyTorch; ``rcond`` is the older name of
-    rtol); ``hermitian`` uses the eigen-decomposition of a symmetric A."""
-    A = _matrix("linalg.pinv", A, square=hermitian)
-    if rcond is not None:
-        if rtol is not None:
-            raise TypeError("linalg.pinv: pass rcond or rtol, not both")
-        rtol = rcond
-    return Pinv.apply(A, atol, rtol, bool(hermitian))
-
-
-def pinverse(input, rcond=1e-15):  # noqa: A002
-    """Pseudo-inverse of (..., m, n) -> (..., n, m); singular values below rcond * largest are
-    dropped (``torch.pinverse``)."""
-    return pinv(input, rtol=rcond)

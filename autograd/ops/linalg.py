@@ -4,8 +4,9 @@ matrix_power, batched over leading dims like PyTorch.
 
 Products go through ``Matmul`` (the backend kernel set), or are compositions of differentiable
 ops, so their derivatives come from those ops (``Cross`` writes its own); complex tensors
-work throughout (vdot and vecdot conjugate their first argument, as PyTorch's). Inverses, solves and
-decompositions are in ``decomp.py``; norms, cond and matrix_rank in ``linalg_norms.py``.
+work throughout (vdot and vecdot conjugate their first argument, as PyTorch's). Inverses and solves
+are in ``decomp.py``, decompositions in ``decomp_factor.py``; norms, cond and matrix_rank in
+``linalg_norms.py``.
 
 ``multi_dot``, ``vecdot``, ``linalg_cross`` and ``linalg_matmul`` are not in ``__all__`` (so not
 top-level ``autograd`` names): ``autograd/linalg.py`` re-exports them, the last two under their

@@ -25,8 +25,10 @@ import numpy as np
 from ..dtypes import COMPLEX, real_of
 from ..errors import ShapeError
 from ..function import Function
+from ._decomp_util import _H, _T, LinAlgError, _bshape, _tril
 from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _shape, _xp
-from .decomp import _H, _T, LinAlgError, _bshape, _tril, inv, pinv, solve
+from .decomp import inv, solve
+from .decomp_factor import pinv
 from .linalg import _ZeroGrad
 from .linalg_lu import (  # noqa: F401 - re-exported: autograd/linalg.py reads them from here
     CholeskyEx,

@@ -5,8 +5,9 @@ like PyTorch.
 
 Forward passes run on the input's array module (``numpy`` or ``cupy``): the LU and
 partial-Cholesky factorisations NumPy lacks are written here as column loops over whole batches.
-Derivatives are written with autograd ops (matmul, constant masks, ``decomp.py``'s triangular
-solves), so every rule is differentiable again; lu_solve is a composition of triangular solves.
+Derivatives are written with autograd ops (matmul, constant masks, ``_decomp_util.py``'s
+triangular solves), so every rule is differentiable again; lu_solve is a composition of
+triangular solves.
 
 The ``torch.linalg`` names are not in ``__all__``: ``linalg_extra.py`` re-exports them, and
 ``autograd/linalg.py`` takes them from there. ``__all__`` holds lu_unpack (torch has it at top
@@ -22,20 +23,11 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..function import Function
+from ._decomp_util import _H, _T, LinAlgError, SolveTriangular, _bshape, _tril, _triu
 from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _shape, _xp
 from .arithmetic import Matmul
-from .decomp import (
-    _H,
-    _T,
-    Cholesky,
-    Inv,
-    LinAlgError,
-    Solve,
-    SolveTriangular,
-    _bshape,
-    _tril,
-    _triu,
-)
+from .decomp import Inv, Solve
+from .decomp_factor import Cholesky
 
 __all__ = ["lu_unpack"]
 

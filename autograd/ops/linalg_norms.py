@@ -2,10 +2,11 @@
 matrix_norm, linalg_norm, cond, matrix_rank), batched over leading dims like PyTorch; and
 ``cdist``, the p-norm distances between two sets of row vectors.
 
-The norms are compositions of differentiable ops and of ``decomp.py``'s ``svdvals`` and ``inv``,
-so their derivatives come from those; matrix_rank has no gradient. They are ``torch.linalg``
-functions: none is a top-level ``autograd`` name (``autograd.norm`` is the reduction), and
-``autograd/linalg.py`` re-exports them, ``linalg_norm`` under its torch.linalg name ``norm``.
+The norms are compositions of differentiable ops and of ``decomp_factor.py``'s ``svdvals`` and
+``decomp.py``'s ``inv``, so their derivatives come from those; matrix_rank has no gradient. They
+are ``torch.linalg`` functions: none is a top-level ``autograd`` name (``autograd.norm`` is the
+reduction), and ``autograd/linalg.py`` re-exports them, ``linalg_norm`` under its torch.linalg
+name ``norm``.
 ``cdist`` is top-level (``torch.cdist``): the one name in ``__all__``.
 
 Complex inputs, as PyTorch: the norms are real (of |x|, and of the real singular values), their
@@ -23,7 +24,8 @@ from ..errors import ShapeError
 from ..function import Function
 from ._dims import norm_dim
 from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _shape, _xp
-from .decomp import _tols, inv, svdvals
+from .decomp import inv
+from .decomp_factor import _tols, svdvals
 
 __all__ = ["cdist"]
 
