@@ -404,9 +404,41 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
 # -- Jacobians and the Hessian ---------------------------------------------------------------
 
 
+def _first_complex(tree, start: int = 0):
+    """``(index, dtype)`` of the first complex Tensor among ``tree``'s leaves, counted as
+    torch's pytree counts them (anything but a tuple, list or dict is a leaf, None included),
+    or ``(next index, None)`` when there is none."""
+    if isinstance(tree, Tensor):
+        return (start, tree.dtype) if tree.dtype.kind == "c" else (start + 1, None)
+    if isinstance(tree, (tuple, list, dict)):
+        for item in tree.values() if isinstance(tree, dict) else tree:
+            start, dtype = _first_complex(item, start)
+            if dtype is not None:
+                return start, dtype
+        return start, None
+    return start + 1, None
+
+
+def _error_if_complex(fn: str, tree, is_input: bool) -> None:
+    """torch.func's jacrev / jacfwd / hessian refuse complex inputs (every positional
+    argument, differentiated or not) and complex outputs: their Jacobian of a complex map is
+    not defined there. Raise as they do, naming the leaf and its dtype."""
+    idx, dtype = _first_complex(tree)
+    if dtype is None:
+        return
+    what = "inputs" if is_input else "outputs"
+    raise RuntimeError(
+        f"{fn}: Expected all {what} to be real but received complex tensor at flattened "
+        f"{what[:-1]} idx: {idx} (dtype {dtype}). Like torch.func.{fn}, it does not support "
+        "complex tensors: differentiate the real and imaginary parts (view_as_real, .real, "
+        ".imag) as separate real tensors."
+    )
+
+
 def _jac(func, argnums, has_aux, strategy, fn):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        _error_if_complex(fn, args, True)
         ins = _Inputs(args, _argnums(argnums, len(args), fn), fn)
         out, aux = _split_aux(_run(func, ins.args, kwargs), has_aux, fn)
         outs, rb = _flatten(out)
@@ -415,6 +447,7 @@ def _jac(func, argnums, has_aux, strategy, fn):
                 f"{fn}: f must return a Tensor or a pytree of Tensors, got {type(out).__name__}"
             )
         _check_outputs(outs, fn)
+        _error_if_complex(fn, out, False)
         record = ins.after(outs)
         build = _jacobian_reverse if strategy == "reverse-mode" else _jacobian_forward
         _depth[0] += 1  # the passes record when asked: an outer transform may read them
@@ -441,13 +474,16 @@ def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size=None):
     For an output of shape O and an input of shape I, J has shape O + I; several outputs give
     a tuple, a tuple ``argnums`` a tuple per output. One backward pass per output element.
     ``chunk_size`` is accepted for PyTorch compatibility (rows are computed one at a time).
+    As ``torch.func.jacrev``, complex tensors among the positional arguments or the outputs
+    raise a RuntimeError.
     """
     return _jac(func, argnums, has_aux, "reverse-mode", "jacrev")
 
 
 def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error"):
     """``f -> (args -> J)``: as ``jacrev``, computed column by column (one double backward per
-    input element): cheaper when inputs have fewer elements than outputs."""
+    input element): cheaper when inputs have fewer elements than outputs. Complex inputs or
+    outputs raise, as in torch."""
     return _jac(func, argnums, has_aux, "forward-mode", "jacfwd")
 
 
@@ -457,8 +493,10 @@ def hessian(func, argnums=0):
     For an input of shape I, H has shape I + I. Computed as ``jacrev(jacrev(f))``: both
     passes are reverse mode here, which needs second derivatives only (PyTorch's
     ``jacfwd(jacrev(f))`` would need third ones, its forward mode being double backward here).
+    Complex inputs or outputs raise, as in torch.
     """
-    return jacrev(jacrev(func, argnums), argnums)
+    inner = _jac(func, argnums, False, "reverse-mode", "hessian")
+    return _jac(inner, argnums, False, "reverse-mode", "hessian")
 
 
 # -- vmap -----------------------------------------------------------------------------------------

@@ -17,6 +17,10 @@ and differentiates with the tape:
 With ``create_graph=False`` the results are detached; with ``True`` they are differentiable in
 the original inputs (higher orders). ``strict=True`` raises when an output does not depend on an
 input (the result would be all zeros); otherwise that block is zeros.
+
+Complex tensors follow PyTorch (gradients d/dx + i d/dy; see ``jacobian``). Where PyTorch
+refuses (an omitted v for a complex tensor, a complex output of the non-vectorized
+reverse-mode Jacobian, a complex scalar for ``hessian``/``hvp``/``vhp``) so does this module.
 """
 
 from __future__ import annotations
@@ -107,6 +111,17 @@ def _default_v(ts, what: str, fn: str):
     return (ones_like(ts[0]),)
 
 
+def _refuse_implicit_complex(t, fn: str, what: str, fix: str = "pass v explicitly") -> None:
+    """An omitted v (or cotangent) is ones, which PyTorch creates only for real tensors:
+    RuntimeError when ``t`` (the tensor it would seed) is complex and takes part in the graph
+    (``grad can be implicitly created only for real scalar outputs``)."""
+    if t.dtype.kind == "c" and t.requires_grad:
+        raise RuntimeError(
+            f"{fn}: {what} is complex ({t.dtype}); a default gradient of ones can be implicitly "
+            f"created only for real scalar outputs (PyTorch raises here too): {fix}"
+        )
+
+
 def _vjp_raw(outs, ins, vs, create_graph, retain, strict, fn, what="the output"):
     """sum_i v_i^T d out_i / d ins, one Tensor per input (zeros where unused, unless strict:
     then a RuntimeError says ``what`` is independent of which input)."""
@@ -155,13 +170,16 @@ def _contract(g, vs, wrt, create_graph: bool):
 
 
 def _check_scalar(outs, fn: str) -> None:
-    """RuntimeError naming ``fn`` unless func returned a single one-element Tensor."""
+    """RuntimeError naming ``fn`` unless func returned a single one-element Tensor, real when
+    it takes part in the graph (its gradient is seeded with 1, as in PyTorch)."""
     if len(outs) != 1 or outs[0].numel() != 1:
         shapes = ", ".join(str(tuple(o.shape)) for o in outs)
         raise RuntimeError(
             f"{fn}: func must return a single Tensor with one element, got outputs of shapes "
             f"{shapes}"
         )
+    fix = "return a real scalar (e.g. .real or .abs() of it)"
+    _refuse_implicit_complex(outs[0], fn, "func's output", fix)
 
 
 def _finish(ts, create_graph: bool):
@@ -185,7 +203,11 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     fn = "vjp"
     ins, in_tuple = _prepare(inputs, create_graph, fn)
     outs, out_tuple = _call(func, ins, fn)
-    vs = _default_v(outs, "outputs", fn) if v is None else _check_v(v, outs, "outputs", fn)
+    if v is None:
+        vs = _default_v(outs, "outputs", fn)
+        _refuse_implicit_complex(outs[0], fn, "v was omitted but func's output")
+    else:
+        vs = _check_v(v, outs, "outputs", fn)
     g = _vjp_raw(outs, ins, vs, create_graph, create_graph, strict, fn)
     return _shape_like(_finish(outs, create_graph), out_tuple), _shape_like(
         _finish(g, create_graph), in_tuple
@@ -213,6 +235,8 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
                     f"jvp: the Jacobian against inputs[{i}] does not depend on the cotangent "
                     "(output independent of this input), which strict=True forbids"
                 )
+    if v is None:  # v = ones seeds the second pass at the gradient against the input
+        _refuse_implicit_complex(g[0], fn, "v was omitted but the input")
     jv = _contract(g, vs, us, create_graph)
     return _shape_like(_finish(outs, create_graph), out_tuple), _shape_like(
         _finish(jv, create_graph), out_tuple
@@ -230,16 +254,50 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
     Returns one Tensor for one input and one output; a tuple over inputs for one output (or
     over outputs for one input); a tuple of tuples ``J[i][j]`` for several of each.
     strategy: ``"reverse-mode"`` (one backward per output element) or ``"forward-mode"`` (one
-    double backward per input element). vectorize: accepted for PyTorch compatibility; the
-    rows are computed one by one either way.
+    double backward per input element). vectorize: the rows are computed one by one either
+    way; it matters only for complex outputs, as in PyTorch.
+
+    Complex tensors follow PyTorch: for a complex input z, reverse-mode row k is the gradient
+    of real output k (d/dx + i d/dy); forward-mode column k is the derivative along the real
+    unit e_k. A complex output is refused in reverse mode with ``vectorize=False`` (PyTorch's
+    per-element backward needs a real scalar); with ``vectorize=True`` row k is the gradient
+    for a real one-hot cotangent (``conj(f'(z))`` for a holomorphic f; for a real input the
+    derivative's real part), PyTorch's vectorized result.
     """
-    fn = "jacobian"
+    return _jacobian(func, inputs, create_graph, strict, vectorize, strategy, "jacobian")
+
+
+def _refuse_complex_rows(outs, fn: str) -> None:
+    """PyTorch's non-vectorized reverse-mode Jacobian backpropagates each element of each
+    output alone, with an implicit cotangent of 1: it raises for a complex output that takes
+    part in the graph. Raise the same, with the way out."""
+    for i, o in enumerate(outs):
+        if o.dtype.kind != "c" or not o.requires_grad or o.numel() == 0:
+            continue
+        if fn == "hessian":
+            what = (
+                f"inputs[{i}] is complex ({o.dtype}), so the gradient whose Jacobian is the "
+                "Hessian is complex"
+            )
+        else:
+            what = f"outputs[{i}] is complex ({o.dtype})"
+        raise RuntimeError(
+            f"{fn}: {what}; with vectorize=False PyTorch refuses this (grad can be implicitly "
+            "created only for real scalar outputs). Pass vectorize=True for the result PyTorch "
+            "computes then (row k: the gradient for a real one-hot cotangent), or split complex "
+            "tensors into real and imaginary parts"
+        )
+
+
+def _jacobian(func, inputs, create_graph, strict, vectorize, strategy, fn):
     if strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError(
-            f"jacobian: strategy must be 'reverse-mode' or 'forward-mode', got {strategy!r}"
+            f"{fn}: strategy must be 'reverse-mode' or 'forward-mode', got {strategy!r}"
         )
     ins, in_tuple = _prepare(inputs, create_graph, fn)
     outs, out_tuple = _call(func, ins, fn)
+    if strategy == "reverse-mode" and not vectorize:
+        _refuse_complex_rows(outs, fn)
     if strategy == "reverse-mode":
         blocks = _jacobian_reverse(outs, ins, create_graph, strict, fn)
     else:
@@ -323,8 +381,10 @@ def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
     """The Hessian of a scalar ``func`` at ``inputs``: d2 f / d in_i d in_j of shape
     in_i.shape + in_j.shape (one Tensor for one input, else a tuple of tuples ``H[i][j]``).
 
-    func must return a single Tensor with one element. Computed as the Jacobian of the
-    gradient (the gradient built with create_graph).
+    func must return a single real Tensor with one element. Computed as the Jacobian of the
+    gradient (the gradient built with create_graph). A complex input makes the gradient
+    complex: as in PyTorch, the reverse-mode outer Jacobian then needs ``vectorize=True`` (see
+    ``jacobian``).
     """
     fn = "hessian"
     items, in_tuple = _as_tuple(inputs, "inputs", fn)
@@ -336,9 +396,9 @@ def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
         g = _vjp_raw(outs, xs, (None,), True, True, strict, fn)
         return g if in_tuple else g[0]
 
-    return jacobian(
-        gradient, items if in_tuple else items[0], create_graph=create_graph, strict=strict,
-        strategy=outer_jacobian_strategy,
+    return _jacobian(
+        gradient, items if in_tuple else items[0], create_graph, strict, vectorize,
+        outer_jacobian_strategy, fn,
     )  # fmt: skip
 
 
@@ -367,5 +427,7 @@ def _hessian_product(func, inputs, v, create_graph, strict, fn):
             f"{fn}: the gradient does not depend on the inputs (the function is linear in "
             "them), which strict=True forbids"
         )
+    if v is None:  # v = ones seeds the second pass at the (complex) gradient
+        _refuse_implicit_complex(g[0], fn, "v was omitted but the input")
     hv = _contract(g, vs, ins, create_graph)
     return _finish(outs, create_graph)[0], _shape_like(_finish(hv, create_graph), in_tuple)

@@ -110,8 +110,17 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     return module
 
 
+def _mT(x: Tensor) -> Tensor:  # noqa: N802
+    return ag.transpose(x, -2, -1)
+
+
+def _mH(x: Tensor) -> Tensor:  # noqa: N802
+    """The conjugate transpose of the last two dims (the transpose for a real x)."""
+    return _mT(ag.conj(x)) if x.dtype.kind == "c" else _mT(x)
+
+
 class _SpectralNorm(Module):
-    """The spectral-norm parametrization: forward(W) = W / sigma, sigma = u . (W_mat v), with
+    """The spectral-norm parametrization: forward(W) = W / sigma, sigma = u^H (W_mat v), with
     u, v (buffers ``_u``, ``_v``) estimated by power iteration on W_mat, W seen as a matrix
     (W's dim ``dim`` first, the rest flattened). In training mode each forward first runs
     ``n_power_iterations`` steps (without gradient); in eval mode u and v stay. The gradient
@@ -149,12 +158,14 @@ class _SpectralNorm(Module):
         return ag.reshape(weight, (weight.shape[0], -1))
 
     def _power_method(self, weight_mat: Tensor, n_power_iterations: int) -> None:
-        # u <- W v / ||W v||, v <- W^T u / ||W^T u||, written into the buffers in place
+        # u <- W v / ||W v||, v <- W^H u / ||W^H u|| (W^H: the conjugate transpose, W^T for a
+        # real W), written into the buffers in place
         with ag.no_grad():
             wm = weight_mat.detach()
+            wm_h = _mH(wm)
             for _ in range(n_power_iterations):
                 self._u.copy_(normalize(ag.mv(wm, self._v), dim=0, eps=self.eps))
-                self._v.copy_(normalize(ag.mv(wm.T, self._u), dim=0, eps=self.eps))
+                self._v.copy_(normalize(ag.mv(wm_h, self._u), dim=0, eps=self.eps))
 
     def forward(self, weight):
         if weight.ndim == 1:
@@ -211,30 +222,28 @@ def spectral_norm(
 _ORTH_MAPS = ("matrix_exp", "cayley", "householder")
 
 
-def _mT(x: Tensor) -> Tensor:  # noqa: N802
-    return ag.transpose(x, -2, -1)
-
-
 def _is_orthogonal(q: Tensor) -> bool:
-    """Whether the tall q (..., n, k) has orthonormal columns: allclose(Q^T Q, I) with atol
-    10 n eps (rtol 1e-5), as torch."""
+    """Whether the tall q (..., n, k) has orthonormal columns: allclose(Q^H Q, I) with atol
+    10 n eps (rtol 1e-5), as torch (eps of q's dtype: of its parts for a complex q)."""
     n, k = q.shape[-2:]
     eps = 10.0 * n * float(np.finfo(q.dtype).eps)
     eye = ag.eye(k, dtype=q.dtype, device=q.device)
-    return bool(ag.allclose(_mT(q) @ q, eye.expand(q.shape[:-2] + (k, k)), atol=eps))
+    return bool(ag.allclose(_mH(q) @ q, eye.expand(q.shape[:-2] + (k, k)), atol=eps))
 
 
 def _make_orthogonal(a: Tensor) -> Tensor:
-    """The Q (..., n, k) of a tall a = Q R with diag(R) >= 0 (geqrf, then the reflectors)."""
+    """The Q (..., n, k) of a tall a = Q R with diag(R) real and >= 0 (geqrf, then the
+    reflectors; Q's columns are scaled by sgn(diag(R)), the unit phase for a complex a)."""
     x, tau = geqrf(a)
     q = ag.linalg.householder_product(x, tau)
-    return q * ag.sign(ag.linalg.diagonal(x)).unsqueeze(-2)
+    return q * ag.sgn(ag.linalg.diagonal(x)).unsqueeze(-2)
 
 
 class _Orthogonal(Module):
     """The orthogonal parametrization (torch's ``_Orthogonal``). forward(X): X (..., n, k)
     (transposed first when n < k) mapped to Q with orthonormal columns: 'matrix_exp' /
-    'cayley' of the skew-symmetric A = X' - X'^T (X' the lower triangle of X padded to n x n),
+    'cayley' of the skew-symmetric A = X' - X'^H (X' the lower triangle of X padded to n x n;
+    for a complex X, A is skew-Hermitian and Q unitary),
     the first k columns; 'householder': the product of the reflectors below X's diagonal times
     the signs of its diagonal. With ``use_trivialization`` Q is multiplied by the buffer
     ``base`` (n, n), set by right_inverse to the orthogonalised assigned value."""
@@ -261,7 +270,7 @@ class _Orthogonal(Module):
             if n != k:  # embed into a square matrix
                 pad = ag.zeros(X.shape[:-1] + (n - k,), dtype=X.dtype, device=X.device)
                 X = ag.cat([X, pad], dim=-1)
-            A = X - _mT(X)  # skew-symmetric
+            A = X - _mH(X)  # skew-symmetric (skew-Hermitian for a complex X)
             if self.orthogonal_map == "matrix_exp":
                 Q = ag.linalg.matrix_exp(A)
             else:  # the Cayley map (I + A/2)(I - A/2)^-1
@@ -330,8 +339,9 @@ def orthogonal(
     *,
     use_trivialization: bool = True,
 ) -> Module:
-    """Make ``module.<name>`` (a matrix or a batch of matrices (..., m, n)) orthogonal: Q^T Q
-    = I_n when m >= n, Q Q^T = I_m otherwise, kept so through optimizer steps.
+    """Make ``module.<name>`` (a matrix or a batch of matrices (..., m, n)) orthogonal: Q^H Q
+    = I_n when m >= n, Q Q^H = I_m otherwise (Q^H the conjugate transpose: a complex weight
+    becomes unitary), kept so through optimizer steps.
 
     orthogonal_map: 'matrix_exp' or 'cayley' (of a skew-symmetric matrix made from the
     original's lower triangle) or 'householder' (a product of reflectors); default

@@ -10,7 +10,7 @@ PyTorch's formulas, kinks included:
   is never formed (no overflow). As in PyTorch the clamp only changes the value: the gradient
   flows through the norm as if unclamped.
 * ``normalize(x) = x / max(||x||_p, eps)``; here the clamp is an ordinary op (gradient 0 through
-  the denominator where the norm is below eps).
+  the denominator where the norm is below eps). Complex x is divided by the norm of |x|.
 * ``pdist``: the distances between the rows of an (N, M) matrix; for p = inf each |difference|
   equal to the distance gets the whole gradient (PyTorch's pdist rule; ``pairwise_distance``
   splits it).
@@ -122,16 +122,21 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
 
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
-    """input / max(||input||_p, eps) along ``dim``: unit p-norm slices. Returns input's shape.
+    """input / max(||input||_p, eps) along ``dim``: unit p-norm slices. Returns input's shape
+    and dtype.
 
-    input: a float tensor of any shape with a ``dim`` (IndexError otherwise).
+    input: a float or complex tensor of any shape with a ``dim`` (IndexError otherwise); a
+    complex input is divided by the (real) p-norm of its moduli |z|, as in PyTorch.
     """
     op = "normalize"
     shape = _tensor_arg(op, "input", input)
     p = _p_arg(op, p)
     d = norm_dim(dim, len(shape), op)
-    if _raw(input).dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating point tensor, got dtype {_raw(input).dtype}")
+    if _raw(input).dtype.kind not in "fc":
+        raise TypeError(
+            f"{op}: expected a floating point tensor, got dtype {_raw(input).dtype} (complex "
+            "tensors are accepted too)"
+        )
     return input / ag.clamp(ag.norm(input, p, d, keepdim=True), min=eps)
 
 
