@@ -58,6 +58,7 @@ _INTERNAL = {
     "linalg",
     "decomp",
     "decomp_factor",
+    "decomp_eig",
     "linalg_norms",
     "linalg_extra",
     "linalg_lu",

@@ -7,7 +7,8 @@ Forward passes run on the input's array module (``numpy`` or ``cupy``): the LU a
 partial-Cholesky factorisations NumPy lacks are written here as column loops over whole batches.
 Derivatives are written with autograd ops (matmul, constant masks, ``_decomp_util.py``'s
 triangular solves), so every rule is differentiable again; lu_solve is a composition of
-triangular solves.
+triangular solves. Complex matrices follow PyTorch (LAPACK's zgetrf): pivots chosen by the
+largest |re| + |im|, conjugate transposes where the real rules transpose.
 
 The ``torch.linalg`` names are not in ``__all__``: ``linalg_extra.py`` re-exports them, and
 ``autograd/linalg.py`` takes them from there. ``__all__`` holds lu_unpack (torch has it at top
@@ -21,6 +22,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
 from ._decomp_util import _H, _T, LinAlgError, SolveTriangular, _bshape, _tril, _triu
@@ -77,7 +79,10 @@ def _lu_raw(a, pivot):
     rows = xp.arange(nb)
     for j in range(k):
         if pivot:
-            p = j + xp.argmax(abs(lu[:, j:, j]), axis=1)
+            col = lu[:, j:, j]
+            # complex: izamax's measure |re| + |im| (LAPACK's zgetrf, so torch's), not |z|
+            mag = abs(col.real) + abs(col.imag) if col.dtype.kind == "c" else abs(col)
+            p = j + xp.argmax(mag, axis=1)
             row_j = lu[:, j, :].copy()
             lu[:, j, :] = lu[rows, p, :]
             lu[rows, p, :] = row_j
@@ -130,10 +135,11 @@ class LUFactor(Function):
     computed (with its pivots fixed). torch's linalg_lu_backward with gL = gLU[..., :k],
     gU = gLU[..., :k, :]; for square A:
     gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T; the tall and wide cases add the
-    blocks of L and U beyond k."""
+    blocks of L and U beyond k. Complex A: ^H for ^T (torch's rule)."""
 
     __slots__ = ("perm",)
     save_output = True
+    complex_ok = True
 
     def forward(self, a, lu, perm):
         self.perm = perm
@@ -145,22 +151,23 @@ class LUFactor(Function):
         k = min(m, n)
         lo, up = _lu_parts(lu, k)
         gl, gu = gy[..., :, :k], gy[..., :k, :]
+        t = _H if self.odtype in COMPLEX else _T
         if m == n:
-            phi = _tril(_mm(_T(lo), gl), -1) + _triu(_mm(gu, _T(up)))
-            ga = SolveTriangular.apply(_T(up), phi, False, False, False)  # phi U^-T
-            ga = SolveTriangular.apply(_T(lo), ga, True, True, True)  # L^-T (.)
+            phi = _tril(_mm(t(lo), gl), -1) + _triu(_mm(gu, t(up)))
+            ga = SolveTriangular.apply(t(up), phi, False, False, False)  # phi U^-T
+            ga = SolveTriangular.apply(t(lo), ga, True, True, True)  # L^-T (.)
         elif m < n:  # wide: U = [U1 | U2], U1 (k, k)
             u1 = up[..., :, :k]
-            phi = _mm(_T(lo), gl) - _mm(_triu(gu), _T(up))
-            ga = SolveTriangular.apply(_T(u1), _tril(phi, -1), False, False, False)
+            phi = _mm(t(lo), gl) - _mm(_triu(gu), t(up))
+            ga = SolveTriangular.apply(t(u1), _tril(phi, -1), False, False, False)
             ga = _f().cat([ga + _triu(gu[..., :, :k]), gu[..., :, k:]], dim=-1)
-            ga = SolveTriangular.apply(_T(lo), ga, True, True, True)
+            ga = SolveTriangular.apply(t(lo), ga, True, True, True)
         else:  # tall: L = [L1; L2], L1 (k, k)
             l1 = lo[..., :k, :]
-            phi = _mm(gu, _T(up)) - _mm(_T(lo), _tril(gl, -1))
-            ga = SolveTriangular.apply(_T(l1), _triu(phi), True, True, True)
+            phi = _mm(gu, t(up)) - _mm(t(lo), _tril(gl, -1))
+            ga = SolveTriangular.apply(t(l1), _triu(phi), True, True, True)
             ga = _f().cat([ga + _tril(gl[..., :k, :], -1), gl[..., k:, :]], dim=-2)
-            ga = SolveTriangular.apply(_T(up), ga, False, False, False)
+            ga = SolveTriangular.apply(t(up), ga, False, False, False)
         if self.perm is not None:
             ga = _mm(_T(_pt(self.perm, _raw(lu).dtype)), ga)
         return ga, None, None
