@@ -956,8 +956,25 @@ class Tensor(TensorMethods):
         """See ``autograd.reshape``: x with a new shape (one dim may be -1); a view when..."""
         return _ops.reshape(self, *shape)
 
-    def view(self, *shape):
-        """See ``autograd.view``: reshape that is always a view (raises when it would copy)."""
+    def view(self, *shape, dtype=None):
+        """See ``autograd.view``: reshape that is always a view (raises when it would copy).
+
+        ``view(dtype)`` (PyTorch's): the bytes reinterpreted as ``dtype``, sharing memory and
+        version counter, not differentiable (the result never requires grad). (..., n) ->
+        (..., n * element_size() // dtype's itemsize); a different itemsize needs stride(-1)
+        == 1 and, to a larger one, divisible size(-1), strides and offset (see
+        ``autograd.ops.complex_parts.view_dtype``).
+        """
+        if dtype is None and len(shape) == 1:
+            a = shape[0]
+            if isinstance(a, (np.dtype, str)) or (
+                isinstance(a, type) and (issubclass(a, np.generic) or a in (bool, int, float))
+            ):
+                dtype, shape = a, ()
+        if dtype is not None:
+            if shape:
+                raise TypeError(f"view: pass a shape or a dtype, got both {shape} and {dtype}")
+            return _ops.complex_parts.view_dtype(self, dtype)
         return _ops.view(self, *shape)
 
     def view_as(self, other):

@@ -11,8 +11,8 @@ def _ops():
 
 
 class ComplexMethods:
-    """``real``, ``imag`` (properties, as PyTorch's), ``conj``, ``angle``, ``sgn``, ...,
-    ``stft`` and ``istft``."""
+    """``real``, ``imag``, ``mH``, ``H`` (properties, as PyTorch's), ``adjoint``, ``conj``,
+    ``angle``, ``sgn``, ..., ``stft`` and ``istft``."""
 
     __slots__ = ()
 
@@ -25,6 +25,30 @@ class ComplexMethods:
     def imag(self):
         """The imaginary part of a complex tensor. Same shape; float dtype."""
         return _ops().imag(self)
+
+    @property
+    def mH(self):  # noqa: N802 - PyTorch's name
+        """See ``autograd.adjoint``: the conjugate transpose of the last two dims,
+        (..., m, n) -> (..., n, m); ``mT`` for a real tensor."""
+        return _ops().adjoint(self)
+
+    @property
+    def H(self):  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of a matrix: (m, n) -> (n, m) (``mT`` for a real one). Only
+        2-D tensors (IndexError otherwise, as PyTorch; use ``mH`` for batches)."""
+        n = self.ndim
+        if n != 2 and n != 0:  # 0-d: conj with PyTorch's deprecation warning, as adjoint
+            hint = "; for batches of matrices, consider using tensor.mH" if n > 2 else ""
+            raise IndexError(
+                "H: tensor.H is only supported on matrices (2-D tensors), got a "
+                f"{n}-D tensor of shape {tuple(self.shape)}{hint}"
+            )
+        return _ops().adjoint(self)
+
+    def adjoint(self):
+        """See ``autograd.adjoint``: the conjugate transpose of the last two dims,
+        (..., m, n) -> (..., n, m)."""
+        return _ops().adjoint(self)
 
     def conj(self):
         """The complex conjugate (this tensor itself when it is real). Same shape and dtype."""

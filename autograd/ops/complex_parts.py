@@ -1,4 +1,5 @@
-"""Complex tensors: parts, conjugate, angle, construction, and the real view.
+"""Complex tensors: parts, conjugate, angle, construction, adjoint, and the views that
+reinterpret bytes (``view_as_real``, ``view_as_complex``, ``Tensor.view(dtype)``).
 
 Gradients follow PyTorch's convention: for a real loss L of z = x + iy the gradient is
 ``dL/dx + i dL/dy`` (twice dL/d(conj z)), so gradient descent works on complex parameters as on
@@ -19,7 +20,7 @@ from .arithmetic import zero_grad
 
 __all__ = [
     "real", "imag", "conj", "conj_physical", "resolve_conj", "resolve_neg", "angle", "sgn",
-    "complex", "polar", "view_as_real", "view_as_complex", "is_complex", "is_conj",
+    "complex", "polar", "view_as_real", "view_as_complex", "is_complex", "is_conj", "adjoint",
 ]  # fmt: skip
 
 
@@ -171,7 +172,8 @@ def _where0(a):
 
 
 class ViewAsReal(Function):
-    """(...) complex -> (..., 2) real: the real and imaginary parts side by side."""
+    """(...) complex -> (..., 2) real, a view of z's memory: [re, im] in the last dim (any layout
+    of z works: the new dim has stride 1, the others twice z's). gz = gy[..., 0] + i gy[..., 1]."""
 
     __slots__ = ()
     complex_ok = True
@@ -179,39 +181,154 @@ class ViewAsReal(Function):
     def forward(self, z):
         if z.dtype not in COMPLEX:
             raise TypeError(f"view_as_real: expected a complex tensor, got dtype {z.dtype}")
-        xp = np if type(z) is np.ndarray else _xp(z)
-        out = xp.empty(z.shape + (2,), real_of(z.dtype))
-        out[..., 0] = z.real
-        out[..., 1] = z.imag
-        return out
+        return _real_view(z)
 
     def backward(self, gy):
-        return view_as_complex(gy)
+        return ViewAsComplex.apply(gy)
 
 
 class ViewAsComplex(Function):
-    """(..., 2) real -> (...) complex: the last dim holds the real and imaginary parts."""
+    """(..., 2) real -> (...) complex: the last dim holds the real and imaginary parts; a view of
+    x's memory when its layout allows (``view_as_complex`` checks that first), else of a copy
+    (the gradient gy of ``view_as_real`` may have any layout). gx = [re gz, im gz]."""
 
     __slots__ = ()
     complex_ok = True
 
     def forward(self, x):
-        if x.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise TypeError(
-                f"view_as_complex: expected a float32 or float64 tensor, got dtype {x.dtype}"
-            )
-        if x.ndim == 0 or x.shape[-1] != 2:
-            raise ShapeError(
-                f"view_as_complex: the last dim must have size 2, got shape {tuple(x.shape)}"
-            )
-        xp = np if type(x) is np.ndarray else _xp(x)
-        z = xp.empty(x.shape[:-1], complex_of(x.dtype))
-        z.real[...] = x[..., 0]
-        z.imag[...] = x[..., 1]
-        return z
+        if _complex_view_problem(x) is not None:
+            x = (np if type(x) is np.ndarray else _xp(x)).ascontiguousarray(x)
+        return _complex_view(x)
 
     def backward(self, gz):
-        return view_as_real(gz)
+        return ViewAsReal.apply(gz)
+
+
+# -- views that reinterpret the bytes -------------------------------------------------------------
+
+
+def _byte_offset(a) -> int:
+    """Bytes from the start of a's allocation to its first element (PyTorch's
+    ``storage_offset() * element_size()``); 0 where the array module doesn't say."""
+    if type(a) is np.ndarray:
+        root = a
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        return a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    try:  # cupy: a MemoryPointer into an allocation
+        return int(a.data.ptr - a.data.mem.ptr)
+    except AttributeError:
+        return 0
+
+
+def _on_memory(a, dtype, shape, strides):
+    """A ``dtype`` array of ``shape`` and ``strides`` (bytes) on a's memory from its first
+    element (cupy: its ``view(dtype)`` wants a C-contiguous array, so a contiguous run at a's
+    start is reinterpreted, then strided). The caller has checked that it stays inside a."""
+    st = _xp(a).lib.stride_tricks.as_strided
+    n = np.dtype(dtype).itemsize
+    head = st(a, (max(n // a.itemsize, 1),), (a.itemsize,)).view(dtype)
+    return st(head, shape, strides)
+
+
+def _real_view(z):
+    """(...) complex array -> (..., 2) real view of the same memory."""
+    rd = real_of(z.dtype)
+    if type(z) is np.ndarray:
+        return z[..., None].view(rd)  # the new size-1 axis may change its itemsize
+    return _on_memory(z, rd, z.shape + (2,), z.strides + (z.itemsize // 2,))
+
+
+def _complex_view(x):
+    """(..., 2) real array (last stride 1, others even) -> (...) complex view of its memory."""
+    cd = complex_of(x.dtype)
+    if type(x) is np.ndarray:
+        return x.view(cd)[..., 0]
+    return _on_memory(x, cd, x.shape[:-1], x.strides[:-1])
+
+
+def _complex_view_problem(x):
+    """Why (..., 2) float array x can't be viewed as complex (PyTorch's conditions, strides in
+    elements), or None. An empty x has none (its strides mean nothing: NumPy 2 gives 0s)."""
+    if x.size == 0:
+        return None
+    isz = x.itemsize
+    if x.strides[-1] != isz:
+        s = x.strides[-1]
+        return f"Tensor must have a last dimension with stride 1, but got {s / isz:g}"
+    for i, s in enumerate(x.strides[:-1]):
+        if s % (2 * isz):
+            return (
+                "Tensor must have a stride divisible by 2 for all but last dimension, but "
+                f"dim {i} has stride {s / isz:g}"
+            )
+    off = _byte_offset(x)
+    if off % (2 * isz):
+        return f"Tensor must have a storage_offset divisible by 2, but got {off / isz:g}"
+    return None
+
+
+def view_dtype(x, dtype):
+    """``x.view(dtype)``: x's bytes reinterpreted as ``dtype``, sharing memory and version
+    counter, outside the graph (not differentiable, as in PyTorch: the result never requires
+    grad, like ``detach()``). x: (..., n) -> (..., n * isz(x) // isz(dtype)); any shape, same
+    shape and strides when the itemsizes match.
+
+    A different itemsize needs a 1-d or more x with x.stride(-1) == 1 and, to a larger dtype,
+    size(-1), the storage offset and the other strides divisible by the ratio (PyTorch's
+    conditions, checked in its order; RuntimeError, ShapeError for the sizes). An empty x's
+    strides are not checked (NumPy's are not PyTorch's there).
+    """
+    from ..dtypes import as_dtype
+    from ..tensor import _wrap
+
+    d = as_dtype(dtype)
+    a = x._data
+    isz, nsz = a.itemsize, d.itemsize
+    if nsz != isz:
+        _check_view_dtype(a, d)
+    if nsz == isz or type(a) is np.ndarray:
+        out = a.view(d)  # NumPy: the last axis contiguous suffices (checked above)
+    else:
+        n = a.shape[-1] * isz // nsz
+        out = _on_memory(a, d, a.shape[:-1] + (n,), a.strides[:-1] + (nsz,))
+    t = _wrap(out, None, False)
+    if x._vc is None:
+        x._vc = [0]
+    t._vc = x._vc  # writes through either are seen by the records that saved the other
+    return t
+
+
+def _check_view_dtype(a, d):
+    """PyTorch's conditions (and order) for viewing array ``a`` as ``d`` of another itemsize."""
+    isz, nsz = a.itemsize, d.itemsize
+    what = f"to view {a.dtype} as {d} (different element sizes)"
+    if a.ndim == 0:
+        raise ShapeError(f"view: self.dim() cannot be 0 {what}")
+    last = f"view: self.stride(-1) must be 1 {what}, but got {a.strides[-1] / isz:g}"
+    r = nsz // isz
+    if r and a.shape[-1] % r:
+        raise ShapeError(
+            f"view: self.size(-1) must be divisible by {r} {what}, but got {a.shape[-1]}"
+        )
+    if a.size == 0:  # nothing to reinterpret; an empty array's strides mean nothing
+        return
+    if isz > nsz:
+        if a.strides[-1] != isz:
+            raise RuntimeError(last)
+        return
+    off = _byte_offset(a)
+    if off % nsz:
+        raise RuntimeError(
+            f"view: self.storage_offset() must be divisible by {r} {what}, but got {off / isz:g}"
+        )
+    if a.strides[-1] != isz:
+        raise RuntimeError(last)
+    for i, s in enumerate(a.strides[:-1]):
+        if s % nsz:
+            raise RuntimeError(
+                f"view: self.stride({i}) must be divisible by {r} {what}, but got {s / isz:g}"
+            )
 
 
 def _xp(a):
@@ -304,14 +421,67 @@ def polar(abs, angle):  # noqa: A002 - PyTorch's names
 
 
 def view_as_real(x):
-    """A complex tensor (...) as a real one (..., 2): [re, im] in the last dim. A copy here
-    (PyTorch returns a view); differentiable both ways."""
-    return ViewAsReal.apply(x)
+    """A complex tensor (...) as a real one (..., 2), [re, im] in the last dim: a view sharing
+    x's memory and version counter, as PyTorch's (``nn.init.uniform_(view_as_real(w))`` and
+    ``view_as_real(z)[..., 0] = 0`` write into x). Any layout of x works; float32 from
+    complex64, float64 from complex128. Differentiable both ways; an in-place write through it
+    is refused while recording when x requires grad (as for every view, see autograd/inplace.py).
+    """
+    if not _is_c(x):
+        raise TypeError(f"view_as_real: expected a complex tensor, got dtype {_arr(x).dtype}")
+    return share_version(x, ViewAsReal.apply(x))
 
 
 def view_as_complex(x):
-    """A float32/float64 tensor (..., 2) as a complex one (...). A copy (PyTorch: a view)."""
-    return ViewAsComplex.apply(x)
+    """A float32/float64 tensor (..., 2) as a complex one (...): a view sharing x's memory and
+    version counter, as PyTorch's. x's layout must allow it (PyTorch's conditions, raised as
+    RuntimeError otherwise): last dim of stride 1, every other stride and the storage offset
+    even (in elements; not checked on an empty x); ``x.contiguous()`` always qualifies.
+    complex64 from float32, complex128 from float64; differentiable both ways."""
+    a = _arr(x)
+    if a.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(
+            f"view_as_complex: expected a float32 or float64 tensor, got dtype {a.dtype}"
+        )
+    if a.ndim == 0:
+        raise ShapeError("view_as_complex: Input tensor must have one or more dimensions")
+    if a.shape[-1] != 2:
+        raise ShapeError(
+            f"view_as_complex: the last dim must have size 2, got shape {tuple(a.shape)}"
+        )
+    why = _complex_view_problem(a)
+    if why is not None:
+        raise RuntimeError(
+            f"view_as_complex: {why} (shape {tuple(a.shape)}); use x.contiguous() first, "
+            "which copies"
+        )
+    return share_version(x, ViewAsComplex.apply(x))
+
+
+def adjoint(x):
+    """The conjugate transpose of the last two dims (PyTorch's ``adjoint`` and ``Tensor.mH``):
+    (..., m, n) -> (..., n, m). A view of x when x is real (the transpose); for complex x the
+    conjugate is materialised (a new tensor: PyTorch's lazy conjugate bit is not kept). A 0-d
+    x gives conj(x) with PyTorch's deprecation warning; a 1-d x raises IndexError."""
+    n = _arr(x).ndim
+    if n == 0:
+        import warnings
+
+        warnings.warn(
+            "adjoint() / Tensor.mH / Tensor.H is deprecated on 0-D tensors (as in PyTorch). "
+            "Consider using x.conj().",
+            UserWarning,
+            stacklevel=2,
+        )
+        return conj(x)
+    if n < 2:
+        raise IndexError(
+            "adjoint: tensor.adjoint() / tensor.mH is only supported on matrices or batches of "
+            f"matrices, got a {n}-D tensor of shape {tuple(_arr(x).shape)}"
+        )
+    from .shape import transpose
+
+    return conj(transpose(x, -2, -1))
 
 
 def is_complex(x) -> bool:
