@@ -26,10 +26,11 @@ import math
 
 import numpy as np
 
+from autograd.errors import ShapeError
 from autograd.grad_mode import enable_grad, no_grad
-from backends import array_module
+from backends import array_module, device_of
 
-from .optimizer import Optimizer, _real_view, check_nonneg
+from .optimizer import Optimizer, _real_view, _same_device, check_nonneg
 
 __all__ = ["LBFGS"]
 
@@ -176,6 +177,7 @@ class LBFGS(Optimizer):
             )
         group = self.param_groups[0]
         self._check_group(group, 0)
+        self._check_history()
         lr = float(group["lr"])
         max_iter, max_eval = group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
@@ -266,6 +268,37 @@ class LBFGS(Optimizer):
             prev_loss=prev_loss,
         )
         return orig_loss
+
+    def _check_history(self) -> None:
+        """Raise, before the closure runs or anything changes, if the flat vectors kept from
+        the last step no longer match the parameters (one was cast, moved or resized since,
+        e.g. by ``module.to(...)``): TypeError (dtype), ShapeError (size), RuntimeError
+        (device)."""
+        st = self.state.get(self._params[0])
+        if not st:
+            return
+        like = [_real(p._data) for p in self._params]
+        n = sum(a.size for a in like)
+        dt = np.result_type(*[a.dtype for a in like])
+        for key in _ARRAY_KEYS + _LIST_KEYS:
+            v = st.get(key)
+            for a in v if isinstance(v, list) else [v]:
+                if a is None:
+                    continue
+                if a.shape == (n,) and a.dtype == dt and _same_device(like[0], a):
+                    continue
+                if a.shape != (n,):  # a complex parameter now, or a resized one
+                    exc, fix = ShapeError, "start it afresh (a new optimizer, or state.clear())"
+                else:
+                    exc = TypeError if a.dtype != dt else RuntimeError
+                    fix = "convert it with optimizer.load_state_dict(optimizer.state_dict())"
+                raise exc(
+                    f"LBFGS.step: state {key!r} is a flat vector of {a.size} {a.dtype} elements "
+                    f"on {device_of(a)}, the parameters' has {n} {dt} elements on "
+                    f"{device_of(like[0])} (was a parameter cast, moved or resized, e.g. by "
+                    f"module.to(), after the first step?); {fix}. No parameter or state was "
+                    "changed."
+                )
 
     # -- state dicts -------------------------------------------------------------------------------
 

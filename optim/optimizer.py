@@ -10,8 +10,10 @@ The base class does the rest, PyTorch's way:
 * ``state``: per-parameter state, ``state[p]`` a dict of arrays (shaped like ``p``) and Python
   numbers (``step``), created lazily at a parameter's first update.
 * ``step(closure=None)``: checks every gradient first (shape, dtype and device equal to its
-  parameter's; finite too when the optimizer was made with ``check_finite=True``) and every
-  group's options, and raises before any parameter or state is touched. Only then does it update,
+  parameter's; finite too when the optimizer was made with ``check_finite=True``), every array
+  state likewise (a parameter cast or moved, e.g. by ``module.to()``, after its state was made
+  is refused: ``load_state_dict(state_dict())`` converts the state) and every group's options,
+  and raises before any parameter or state is touched. Only then does it update,
   with recording off and ``out=`` ufuncs on ``p._data`` and the state arrays: no graph, no new
   parameter arrays. Parameters whose ``.grad`` is None are skipped.
 * ``state_dict()`` / ``load_state_dict()``: parameters are numbered by position across groups;
@@ -322,6 +324,8 @@ class Optimizer:
         """
         work = []
         check_finite = self.check_finite
+        state = self.state
+        array_keys = [k for k, kind in self._state_keys.items() if kind == "array"]
         for gi, group in enumerate(self.param_groups):
             self._check_group(group, gi)
             ps, gs = [], []
@@ -357,6 +361,9 @@ class Optimizer:
                         f"gradient is not finite ({n_nan} NaN, {n_inf} Inf of {ga.size} elements)",
                         NonFiniteGradError,
                     )
+                st = state.get(p) if array_keys else None
+                if st:
+                    self._check_state(gi, pi, p, group, st, array_keys)
                 if dt in COMPLEX:  # the one complex test per parameter (see step)
                     if cplx is None:
                         cplx = []
@@ -366,6 +373,43 @@ class Optimizer:
             if ps:
                 work.append((group, ps, gs, cplx))
         return work
+
+    def _check_state(self, gi, pi, p, group, st, array_keys):
+        """Raise (through ``_bad``) if an array state of ``p`` no longer matches it: a parameter
+        cast or moved after the state was made (``module.to(...)`` mid-training) would otherwise
+        be updated from state of another dtype, shape or device."""
+        pa = p._data
+        cpu, dt, sh = type(pa) is np.ndarray, pa.dtype, pa.shape
+        reload = "optimizer.load_state_dict(optimizer.state_dict())"
+        for key in array_keys:
+            v = st.get(key)
+            if v is None or (cpu and type(v) is np.ndarray and v.dtype is dt and v.shape == sh):
+                continue  # the common case, decided without the calls below
+            if not _is_array(v):
+                continue
+            if v.dtype != pa.dtype:
+                if (v.dtype.kind == "c") != (pa.dtype.kind == "c"):
+                    fix = "a state cannot be cast between real and complex: start it afresh "
+                    fix += "(a new optimizer, or del optimizer.state[param])"
+                else:
+                    fix = f"cast the state with {reload}, or start it afresh (a new optimizer)"
+                problem = (
+                    f"state {key!r} has dtype {v.dtype}, the parameter {pa.dtype} (was the "
+                    "parameter cast, e.g. by module.to(), after the optimizer's first step?); "
+                    + fix
+                )
+                exc = TypeError
+            elif v.shape != pa.shape:
+                problem = f"state {key!r} has shape {tuple(v.shape)}, the parameter "
+                problem += str(tuple(pa.shape))
+                exc = ShapeError
+            elif not _same_device(pa, v):
+                problem = f"state {key!r} is on {device_of(v)} (was the parameter moved after "
+                problem += f"the optimizer's first step?); move the state with {reload}"
+                exc = RuntimeError
+            else:
+                continue
+            self._bad(gi, pi, p, group, problem, exc)
 
     def _bad(self, gi, pi, p, group, problem, exc=TypeError):
         names = group.get("param_names")

@@ -54,7 +54,8 @@ SVDResult = namedtuple("linalg_svd", ["U", "S", "Vh"])
 
 
 class Cholesky(Function):
-    """L with A = L L^T (lower), or U = L^T (``upper``); A (..., n, n) SPD, lower triangle read.
+    """L with A = L L^T (lower), or U with A = U^T U (``upper``); A (..., n, n) SPD. Only one
+    triangle of A is read, as torch (LAPACK's uplo): the lower one for L, the upper one for U.
 
     gA = L^-T Phi(L^T gL) L^-1 symmetrised, Phi: the lower triangle with the diagonal halved.
     Complex (Hermitian A = L L^H): PyTorch's gA = L^-H (tril(M) + tril(M, -1)^H) / 2 L^-1,
@@ -74,10 +75,10 @@ class Cholesky(Function):
     def forward(self, a, upper):
         self.upper = upper
         what = "the input is not positive-definite, so the factorization could not be completed"
+        if upper:  # the upper triangle of A is the lower one of A^H: U = chol(A^H)^H
+            a = _conj_t(a)
         lo = _lapack("linalg.cholesky", _xp(a).linalg.cholesky, a, what=what)
-        if not upper:
-            return lo
-        return lo.swapaxes(-1, -2).conj() if lo.dtype in COMPLEX else lo.swapaxes(-1, -2)
+        return _conj_t(lo) if upper else lo
 
     def backward(self, gy):
         (lo,) = self.saved
@@ -96,6 +97,12 @@ class Cholesky(Function):
         return (ga + _T(ga)) * 0.5, None
 
 
+def _conj_t(a):
+    """The conjugate transpose of an array's last two dims (the transpose for a real one)."""
+    t = a.swapaxes(-1, -2)
+    return t.conj() if t.dtype in COMPLEX else t
+
+
 def _cholesky_back_c(lo, gl, upper):
     """Cholesky's gA for complex L (PyTorch's cholesky_backward)."""
     if upper:
@@ -109,8 +116,9 @@ def _cholesky_back_c(lo, gl, upper):
 
 def cholesky(A, upper=False):
     """Cholesky factor of symmetric (complex: Hermitian) positive-definite A (..., n, n): lower
-    L with A = L L^H, or upper U = L^H. Only A's lower triangle is read; LinAlgError when not
-    positive-definite."""
+    L with A = L L^H, or upper U with A = U^H U. Only one triangle of A is read, as torch: the
+    lower one (upper=False) or the upper one (upper=True); LinAlgError when not
+    positive-definite. The gradient is torch's, symmetrised (Hermitian) over both triangles."""
     return Cholesky.apply(_matrix("linalg.cholesky", A, square=True), bool(upper))
 
 

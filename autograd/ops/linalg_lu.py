@@ -360,10 +360,12 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
     """``cholesky`` that reports failure instead of raising: the namedtuple (L, info), info
     (...) int32 the order of the first leading minor that is not positive-definite (0:
     success); where it fails L holds a partial factorisation. ``check_errors`` raises
-    LinAlgError for a non-zero info. A (..., n, n), its lower triangle read."""
+    LinAlgError for a non-zero info. A (..., n, n), its lower triangle read (upper=True: its
+    upper triangle, as torch)."""
     op = "linalg.cholesky_ex"
     A = _matrix(op, A, square=True)
-    lo, info = _chol_raw(_raw(A))
+    a = _raw(A)
+    lo, info = _chol_raw(a.swapaxes(-1, -2).conj() if upper else a)
     if check_errors:
         _check_info(op, info, lambda i: (
             "The factorization could not be completed because the input is not "

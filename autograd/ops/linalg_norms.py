@@ -52,12 +52,24 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
 
 
 def _norm_dtype(op, x, dtype):
-    """x cast to ``dtype`` (None: as it is); a complex x needs a complex dtype (as PyTorch)."""
+    """x cast to ``dtype`` (None: as it is), with PyTorch's checks: ``dtype`` floating point or
+    complex, complex exactly for a complex x, and no narrower than x's dtype (float64 x with
+    dtype=float32 is refused: the norm is computed in ``dtype``, it would lose precision)."""
     if dtype is None:
         return x
     d = as_dtype(dtype)
-    if _raw(x).dtype in COMPLEX and d not in COMPLEX:
+    xd = _raw(x).dtype
+    if d.kind not in "fc":
+        raise TypeError(f"{op}: dtype should be floating point or complex, but got {d}")
+    if xd in COMPLEX and d not in COMPLEX:
         raise TypeError(f"{op}: dtype should be complex for complex inputs, but got {d}")
+    if xd not in COMPLEX and d in COMPLEX:
+        raise TypeError(f"{op}: dtype should be real for real inputs, but got {d}")
+    if np.promote_types(xd, d) != d:
+        raise TypeError(
+            f"{op}: the dtype of the input ({xd}) should be convertible without narrowing to "
+            f"the specified dtype ({d})"
+        )
     return _f().cast(x, d)
 
 

@@ -59,6 +59,7 @@ from ._sort_util import (  # noqa: F401 - re-exported: the helpers were defined 
 )
 from .reduction import AMax, AMin, _check_float, _kshape, _like, _nonempty, _raw
 from .shape import Flip, Permute, Reshape, _along
+from .special import _logaddexp_c
 
 __all__ = [
     "TakePerm", "MedianAll", "NanMedianAll", "LogCumSumExp", "SearchSorted",
@@ -455,23 +456,41 @@ def _rlcse(v, axis):
     return Flip.apply(LogCumSumExp.apply(Flip.apply(v, (axis,)), axis), (axis,))
 
 
+def _scan_c(a, axis):
+    """Inclusive complex logaddexp scan along ``axis`` (NumPy has no complex ufunc for it): a
+    doubling scan, log2(n) steps, each combining (later, earlier) as torch's (x, running sum)."""
+    xp = _xp(a)
+    n, d = a.shape[axis], 1
+    while d < n:
+        later = _logaddexp_c(a[_idx(axis, slice(d, None))], a[_idx(axis, slice(0, n - d))])
+        a = xp.concatenate([a[_idx(axis, slice(0, d))], later], axis=axis)
+        d *= 2
+    return a
+
+
 class LogCumSumExp(Function):
     """y[i] = log sum_{j <= i} exp(x[j]) along ``axis``, by pairwise logaddexp (stable).
 
     dx[j] = sum_{i >= j} gy[i] exp(x[j] - y[i]), computed in log space with gy split by sign
     (as torch and TensorFlow): exp(x[j] + rlcse(log|gy| - y)[j]), itself made of this op, so
     every order is differentiable. Entries with y = -inf (all -inf so far) get gradient 0.
+    Complex x (holomorphic, as torch): pairs by ``special._logaddexp_c`` (the larger real part
+    first), and dx[j] = conj(exp(x[j] + rlcse(log(conj gy) - y)[j])), no sign split needed.
     """
 
     __slots__ = ("axis",)
     save_inputs = (0,)
     save_output = True
+    complex_ok = True
 
     def forward(self, x, axis):
-        _check_float("logcumsumexp", x)
+        if x.dtype.kind != "c":
+            _check_float("logcumsumexp", x)
         self.axis = axis
         if x.ndim == 0:
             return x.copy()
+        if x.dtype.kind == "c":
+            return _scan_c(x, axis)
         return _scan("logaddexp", x, axis)
 
     def backward(self, gy):
@@ -480,9 +499,14 @@ class LogCumSumExp(Function):
             return gy, None
         ops, ax = _f(), self.axis
         gr = _raw(gy)
-        ninf = _raw(y) == -np.inf
+        ninf = _raw(y).real == -np.inf
         if bool(ninf.any()):
             y = ops.where(ninf, 0, y)
+        if gr.dtype.kind == "c":
+            # no sign split: dx = conj(exp(x + rlcse(log(conj gy) - y))) (torch's complex rule)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                lg = ops.log(ops.conj(gy))
+                return ops.conj(ops.exp(_rlcse(lg - y, ax) + x)), None
         low = np.finfo(gr.dtype).min
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             gp, gn = gr > 0, gr < 0
@@ -493,8 +517,15 @@ class LogCumSumExp(Function):
 
 
 def logcumsumexp(x, dim, *, axis=None):
-    """log(cumsum(exp(x))) along ``dim``, stable for any range of x; x's shape (float)."""
-    return LogCumSumExp.apply(x, _dim("logcumsumexp", x, dim, axis, default=None))
+    """log(cumsum(exp(x))) along ``dim``, stable for any range of x; x's shape and dtype (float
+    or complex)."""
+    if axis is not None:  # _dim's rules, without its refusal of complex x (no order needed)
+        if dim is not None:
+            raise TypeError(f"logcumsumexp: got both dim={dim!r} and axis={axis!r}; pass one")
+        dim = axis
+    if dim is None:
+        raise TypeError("logcumsumexp: missing the dim argument")
+    return LogCumSumExp.apply(x, norm_dim(dim, _ndim(x), "logcumsumexp"))
 
 
 # -- aminmax ------------------------------------------------------------------------------------

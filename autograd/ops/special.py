@@ -372,28 +372,95 @@ class Hypot(_Binary):
             return self._grads(lambda: gy * x / z, lambda: gy * y / z)
 
 
+def _is_c(v):
+    return isinstance(v, complex) or getattr(getattr(v, "dtype", None), "kind", "") == "c"
+
+
+def _clog1p(z):
+    """log(1 + z) for a complex array, accurate for small |z| (NumPy's loses the real part to
+    1 + z): re = log1p(u (2 + u) + v^2) / 2 where |z| < 0.5, else log|1 + z|; im = atan2(v, 1 + u)
+    (c10's complex log1p)."""
+    xp = array_module(z)
+    u, v = z.real, z.imag
+    im = xp.arctan2(v, u + 1)
+    r = u * (u + 2) + v * v
+    small = xp.hypot(u, v) < 0.5
+    re = xp.where(small, xp.log1p(r) * 0.5, xp.log(xp.hypot(u + 1, v)))
+    re = xp.where(small & (r == 0), u, re)  # r underflowed: log1p(z) = z to first order
+    return re + im * 1j
+
+
+def _logaddexp_c(x, y):
+    """Complex log(e^x + e^y), PyTorch's ``_log_add_exp_helper``: with m the operand of the
+    larger real part (x on ties) and n the other, m + log1p(e^(n - m)), |e^(n - m)| <= 1;
+    NaN + NaN j where either is NaN; where both real parts are the same infinity: n for -inf
+    (e^z ~ 0, the angle is lost), log(e^n + e^m) for +inf."""
+    arr = x if hasattr(x, "dtype") else y
+    xp = array_module(arr)
+    lt = xp.asarray(x.real < y.real)  # arrays and Python numbers alike
+    mn, mx = xp.where(lt, x, y), xp.where(lt, y, x)
+    if mn.dtype.kind != "c":  # a real array with a complex Python scalar
+        mn = mn.astype(np.result_type(mn.dtype, np.complex64))
+        mx = mx.astype(mn.dtype)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = _clog1p(xp.exp(mn - mx)) + mx
+        inf = ~xp.isfinite(mn.real) & (mn.real == mx.real)
+        if bool(inf.any()):
+            both = xp.log(xp.exp(mn) + xp.exp(mx))
+            out = xp.where(inf, xp.where(mn.real < 0, mn, both), out)
+    nan = xp.isnan(mn) | xp.isnan(mx)
+    out = xp.where(nan, xp.asarray(complex(math.nan, math.nan), dtype=out.dtype), out)
+    return out.astype(mn.dtype, copy=False)
+
+
 class LogAddExp(_Binary):
-    """z = log(e^x + e^y); dz/dx = sigmoid(x - y), dz/dy = sigmoid(y - x)."""
+    """z = log(e^x + e^y); dz/dx = sigmoid(x - y), dz/dy = sigmoid(y - x).
+
+    Complex (as PyTorch): computed by ``_logaddexp_c``; holomorphic, so
+    gx = gy conj(sigmoid(x - y)) = gy / conj(1 + e^(y - x)) (PyTorch's formula).
+    """
 
     __slots__ = ()
     op_name = "logaddexp"
+    complex_ok = True
     _fn = staticmethod(np.logaddexp)
     _scale = 1.0
 
+    def forward(self, x, y):
+        if _is_c(x) or _is_c(y):
+            _check_float2(self.op_name, x, y)
+            try:
+                return _logaddexp_c(x, y)
+            except ValueError:
+                _bshape(self.op_name, x, y)
+        return super().forward(x, y)
+
     def backward(self, gy):
         x, y = self.saved
-        s = _f().sigmoid
+        ops = _f()
+        s = ops.sigmoid
         c = self._scale
+        if gy.dtype.kind == "c":
+            return self._grads(lambda: gy * ops.conj(s(x - y)), lambda: gy * ops.conj(s(y - x)))
         return self._grads(lambda: gy * s((x - y) * c), lambda: gy * s((y - x) * c))
 
 
 class LogAddExp2(LogAddExp):
-    """z = log2(2^x + 2^y); dz/dx = sigmoid((x - y) ln 2), dz/dy = sigmoid((y - x) ln 2)."""
+    """z = log2(2^x + 2^y); dz/dx = sigmoid((x - y) ln 2), dz/dy = sigmoid((y - x) ln 2).
+    Real only (PyTorch has no complex logaddexp2)."""
 
     __slots__ = ()
     op_name = "logaddexp2"
+    complex_ok = False
     _fn = staticmethod(np.logaddexp2)
     _scale = _LN2
+
+    def forward(self, x, y):
+        for v in (x, y):
+            if _is_c(v):
+                dt = getattr(v, "dtype", "a complex number")
+                raise TypeError(f"logaddexp2: not supported for complex tensors (got {dt})")
+        return _Binary.forward(self, x, y)
 
 
 def _xlogy(x, y):
