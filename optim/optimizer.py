@@ -42,6 +42,7 @@ import numpy as np
 from autograd.dtypes import COMPLEX
 from autograd.errors import ShapeError
 from autograd.grad_mode import enable_grad
+from autograd.ops.complex_parts import _real_view  # view_as_real's view, any layout, cupy too
 from autograd.tensor import Tensor
 from backends import array_module, array_types, device_of
 
@@ -629,12 +630,6 @@ def _all_finite(a) -> bool:
     if bool(xp.isfinite(s)):
         return True  # NaN or Inf anywhere makes the sum NaN or Inf
     return bool(xp.isfinite(a).all())
-
-
-def _real_view(a):
-    """Complex array (...) as the real array (..., 2) of its [re, im] pairs, sharing memory
-    (``torch.view_as_real``). Any layout works: the new last axis has size 1 before the view."""
-    return a[..., None].view(a.real.dtype)
 
 
 def _as_real(arrays, grads, states, cplx):
