@@ -36,9 +36,11 @@ __all__ = [
     "vmap",
     "functional_call",
     "stack_module_state",
+    "replace_all_batch_norm_modules_",
 ]
 
 _depth = [0]  # how many transforms are running: inside one, every backward records its graph
+_vmapping = [0]  # how many vmaps are running (batch_norm refuses to update running stats then)
 
 
 # -- pytrees of tensors (tuples, lists, dicts, Tensors; anything else is a leaf constant) --------
@@ -591,7 +593,8 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
     randomness: ``"error"`` raises if f draws from the global generator, ``"different"`` lets
     each entry draw its own numbers, ``"same"`` replays one set of draws for every entry.
     Runs f once per entry (no batching rules): results and gradients equal a batched run's.
-    ``chunk_size`` is accepted for PyTorch compatibility.
+    ``chunk_size`` is accepted for PyTorch compatibility. Batch norm in training mode with
+    running statistics is refused inside f, as torch (see ``replace_all_batch_norm_modules_``).
     """
     if randomness not in ("error", "different", "same"):
         raise ValueError(
@@ -630,21 +633,26 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
             )
         state = get_rng_state()
         results = []
-        for b in range(size):
-            if randomness == "same":
-                set_rng_state(state)
-            call = []
-            for leaves, ds, rb in mapped:
-                call.append(
-                    rb([t if d is None else _take(t, d % t.ndim, b) for t, d in zip(leaves, ds)])
-                )
-            results.append(func(*call, **kwargs))
-            if b == 0 and randomness == "error" and get_rng_state() != state:
-                set_rng_state(state)
-                raise RuntimeError(
-                    "vmap: f drew random numbers while randomness='error'; pass "
-                    "randomness='different' (independent draws per entry) or 'same'"
-                )
+        _vmapping[0] += 1
+        try:
+            for b in range(size):
+                if randomness == "same":
+                    set_rng_state(state)
+                call = []
+                for leaves, ds, rb in mapped:
+                    entry = [
+                        t if d is None else _take(t, d % t.ndim, b) for t, d in zip(leaves, ds)
+                    ]
+                    call.append(rb(entry))
+                results.append(func(*call, **kwargs))
+                if b == 0 and randomness == "error" and get_rng_state() != state:
+                    set_rng_state(state)
+                    raise RuntimeError(
+                        "vmap: f drew random numbers while randomness='error'; pass "
+                        "randomness='different' (independent draws per entry) or 'same'"
+                    )
+        finally:
+            _vmapping[0] -= 1
         return _stack_out(results, out_dims)
 
     return wrapper
@@ -748,3 +756,18 @@ def stack_module_state(models):
         params[k] = s.requires_grad_() if t0.requires_grad else s
     buffers = {k: stack([b[k].detach() for b in bufs]) for k in bufs[0]}
     return params, buffers
+
+
+def replace_all_batch_norm_modules_(root):
+    """Make every batch-norm module under ``root`` (itself included) use batch statistics only,
+    so ``vmap`` can run it (``torch.func.replace_all_batch_norm_modules_``): running_mean,
+    running_var and num_batches_tracked become None and track_running_stats False. In place;
+    returns ``root``. Modules are found by duck typing (``modules()`` and the three buffers)."""
+    for m in root.modules():
+        if hasattr(m, "track_running_stats") and hasattr(m, "running_mean"):
+            m.running_mean = None
+            m.running_var = None
+            if hasattr(m, "num_batches_tracked"):
+                m.num_batches_tracked = None
+            m.track_running_stats = False
+    return root

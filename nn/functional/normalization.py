@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 
 import numpy as np
 
@@ -130,6 +131,19 @@ def _check_param(op, name, p, shape, dtype):
         )
 
 
+def _refuse_under_vmap(op):
+    """Running statistics updated in place from inside ``vmap`` would mix every entry's batch
+    (torch raises the same): refused, with the ways out."""
+    func = sys.modules.get("autograd.func")
+    if func is not None and func._vmapping[0]:
+        raise RuntimeError(
+            f"{op}: called inside vmap in training mode with running_mean/running_var, which "
+            "would be updated in place once per mapped entry (torch refuses this too). Use "
+            "track_running_stats=False, eval mode, or "
+            "autograd.func.replace_all_batch_norm_modules_(model)"
+        )
+
+
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):  # fmt: skip
     """Batch normalisation over every dim but the channels (dim 1).
@@ -157,6 +171,8 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
                 f"{op}: expected more than 1 value per channel when training, got input of "
                 f"shape {x.shape}"
             )
+        if training and running_mean is not None and running_var is not None:
+            _refuse_under_vmap(op)
         mean, var = _moments(x, axes)
         if training and running_mean is not None and running_var is not None:
             _update_running(running_mean, running_var, mean.reshape(C), var.reshape(C), momentum, n)
