@@ -27,7 +27,6 @@ N + 1 points of the symmetric window), then cast to ``dtype`` and copied to ``de
 from __future__ import annotations
 
 import numbers
-import operator
 import warnings
 
 import numpy as np
@@ -39,6 +38,7 @@ from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from . import _fft as _f
+from ._fft import _int
 from ._index import GetItem
 from .arithmetic import Div, Mul
 from .complex_parts import view_as_real
@@ -117,15 +117,6 @@ class OverlapAdd(Function):
 
 
 # -- argument checks -------------------------------------------------------------------------------
-
-
-def _int(v, name: str, what: str) -> int:
-    if isinstance(v, bool):
-        raise TypeError(f"{name}: {what} must be an int, got bool")
-    try:
-        return operator.index(v)
-    except TypeError:
-        raise TypeError(f"{name}: {what} must be an int, got {type(v).__name__}") from None
 
 
 def _opt_int(v, default, name, what):
