@@ -1,14 +1,19 @@
 """In-place ops (``add_``, ``mul_``, ``zero_``, ``fill_``, ``+=``, ``x[idx] = v``) and their safety.
 
-The rules that keep gradients right:
+The rules that keep gradients right (PyTorch's):
 
-* An in-place op on a leaf that requires grad (a parameter) is refused while recording: do it
-  under ``no_grad()``, as an optimiser does.
+* An in-place op on a leaf that requires grad (a parameter), or on a view of one, is refused
+  while recording: do it under ``no_grad()``, as an optimiser does.
 * An in-place op on an interior tensor of a recorded graph, or one that writes a value that
   requires grad, is recorded: ``out += identity`` runs the out-of-place op on the old value (a
   copy of it when the op's backward reads it), writes the result into ``out``'s memory and moves
-  ``out`` onto the new record, as PyTorch does. Refused, with the reason, when the tensor is a
-  view of, or has views on, the recorded graph (their records would not see the write).
+  ``out`` onto the new record, as PyTorch does. When ``out`` is a view, or has live views, the
+  write reaches the whole view group: the base is recorded as scattered into and the other
+  views as gathered from the new base (autograd/_inplace_views.py), so ``y[1:3].mul_(3)`` and
+  ``y.add_(1)`` with a view ``y[:, 0]`` alive give PyTorch's values and gradients.
+* Refused as in PyTorch, before anything changes: a write into a tensor whose elements overlap
+  (an expanded view), a recorded write through a view made under no_grad, or into a group
+  where such a view lives.
 * Every in-place op bumps the tensor's version counter (shared with its views). A record that
   saved the tensor for backward remembers the version it saw; backward through it after the
   tensor changed raises, naming the op and both versions, as PyTorch does.
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._inplace_views import check_overlap, commit, no_grad_view, plan
 from .function import Function
 from .grad_mode import _state
 from .tensor import Tensor, _wrap
@@ -42,6 +48,7 @@ def _requires_grad(v) -> bool:
 
 def _guard(t: Tensor, op: str, others=()) -> bool:
     """Check an in-place op on ``t``; True when it must be recorded on the graph."""
+    check_overlap(t._data, op)
     if not _state.grad:
         return False
     if t._rg and t._node is None:
@@ -50,29 +57,34 @@ def _guard(t: Tensor, op: str, others=()) -> bool:
             "in an in-place operation; wrap it in `with autograd.no_grad():` (as optimisers "
             "do) or use the out-of-place form"
         )
-    if not (t._rg or _requires_grad(others)):
-        return False
-    if t._data.dtype.kind not in "fc":  # an integer or bool tensor carries no gradient:
-        return False  # the value is written as data (torch: requires_grad stays False)
-    vc = t._vc
-    if t._rg:
-        from .ops.shape import live_views
-
-        if live_views(vc):
+    base = None if t._vc is None else getattr(t, "_base", None)  # a view has a counter
+    if base is not None and base._rg:
+        if base._node is None:
             raise RuntimeError(
-                f"{op}: the tensor written in place (shape {tuple(t.shape)}, made by "
-                f"{type(t._node).__name__}) is a view of, or has live views on, a recorded "
-                "graph (or views made under no_grad), and an in-place write through a view is "
-                "not recorded; use the out-of-place form (e.g. x = x + y instead of x += y), "
-                "or clone() the view"
+                f"{op}: a view of a leaf Tensor that requires grad (the view has shape "
+                f"{tuple(t.shape)}, the leaf {tuple(base.shape)}) is being used in an in-place "
+                "operation; wrap it in `with autograd.no_grad():` or clone() the view first"
             )
-    elif vc is not None or t._data.base is not None:
-        raise RuntimeError(
-            f"{op}: the value written in place requires grad, but the tensor written to (shape "
-            f"{tuple(t.shape)}) does not and shares its memory or was saved for backward, so "
-            "the write can't be recorded. Use the out-of-place form."
-        )
-    return True
+        if t._node is None and t._data.dtype.kind in "fc":
+            raise no_grad_view(t, op)
+    elif not (t._rg or _requires_grad(others)):
+        return False
+    # an integer or bool tensor carries no gradient: the value is written as data (torch:
+    # requires_grad stays False)
+    return t._data.dtype.kind in "fc"
+
+
+def _move(t: Tensor, node, rg: bool):
+    """Move ``t`` onto the record ``node`` (retain_grad follows it)."""
+    old_node = t._node
+    t._node, t._rg = node, rg
+    extra = old_node._extra if old_node is not None else None
+    if extra and "retain" in extra and extra["retain"]() is t:
+        del extra["retain"]
+        if node is not None:
+            from . import engine
+
+            engine.retain(t)
 
 
 def _record(t: Tensor, op: str, compute, reads_old: bool = True) -> Tensor:
@@ -80,13 +92,14 @@ def _record(t: Tensor, op: str, compute, reads_old: bool = True) -> Tensor:
 
     ``old`` carries t's record (its graph identity) and t's value: a copy when ``reads_old``
     (the op's backward may read it after t's memory is overwritten). Nothing is written unless
-    the new value fits t's shape and dtype; then t moves onto the new record.
+    the new value fits t's shape and dtype; then t moves onto the new record, and with it
+    t's view group (autograd/_inplace_views.py): its base and its other live views.
     """
-    from . import engine, ops
+    from . import ops
 
+    group = plan(t, op)  # checks the group before anything is computed
     d = t._data
-    old_node = t._node
-    old = _wrap(d.copy() if reads_old else d, old_node, t._rg)
+    old = _wrap(d.copy() if reads_old else d, t._node, t._rg)
     new = compute(old)
     if not isinstance(new, Tensor):  # pragma: no cover - compute gets a Tensor
         new = _wrap(new, None, False)
@@ -104,14 +117,11 @@ def _record(t: Tensor, op: str, compute, reads_old: bool = True) -> Tensor:
                 f"in a tensor of dtype {d.dtype}"
             )
         new = ops.cast(new, d.dtype)
+    if group is not None:
+        return commit(t, new, group)
     d[...] = new._data
     _bump(t)
-    t._node, t._rg = new._node, new._rg
-    extra = old_node._extra if old_node is not None else None
-    if extra and "retain" in extra and extra["retain"]() is t:  # retain_grad follows t
-        del extra["retain"]
-        if t._node is not None:
-            engine.retain(t)
+    _move(t, new._node, new._rg)
     return t
 
 
@@ -210,6 +220,7 @@ def _recorded(t: Tensor, op: str, args) -> Tensor:
             raise RuntimeError(f"fill_: value must have one element, got shape {v.shape}")
         return _fill(t, op, v.reshape(()) if isinstance(v, Tensor) else v)
     if op == "copy_":
+        _check_broadcast(t._data, args[0], op)  # named, before anything is recorded
         return _fill(t, op, args[0])
     if op == "clamp_":
         lo, hi = args

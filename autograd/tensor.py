@@ -117,7 +117,10 @@ class Tensor(TensorMethods):
     ``Tensor(data, requires_grad=False)`` also works and does not copy numpy input.
     """
 
-    __slots__ = ("_data", "_node", "_rg", "_grad", "_vc", "_hooks", "__weakref__")
+    # _base: a view's root (the tensor whose memory it points into), None on a root that was
+    # viewed, unset elsewhere; set by ops._shape_util.share_version, never on the per-op path:
+    # read it with getattr(t, "_base", None)
+    __slots__ = ("_data", "_node", "_rg", "_grad", "_vc", "_hooks", "_base", "__weakref__")
     # numpy must defer to us in ``ndarray * Tensor`` (so the graph is kept)
     __array_ufunc__ = None
     __array_priority__ = 1000
@@ -216,6 +219,7 @@ class Tensor(TensorMethods):
             self._vc[0] += 1  # records that saved the old values must not use the new ones
         self._data = arr
         self._vc = _shared_vc(value, arr)
+        self._base = None  # no longer a view of its former memory
 
     @property
     def T(self) -> Tensor:
@@ -361,9 +365,12 @@ class Tensor(TensorMethods):
         return t
 
     def detach_(self) -> Tensor:
-        """Cut this tensor from its graph in place; it becomes a leaf."""
+        """Cut this tensor from its graph in place; it becomes a leaf (a view stops being one:
+        later writes to its base no longer reach its record; PyTorch refuses detach_ on a
+        view instead)."""
         self._node = None
         self._rg = False
+        self._base = None
         return self
 
     def clone(self) -> Tensor:

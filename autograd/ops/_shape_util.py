@@ -13,6 +13,7 @@ from weakref import ref as _weakref
 
 import numpy as np
 
+from ..grad_mode import _altered, _state
 from ..tensor import Tensor
 
 
@@ -23,27 +24,39 @@ def _xp(a):
 
 
 def share_version(x, out):
-    """Give a view ``out`` the version counter of ``x`` (both Tensors); returns ``out``.
+    """Make Tensor ``out`` a view of Tensor ``x``: it shares x's version counter and keeps x's
+    root (the tensor whose memory every view of the group points into) in ``out._base``, as
+    PyTorch's ``_base``. Returns ``out``.
 
-    A view on the recorded graph, or of a tensor that requires grad (also one made under
-    no_grad), is remembered in the counter (weak references after the version): while such a
-    view lives, an in-place write to it or its base can't be recorded (the other's record, or
-    the view's missing one, would not see it) and is refused (see autograd/inplace.py).
+    The view is remembered in the counter (a weak reference after the version), so an in-place
+    op recorded on any tensor of the group reaches the others: their records are regenerated
+    through the write (autograd/_inplace_views.py). Not remembered: a view of a tensor that
+    does not require grad made while recording is off (PyTorch forbids using such a view once
+    its group was written with grad mode on; here it simply stays outside the graph).
     """
-    if isinstance(out, Tensor) and isinstance(x, Tensor):
+    if isinstance(out, Tensor) and isinstance(x, Tensor) and out is not x:
         vc = x._vc
-        if vc is None:
+        if vc is None:  # x was never viewed nor saved: no view itself (views have a counter)
             vc = x._vc = [0]
-        if out._node is not None or x._rg:
+            x._base = None  # a root (the slot is set on the tensors viewed: cheap to read)
+            out._base = x
+        else:
+            try:
+                b = x._base
+            except AttributeError:  # a root viewed for the first time (saved before)
+                b = x._base = None
+            out._base = x if b is None else b
+        if x._rg or not _altered or _state.mode:
             vc.append(_weakref(out))
-            if len(vc) > 33:  # drop the views that are gone (a tensor viewed in a loop)
+            n = len(vc)
+            if n > 33 and not n & (n - 1):  # at 64, 128, ... entries: drop the views gone
                 vc[1:] = [r for r in vc[1:] if r() is not None]
         out._vc = vc
     return out
 
 
 def live_views(vc) -> bool:
-    """Whether a version counter has a live view on the graph (see share_version)."""
+    """Whether a version counter lists a live view (see share_version)."""
     return vc is not None and any(r() is not None for r in vc[1:])
 
 

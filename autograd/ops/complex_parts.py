@@ -425,8 +425,8 @@ def view_as_real(x):
     x's memory and version counter, as PyTorch's (``nn.init.uniform_(view_as_real(w))`` and
     ``view_as_real(z)[..., 0] = 0`` write into x). Any layout of x works; float32 from
     complex64, float64 from complex128. Differentiable both ways; an in-place write through it
-    is refused while recording when x requires grad (as for every view, see autograd/inplace.py).
-    """
+    while recording is recorded on x, as PyTorch's (autograd/_inplace_views.py), and refused
+    when x is a leaf that requires grad (as for every view of one)."""
     if not _is_c(x):
         raise TypeError(f"view_as_real: expected a complex tensor, got dtype {_arr(x).dtype}")
     return share_version(x, ViewAsReal.apply(x))

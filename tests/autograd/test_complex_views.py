@@ -128,19 +128,27 @@ def test_inplace_through_the_view_of_a_leaf_that_requires_grad_is_refused():
         ag.view_as_complex(x).mul_(2)
 
 
-def test_inplace_through_the_view_of_a_graph_tensor_follows_the_real_view_rule():
-    # the rule .real already has (autograd/inplace.py): a write through a view on the graph is
-    # not recorded, so it is refused and nothing is written
-    w = ag.tensor(carr(3), requires_grad=True)
+def test_inplace_through_the_view_of_a_graph_tensor_is_recorded():
+    # PyTorch's CopySlices (autograd/_inplace_views.py): a write through .real or view_as_real
+    # reaches the complex base's record, and a write to the base reaches its live views
+    z0 = carr(3)
+    g = carr(3)
+    w = ag.tensor(z0, requires_grad=True)
     h = w * 2
-    with pytest.raises(RuntimeError, match="view"):
-        h.real[0] = 1.0
     v = ag.view_as_real(h)
-    with pytest.raises(RuntimeError, match="view"):
-        v[..., 0] = 1.0
-    with pytest.raises(RuntimeError, match="view"):
-        h.add_(1)  # the base, while its view lives
-    np.testing.assert_array_equal(h.detach().numpy(), 2 * w.detach().numpy())
+    h.real[0] = 1.0
+    v[..., 1].mul_(3.0)
+    h.add_(1j)  # the base, while its view lives
+    (ag.view_as_real(h * ag.tensor(g)).sum() + v[1, 0] * 5).backward()
+    w2 = ag.tensor(z0, requires_grad=True)
+    h2 = w2 * 2
+    re, im = ag.real(h2), ag.imag(h2)
+    re = ag.cat([ag.ones(1, dtype=ag.float64), re[1:]])
+    h2 = ag.complex(re, im * 3.0) + 1j
+    (ag.view_as_real(h2 * ag.tensor(g)).sum() + ag.real(h2)[1] * 5).backward()
+    np.testing.assert_allclose(h.detach().numpy(), h2.detach().numpy())
+    np.testing.assert_allclose(v.detach().numpy(), ag.view_as_real(h2).detach().numpy())
+    np.testing.assert_allclose(w.grad.numpy(), w2.grad.numpy())
 
 
 def test_write_through_the_view_invalidates_saved_values():

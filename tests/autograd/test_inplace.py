@@ -209,19 +209,29 @@ def test_recorded_inplace_keeps_the_version_check_of_saved_outputs():
 
 
 @pytest.mark.parametrize("op", ["add_", "setitem", "mul_"])
-def test_inplace_through_a_view_on_the_graph_is_refused(op):
+def test_inplace_through_a_view_on_the_graph_is_recorded(op):
+    # PyTorch's CopySlices: a write through a view reaches its base's record, and a write to
+    # the base reaches its live views' records (tests/autograd/test_inplace_views.py has more)
     fns = {"add_": lambda t: t.add_(1.0), "setitem": lambda t: t.__setitem__(0, 7.0),
            "mul_": lambda t: t.mul_(2.0)}  # fmt: skip
+    outs = {"add_": lambda a: a + 1.0, "setitem": lambda a: ag.cat([a[:1] * 0 + 7.0, a[1:]]),
+            "mul_": lambda a: a * 2.0}  # fmt: skip
     x = f64([1.0, 2.0, 3.0], requires_grad=True)
     y = x * 2.0
     v = y[0:2]
-    with pytest.raises(RuntimeError, match="view"):
-        fns[op](v)
-    with pytest.raises(RuntimeError, match="view"):
-        fns[op](y)  # the base of a view on the graph
-    with pytest.raises(RuntimeError, match="view"):
-        fns[op](x[0:2])  # a view of a leaf
-    np.testing.assert_array_equal(y.detach().numpy(), [2.0, 4.0, 6.0])
+    fns[op](v)  # through the view
+    fns[op](y)  # the base, while the view lives
+    g = f64([0.5, -1.0, 2.0])
+    (y * g + v.sum() * y[2]).sum().backward()
+    x2 = f64([1.0, 2.0, 3.0], requires_grad=True)
+    y2 = outs[op](ag.cat([outs[op](x2[:2] * 2.0), x2[2:] * 2.0]))
+    (y2 * g + y2[:2].sum() * y2[2]).sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), y2.detach().numpy())
+    np.testing.assert_allclose(v.detach().numpy(), y2.detach().numpy()[:2])
+    np.testing.assert_allclose(x.grad.numpy(), x2.grad.numpy())
+    with pytest.raises(RuntimeError, match="a view of a leaf"):
+        fns[op](x[0:2])  # a view of a leaf that requires grad
+    np.testing.assert_array_equal(x.detach().numpy(), [1.0, 2.0, 3.0])
 
 
 def test_retain_grad_follows_the_tensor_through_an_inplace_op():
@@ -253,18 +263,23 @@ def test_writing_a_value_that_requires_grad_into_a_plain_tensor_records_it():
     assert buf.requires_grad and not buf.is_leaf
     (buf * buf).sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), [0.0, 2 * 6.0 * 3.0 + 2 * 2.0])
-    # a plain tensor that shares memory, or was saved for backward, can't record the write
+    # through a view: the base and its other views record it too (PyTorch's CopySlices)
+    w.grad = None
     base = f64([0.0, 0.0, 0.0])
-    with pytest.raises(RuntimeError, match="shares its memory or was saved"):
-        base[0:2].copy_(w)
+    other = base[1:]
+    base[0:2].copy_(w)
+    assert base.requires_grad and other.requires_grad
+    np.testing.assert_array_equal(other.detach().numpy(), [2.0, 0.0])
+    (other * f64([5.0, 7.0])).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [0.0, 5.0])
+    # a tensor saved for backward: the write is recorded, that backward then raises (torch)
     saved = f64([1.0, 1.0])
-    _ = w * saved
-    with pytest.raises(RuntimeError, match="shares its memory or was saved"):
-        saved.add_(w)
-    np.testing.assert_array_equal(saved.numpy(), [1.0, 1.0])
-    with ag.no_grad():
-        saved.add_(w)
-    np.testing.assert_array_equal(saved.numpy(), [2.0, 3.0])
+    y = (w * saved).sum()
+    saved.add_(w)
+    assert saved.requires_grad
+    np.testing.assert_array_equal(saved.detach().numpy(), [2.0, 3.0])
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
 
 
 def test_optimizer_style_update_after_backward():

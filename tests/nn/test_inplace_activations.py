@@ -1,7 +1,8 @@
 """``inplace=True`` in nn activations and dropout: x is overwritten and returned (the same object),
 the write is recorded (gradients, second order, equal to the out-of-place form), a leaf that
 requires grad is refused naming the function or layer, ``no_grad`` and non-grad tensors are plain
-writes, views on a recorded graph are refused (never silently wrong), and PyTorch agrees."""
+writes, views on a recorded graph are recorded through their base (views of a leaf that requires
+grad are refused), and PyTorch agrees."""
 
 from __future__ import annotations
 
@@ -162,21 +163,36 @@ def test_no_grad_and_non_grad_tensors_are_plain_writes(case, kind):
 @pytest.mark.parametrize("kind", ["F", "module"])
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_views(case, kind):
-    """A view on a recorded graph (of an interior tensor or of a leaf) is refused and nothing
-    is written (PyTorch rebases the view's history instead, see the report); a view of a tensor
+    """A view of an interior tensor (a row, a transpose) is written and recorded, as PyTorch's
+    CopySlices: the base sees the write and its gradient goes through it, equal to the
+    out-of-place form; so is the base while a view of it lives (the view sees the new values).
+    A view of a leaf that requires grad is refused and nothing is written; a view of a tensor
     outside the graph is written through to its base, as in PyTorch."""
     f = _fn(case, kind)
-    w = ag.tensor(BASE.reshape(1, -1).repeat(2, 0), requires_grad=True)
-    h = w * 1.0
-    before = h.detach().numpy().copy()
-    for v in (h[0], h.T, w[1]):
-        with pytest.raises(RuntimeError, match=r"\(inplace=True\): .*view"):
-            f(v, True)
-    np.testing.assert_array_equal(h.detach().numpy(), before)
-    np.testing.assert_array_equal(w.detach().numpy(), before)
-    keep = h[0]  # noqa: F841 - a live view on h: writing h itself is refused too
-    with pytest.raises(RuntimeError, match="view"):
-        f(h, True)
+    start = BASE.reshape(1, -1).repeat(2, 0)
+    g = np.random.default_rng(1).standard_normal(start.shape)
+    picks = {
+        "row": (lambda h: h[0], lambda h: ag.stack([f(h[0], False), h[1]])),
+        "T": (lambda h: h.T, lambda h: f(h.T, False).T),
+        "base": (lambda h: h, lambda h: f(h, False)),
+    }
+    for name, (pick, out_of_place) in picks.items():
+        w = ag.tensor(start, requires_grad=True)
+        h = w * 1.0
+        keep = h[1, 2:5]  # a live view of h: it must see the write and carry its gradient
+        v = pick(h)
+        assert f(v, True) is v, name
+        (h * ag.tensor(g) + keep.sum()).sum().backward()
+        w2 = ag.tensor(start, requires_grad=True)
+        h2 = out_of_place(w2 * 1.0)
+        (h2 * ag.tensor(g) + h2[1, 2:5].sum()).sum().backward()
+        np.testing.assert_allclose(h.detach().numpy(), h2.detach().numpy(), rtol=1e-15)
+        np.testing.assert_allclose(keep.detach().numpy(), h2.detach().numpy()[1, 2:5])
+        np.testing.assert_allclose(w.grad.numpy(), w2.grad.numpy(), rtol=1e-12, atol=1e-15)
+    w = ag.tensor(start, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"\(inplace=True\): a view of a leaf"):
+        f(w[1], True)
+    np.testing.assert_array_equal(w.detach().numpy(), start)
     expected = f(ag.tensor(BASE), False).numpy()
     base = ag.tensor(BASE.reshape(1, -1).repeat(2, 0))
     v = base[1]
