@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from . import _torch_autograd as autograd  # noqa: F401 - torch.autograd: ag.autograd.grad, ...
 from . import (
+    amp,  # autocast, GradScaler: mixed precision (torch.amp)
     distributions,  # torch.distributions (its modules load on first use)
     fft,  # fft, ifft, rfft, irfft, hfft, fftn, fftfreq, fftshift, ... (torch.fft)
     func,  # grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call (torch.func)
@@ -19,6 +20,7 @@ from . import (
     linalg,  # inv, det, solve, cholesky, qr, eigh, svd, norms (torch.linalg)
     special,  # erfcx, ndtr, log_ndtr, ndtri, i0/i1(e), entr, xlog1py, ... (torch.special)
 )
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled
 from .checkpoint import checkpoint
 from .dtypes import (
     bool_,
@@ -92,7 +94,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "FunctionCtx",
     "once_differentiable", "grad", "func", "functional", "distributions",
-    "graph", "linalg", "special", "fft", "checkpoint",
+    "graph", "linalg", "special", "fft", "checkpoint", "amp", "autocast",
+    "is_autocast_enabled", "get_autocast_dtype",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "is_anomaly_enabled", "inference_mode", "is_inference_mode_enabled", "ShapeError",

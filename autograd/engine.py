@@ -10,6 +10,7 @@ Every gradient a rule returns is checked against its input's shape, dtype and ar
 from __future__ import annotations
 
 import heapq
+import sys
 import weakref
 
 import numpy as np
@@ -301,6 +302,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     # inf and NaN in gradients are values, not events (PyTorch is silent): NumPy's floating-point
     # warnings are off for the pass (np.seterr is per thread / context)
     errs = np.seterr(all="ignore")
+    amp = sys.modules.get("autograd.amp")  # an autocast region open: off for this pass (torch)
+    amp = amp if amp is not None and amp._active[0] else None
+    if amp is not None:
+        amp._backward_begin()
     try:
         while current is not None:
             node = current
@@ -379,6 +384,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         np.seterr(**errs)
         _state.grad, _state.returning = prev, prev_returning
         _refresh()
+        if amp is not None:
+            amp._backward_end()
 
 
 def _before(node, g, packed, extra, targets, create_graph):

@@ -6,6 +6,9 @@ import math
 
 import autograd as ag
 from autograd import ShapeError
+from autograd.amp import _active as _amp_on
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 from autograd.tensor import Tensor
 
 from . import functional as F
@@ -74,6 +77,8 @@ class Linear(Module):
                 f"{None if shape is None else tuple(shape)}"
             )
         weight, b = self.weight, self.bias  # read once: a parametrized weight is computed
+        if _amp_on[0] and _amp.ready:
+            return _autocast(F.linear, input, weight, b)
         x, w = (input._data if isinstance(input, Tensor) else input), weight._data
         if x.dtype != w.dtype or (b is not None and b._data.dtype != w.dtype):
             check_dtypes(  # raises, naming the layer (the name is built only then)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..amp import _active as _amp_on
+from ..amp import _tls as _amp
+from ..amp import autocast_call as _autocast
 from ..tensor import Tensor, _wrap
 from ._dims import norm_axes, norm_dim, pick_dim, pick_keep  # noqa: F401
 from ._stft import *  # noqa: F403 - stft, istft, hann/hamming/blackman/bartlett/kaiser_window
@@ -108,6 +111,8 @@ negative = neg
 
 def pow(x, y):  # noqa: A001 - PyTorch's name
     """x ** y; either may be a scalar constant. Broadcasting shapes."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(pow, x, y)
     if y.__class__ is int or y.__class__ is float:  # saves x only (PyTorch's pow(T, Scalar))
         return PowConst.apply(x, y)
     return Pow.apply(x, y)
@@ -128,6 +133,8 @@ mod = fmod_python = remainder
 
 def matmul(x, y):
     """Matrix product. x: (..., n, k) or (k,); y: (..., k, m) or (k,) -> (..., n, m)."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(matmul, x, y)
     return Matmul.apply(x, y)
 
 
@@ -138,26 +145,36 @@ _exp, _log, _tanh = UNARY["exp"].apply, UNARY["log"].apply, UNARY["tanh"].apply
 
 def exp(x):
     """e^x elementwise."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(exp, x)
     return _exp(x)
 
 
 def log(x):
     """Natural log elementwise."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(log, x)
     return _log(x)
 
 
 def log1p(x):
     """log(1 + x), accurate for small x."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(log1p, x)
     return UNARY["log1p"].apply(x)
 
 
 def expm1(x):
     """e^x - 1, accurate for small x."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(expm1, x)
     return UNARY["expm1"].apply(x)
 
 
 def log2(x):
     """Base-2 log elementwise."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(log2, x)
     return UNARY["log2"].apply(x)
 
 
@@ -168,6 +185,8 @@ def sqrt(x):
 
 def rsqrt(x):
     """1 / sqrt(x) elementwise."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(rsqrt, x)
     return UNARY["rsqrt"].apply(x)
 
 
@@ -196,6 +215,8 @@ def cos(x):
 
 def tan(x):
     """tan(x) elementwise."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(tan, x)
     return UNARY["tan"].apply(x)
 
 
@@ -221,6 +242,8 @@ def erf(x):
 
 def reciprocal(x):
     """1 / x elementwise."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(reciprocal, x)
     return UNARY["reciprocal"].apply(x)
 
 
@@ -251,6 +274,8 @@ def round(x, decimals: int = 0):  # noqa: A001
 
 def softplus(x, beta=1.0, threshold=20.0):
     """log(1 + e^(beta x)) / beta, linear where beta x > threshold (as PyTorch)."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(softplus, x, beta, threshold)
     return Softplus.apply(x, beta, threshold)
 
 

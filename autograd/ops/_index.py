@@ -11,6 +11,9 @@ import numbers
 
 import numpy as np
 
+from ..amp import _active as _amp_on
+from ..amp import _tls as _amp
+from ..amp import autocast_call as _autocast
 from ..errors import ShapeError
 from ..function import Function
 from ..grad_mode import _state
@@ -518,6 +521,8 @@ def scatter_add(x, dim, index, src):
     <= x.shape[k] for k != dim; src: same rank and dtype as x. Returns x's shape. Repeated
     indices accumulate. The gradient of src is gather(gy, dim, index).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(scatter_add, x, dim, index, src)
     n = _ndim(x)
     if n == 0:
         raise ShapeError("scatter_add: expects at least a 1-dimensional tensor, got shape ()")

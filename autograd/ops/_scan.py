@@ -10,6 +10,9 @@ import numpy as np
 
 from backends import array_module
 
+from ..amp import _active as _amp_on
+from ..amp import _tls as _amp
+from ..amp import autocast_call as _autocast
 from ..dtypes import COMPLEX
 from ..function import Function
 from ..tensor import Tensor
@@ -159,6 +162,8 @@ def cumsum(x, dim=None, *, axis=None):
 
     x: any shape; returns the same shape (ints and bools accumulate in int64, as NumPy).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(cumsum, x, dim, axis=axis)
     return Cumsum.apply(x, _scan_dim("cumsum", x, dim, axis))
 
 
@@ -167,4 +172,6 @@ def cumprod(x, dim=None, *, axis=None):
 
     x: any shape; returns the same shape. The gradient is exact with zeros in x.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(cumprod, x, dim, axis=axis)
     return Cumprod.apply(x, _scan_dim("cumprod", x, dim, axis))

@@ -10,6 +10,9 @@ import numpy as np
 
 from backends import array_module
 
+from ..amp import _active as _amp_on
+from ..amp import _tls as _amp
+from ..amp import autocast_call as _autocast
 from ..dtypes import COMPLEX
 from ..function import Function
 from ._dims import ndim_of as _ndim
@@ -72,6 +75,8 @@ def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     Finite for inputs of +-1e4; -inf for rows that are all -inf.
     Returns x's shape without the reduced dims (size 1 with keepdim).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(logsumexp, x, dim, keepdim, axis=axis, keepdims=keepdims)
     axes = _axes("logsumexp", x, dim, axis)
     return LogSumExp.apply(x, axes, pick_keep(keepdim, keepdims))
 
@@ -129,6 +134,8 @@ def softmax(x, dim=-1, *, axis=None, dtype=None):
 
     x: any float shape; returns the same shape. ``dtype``: cast x first.
     """
+    if _amp_on[0] and _amp.ready and dtype is None:
+        return _autocast(softmax, x, dim, axis=axis, dtype=dtype)
     if dtype is not None:
         x = _f().cast(x, dtype)
     d = _sm_dim("softmax", x, dim, axis)
@@ -140,6 +147,8 @@ def log_softmax(x, dim=-1, *, axis=None, dtype=None):
 
     x: any float shape; returns the same shape. ``dtype``: cast x first.
     """
+    if _amp_on[0] and _amp.ready and dtype is None:
+        return _autocast(log_softmax, x, dim, axis=axis, dtype=dtype)
     if dtype is not None:
         x = _f().cast(x, dtype)
     d = _sm_dim("log_softmax", x, dim, axis)

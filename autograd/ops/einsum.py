@@ -15,6 +15,9 @@ import string
 
 import numpy as np
 
+from ..amp import _active as _amp_on
+from ..amp import _tls as _amp
+from ..amp import autocast_call as _autocast
 from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
@@ -228,6 +231,8 @@ def einsum(equation, *operands):
     (or one list of them). Returns the output subscripts' shape. An ellipsis left out of an
     explicit output is summed.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(einsum, equation, *operands)
     if not isinstance(equation, str):
         raise TypeError(f"einsum: equation must be a str, got {type(equation).__name__}")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):

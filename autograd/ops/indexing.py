@@ -28,6 +28,9 @@ import operator
 
 import numpy as np
 
+from ..amp import _active as _amp_on
+from ..amp import _tls as _amp
+from ..amp import autocast_call as _autocast
 from ..errors import ShapeError
 from ..tensor import Tensor
 from ._dims import ndim_of as _ndim
@@ -224,6 +227,8 @@ def index_copy(x, dim, index, source):
     Shapes as ``index_add``. A repeated index: its last occurrence wins (PyTorch leaves it
     undefined) and only that slice of source gets a gradient.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(index_copy, x, dim, index, source)
     d, idx = _dim_index(x, dim, index, "index_copy")
     source = _source(x, d, idx, source, "index_copy")
     if _ndim(x) == 0:
@@ -311,6 +316,8 @@ def index_put(x, indices, values, accumulate=False):
     them; otherwise the last write wins (PyTorch leaves it undefined) and only it gets a
     gradient.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(index_put, x, indices, values, accumulate)
     index = _index_tuple(indices, x, "index_put")
     xr = _raw(x)
     xp = _mod(xr)

@@ -21,6 +21,9 @@ import warnings
 
 import numpy as np
 
+from ..amp import _active as _amp_on
+from ..amp import _tls as _amp
+from ..amp import autocast_call as _autocast
 from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
@@ -42,6 +45,8 @@ __all__ = [
 
 def mm(input, mat2):  # noqa: A002 - PyTorch's name
     """Matrix product of 2-D tensors: (n, k) @ (k, m) -> (n, m). No broadcasting."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(mm, input, mat2)
     a, b = _arg(input), _arg(mat2)
     sa, sb = _shape(a), _shape(b)
     if len(sa) != 2 or len(sb) != 2:
@@ -55,6 +60,8 @@ def mm(input, mat2):  # noqa: A002 - PyTorch's name
 
 def bmm(input, mat2):  # noqa: A002
     """Batched matrix product: (b, n, k) @ (b, k, m) -> (b, n, m). No broadcasting."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(bmm, input, mat2)
     a, b = _arg(input), _arg(mat2)
     sa, sb = _shape(a), _shape(b)
     if len(sa) != 3 or len(sb) != 3:
@@ -69,6 +76,8 @@ def bmm(input, mat2):  # noqa: A002
 
 def mv(input, vec):  # noqa: A002
     """Matrix-vector product: (n, k) @ (k,) -> (n,)."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(mv, input, vec)
     a, b = _arg(input), _arg(vec)
     sa, sb = _shape(a), _shape(b)
     if len(sa) != 2 or len(sb) != 1:
@@ -80,6 +89,8 @@ def mv(input, vec):  # noqa: A002
 
 def dot(input, other):  # noqa: A002
     """Inner product of two 1-D tensors of the same length: (n,), (n,) -> 0-d."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(dot, input, other)
     a, b = _arg(input), _arg(other)
     sa, sb = _shape(a), _shape(b)
     if len(sa) != 1 or len(sb) != 1:
@@ -92,6 +103,8 @@ def dot(input, other):  # noqa: A002
 def vdot(input, other):  # noqa: A002
     """sum(conj(x) * y) of 1-D tensors (n,), (n,) -> 0-d: the first argument is conjugated
     (for real tensors the same as ``dot``)."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(vdot, input, other)
     a, b = _arg(input), _arg(other)
     sa, sb = _shape(a), _shape(b)
     if len(sa) != 1 or len(sb) != 1:
@@ -143,6 +156,8 @@ def tensordot(a, b, dims=2):
     ``([a dims], [b dims])``. A contracted dim of size 1 broadcasts against the other.
     Returns a's free dims then b's free dims.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(tensordot, a, b, dims)
     a, b = _arg(a), _arg(b)
     sa, sb = _shape(a), _shape(b)
     if isinstance(dims, (list, tuple)):
@@ -222,23 +237,31 @@ def _scaled_sum(op, input, prod, beta, alpha):
 def addmm(input, mat1, mat2, beta=1, alpha=1):  # noqa: A002
     """beta * input + alpha * (mat1 @ mat2). mat1 (n, k), mat2 (k, m); input broadcasts to
     (n, m). Returns (n, m)."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(addmm, input, mat1, mat2, beta, alpha)
     return _scaled_sum("addmm", input, mm(mat1, mat2), beta, alpha)
 
 
 def addmv(input, mat, vec, beta=1, alpha=1):  # noqa: A002
     """beta * input + alpha * (mat @ vec). mat (n, k), vec (k,); input broadcasts to (n,)."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(addmv, input, mat, vec, beta, alpha)
     return _scaled_sum("addmv", input, mv(mat, vec), beta, alpha)
 
 
 def baddbmm(input, batch1, batch2, beta=1, alpha=1):  # noqa: A002
     """beta * input + alpha * bmm(batch1, batch2). batch1 (b, n, k), batch2 (b, k, m); input
     broadcasts to (b, n, m)."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(baddbmm, input, batch1, batch2, beta, alpha)
     return _scaled_sum("baddbmm", input, bmm(batch1, batch2), beta, alpha)
 
 
 def addbmm(input, batch1, batch2, beta=1, alpha=1):  # noqa: A002
     """beta * input + alpha * sum_i batch1[i] @ batch2[i]: one (n, b*k) @ (b*k, m) product.
     batch1 (b, n, k), batch2 (b, k, m); input broadcasts to (n, m)."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(addbmm, input, batch1, batch2, beta, alpha)
     b1, b2 = _arg(batch1), _arg(batch2)
     s1, s2 = _shape(b1), _shape(b2)
     if len(s1) != 3 or len(s2) != 3:
@@ -256,6 +279,8 @@ def addbmm(input, batch1, batch2, beta=1, alpha=1):  # noqa: A002
 
 def trace(input):  # noqa: A002
     """Sum of the main diagonal of a 2-D tensor (n, m) -> 0-d (rectangular allowed)."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(trace, input)
     x = _arg(input)
     s = _shape(x)
     if len(s) != 2:
@@ -331,6 +356,8 @@ def cross(input, other, dim=None):  # noqa: A002
     dim None: the first dim of ``input`` of size 3 (deprecated in PyTorch, which warns; use
     ``autograd.linalg.cross``, whose default is -1). Returns the broadcast shape.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(cross, input, other, dim)
     if dim is None:
         warnings.warn(
             "Using cross without specifying the dim arg is deprecated (as in PyTorch); pass dim "
@@ -391,6 +418,8 @@ def multi_dot(tensors):
     """The product of a chain of matrices in the cheapest order. The first may be 1-D (a row
     vector) and the last 1-D (a column vector); the rest 2-D. Returns (n, m), (m,), (n,) or 0-d.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(multi_dot, tensors)
     if isinstance(tensors, Tensor) or hasattr(tensors, "shape"):
         raise TypeError("multi_dot(): expected a list of tensors, e.g. multi_dot([a, b, c])")
     mats = [_arg(t) for t in tensors]
@@ -419,6 +448,8 @@ def multi_dot(tensors):
 def chain_matmul(*matrices):
     """The product of 2-D matrices in the cheapest order (deprecated in PyTorch for
     ``linalg.multi_dot``). Returns (n, m)."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(chain_matmul, *matrices)
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
         matrices = tuple(matrices[0])
     mats = [_arg(m) for m in matrices]
@@ -435,12 +466,16 @@ def chain_matmul(*matrices):
 
 def linalg_matmul(input, other):  # noqa: A002
     """``linalg.matmul``: the same as ``autograd.matmul``."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(linalg_matmul, input, other)
     return Matmul.apply(input, other)
 
 
 def vecdot(x, y, *, dim=-1):
     """Dot product of vectors along ``dim``: sum(conj(x) * y, dim) (x conjugated, as
     torch.linalg.vecdot), shapes broadcast. Returns the broadcast shape without ``dim``."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(vecdot, x, y, dim=dim)
     return _f().sum(conj(_arg(x)) * _arg(y), dim=dim)
 
 

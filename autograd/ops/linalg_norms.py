@@ -19,6 +19,9 @@ import math
 
 import numpy as np
 
+from ..amp import _active as _amp_on
+from ..amp import _tls as _amp
+from ..amp import autocast_call as _autocast
 from ..dtypes import COMPLEX, as_dtype
 from ..errors import ShapeError
 from ..function import Function
@@ -77,6 +80,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """The vector ``ord``-norm of x over ``dim`` (int, tuple, or None for all elements):
     ord 2, 1, inf, -inf, 0 or any float. Returns x's shape without ``dim`` (size 1 with
     keepdim), real for complex x (the norm of |x|); the gradient at 0 is 0."""
+    if _amp_on[0] and _amp.ready and dtype is None:
+        return _autocast(vector_norm, x, ord, dim, keepdim, dtype=dtype)
     x = _arg(x)
     _check_float("linalg.vector_norm", x)
     if isinstance(ord, str):
@@ -90,6 +95,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # no
     values), 2 / -2 (largest / smallest singular value), inf / -inf (max / min row |sum|), 1 /
     -1 (max / min column |sum|). A (..., m, n) -> (...) (size-1 dims with keepdim); real for
     complex A."""
+    if _amp_on[0] and _amp.ready and dtype is None:
+        return _autocast(matrix_norm, A, ord, dim, keepdim, dtype=dtype)
     op = "linalg.matrix_norm"
     A = _arg(A)
     _check_float(op, A)
@@ -276,6 +283,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     points), ``'use_mm_for_euclid_dist_if_necessary'`` (default) does so when P or R > 25,
     ``'donot_use_mm_for_euclid_dist'`` never. Gradients as PyTorch's (0 at zero distance).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(cdist, x1, x2, p, compute_mode)
     op = "cdist"
     x1, x2 = _arg(x1), _arg(x2)
     for name, v in (("x1", x1), ("x2", x2)):

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numbers
 
+from ..amp import _active as _amp_on
+from ..amp import _tls as _amp
+from ..amp import autocast_call as _autocast
 from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
@@ -123,6 +126,8 @@ def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002 - PyTorch's name
     when a tensor is complex. Gradients: 1 to input, value * tensor2 to tensor1, value *
     tensor1 to tensor2 (summed to each shape; conjugated for complex tensors).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(addcmul, input, tensor1, tensor2, value=value)
     value = _addc_args("addcmul", input, tensor1, tensor2, value)
     return Addcmul.apply(input, tensor1, tensor2, value)
 
@@ -135,6 +140,8 @@ def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002 - PyTorch's name
     value / tensor2 to tensor1, -value * tensor1 / tensor2^2 to tensor2 (summed to each shape;
     conjugated for complex tensors).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(addcdiv, input, tensor1, tensor2, value=value)
     value = _addc_args("addcdiv", input, tensor1, tensor2, value)
     return Addcdiv.apply(input, tensor1, tensor2, value)
 

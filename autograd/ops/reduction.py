@@ -26,6 +26,9 @@ import numpy as np
 
 from backends import array_module
 
+from ..amp import _active as _amp_on
+from ..amp import _tls as _amp
+from ..amp import autocast_call as _autocast
 from ..dtypes import COMPLEX, real_of
 from ..function import Function
 from ..tensor import Tensor
@@ -167,6 +170,8 @@ class Prod(Function):
 
 def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):  # noqa: A001
     """Sum over ``dim`` (int, tuple, or None for all). x: any shape."""
+    if _amp_on[0] and _amp.ready and dtype is None:
+        return _autocast(sum, x, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
     axes = _axes("sum", x, dim, axis)
     return Sum.apply(x, axes, pick_keep(keepdim, keepdims), dtype)
 
@@ -183,6 +188,8 @@ def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     x: any shape. Returns x's shape without the reduced dims (size 1 with keepdim). The
     gradient is exact with zeros in x (no division by x).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(prod, x, dim, keepdim, axis=axis, keepdims=keepdims)
     axes = _axes("prod", x, dim, axis)
     return Prod.apply(x, axes, pick_keep(keepdim, keepdims))
 
@@ -543,6 +550,8 @@ def norm(x, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
     keepdim). The gradient at x = 0 is 0 (PyTorch's convention); ties of
     |x| for inf/-inf share the gradient equally.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(norm, x, p, dim, keepdim, axis=axis, keepdims=keepdims)
     axes = _axes("norm", x, dim, axis)
     keep = pick_keep(keepdim, keepdims)
     if isinstance(p, str):

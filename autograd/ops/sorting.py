@@ -26,6 +26,9 @@ import numpy as np
 
 from backends import device_of as _device_of
 
+from ..amp import _active as _amp_on
+from ..amp import _tls as _amp
+from ..amp import autocast_call as _autocast
 from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
@@ -406,6 +409,8 @@ def quantile(x, q, dim=None, keepdim=False, interpolation="linear", *, axis=None
     dtype) that requires grad gets (x_j - x_i)(n - 1) with 'linear' (torch's), and none with
     the other modes, where the result does not depend on q continuously.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(quantile, x, q, dim, keepdim, interpolation, axis=axis, keepdims=keepdims)
     dim, keep = pick_dim(dim, axis, "quantile"), pick_keep(keepdim, keepdims)
     return _quantile("quantile", x, q, dim, keep, interpolation, False)
 
@@ -413,6 +418,10 @@ def quantile(x, q, dim=None, keepdim=False, interpolation="linear", *, axis=None
 def nanquantile(x, q, dim=None, keepdim=False, interpolation="linear", *, axis=None,
                 keepdims=None):  # fmt: skip
     """``quantile`` ignoring NaN (a row of only NaNs gives NaN); same arguments and shapes."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(
+            nanquantile, x, q, dim, keepdim, interpolation, axis=axis, keepdims=keepdims
+        )
     dim, keep = pick_dim(dim, axis, "nanquantile"), pick_keep(keepdim, keepdims)
     return _quantile("nanquantile", x, q, dim, keep, interpolation, True)
 

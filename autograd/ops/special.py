@@ -25,6 +25,10 @@ import numpy as np
 
 from backends import array_module
 
+from ..amp import AUTOCAST_OPS as _amp_ops
+from ..amp import _active as _amp_on
+from ..amp import _tls as _amp
+from ..amp import autocast_call as _autocast
 from ..errors import ShapeError
 from ..function import Function
 from ._special_fallback import FALLBACK as _FALLBACK
@@ -231,6 +235,13 @@ def _entry(name, cls, doc):
 
     def op(x):
         return apply(x)
+
+    if name in _amp_ops:  # on torch's autocast lists (autograd/amp.py): the autocast hook
+
+        def op(x):
+            if _amp_on[0] and _amp.ready:
+                return _autocast(op, x)
+            return apply(x)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc + " x: any shape (float); returns its shape and dtype."
@@ -616,6 +627,8 @@ def atan2(input, other):  # noqa: A002 - PyTorch's names
 
     Shapes broadcast; either may be a Python scalar. The gradient is 0 at the origin.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(atan2, input, other)
     return Atan2.apply(input, other)
 
 

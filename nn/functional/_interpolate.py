@@ -26,6 +26,9 @@ import numpy as np
 
 from autograd import Function, ShapeError
 from autograd import reshape as _reshape
+from autograd.amp import _active as _amp_on
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 from backends import array_module
 
 from . import pooling as _pooling
@@ -458,6 +461,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     as PIL. Returns (N, C, *out) of the
     input's dtype. Differentiable to any order.
     """
+    if _amp_on[0] and _amp.ready and mode != "area":
+        return _autocast(interpolate, input, size, scale_factor, mode, align_corners,
+                         recompute_scale_factor, antialias)  # fmt: skip
     return _interpolate("interpolate", input, size, scale_factor, mode, align_corners,
                         recompute_scale_factor, antialias)  # fmt: skip
 

@@ -22,6 +22,9 @@ import numpy as np
 
 import autograd as ag
 from autograd import Function, ShapeError
+from autograd.amp import _active as _amp_on
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 from autograd.inplace import apply_op
 from autograd.ops._dims import norm_dim
 from autograd.ops.arithmetic import _raw, drop_where, keep_where, zero_grad
@@ -379,6 +382,8 @@ def prelu(x, weight):
 
     x: (N, C, ...) or (C,) or any shape when weight has one element. Returns x's shape.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(prelu, x, weight)
     w = weight._data if isinstance(weight, Tensor) else weight
     n = w.size
     if n != 1:

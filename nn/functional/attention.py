@@ -22,6 +22,9 @@ import numpy as np
 
 import autograd as ag
 from autograd import ShapeError
+from autograd.amp import _active as _amp_on
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 from autograd.tensor import Tensor
 from backends import array_module
 
@@ -90,6 +93,9 @@ def scaled_dot_product_attention(
     masks come from autograd's generator). enable_gqa: key and value have H heads (dim -3)
     dividing Hq, each repeated Hq / H times. Rows whose positions are all masked give zeros.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(scaled_dot_product_attention, query, key, value, attn_mask, dropout_p,
+                         is_causal, scale=scale, enable_gqa=enable_gqa)  # fmt: skip
     op = "scaled_dot_product_attention"
     q = _tensor(op, "query", query)
     k = _tensor(op, "key", key, q.device)

@@ -23,6 +23,9 @@ from __future__ import annotations
 import operator
 
 from autograd import Function, ShapeError, Tensor, conj
+from autograd.amp import _active as _amp_on
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 from autograd.dtypes import COMPLEX
 from backends import array_module, kernels
 
@@ -269,6 +272,8 @@ def conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     padding: int, (p,), 'valid' or 'same'. Returns (N, O, Lout) with
     Lout = (L + 2 p - dilation (K - 1) - 1) // stride + 1.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(conv1d, x, w, b, stride, padding, dilation, groups)
     return _conv(1, "conv1d", x, w, b, stride, padding, dilation, groups)
 
 
@@ -278,6 +283,8 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     stride, dilation: int or (sH, sW); padding: int, (pH, pW), 'valid' or 'same' (stride 1).
     Returns (N, O, Hout, Wout), Hout = (H + 2 pH - dH (kH - 1) - 1) // sH + 1 (W alike).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(conv2d, x, w, b, stride, padding, dilation, groups)
     return _conv(2, "conv2d", x, w, b, stride, padding, dilation, groups)
 
 
@@ -286,6 +293,8 @@ def conv3d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
 
     Returns (N, O, Dout, Hout, Wout), each as in conv2d.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(conv3d, x, w, b, stride, padding, dilation, groups)
     return _conv(3, "conv3d", x, w, b, stride, padding, dilation, groups)
 
 
@@ -340,6 +349,10 @@ def conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
     x: (N, C_in, L); w: (C_in, C_out // groups, K); b: (C_out,) or None. Returns
     (N, C_out, Lout), Lout = (L - 1) stride - 2 padding + dilation (K - 1) + output_padding + 1.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(
+            conv_transpose1d, x, w, b, stride, padding, output_padding, groups, dilation
+        )
     return _conv_transpose(
         1, "conv_transpose1d", x, w, b, stride, padding, output_padding, groups, dilation
     )
@@ -351,6 +364,10 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
     x: (N, C_in, H, W); w: (C_in, C_out // groups, kH, kW); b: (C_out,) or None. Returns
     (N, C_out, Hout, Wout), Hout = (H - 1) sH - 2 pH + dH (kH - 1) + output_padding + 1.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(
+            conv_transpose2d, x, w, b, stride, padding, output_padding, groups, dilation
+        )
     return _conv_transpose(
         2, "conv_transpose2d", x, w, b, stride, padding, output_padding, groups, dilation
     )
@@ -361,6 +378,10 @@ def conv_transpose3d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
 
     Returns (N, C_out, Dout, Hout, Wout), each as in conv_transpose2d.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(
+            conv_transpose3d, x, w, b, stride, padding, output_padding, groups, dilation
+        )
     return _conv_transpose(
         3, "conv_transpose3d", x, w, b, stride, padding, output_padding, groups, dilation
     )

@@ -32,6 +32,9 @@ import numpy as np
 
 import autograd as ag
 from autograd import Function, ShapeError
+from autograd.amp import _active as _amp_on
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 from autograd.ops.shape import _add_at
 from autograd.tensor import Tensor, _wrap
 from backends import array_module
@@ -301,6 +304,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0,
     exp(log_probs) term that vanishes through a log_softmax: see the module docstring); first
     order only.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(ctc_loss, log_probs, targets, input_lengths, target_lengths, blank,
+                         reduction, zero_infinity)  # fmt: skip
     _check_reduction(_OP, reduction)
     if not isinstance(log_probs, Tensor) and not hasattr(log_probs, "dtype"):
         raise TypeError(f"{_OP}: log_probs must be a Tensor, got {type(log_probs).__name__}")

@@ -25,6 +25,9 @@ import numpy as np
 
 import autograd as ag
 from autograd import Function, ShapeError
+from autograd.amp import _active as _amp_on
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 from autograd.ops._dims import norm_dim
 from autograd.tensor import Tensor
 from backends import array_module
@@ -107,6 +110,8 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
     formula); the clamp changes the value only, not the gradient path. Integer inputs are
     promoted to float.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(cosine_similarity, x1, x2, dim, eps)
     op = "cosine_similarity"
     s1, s2 = _tensor_arg(op, "x1", x1), _tensor_arg(op, "x2", x2)
     shape = _broadcast(op, s1, s2)
@@ -163,6 +168,8 @@ def pdist(input, p: float = 2):
 
     Gradient 0 for a pair at distance 0 (as PyTorch).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(pdist, input, p)
     op = "pdist"
     shape = _tensor_arg(op, "input", input)
     if len(shape) != 2:

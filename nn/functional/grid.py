@@ -33,6 +33,9 @@ import numpy as np
 
 import autograd as ag
 from autograd import Function, ShapeError
+from autograd.amp import _active as _amp_on
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 from autograd.tensor import Tensor
 from backends import array_module, device_of
 
@@ -507,6 +510,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     Differentiable with respect to input and grid, to any order; nearest gives the grid a zero
     gradient.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(grid_sample, input, grid, mode, padding_mode, align_corners)
     _check_sample("grid_sample", input, grid, mode, padding_mode)
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)

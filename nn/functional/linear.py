@@ -8,6 +8,9 @@ import numpy as np
 
 import autograd as ag
 from autograd import Function, ShapeError
+from autograd.amp import _active as _amp_on
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 from autograd.dtypes import COMPLEX
 from autograd.ops.shape import GetItem, _int_index, _private, _recording, guard_index
 from autograd.tensor import Tensor, _wrap
@@ -64,6 +67,8 @@ def linear(input, weight, bias=None):
 
     input: (..., in) (or (in,)); weight: (out, in); bias: (out,) or None. Returns (..., out).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(linear, input, weight, bias)
     w = _raw(weight)
     x = _raw(input)
     if w.ndim != 2:
@@ -100,6 +105,8 @@ def bilinear(input1, input2, weight, bias=None):
     input1: (..., in1); input2: (..., in2); weight: (out, in1, in2); bias: (out,) or None.
     Returns (..., out).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(bilinear, input1, input2, weight, bias)
     w = _raw(weight)
     x1, x2 = _raw(input1), _raw(input2)
     if w.ndim != 3 or x1.shape[-1] != w.shape[1] or x2.shape[-1] != w.shape[2]:

@@ -15,6 +15,9 @@ import numpy as np
 
 import autograd as ag
 from autograd import Function, ShapeError
+from autograd.amp import _active as _amp_on
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 from autograd.function import record_output
 from autograd.ops.reduction import Softmax
 from autograd.ops.shape import _recording, guard_index
@@ -98,6 +101,8 @@ def _check_float(op: str, name: str, v):
 
 def mse_loss(input, target, reduction: str = "mean"):
     """Mean squared error: (input - target)^2, reduced. input, target: the same shape."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(mse_loss, input, target, reduction)
     _check_reduction("mse_loss", reduction)
     _check_same("mse_loss", input, target)
     _check_real("mse_loss", input, target)
@@ -107,6 +112,8 @@ def mse_loss(input, target, reduction: str = "mean"):
 
 def l1_loss(input, target, reduction: str = "mean"):
     """Mean absolute error |input - target|, reduced (gradient 0 where equal)."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(l1_loss, input, target, reduction)
     _check_reduction("l1_loss", reduction)
     _check_same("l1_loss", input, target)
     return _reduce(ag.abs(input - target), reduction)
@@ -114,6 +121,8 @@ def l1_loss(input, target, reduction: str = "mean"):
 
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target; reduced."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(huber_loss, input, target, reduction, delta)
     _check_reduction("huber_loss", reduction)
     _check_same("huber_loss", input, target)
     _check_real("huber_loss", input, target)
@@ -128,6 +137,8 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
 
 def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (huber / beta); beta=0 is L1."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(smooth_l1_loss, input, target, reduction, beta)
     _check_reduction("smooth_l1_loss", reduction)
     _check_same("smooth_l1_loss", input, target)
     _check_real("smooth_l1_loss", input, target)
@@ -179,6 +190,8 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     broadcastable to input (rescales each element). Prefer binary_cross_entropy_with_logits on
     raw scores: it is exact where sigmoid would round to 0 or 1.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(binary_cross_entropy, input, target, weight, reduction)
     _check_reduction("binary_cross_entropy", reduction)
     _check_same("binary_cross_entropy", input, target)
     _check_float("binary_cross_entropy", "input", input)
@@ -242,6 +255,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     weight: broadcastable to input; pos_weight: broadcastable to input along the last dim,
     e.g. (C,) for C labels: weights the positive term (pos_weight > 1 raises recall).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(
+            binary_cross_entropy_with_logits, input, target, weight, reduction, pos_weight
+        )
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     _check_same("binary_cross_entropy_with_logits", input, target)
     _check_float("binary_cross_entropy_with_logits", "input", input)
@@ -466,6 +483,8 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     (N, d1, ...) or (); weight: (C,). ``'mean'`` divides by the summed weight of the
     non-ignored targets (NaN if every target is ignored, as PyTorch).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(nll_loss, input, target, weight, ignore_index, reduction)
     _check_reduction("nll_loss", reduction)
     _check_float("nll_loss", "input", input)
     return _nll("nll_loss", input, target, weight, ignore_index, reduction, 0.0)
@@ -482,6 +501,10 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     ``'mean'`` follows PyTorch: for indices, divided by the summed weight of the non-ignored
     targets; for probabilities, divided by the number of samples N (* d1 * ...).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(
+            cross_entropy, input, target, weight, ignore_index, reduction, label_smoothing
+        )
     op = "cross_entropy"
     _check_reduction(op, reduction)
     _check_float(op, "input", input)
@@ -552,6 +575,8 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     shape. reduction: ``'batchmean'`` (sum / N: the true KL per sample), ``'sum'``, ``'none'``,
     or ``'mean'`` (PyTorch's default: the mean over all elements, not the KL).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(kl_div, input, target, reduction, log_target)
     _check_reduction("kl_div", reduction, ("batchmean",))
     _check_same("kl_div", input, target)
     _check_real("kl_div", input, target)

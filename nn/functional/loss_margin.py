@@ -17,6 +17,9 @@ import numpy as np
 
 import autograd as ag
 from autograd import ShapeError
+from autograd.amp import _active as _amp_on
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 from autograd.tensor import Tensor, _wrap
 from backends import array_module
 
@@ -116,6 +119,8 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     ``'none'`` returns (N,), or () for a 0-d target (PyTorch's shapes). Gradient 0 where a
     term is exactly at its margin.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(multi_margin_loss, input, target, p, margin, weight, reduction)
     op = "multi_margin_loss"
     _check_reduction(op, reduction)
     if isinstance(p, bool) or p not in (1, 2):
@@ -170,6 +175,8 @@ def multilabel_margin_loss(input, target, reduction: str = "mean"):
     ``'none'`` returns (N,) (() for a (C,) input). Costs O(N C K), K the longest target list:
     the K target scores (N, K) are compared with all C scores (N, K, C).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(multilabel_margin_loss, input, target, reduction)
     op = "multilabel_margin_loss"
     _check_reduction(op, reduction)
     xs, n, c = _matrix_input(op, input)
@@ -246,6 +253,8 @@ def soft_margin_loss(input, target, reduction: str = "mean"):
 
     input: any shape; target: the same shape, entries 1 or -1.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(soft_margin_loss, input, target, reduction)
     op = "soft_margin_loss"
     _check_reduction(op, reduction)
     _check_same(op, input, target)
@@ -259,6 +268,8 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0, reduction: st
 
     input1, input2, target: the same shape (e.g. (N,)). Gradient passes at exactly 0.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(margin_ranking_loss, input1, input2, target, margin, reduction)
     op = "margin_ranking_loss"
     _check_reduction(op, reduction)
     shapes = (_shape(input1), _shape(input2), _shape(target))
@@ -276,6 +287,8 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0, reduction: st
 def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "mean"):
     """x where y = 1, max(0, margin - x) where y = -1 (PyTorch's rule adds both terms for any
     other y). input: any shape, e.g. distances; target: the same shape, entries 1 or -1."""
+    if _amp_on[0] and _amp.ready:
+        return _autocast(hinge_embedding_loss, input, target, margin, reduction)
     op = "hinge_embedding_loss"
     _check_reduction(op, reduction)
     _check_same(op, input, target)
@@ -292,6 +305,8 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0, reduction: 
     input1, input2: (N, D) with target (N,), or (D,) with a 0-d target; the inputs broadcast
     against each other. cos = <x1, x2> / sqrt((|x1|^2 + 1e-12) (|x2|^2 + 1e-12)) (PyTorch's).
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(cosine_embedding_loss, input1, input2, target, margin, reduction)
     op = "cosine_embedding_loss"
     _check_reduction(op, reduction)
     s1, s2, ts = _shape(input1), _shape(input2), _shape(target)
@@ -354,6 +369,10 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
     ('none' -> (N,) or ()). swap: use min(d(a, n), d(p, n)) as the negative distance
     (Balntas et al. 2016). margin > 0.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(
+            triplet_margin_loss, anchor, positive, negative, margin, p, eps, swap, reduction
+        )
     op = "triplet_margin_loss"
     sa, sp, sn = _triplet_checks(op, anchor, positive, negative, margin, reduction)
     try:
@@ -405,6 +424,8 @@ def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False, 
     target log target - target + log(2 pi target) / 2, where target > 1 (0 elsewhere).
     input, target: the same shape.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(poisson_nll_loss, input, target, log_input, full, eps, reduction)
     op = "poisson_nll_loss"
     _check_reduction(op, reduction)
     _check_same(op, input, target)

@@ -23,6 +23,9 @@ import numpy as np
 
 import autograd as ag
 from autograd import Function, ShapeError, Tensor
+from autograd.amp import _active as _amp_on
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm"]
 
@@ -154,6 +157,10 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     ``running = (1 - momentum) running + momentum batch`` (the variance unbiased, as PyTorch).
     Otherwise normalise with the running statistics. Returns x's shape.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(
+            batch_norm, x, running_mean, running_var, weight, bias, training, momentum, eps
+        )
     op = "batch_norm"
     _float(op, x)
     if x.ndim < 2:
@@ -195,6 +202,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     Returns input's shape. (The layers also take unbatched (C, *S) inputs; this function does
     not, as in PyTorch.)
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(instance_norm, input, running_mean, running_var, weight, bias,
+                         use_input_stats, momentum, eps)  # fmt: skip
     op, x = "instance_norm", input
     _float(op, x)
     if x.ndim < 2:
@@ -232,6 +242,8 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
 
     x: (*, *normalized_shape); weight, bias: normalized_shape or None. Returns x's shape.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(layer_norm, x, normalized_shape, weight, bias, eps)
     op = "layer_norm"
     _float(op, x)
     if isinstance(normalized_shape, numbers.Integral):
@@ -274,6 +286,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     as input); eps: None for ``finfo(input.dtype).eps``. Returns input's shape and dtype.
     Composed of differentiable ops, so higher-order gradients work.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(rms_norm, input, normalized_shape, weight, eps)
     op, x = "rms_norm", input
     _float(op, x)
     normalized_shape = _normalized_shape(op, x, normalized_shape)
@@ -291,6 +305,8 @@ def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
 
     x: (N, C, *S) with C divisible by num_groups; weight, bias: (C,) or None. Returns x's shape.
     """
+    if _amp_on[0] and _amp.ready:
+        return _autocast(group_norm, x, num_groups, weight, bias, eps)
     op = "group_norm"
     _float(op, x)
     if x.ndim < 2:
