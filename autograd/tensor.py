@@ -975,7 +975,8 @@ class Tensor(TensorMethods):
         if dtype is None and len(shape) == 1:
             a = shape[0]
             if isinstance(a, (np.dtype, str)) or (
-                isinstance(a, type) and (issubclass(a, np.generic) or a in (bool, int, float))
+                isinstance(a, type)
+                and (issubclass(a, np.generic) or a in (bool, int, float, complex))
             ):
                 dtype, shape = a, ()
         if dtype is not None:

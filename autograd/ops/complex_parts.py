@@ -256,8 +256,8 @@ def _complex_view_problem(x):
     if x.strides[-1] != isz:
         s = x.strides[-1]
         return f"Tensor must have a last dimension with stride 1, but got {s / isz:g}"
-    for i, s in enumerate(x.strides[:-1]):
-        if s % (2 * isz):
+    for i, (s, n) in enumerate(zip(x.strides[:-1], x.shape[:-1])):
+        if n != 1 and s % (2 * isz):  # a size-1 dim's stride is never used (torch skips it)
             return (
                 "Tensor must have a stride divisible by 2 for all but last dimension, but "
                 f"dim {i} has stride {s / isz:g}"
@@ -313,8 +313,10 @@ def _check_view_dtype(a, d):
         )
     if a.size == 0:  # nothing to reinterpret; an empty array's strides mean nothing
         return
+    # a size-1 last dim has any stride in NumPy (0 after x[..., None]) where torch's is 1
+    unit = a.strides[-1] == isz or a.shape[-1] == 1
     if isz > nsz:
-        if a.strides[-1] != isz:
+        if not unit:
             raise RuntimeError(last)
         return
     off = _byte_offset(a)
@@ -322,7 +324,7 @@ def _check_view_dtype(a, d):
         raise RuntimeError(
             f"view: self.storage_offset() must be divisible by {r} {what}, but got {off / isz:g}"
         )
-    if a.strides[-1] != isz:
+    if not unit:
         raise RuntimeError(last)
     for i, s in enumerate(a.strides[:-1]):
         if s % nsz:

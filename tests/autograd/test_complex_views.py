@@ -456,3 +456,30 @@ def test_views_on_cuda_share_memory_and_match_cpu():
         ag.view_as_complex(ag.zeros(3, 3, device="cuda")[:, :2])
     zg = ag.tensor(a, device="cuda", requires_grad=True)
     assert ag.gradcheck(lambda t: ag.view_as_complex(ag.view_as_real(t.T) ** 2), (zg,))
+
+
+# -- review follow-ups: size-1 dims and Python's complex ---------------------------------------
+
+
+def test_view_as_complex_ignores_the_stride_of_a_size_one_dim():
+    base = ag.tensor(np.arange(6.0).reshape(2, 3))
+    t = base[:1, :2]  # strides (3, 1) in elements: dim 0 has an odd stride but size 1
+    z = ag.view_as_complex(t)
+    np.testing.assert_array_equal(z.numpy(), np.array([0.0 + 1.0j]))
+    z[0] = 7 + 8j  # still a view
+    np.testing.assert_array_equal(base.numpy()[0, :2], [7.0, 8.0])
+
+
+def test_view_dtype_to_a_smaller_type_after_a_new_last_axis():
+    x = ag.ones(4, 8)
+    v = x[:, :, None].view(ag.float16)  # NumPy gives the new axis stride 0; torch's is 1
+    assert tuple(v.shape) == (4, 8, 2)  # float32 -> float16, as torch
+    w = x.T.unsqueeze(-1).view(ag.float16)
+    assert tuple(w.shape) == (8, 4, 2)
+    np.testing.assert_array_equal(w.numpy().view(np.float32).reshape(8, 4), np.ones((8, 4)))
+
+
+def test_view_accepts_python_complex_as_a_dtype():
+    v = ag.ones(4, dtype=ag.float64).view(complex)
+    assert v.dtype == ag.complex128 and tuple(v.shape) == (2,)
+    np.testing.assert_array_equal(v.numpy(), np.array([1 + 1j, 1 + 1j]))
