@@ -14,6 +14,7 @@ from .layout import LayoutMethods
 from .linalg import LinalgMethods
 from .sorting import SortingMethods
 from .special import SpecialMethods
+from .statistics import StatisticsMethods
 
 __all__ = ["TensorMethods"]
 
@@ -26,6 +27,7 @@ class TensorMethods(
     LayoutMethods,
     InplaceMethods,
     ComplexMethods,
+    StatisticsMethods,
 ):
     """All the mixins in one base class of ``Tensor``."""
 

@@ -44,6 +44,7 @@ from .shape import *  # noqa: F403 - shape entry points (reshape, cat, getitem, 
 from .sorting import *  # noqa: F403 - sort, topk, kthvalue, median, cummax, ...
 from .special import *  # noqa: F403 - trig, hyperbolic, special and binary math
 from .special_extra import *  # noqa: F403 - i0, mvlgamma (the rest: autograd.special)
+from .statistics import *  # noqa: F403 - cov, corrcoef, trapezoid, cumulative_trapezoid
 
 _INTERNAL = {
     "annotations",
@@ -67,6 +68,7 @@ _INTERNAL = {
     "linalg_lu",
     "layout",
     "pointwise",
+    "statistics",
 }
 
 # -- arithmetic ---------------------------------------------------------------------------------

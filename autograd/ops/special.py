@@ -105,28 +105,57 @@ def _lgamma(x):
 
 
 def _sinc(x):
+    xp = array_module(x)
+    if x.dtype.kind == "c":  # torch's kernel: 1 at z = 0, else sin(pi z) / (pi z)
+        zero = x == 0
+        px = xp.where(zero, 1, x) * math.pi
+        with np.errstate(invalid="ignore", over="ignore"):
+            return xp.where(zero, 1, xp.sin(px) / px).astype(x.dtype, copy=False)
     with np.errstate(invalid="ignore"):  # sinc(+-inf): NaN without a warning, as torch
-        return array_module(x).sinc(x)
+        return xp.sinc(x)
 
 
-def _dsinc(x, y, gy):
+def _dsinc(x, gy):
     # sinc'(x) = (pi x cos(pi x) - sin(pi x)) / (pi x^2), and 0 where pi x^2 is 0 in x's dtype
     # (x = 0, and tiny x where x^2 underflows: PyTorch's mask). Where the formula is exactly 0
     # (|pi x| < ~1e-8 in float64, ~1e-4 in float32: pi x cos(pi x) and sin(pi x) round to pi x)
     # it is masked too, with the same value. The masked formula runs on a safe x = 1, so that
-    # higher orders stay finite (1 / x^2 would overflow there)
+    # higher orders stay finite (1 / x^2 would overflow there). Complex z: sinc is holomorphic,
+    # so gz = gy conj(sinc'(z)) with the same formula and masks
     xr = _raw(x)
+    cplx = xr.dtype.kind == "c"
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         px = xr * math.pi
         d = (px * np.cos(px) - np.sin(px)) / xr / px  # x and pi x in turn: no x^4 underflow
     zero = (xr * xr * math.pi == 0) | (d == 0)
     if x is xr:  # first order: the values at hand
-        return gy * array_module(d).where(zero, 0, d)
+        d = array_module(d).where(zero, 0, d)
+        return gy * (np.conj(d) if cplx else d)
     ops = _f()
     xs = ops.where(zero, 1.0, x)
     px = xs * math.pi
-    with np.errstate(invalid="ignore"):  # x = +-inf: NaN, as the values
-        return gy * ops.where(zero, 0.0, (px * ops.cos(px) - ops.sin(px)) / xs / px)
+    with np.errstate(invalid="ignore", over="ignore"):  # x = +-inf: NaN, as the values
+        d = ops.where(zero, 0.0, (px * ops.cos(px) - ops.sin(px)) / xs / px)
+    return gy * (ops.conj(d) if cplx else d)
+
+
+class Sinc(Function):
+    """y = sin(pi x) / (pi x), 1 at x = 0; dy/dx = (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0
+    where pi x^2 is 0 (``_dsinc``). Complex too, as PyTorch: holomorphic, gz = gy conj(sinc'(z))."""
+
+    __slots__ = ()
+    op_name = "sinc"
+    save_inputs = (0,)
+    link_saved = False  # the rule is written in differentiable ops
+    complex_ok = True
+
+    def forward(self, x):
+        if x.dtype.kind not in "fc":
+            _check_float("sinc", x)
+        return _sinc(x)
+
+    def backward(self, gy):
+        return _dsinc(self.saved[0], gy)
 
 
 # name: (forward, saved ("x" or "y"), derivative df(x, y, gy)), as elementwise._TABLE
@@ -143,7 +172,6 @@ _SPECIAL = {
     ),
     "lgamma": (_lgamma, "x", lambda x, y, gy: gy * digamma(x)),
     "digamma": (lambda x: _special("digamma", x), "x", lambda x, y, gy: gy * polygamma(1, x)),
-    "sinc": (_sinc, "x", _dsinc),
 }
 _SPECIAL_OPS = {name: _unary(name, f, df, save) for name, (f, save, df) in _SPECIAL.items()}
 
@@ -263,9 +291,7 @@ atan = _entry("atan", UNARY["atan"], "Arctangent; d/dx = 1 / (1 + x^2).")
 arcsinh, arccosh, arctanh, arcsin, arccos, arctan = asinh, acosh, atanh, asin, acos, atan
 log10 = _entry("log10", UNARY["log10"], "Base-10 log elementwise; d/dx = 1 / (x ln 10).")
 exp2 = _entry("exp2", UNARY["exp2"], "2^x elementwise; d/dx = 2^x ln 2.")
-sinc = _entry(
-    "sinc", _SPECIAL_OPS["sinc"], "sin(pi x) / (pi x); 1 at x = 0 with derivative 0 there."
-)
+sinc = _entry("sinc", Sinc, "sin(pi x) / (pi x); 1 at x = 0 with derivative 0 there (complex too).")
 erfc = _entry(
     "erfc", _SPECIAL_OPS["erfc"], "Complementary error function 1 - erf(x), accurate for large x."
 )
@@ -548,10 +574,15 @@ class Copysign(_Binary):
 
 class Lerp(Function):
     """z = start + w (end - start), computed as end - (end - start)(1 - w) where |w| >= 0.5
-    (PyTorch's formula); dz/dstart = 1 - w, dz/dend = w, dz/dw = end - start."""
+    (PyTorch's formula); dz/dstart = 1 - w, dz/dend = w, dz/dw = end - start.
+
+    Complex (as PyTorch): z is holomorphic in each argument, so each gradient is gy times the
+    conjugate of its derivative (a real argument keeps the real part).
+    """
 
     __slots__ = ()
     save_inputs = (0, 1, 2)
+    complex_ok = True
 
     def forward(self, start, end, weight):
         _check_float2("lerp", start, end)
@@ -572,26 +603,43 @@ class Lerp(Function):
     def backward(self, gy):
         start, end, w = self.saved
         p = self.parents
+        cj = _conj if gy.dtype.kind == "c" else _same
         return (
-            None if p[0] is None else self.reduce_grad(0, gy * (1 - w)),
-            None if p[1] is None else self.reduce_grad(1, gy * w),
-            None if p[2] is None else self.reduce_grad(2, gy * (end - start)),
+            None if p[0] is None else self.reduce_grad(0, gy * cj(1 - w)),
+            None if p[1] is None else self.reduce_grad(1, gy * cj(w)),
+            None if p[2] is None else self.reduce_grad(2, gy * cj(end - start)),
         )
+
+
+def _conj(v):
+    """conj of a Python number, an array or a Tensor (differentiable)."""
+    return v.conjugate() if isinstance(v, numbers.Number) else _f().conj(v)
+
+
+def _same(v):
+    return v
 
 
 class NanToNum(Function):
     """NaN, +inf and -inf replaced by numbers; the gradient passes where x was finite, 0
-    elsewhere (PyTorch's rule)."""
+    elsewhere (PyTorch's rule). Complex: the real and imaginary parts are replaced apart (as
+    PyTorch's values), and each part of the gradient passes where that part was finite."""
 
     __slots__ = ()
     save_inputs = (0,)
+    complex_ok = True
 
     def forward(self, x, nan, posinf, neginf):
         return array_module(x).nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
     def backward(self, gy):
         (x,) = self.saved
-        return gy * np.isfinite(_raw(x)), None, None, None
+        xr = _raw(x)
+        if xr.dtype.kind == "c":
+            ops, xp = _f(), array_module(xr)
+            re = ops.real(gy) * xp.isfinite(xr.real)
+            return ops.complex(re, ops.imag(gy) * xp.isfinite(xr.imag)), None, None, None
+        return gy * np.isfinite(xr), None, None, None
 
 
 class IsClose(Function):
@@ -688,8 +736,8 @@ def float_power(x, y):
 
 
 def lerp(input, end, weight):  # noqa: A002 - PyTorch's name
-    """input + weight * (end - input). input, end: broadcastable float shapes; weight: a
-    number or a float tensor broadcasting with them."""
+    """input + weight * (end - input). input, end: broadcastable float or complex shapes;
+    weight: a number or a float or complex tensor broadcasting with them."""
     return Lerp.apply(input, end, weight)
 
 
@@ -729,7 +777,8 @@ def clamp_max(x, max):  # noqa: A002 - PyTorch's name
 
 def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     """x with NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's
-    largest / lowest finite value). Gradient 1 where x is finite, 0 elsewhere. x: any shape."""
+    largest / lowest finite value). Gradient 1 where x is finite, 0 elsewhere. x: any shape;
+    complex x: its real and imaginary parts are treated apart."""
     for name, v in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
         if v is not None and not isinstance(v, numbers.Real):
             raise TypeError(f"nan_to_num: {name} must be a number, got {type(v).__name__}")
