@@ -23,7 +23,11 @@ them on that device (tables ``_CUDA`` and ``_CPU`` below, from torch 2.13's
   quantile, trace, ... (the CPU list);
 * promote: ops with several float inputs run in the widest of them (addcmul, atan2, dot, ...);
 * mixed: batch/instance norm (and on the CPU layer/group/rms norm) take a float16 input with
-  float32 parameters, as torch's kernels do: computed in float32, returned in float16.
+  float32 parameters, as torch's kernels do: computed in float32, returned in float16;
+* state: the recurrences torch's CPU list leaves out (GRU, the LSTM off oneDNN, the GRU and
+  LSTM cells) run their gates through linear in float16 and update the recurrent state in the
+  state's own dtype: computed in float16, returned in the dtype of the state (hx, or c of an
+  LSTM's (h, c)). On CUDA every recurrence is lower precision (cuDNN and the *_cell ops).
 
 Only floating tensors on the autocast's device are cast, never float64 (as torch). A cast is a
 recorded ``Cast``, so gradients flow back in each input's own dtype: a float32 parameter used by
@@ -54,7 +58,7 @@ import weakref
 import numpy as np
 
 from ._grad_scaler import GradScaler, OptState, _cuda_usable
-from .function import RELEASED
+from .function import Function
 from .grad_mode import _decorate
 from .grad_mode import _state as _grad_state
 from .tensor import Tensor
@@ -81,6 +85,7 @@ LOWER = "lower"  # every eligible input to the autocast dtype (float16)
 FP32 = "fp32"  # every eligible input to float32 (also torch's fp32_set_opt_dtype/append_dtype)
 PROMOTE = "promote"  # every eligible input to the widest eligible dtype among them
 MIXED = "mixed"  # float16 input with float32 parameters: computed in float32, output in float16
+STATE = "state"  # computed in float16, outputs in the recurrent state's dtype (args[1], see above)
 BANNED = "banned"  # raises (binary_cross_entropy on CUDA, as torch)
 
 
@@ -92,10 +97,13 @@ def _table(**lists) -> dict:
 # _DIFFERENT_REDISPATCH_SIGNATURE (norm), _PROMOTE). cross_entropy is not itself on them: torch
 # runs it as log_softmax + nll_loss, both float32. batch_norm/instance_norm are not either: cuDNN
 # takes a float16 input with float32 parameters and returns float16, which MIXED reproduces.
+# rnn_tanh, rnn_relu, lstm and gru (nn.RNN/LSTM/GRU) run on cuDNN, whose _cudnn_rnn torch
+# autocasts to lower precision (cudnn/AutocastRNN.cpp: input, hx, cx and weights in float16).
 _CUDA = _table(
     LOWER="""matmul linalg_matmul mm bmm mv addmm addmv addbmm baddbmm einsum chain_matmul
         multi_dot vecdot linear conv1d conv2d conv3d conv_transpose1d conv_transpose2d
-        conv_transpose3d prelu scaled_dot_product_attention""",
+        conv_transpose3d prelu scaled_dot_product_attention lstm_cell gru_cell rnn_tanh_cell
+        rnn_relu_cell rnn_tanh rnn_relu lstm gru""",
     FP32="""acos asin cosh sinh tan erfinv exp expm1 log log10 log2 log1p reciprocal rsqrt pow
         softplus layer_norm rms_norm group_norm cosine_similarity poisson_nll_loss
         cosine_embedding_loss nll_loss hinge_embedding_loss kl_div l1_loss smooth_l1_loss
@@ -112,10 +120,16 @@ _CUDA = _table(
 # torch's CPU lists (autocast_mode.cpp, AutocastCPU). einsum, multi_dot, chain_matmul and
 # tensordot are not on them, but torch runs them through bmm/mm, so they come out in float16.
 # The norms take a float16 input with float32 parameters natively on the CPU (MIXED).
+# The recurrences are not on them either but for mkldnn_rnn_layer, the oneDNN LSTM torch runs
+# for a float32 input without projections (and not packed with ragged lengths). The others run
+# each step through linear: the RNN's h' = act(linear + linear) comes out in float16 (LOWER);
+# GRU and LSTM gates are float16 and their state update h' = (h - n) z + n, c' = f c + i g
+# promotes to the state's dtype (STATE).
 _CPU = _table(
     LOWER="""matmul linalg_matmul mm bmm addmm addbmm baddbmm linear vecdot conv1d conv2d conv3d
         conv_transpose1d conv_transpose2d conv_transpose3d prelu scaled_dot_product_attention
-        einsum multi_dot chain_matmul tensordot""",
+        einsum multi_dot chain_matmul tensordot mkldnn_rnn_layer rnn_tanh rnn_relu
+        rnn_tanh_cell rnn_relu_cell""",
     FP32="""prod quantile nanquantile cdist trace grid_sample binary_cross_entropy mse_loss
         cosine_embedding_loss nll_loss hinge_embedding_loss poisson_nll_loss smooth_l1_loss
         cross_entropy l1_loss huber_loss margin_ranking_loss soft_margin_loss triplet_margin_loss
@@ -123,6 +137,7 @@ _CPU = _table(
         ctc_loss""",
     PROMOTE="index_copy",
     MIXED="layer_norm group_norm rms_norm batch_norm instance_norm",
+    STATE="gru lstm gru_cell lstm_cell",
 )
 
 _POLICIES = {"cpu": _CPU, "cuda": _CUDA}
@@ -322,14 +337,65 @@ def _lower_cached(t: Tensor, to):
         return _cast(t, to)
     key = id(t)
     hit = st.cache.get(key)
-    if hit is not None and hit[0]() is t and hit[1] == t._version:
-        c = hit[2]
-        node = c._node
-        if node is not None and node._saved is not RELEASED:
-            return c
+    if hit is not None and hit[0]() is t and hit[1] == t._version and hit[2].dtype == to:
+        # the cast array is shared, the record is not: each use gets its own (torch's cast
+        # records save nothing, so graphs sharing one could each backpropagate; ours release)
+        return _CachedCast.apply(t, hit[2])
     c = _cast(t, to)
-    st.cache[key] = (weakref.ref(t), t._version, c)
+    st.cache[key] = (weakref.ref(t), t._version, c._data)
     return c
+
+
+class _CachedCast(Function):
+    """A cast whose result was computed before (the weight cache): forward hands the array
+    over, backward is Cast's (the gradient in the input's dtype)."""
+
+    __slots__ = ()
+
+    def forward(self, x, arr):
+        return arr
+
+    def backward(self, gy):
+        return self.reduce_grad(0, gy), None
+
+
+def _autocasts(*tensors) -> bool:
+    """Whether an autocast region of this thread (enabled, not suspended) covers every one of
+    ``tensors``: Tensors, floating, not float64, on an enabled device type. For a composite
+    layer whose own dtype check would refuse a float16 input with float32 weights: the
+    autocast ops inside it cast them to one dtype (torch's MultiheadAttention, RNNs)."""
+    st = _tls
+    if not st.ready:
+        return False
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            return False
+        dev = _dev(t)
+        if st.on[dev] is None or not _eligible(t, dev):
+            return False
+    return True
+
+
+def _state_dtype(args, dev: str, low):
+    """STATE: the dtype of the recurrent state ``args[1]`` (the last of a tuple (h, c)) when
+    the outputs go back to it (it is eligible and not ``low``), else None."""
+    state = args[1] if len(args) > 1 else None
+    if isinstance(state, (tuple, list)):
+        state = state[-1] if state else None
+    if not _eligible(state, dev) or state._data.dtype == low:
+        return None
+    return state._data.dtype
+
+
+def _cast_back(out, to):
+    """``out`` (a Tensor, or a tuple or list of them and None) with each floating non-float64
+    Tensor not already ``to`` cast to ``to``."""
+    if isinstance(out, Tensor):
+        dt = out._data.dtype
+        return _cast(out, to) if dt.kind == "f" and dt != _F64 and dt != to else out
+    if type(out) in (tuple, list):
+        return type(out)(_cast_back(v, to) for v in out)
+    return out
 
 
 def _map(args, fn):
@@ -372,10 +438,12 @@ def autocast_call(fn, *args, **kwargs):
                 to, back = _F32, low
         elif policy == PROMOTE:
             to = _F32 if any(v._data.dtype == _F32 for v in eligible) else low
+        elif policy == STATE:
+            to, back = low, _state_dtype(args, dev, low)
         else:
             to = low if policy == LOWER else _F32
         if to is not None and any(v._data.dtype != to for v in eligible):
-            cast = _lower_cached if policy == LOWER else _cast
+            cast = _lower_cached if policy in (LOWER, STATE) else _cast
 
             def one(v):
                 return cast(v, to) if _eligible(v, dev) and v._data.dtype != to else v
@@ -389,8 +457,8 @@ def autocast_call(fn, *args, **kwargs):
     finally:
         st.busy -= 1
         st.refresh()
-    if back is not None and isinstance(out, Tensor) and out._data.dtype != back:
-        out = _cast(out, back)
+    if back is not None:
+        out = _cast_back(out, back)
     return out
 
 

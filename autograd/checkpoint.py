@@ -20,6 +20,11 @@ saves; the first backward that needs one runs ``fn`` again (same random state) a
 recomputed values out in the same order. The graph is the ordinary one, so ``ag.grad``,
 ``backward(inputs=...)``, ``create_graph`` (higher order), tensors in keyword arguments or
 containers and any output structure all work; what is dropped is every saved activation.
+
+Both kinds record the autocast state of the first run (enabled and dtype per device type, and
+the weight-cast cache flag) and re-enter it for the recomputation, as PyTorch's checkpoint
+does: under ``ag.autocast`` the recomputed graph has the dtypes of the first run, so the
+gradients are those of the same call without checkpointing.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import numpy as np
 
 from backends import array_module, device_of
 
+from . import amp as _amp
 from .engine import run_backward
 from .function import Function
 from .grad_mode import _state, enable_grad, no_grad
@@ -41,11 +47,11 @@ __all__ = ["checkpoint"]
 
 
 class _Call:
-    __slots__ = ("fn", "args", "kwargs", "positions", "rng")
+    __slots__ = ("fn", "args", "kwargs", "positions", "rng", "amp")
 
-    def __init__(self, fn, args, kwargs, positions, rng):
+    def __init__(self, fn, args, kwargs, positions, rng, amp):
         self.fn, self.args, self.kwargs = fn, args, kwargs
-        self.positions, self.rng = positions, rng
+        self.positions, self.rng, self.amp = positions, rng, amp
 
 
 _classes: dict = {}
@@ -95,7 +101,7 @@ class _CheckpointBase(Function):
                 t.requires_grad_(True)
             args[pos] = t
             leaves.append(t)
-        with enable_grad(), _replayed(call.rng):
+        with enable_grad(), _replayed(call.rng), _autocast_as(call.amp):
             out = call.fn(*args, **call.kwargs)
         if not isinstance(out, Tensor) or not out.requires_grad:
             return (None, None) + (None,) * (len(leaves) + 1)
@@ -134,11 +140,12 @@ def checkpoint(fn, *args, use_reentrant: bool = True, preserve_rng_state: bool =
         rng = (g, g.bit_generator.state)
     else:
         rng = None
+    amp = _autocast_state()
     with no_grad():
         out = fn(*args, **kwargs)
     if not isinstance(out, Tensor):
         raise TypeError(f"checkpoint: fn must return one Tensor, got {type(out).__name__}")
-    call = _Call(fn, args, kwargs, positions, rng)
+    call = _Call(fn, args, kwargs, positions, rng, amp)
     tensors = [args[i] for i in positions]
     # the anchor requires grad, so the call is recorded even when no argument does (the
     # parameters fn uses still need their gradients)
@@ -155,12 +162,13 @@ class _Frame:
     version-checked before the recomputation (changed in place since: it raises).
     """
 
-    __slots__ = ("fn", "args", "kwargs", "rng", "count", "storage", "live", "versions")
+    __slots__ = ("fn", "args", "kwargs", "rng", "amp", "count", "storage", "live", "versions")
 
     def __init__(self, fn, args, kwargs, preserve_rng_state):
         self.fn, self.args, self.kwargs = fn, args, kwargs
         g = gen() if preserve_rng_state else None
         self.rng = (g, g.bit_generator.state) if g is not None else None
+        self.amp = _autocast_state()
         self.count = 0
         self.storage = None
         self.live = None
@@ -216,7 +224,9 @@ class _Frame:
 
         _push((capture, _same))
         try:
-            with enable_grad():  # backward runs with recording off; the saves need it on
+            # backward runs with recording off and autocast off; the saves need recording on,
+            # and the first run's autocast state gives the same ops in the same dtypes
+            with enable_grad(), _autocast_as(self.amp):
                 self._call(first=False)
         finally:
             _pop()
@@ -264,6 +274,29 @@ def _replayed(rng):
             yield
     finally:
         g.bit_generator.state = now
+
+
+def _autocast_state():
+    """This thread's autocast state, to recompute under: ((device type, dtype, enabled) for
+    'cpu' and 'cuda', weight-cast cache flag). Inside an autocast op or a backward pass
+    autocast is off, and recorded so."""
+    st = _amp._tls
+    live = not st.busy
+    devs = tuple((d, st.dtype[d], live and st.on[d] is not None) for d in ("cpu", "cuda"))
+    return devs, st.cache_enabled
+
+
+@contextlib.contextmanager
+def _autocast_as(state):
+    """Run the body under the autocast ``state`` of ``_autocast_state`` (each device type
+    enabled or disabled as recorded, whatever the state around it), restored after."""
+    devs, cache = state
+    with contextlib.ExitStack() as stack:
+        for dev, dtype, enabled in devs:
+            stack.enter_context(
+                _amp.autocast(dev, dtype=dtype, enabled=enabled, cache_enabled=cache)
+            )
+        yield
 
 
 def _anchor(like):

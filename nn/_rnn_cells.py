@@ -35,6 +35,9 @@ each row's state at its own last step, and a reverse run starts at each row's ow
 h0. Backward is the same recurrence with the live mask m_t folded in: a dead step passes dh (and
 dc) straight to the step before and gives no gradient to gi or the weights. Without ``lengths``
 the code path is unchanged.
+
+The cell layers (``nn.RNNCell``, ...) run one step through ``_rnn_tanh_cell``, ``_lstm_cell``,
+... at the end of this file: torch's cell ops, the entry points autocast casts by its policy.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ import autograd as ag
 from autograd import Function
 from autograd.tensor import Tensor
 from backends import array_module, kernels
+
+from .functional.linear import Linear as _LinearFn
 
 __all__ = ["RNNRecurrence", "LSTMRecurrence", "GRURecurrence"]
 
@@ -541,3 +546,48 @@ class GRURecurrence(Function):
             None,
             None,
         )
+
+
+# The cell layers' ops, with torch's names and signatures (torch.rnn_tanh_cell, ...), which
+# autocast looks up (autograd/amp.py); the layers check the arguments. input (N, I); hx (N, H)
+# (LSTM: a tuple (h, c)); w_ih (G*H, I), w_hh (G*H, H), b_ih and b_hh (G*H,) or None.
+
+
+def _gates(x, w_ih, b_ih, b_hh=None):
+    """x W_ih^T + b_ih (+ b_hh) as a one-step sequence (1, N, G)."""
+    b = b_ih
+    if b is not None and b_hh is not None:
+        b = b + b_hh
+    return _LinearFn.apply(x, w_ih, b).unsqueeze(0)
+
+
+def _cell_op(fn):
+    fn.__name__ = fn.__qualname__ = fn.__name__.lstrip("_")  # the name autocast looks up
+    return fn
+
+
+@_cell_op
+def _rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """h' = tanh(input W_ih^T + b_ih + hx W_hh^T + b_hh) (N, H)."""
+    return RNNRecurrence.apply(_gates(input, w_ih, b_ih, b_hh), hx, w_hh, "tanh", False)[0]
+
+
+@_cell_op
+def _rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """h' = relu(input W_ih^T + b_ih + hx W_hh^T + b_hh) (N, H)."""
+    return RNNRecurrence.apply(_gates(input, w_ih, b_ih, b_hh), hx, w_hh, "relu", False)[0]
+
+
+@_cell_op
+def _lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One LSTM step from hx = (h, c) -> (h', c'), each (N, H)."""
+    h, c = hx
+    y = LSTMRecurrence.apply(_gates(input, w_ih, b_ih, b_hh), h, c, w_hh, None, False)
+    hid = w_hh.shape[1]
+    return y[0, :, :hid], y[0, :, hid:]
+
+
+@_cell_op
+def _gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step -> h' (N, H) (b_hh enters the reset gate's product, so it is not folded)."""
+    return GRURecurrence.apply(_gates(input, w_ih, b_ih), hx, w_hh, b_hh, False)[0]

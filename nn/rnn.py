@@ -14,10 +14,17 @@ A ``PackedSequence`` input (``nn.utils.rnn``) is unpacked to the padded, length-
 end a sequence's state is frozen (forward direction) or not yet started (reverse direction), so
 its last state is its state at its own last step; the valid outputs are gathered back into a
 PackedSequence, and h_n/c_n are returned in the original batch order.
+
+Under ``ag.autocast`` the layers run as torch's ops of the same names (``rnn_tanh``, ``lstm``,
+``gru_cell``, ...: the policies are in autograd/amp.py): on CUDA in float16 (cuDNN); on the CPU
+the RNNs in float16, GRU and LSTM with float16 gates and outputs in the recurrent state's dtype
+(an LSTM with a float32 input, no projections and no ragged lengths runs on torch's oneDNN
+path: float16). Parameters keep float32 gradients.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import warnings
@@ -26,12 +33,24 @@ import numpy as np
 
 import autograd as ag
 from autograd import ShapeError
+from autograd.amp import _active as _amp_on
+from autograd.amp import _autocasts
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 from autograd.tensor import Tensor
 
 from . import functional as F
 from . import init
 from ._args import input_shape, size_arg
-from ._rnn_cells import GRURecurrence, LSTMRecurrence, RNNRecurrence
+from ._rnn_cells import (
+    GRURecurrence,
+    LSTMRecurrence,
+    RNNRecurrence,
+    _gru_cell,
+    _lstm_cell,
+    _rnn_relu_cell,
+    _rnn_tanh_cell,
+)
 from .functional.linear import Linear as _LinearFn
 from .module import Module
 from .parameter import Parameter
@@ -49,7 +68,9 @@ def _tensor(name, x):
 
 
 def _check_dtype(name, what, t, w):
-    if t.dtype != w.dtype:
+    # under autocast a float16 input meets float32 weights: the layer's op casts them to one
+    # dtype (float64 is never cast, so it is still refused)
+    if t.dtype != w.dtype and not (_amp_on[0] and _autocasts(t, w)):
         raise TypeError(
             f"{name}: {what} dtype {t.dtype} does not match weight dtype {w.dtype}; convert the "
             f"{what} ({what}.to({w.dtype})) or the model (model.to({t.dtype}))"
@@ -93,6 +114,25 @@ def _run(mode, x, h0, c0, w, reverse, lengths=None):
     act = "relu" if mode == "RNN_RELU" else "tanh"
     y = RNNRecurrence.apply(gi, h0, w_hh, act, reverse, lengths)
     return y, y[last], None
+
+
+def _recurrence(name: str):
+    """The op torch calls ``name`` for a whole RNN layer stack, the autocast entry point of
+    ``RNNBase``: input (L, N, I) time-major, hx h0 (D*layers, N, P) or, for an LSTM, (h0, c0),
+    params the flat weights (``_flat_weights`` order) -> (output (L, N, D*P), h_n, c_n or
+    None). module: the layer (its sizes); lengths: see ``_run``."""
+
+    def op(input, hx, params, *, module, lengths=None):
+        h0, c0 = hx if isinstance(hx, tuple) else (hx, None)
+        return module._layers(input, h0, c0, lengths, params)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = _recurrence.__doc__.replace("``name``", name)
+    return op
+
+
+_RECURRENCES = {mode: _recurrence(mode.lower()) for mode in ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")}
+_ONEDNN_LSTM = _recurrence("mkldnn_rnn_layer")  # the LSTM on torch's CPU oneDNN path
 
 
 class RNNBase(Module):
@@ -251,7 +291,7 @@ class RNNBase(Module):
         h0, c0 = self._state0(name, hx, batch, batched, x, w0)
         # time-major (L, N, I) from here on
         x = x.transpose(0, 1) if first else (x if batched else x.unsqueeze(1))
-        x, h_n, c_n = self._layers(x, h0, c0)
+        x, h_n, c_n = self._recur(x, h0, c0)
         lstm = c_n is not None
         if not batched:
             x, h_n = x.squeeze(1), h_n.squeeze(1)
@@ -291,7 +331,7 @@ class RNNBase(Module):
             x = ag.cat([x, ag.zeros((1, shape[1]), dtype=x.dtype, device=x.device)], 0)
         x = x.index_select(0, pos.reshape(-1)).reshape(steps, batch, shape[1])
         ragged = tuple(lengths.tolist()) if lengths[-1] < steps else None
-        y, h_n, c_n = self._layers(x, h0, c0, ragged)
+        y, h_n, c_n = self._recur(x, h0, c0, ragged)
         out = PackedSequence(y[(t, j)], seq.batch_sizes, seq.sorted_indices, seq.unsorted_indices)
         if seq.unsorted_indices is not None:
             unsorted = _host_ints(seq.unsorted_indices)
@@ -324,17 +364,40 @@ class RNNBase(Module):
             h0 = self._hidden(name, "hidden", hx, h_shape, batched, w0)
         return h0, c0
 
-    def _layers(self, x, h0, c0, lengths=None):
+    def _recur(self, x, h0, c0, lengths=None):
+        """``_layers``, through the layer's autocast op (``_RECURRENCES``) while an autocast
+        region is open: x, the state and the weights cast by its policy."""
+        if not (_amp_on[0] and _amp.ready):
+            return self._layers(x, h0, c0, lengths)
+        op = _RECURRENCES[self.mode]
+        cpu = x.device == "cpu"
+        lstm = c0 is not None
+        if lstm and cpu and x.dtype == np.float32 and not self.proj_size and not lengths:
+            op = _ONEDNN_LSTM  # torch runs this LSTM on oneDNN, autocast to float16
+        hx = h0 if c0 is None else (h0, c0)
+        y, h_n, c_n = _autocast(op, x, hx, self._flat_weights, module=self, lengths=lengths)
+        low = _amp.on["cpu"]
+        if lstm and cpu and self.proj_size and low is not None and y.dtype != low:
+            # torch projects h_t = W_hr (o_t tanh(c_t)) by matmul, in float16 whatever c's dtype
+            y, h_n = ag.cast(y, low), ag.cast(h_n, low)
+        return y, h_n, c_n
+
+    def _layers(self, x, h0, c0, lengths=None, params=None):
         """Every layer and direction over x (L, N, I), time-major, from h0 (D*layers, N, P) and
-        c0 (LSTM) -> (output (L, N, D*P), h_n, c_n or None). lengths: see ``_run``."""
+        c0 (LSTM) -> (output (L, N, D*P), h_n, c_n or None). lengths: see ``_run``. params:
+        the weights in ``_flat_weights`` order (None: the layer's own)."""
         lstm = self.mode == "LSTM"
         dirs = 2 if self.bidirectional else 1
+        if params is None:  # getattr: a weight may be a computed tensor (weight drop)
+            weight = functools.partial(getattr, self)
+        else:
+            weight = dict(zip(self._flat_weights_names, params)).__getitem__
         hn, cn = [], []
         for layer in range(self.num_layers):
             outs = []
             for d in range(dirs):
                 k = layer * dirs + d
-                w = tuple(None if n is None else getattr(self, n) for n in self._slots[k])
+                w = tuple(None if n is None else weight(n) for n in self._slots[k])
                 out, h, c = _run(self.mode, x, h0[k], c0[k] if lstm else None, w, d == 1, lengths)
                 outs.append(out)
                 hn.append(h)
@@ -485,12 +548,13 @@ class RNNCellBase(Module):
         _check_dtype(name, what, hx, self.weight_ih)
         return hx if batched else hx.unsqueeze(0)
 
-    def _gates(self, x, fold: bool):
-        """x W_ih^T + b_ih (+ b_hh when ``fold``) as a one-step sequence (1, N, G)."""
-        b = self.bias_ih
-        if b is not None and fold:
-            b = b + self.bias_hh
-        return _LinearFn.apply(x, self.weight_ih, b).unsqueeze(0)
+    def _step(self, cell, x, hx):
+        """``cell(x, hx, weights...)``, through autocast while a region is open (the cell's
+        policy casts x, hx and the weights)."""
+        args = (x, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        if _amp_on[0] and _amp.ready:
+            return _autocast(cell, *args)
+        return cell(*args)
 
 
 class RNNCell(RNNCellBase):
@@ -512,8 +576,8 @@ class RNNCell(RNNCellBase):
         or (hidden_size,)."""
         name, x, batched = self._input(input)
         h = self._hidden(name, "hidden", hx, x, batched)
-        y = RNNRecurrence.apply(self._gates(x, True), h, self.weight_hh, self.nonlinearity, False)
-        return y[0] if batched else y[0, 0]
+        y = self._step(_rnn_tanh_cell if self.nonlinearity == "tanh" else _rnn_relu_cell, x, h)
+        return y if batched else y[0]
 
 
 class LSTMCell(RNNCellBase):
@@ -540,11 +604,8 @@ class LSTMCell(RNNCellBase):
                 )
             h = self._hidden(name, "hx[0]", hx[0], x, batched)
             c = self._hidden(name, "hx[1]", hx[1], x, batched)
-        y = LSTMRecurrence.apply(self._gates(x, True), h, c, self.weight_hh, None, False)
-        hid = self.hidden_size
-        if batched:
-            return y[0, :, :hid], y[0, :, hid:]
-        return y[0, 0, :hid], y[0, 0, hid:]
+        h, c = self._step(_lstm_cell, x, (h, c))
+        return (h, c) if batched else (h[0], c[0])
 
 
 class GRUCell(RNNCellBase):
@@ -564,5 +625,5 @@ class GRUCell(RNNCellBase):
         or (hidden_size,)."""
         name, x, batched = self._input(input)
         h = self._hidden(name, "hidden", hx, x, batched)
-        y = GRURecurrence.apply(self._gates(x, False), h, self.weight_hh, self.bias_hh, False)
-        return y[0] if batched else y[0, 0]
+        y = self._step(_gru_cell, x, h)
+        return y if batched else y[0]

@@ -38,12 +38,12 @@ def _erf(x):
     if not isinstance(x, (np.ndarray, np.generic)):
         from cupyx.scipy.special import erf
 
-        return erf(x)
+        return erf(x).astype(x.dtype, copy=False)
     try:
         from scipy.special import erf
     except ImportError:
         return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
-    return erf(x)
+    return erf(x).astype(x.dtype, copy=False)  # scipy has no float16 loop: it widens
 
 
 def _sigmoid(x):

@@ -23,6 +23,7 @@ import numpy as np
 import autograd as ag
 from autograd import ShapeError
 from autograd.amp import _active as _amp_on
+from autograd.amp import _autocasts
 from autograd.amp import _tls as _amp
 from autograd.amp import autocast_call as _autocast
 from autograd.tensor import Tensor
@@ -233,8 +234,10 @@ def _check_mha(op, q, k, v, kpm, attn_mask, E, H, w, separate, static_k, static_
             )
     if q.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating point query, got dtype {q.dtype}")
+    # under autocast a float16 input meets float32 weights (or key/value): the projections
+    # (linear) cast them to one dtype, as in PyTorch; float64 is never cast, so still refused
     for name, t in (("key", k), ("value", v)) + tuple(w.items()):
-        if t is not None and t.dtype != q.dtype:
+        if t is not None and t.dtype != q.dtype and not (_amp_on[0] and _autocasts(q, t)):
             raise TypeError(
                 f"{op}: {name} dtype {t.dtype} does not match the query dtype {q.dtype}"
             )

@@ -5,6 +5,7 @@ custom_bwd and the errors. GradScaler: test_grad_scaler.py."""
 
 from __future__ import annotations
 
+import math
 import threading
 import warnings
 
@@ -370,11 +371,13 @@ def test_weight_cast_cache():
     x = ag.randn(2, 4)
     with ag.autocast("cpu"):
         y1, y2 = x @ w, x @ w
-        assert y1._node.parents[1] is y2._node.parents[1]  # one Cast record feeds both
+        c1, c2 = y1._node.parents[1], y2._node.parents[1]
+        assert c1 is not c2  # a record per use (each graph can backpropagate on its own) ...
+        assert y1._node._unpack(False)[1] is y2._node._unpack(False)[1]  # ... one cast array
         (y1.float().sum() + y2.float().sum()).backward()
         np.testing.assert_allclose(w.grad.numpy(), 2 * np.repeat(x.numpy().sum(0)[:, None], 4, 1),
                                    rtol=1e-2)  # fmt: skip
-        y3 = x @ w  # the cached cast's record was freed by backward: cast again
+        y3 = x @ w  # served from the cache again, through a fresh record
         assert y3._node.parents[1] is not y1._node.parents[1]
         y3.float().sum().backward()
         with ag.no_grad():
@@ -624,3 +627,37 @@ def test_cuda_binary_cross_entropy_is_refused_as_in_torch():
         with pytest.raises(RuntimeError, match="binary_cross_entropy.*unsafe to autocast"):
             F.binary_cross_entropy(p, p)
         F.binary_cross_entropy_with_logits(p, p)  # the safe form runs
+
+
+def test_cached_weight_cast_serves_graphs_that_backpropagate_one_at_a_time():
+    """Two losses built in one region share the weight's cached cast array but not its record:
+    backward through the first must leave the second usable (torch's cast records save
+    nothing), and ag.grad on each works too."""
+    m = nn.Linear(5, 3)
+    a, b = ag.randn(4, 5), ag.randn(4, 5)
+    with ag.autocast("cpu"):
+        l1 = m(a).float().sum()
+        l2 = m(b).float().sum()
+    (g1,) = ag.grad(l1, m.weight)
+    (g2,) = ag.grad(l2, m.weight)
+    assert g1.dtype == ag.float32 and g2.dtype == ag.float32
+    want1 = np.broadcast_to(a.numpy().astype(np.float16).sum(0), (3, 5))
+    want2 = np.broadcast_to(b.numpy().astype(np.float16).sum(0), (3, 5))
+    np.testing.assert_allclose(g1.numpy(), want1, rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(g2.numpy(), want2, rtol=2e-3, atol=2e-3)
+
+
+def test_erf_and_gelu_keep_float16_so_a_gelu_mlp_runs_under_autocast():
+    x = ag.tensor(np.linspace(-3, 3, 7), dtype=ag.float16, requires_grad=True)
+    assert ag.erf(x).dtype == F16  # scipy's erf has no float16 loop and widened to float64
+    y = F.gelu(x)
+    y.sum().backward()
+    assert y.dtype == F16 and x.grad.dtype == F16
+    want = [0.5 * v * (1 + math.erf(v / math.sqrt(2))) for v in np.linspace(-3, 3, 7)]
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=2e-3, atol=2e-3)
+    m = nn.Sequential(nn.Linear(4, 4), nn.GELU(), nn.Linear(4, 2))
+    with ag.autocast("cpu"):
+        out = m(ag.ones(3, 4))
+    assert out.dtype == F16
+    out.float().sum().backward()
+    assert all(p.grad.dtype == F32 for p in m.parameters())
