@@ -307,6 +307,21 @@ def _dev(t: Tensor) -> str:
     return "cuda" if type(t._data).__module__.startswith("cupy") else "cpu"
 
 
+def cpu_float32(t):
+    """``t`` for a linear-algebra op under CPU autocast: a float16 CPU tensor cast to float32
+    (torch's CPU float32 list has the decompositions, inverses and solves), anything else as it
+    is. Called by ``ops._linalg_util._matrix`` when an autocast region is open."""
+    if (
+        _tls.ready
+        and _tls.on["cpu"] is not None
+        and isinstance(t, Tensor)
+        and t._data.dtype == _F16
+        and _dev(t) == "cpu"
+    ):
+        return _cast(t, _F32)
+    return t
+
+
 def _device_type(args, kwargs):
     """'cpu' or 'cuda' for the first tensor among the arguments (one level into lists)."""
     for v in _flat((*args, *kwargs.values())):

@@ -10,6 +10,7 @@ import numpy as np
 
 from backends import array_module
 
+from .. import amp as _amp
 from ..errors import ShapeError
 from ..tensor import Tensor, _wrap
 
@@ -65,10 +66,20 @@ def _check_float(op, x):
         raise TypeError(f"{op}: dtype {dt} is not supported; use float32 or float64")
 
 
+def _float_arg(op, x):
+    """x as a Tensor/array of a float dtype linalg supports, else TypeError naming ``op`` (under
+    CPU autocast a float16 x is cast to float32, as torch's autocast does for linalg)."""
+    x = _arg(x)
+    if _amp._active[0]:
+        x = _amp.cpu_float32(x)
+    _check_float(op, x)
+    return x
+
+
 def _matrix(op, A, square=False, name="A"):
-    """A as a Tensor/array of float (..., m, n) matrices, else the error torch raises."""
-    A = _arg(A)
-    _check_float(op, A)
+    """A as a Tensor/array of float (..., m, n) matrices, else the error torch raises (see
+    ``_float_arg``)."""
+    A = _float_arg(op, A)
     s = _shape(A)
     if len(s) < 2:
         raise ShapeError(

@@ -35,7 +35,17 @@ from ._decomp_util import (  # noqa: F401 - LinAlgError re-exported
     _lapack,
     _mm,
 )
-from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _row, _shape, _xp
+from ._linalg_util import (
+    _col,
+    _f,
+    _float_arg,
+    _like,
+    _matrix,
+    _raw,
+    _row,
+    _shape,
+    _xp,
+)
 from .complex_parts import angle, conj, imag
 from .complex_parts import complex as _complex
 from .decomp_factor import (  # noqa: F401 - re-exported
@@ -255,8 +265,7 @@ def solve(A, B, *, left=True):
     of vectors (..., n) when B is 1-D or B.shape == A.shape[:-1]. Batch dims broadcast."""
     op = "linalg.solve"
     A = _matrix(op, A, square=True)
-    B = _arg(B)
-    _check_float(op, B)
+    B = _float_arg(op, B)
     sa, sb = _shape(A), _shape(B)
     vector = len(sb) == 1 or (len(sb) == len(sa) - 1 and sb == sa[:-1])
     bad = ShapeError(

@@ -26,7 +26,17 @@ from ..dtypes import COMPLEX, real_of
 from ..errors import ShapeError
 from ..function import Function
 from ._decomp_util import _H, _T, LinAlgError, _bshape, _tril
-from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _shape, _xp
+from ._linalg_util import (
+    _arg,
+    _col,
+    _f,
+    _float_arg,
+    _like,
+    _matrix,
+    _raw,
+    _shape,
+    _xp,
+)
 from .decomp import inv, solve
 from .decomp_factor import pinv
 from .linalg import _ZeroGrad
@@ -192,8 +202,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     """
     op = "linalg.lstsq"
     A = _matrix(op, A)
-    B = _arg(B)
-    _check_float(op, B)
+    B = _float_arg(op, B)
     ra, rb = _raw(A), _raw(B)
     if ra.dtype != rb.dtype:
         raise TypeError(
@@ -252,8 +261,7 @@ def householder_product(A, tau):
     and the same batch dims. Returns (..., m, n); differentiable in A and tau."""
     op = "linalg.householder_product"
     A = _matrix(op, A, name="input")
-    tau = _arg(tau)
-    _check_float(op, tau)
+    tau = _float_arg(op, tau)
     ra, rt = _raw(A), _raw(tau)
     sa, st = _shape(A), _shape(tau)
     if ra.dtype != rt.dtype:
@@ -359,8 +367,7 @@ def tensorinv(A, ind=2):
     prod(J), I = A.shape[:ind]; returns (*J, *I), tensordot(tensorinv(A), A, ind) the
     identity. Through inv of the (prod(I), prod(I)) matrix; differentiable."""
     op = "linalg.tensorinv"
-    A = _arg(A)
-    _check_float(op, A)
+    A = _float_arg(op, A)
     try:
         ind = operator.index(ind)
     except TypeError:
@@ -386,9 +393,7 @@ def tensorsolve(A, B, dims=None):
     given) are moved to the end, with prod(X.shape) == prod(B.shape). Returns X.shape.
     Through solve of the square matrix; differentiable in A and B."""
     op = "linalg.tensorsolve"
-    A, B = _arg(A), _arg(B)
-    _check_float(op, A)
-    _check_float(op, B)
+    A, B = _float_arg(op, A), _float_arg(op, B)
     if _raw(A).dtype != _raw(B).dtype:
         raise TypeError(
             f"{op}: expected A and B to have the same dtype, got {_raw(A).dtype} and "

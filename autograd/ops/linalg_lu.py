@@ -26,7 +26,17 @@ from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
 from ._decomp_util import _H, _T, LinAlgError, SolveTriangular, _bshape, _tril, _triu
-from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _shape, _xp
+from ._linalg_util import (
+    _arg,
+    _col,
+    _f,
+    _float_arg,
+    _like,
+    _matrix,
+    _raw,
+    _shape,
+    _xp,
+)
 from .arithmetic import Matmul
 from .decomp import Inv, Solve
 from .decomp_factor import Cholesky
@@ -458,8 +468,7 @@ def solve_ex(A, B, *, left=True, check_errors=False):
     Shapes as ``linalg.solve``; ``check_errors`` raises LinAlgError for a non-zero info."""
     op = "linalg.solve_ex"
     A = _matrix(op, A, square=True)
-    B = _arg(B)
-    _check_float(op, B)
+    B = _float_arg(op, B)
     sa, sb = _shape(A), _shape(B)
     vector = len(sb) == 1 or (len(sb) == len(sa) - 1 and sb == sa[:-1])
     bad = ShapeError(

@@ -661,3 +661,29 @@ def test_erf_and_gelu_keep_float16_so_a_gelu_mlp_runs_under_autocast():
     assert out.dtype == F16
     out.float().sum().backward()
     assert all(p.grad.dtype == F32 for p in m.parameters())
+
+
+@pytest.mark.parametrize(
+    "name", ["inv", "det", "solve", "cholesky", "qr", "svdvals", "eigh", "pinv", "lstsq"]
+)
+def test_cpu_autocast_runs_linalg_on_float16_in_float32(name):
+    """torch's CPU float32 list holds the decompositions, inverses and solves: a float16
+    activation reaches them as float32 (outside autocast float16 stays refused)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((3, 3))
+    a = (a @ a.T + 3 * np.eye(3)).astype(np.float16)
+    x = ag.tensor(a, requires_grad=True)
+    b = ag.tensor(np.ones((3, 1), np.float16))
+    calls = {
+        "solve": lambda m: ag.linalg.solve(m, b),
+        "lstsq": lambda m: ag.linalg.lstsq(m, b).solution,
+    }
+    f = calls.get(name, lambda m: getattr(ag.linalg, name)(m))
+    with ag.autocast("cpu"):
+        y = f(x)
+    y = y[0] if isinstance(y, tuple) else y
+    assert y.dtype == F32
+    y.sum().backward()
+    assert x.grad.dtype == F16
+    with pytest.raises(TypeError, match="float16 is not supported"):
+        f(x)
