@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._inplace_views import check_overlap, commit, no_grad_view, plan
+from ._inplace_views import check_overlap, commit, no_grad_view, old_value, plan
 from .function import Function
 from .grad_mode import _state
 from .tensor import Tensor, _wrap
@@ -99,7 +99,10 @@ def _record(t: Tensor, op: str, compute, reads_old: bool = True) -> Tensor:
 
     group = plan(t, op)  # checks the group before anything is computed
     d = t._data
-    old = _wrap(d.copy() if reads_old else d, t._node, t._rg)
+    if group is not None and group.pos is not None:  # t a view: its old value, from the root
+        old = old_value(t, group)
+    else:
+        old = _wrap(d.copy() if reads_old else d, t._node, t._rg)
     new = compute(old)
     if not isinstance(new, Tensor):  # pragma: no cover - compute gets a Tensor
         new = _wrap(new, None, False)
@@ -118,7 +121,7 @@ def _record(t: Tensor, op: str, compute, reads_old: bool = True) -> Tensor:
             )
         new = ops.cast(new, d.dtype)
     if group is not None:
-        return commit(t, new, group)
+        return commit(t, new, group, op)
     d[...] = new._data
     _bump(t)
     _move(t, new._node, new._rg)
@@ -170,6 +173,20 @@ class SetItem(Function):
                 g = g.reshape((1,) * (len(vshape) - len(g.shape)) + tuple(g.shape))
             gv = self.reduce_grad(1, g)
         return gx, gv, None, None
+
+
+class ScatterInto(SetItem):
+    """SetItem at the flat positions ``index`` (an int array, ours) whose forward writes into
+    ``x`` itself: the flattened memory of a view group's root (autograd/_inplace_views.py), so
+    a write through a small view of a large root costs O(view), not a copy of the root. The
+    backward needs only the positions (SetItem's)."""
+
+    __slots__ = ()
+
+    def forward(self, x, v, index, pre=None):
+        self.index, self.pre = index, None
+        x[index] = v
+        return x
 
 
 def _fill(t: Tensor, op: str, value) -> Tensor:

@@ -215,8 +215,19 @@ class Tensor(TensorMethods):
     def data(self, value):
         """A tensor sharing this one's array, outside the graph (like ``detach()``)."""
         arr = value._data if isinstance(value, Tensor) else _to_array(value, copy=False)
-        if self._vc is not None:
-            self._vc[0] += 1  # records that saved the old values must not use the new ones
+        vc = self._vc
+        if vc is not None:
+            vc[0] += 1  # records that saved the old values must not use the new ones
+            if len(vc) > 1 and getattr(self, "_base", None) is None:
+                # the views of the old memory keep a root of their own: a hidden tensor on that
+                # memory and this tensor's record so far (so writes through them still reach
+                # each other; PyTorch leaves them pointing at this tensor, a bug)
+                old = _wrap(self._data, self._node, self._rg)
+                old._vc, old._base = vc, None
+                for r in vc[1:]:
+                    u = r()
+                    if u is not None and getattr(u, "_base", None) is self:
+                        u._base = old
         self._data = arr
         self._vc = _shared_vc(value, arr)
         self._base = None  # no longer a view of its former memory
@@ -365,12 +376,16 @@ class Tensor(TensorMethods):
         return t
 
     def detach_(self) -> Tensor:
-        """Cut this tensor from its graph in place; it becomes a leaf (a view stops being one:
-        later writes to its base no longer reach its record; PyTorch refuses detach_ on a
-        view instead)."""
+        """Cut this tensor from its graph in place; it becomes a leaf. A view (of any tensor,
+        requiring grad or not) is refused, as in PyTorch: use ``detach()``."""
+        if getattr(self, "_base", None) is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. (detach_: this tensor of "
+                f"shape {tuple(self.shape)} is a view of a tensor of shape "
+                f"{tuple(self._base.shape)}; writes through it must keep reaching its base)"
+            )
         self._node = None
         self._rg = False
-        self._base = None
         return self
 
     def clone(self) -> Tensor:
@@ -1170,6 +1185,8 @@ def from_numpy(a: np.ndarray) -> Tensor:
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(a).__name__}")
     if a.dtype not in _dt.SUPPORTED:
         raise TypeError(f"from_numpy: dtype {a.dtype} is not supported")
+    if isinstance(a, np.memmap):  # the same memory (the file's) as a plain array
+        a = a.view(np.ndarray)
     return _wrap(a, None, False)
 
 

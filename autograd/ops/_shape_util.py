@@ -23,6 +23,12 @@ def _xp(a):
     return array_module(a)
 
 
+class NoGradRef(_weakref):
+    """A weak reference to a view made while recording was off (see share_version)."""
+
+    __slots__ = ()
+
+
 def share_version(x, out):
     """Make Tensor ``out`` a view of Tensor ``x``: it shares x's version counter and keeps x's
     root (the tensor whose memory every view of the group points into) in ``out._base``, as
@@ -30,9 +36,9 @@ def share_version(x, out):
 
     The view is remembered in the counter (a weak reference after the version), so an in-place
     op recorded on any tensor of the group reaches the others: their records are regenerated
-    through the write (autograd/_inplace_views.py). Not remembered: a view of a tensor that
-    does not require grad made while recording is off (PyTorch forbids using such a view once
-    its group was written with grad mode on; here it simply stays outside the graph).
+    through the write (autograd/_inplace_views.py). A view made while recording is off is
+    remembered by a ``NoGradRef`` (a weak reference of its own type): a recorded write into its
+    group is refused while it lives (PyTorch refuses its use after such a write).
     """
     if isinstance(out, Tensor) and isinstance(x, Tensor) and out is not x:
         vc = x._vc
@@ -46,11 +52,10 @@ def share_version(x, out):
             except AttributeError:  # a root viewed for the first time (saved before)
                 b = x._base = None
             out._base = x if b is None else b
-        if x._rg or not _altered or _state.mode:
-            vc.append(_weakref(out))
-            n = len(vc)
-            if n > 33 and not n & (n - 1):  # at 64, 128, ... entries: drop the views gone
-                vc[1:] = [r for r in vc[1:] if r() is not None]
+        vc.append(_weakref(out) if not _altered or _state.mode else NoGradRef(out))
+        n = len(vc)
+        if n > 33 and not n & (n - 1):  # at 64, 128, ... entries: drop the views gone
+            vc[1:] = [r for r in vc[1:] if r() is not None]
         out._vc = vc
     return out
 

@@ -568,6 +568,220 @@ def test_groups_hold_no_reference_cycles():
         gc.enable()
 
 
+# -- the written view is downstream of its base (as torch's: a gather from the new base) -------
+
+
+def _written_view_cases(L):
+    """Hooks, retain_grad and grad() around a view written in place; the results, as lists."""
+
+    def mk():
+        x = L.tensor([1.0, 2.0, 3.0], dtype=L.float64, requires_grad=True)
+        y = x * 1
+        return x, y, y[:2]
+
+    w3, w2 = L.tensor([1.0, 10.0, 100.0], dtype=L.float64), L.tensor([1.0, 10.0], dtype=L.float64)
+    out, calls = [], []
+    x, y, v = mk()
+    v.mul_(2)
+    v.register_hook(lambda g: g * 0)  # after the write: v is not on y's path
+    y.sum().backward()
+    out.append(x.grad)
+    x, y, v = mk()
+    v.mul_(2)
+    v.retain_grad()
+    ((y * w3).sum() + v.sum()).backward()
+    out += [v.grad, x.grad]
+    x, y, v = mk()
+    v.mul_(2)
+    out.append(L.autograd.grad((v * w2).sum(), y, allow_unused=True)[0])
+    out.append(L.autograd.grad((y * w3).sum(), v, allow_unused=True)[0])
+    x, y, v = mk()
+    v.register_hook(lambda g: calls.append("before, y") or g * 0)  # v's old record: off the path
+    v.mul_(2)
+    y.sum().backward()
+    out.append(x.grad)
+    x, y, v = mk()
+    v.register_hook(lambda g: calls.append("before, v") or g * 0)
+    v.mul_(2)
+    v.sum().backward()
+    out.append(x.grad)
+    x, y, v = mk()
+    v.register_hook(lambda g: calls.append("before, old use") or g * 0)
+    z = v * 3  # uses v's old record: its hook runs
+    v.mul_(2)
+    (z.sum() + y.sum()).backward()
+    out.append(x.grad)
+    x, y, v = mk()
+    v.retain_grad()  # before the write: follows v onto its new record
+    v.mul_(2)
+    ((y * w3).sum() + v.sum()).backward()
+    out += [v.grad, x.grad]
+    x, y, v = mk()
+    y.register_hook(lambda g: calls.append("base before") or g * 2)  # y's old record: on the path
+    v.mul_(2)
+    (y * w3).sum().backward()
+    out.append(x.grad)
+    return [None if g is None else _np(g) for g in out], calls
+
+
+WRITTEN_VIEW_WANT = [
+    [2.0, 2.0, 1.0],
+    [1.0, 1.0],
+    [4.0, 22.0, 100.0],
+    [1.0, 10.0, 0.0],
+    None,
+    [2.0, 2.0, 1.0],
+    [2.0, 2.0, 0.0],
+    [2.0, 2.0, 1.0],
+    [1.0, 1.0],
+    [4.0, 22.0, 100.0],
+    [4.0, 40.0, 200.0],
+]
+
+
+def test_written_view_is_gathered_from_the_new_base():
+    got, calls = _written_view_cases(ag)
+    for i, (g, want) in enumerate(zip(got, WRITTEN_VIEW_WANT)):
+        if want is None:
+            assert g is None, i
+        else:
+            np.testing.assert_allclose(g, want, err_msg=str(i))
+    assert calls == ["before, old use", "base before"]
+
+
+def test_written_view_matches_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _written_view_cases(ag), _written_view_cases(torch)
+    assert ours[1] == theirs[1]
+    for i, (p, q) in enumerate(zip(ours[0], theirs[0])):
+        assert (p is None) == (q is None), i
+        if p is not None:
+            np.testing.assert_allclose(p, q, err_msg=str(i))
+    assert [None if q is None else q.tolist() for q in theirs[0]] == WRITTEN_VIEW_WANT
+
+
+def test_no_grad_view_of_a_constant_buffer_refuses_the_recorded_write():
+    x = ag.tensor([1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    buf = ag.zeros(3, dtype=ag.float64)
+    with ag.no_grad():
+        v = buf[:2]
+        w = v[1:]  # a view of the view, also made under no_grad
+    for write in (lambda: buf.__setitem__(slice(0, 2), x), lambda: buf[2:].copy_(x[:1])):
+        with pytest.raises(RuntimeError, match="was created in no_grad mode, and its base"):
+            write()
+    assert buf._version == 0 and not buf.requires_grad
+    np.testing.assert_array_equal(buf.numpy(), [0.0, 0.0, 0.0])
+    buf[:2] = ag.tensor([3.0, 4.0], dtype=ag.float64)  # a constant write: not recorded
+    np.testing.assert_array_equal(w.numpy(), [4.0])
+    del v, w
+    buf[:2] = x  # no such view lives: recorded, with the right gradient
+    (g,) = ag.grad((buf * buf).sum(), x)
+    np.testing.assert_allclose(g.numpy(), [2.0, 4.0])
+
+
+def test_no_grad_view_of_a_constant_buffer_is_refused_by_torch_too():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    buf = torch.zeros(3)
+    with torch.no_grad():
+        v = buf[:2]
+    buf[:2] = x
+    with pytest.raises(RuntimeError, match="was created in no_grad mode"):
+        (buf.sum() + v.sum()).backward()
+
+
+def _detach_views(L):
+    x = L.tensor([1.0, 2.0, 3.0], dtype=L.float64, requires_grad=True)
+    y = x * 1
+    with L.no_grad():
+        ng = y[1:]
+    return [y[:2], y.view(3, 1), (x * 1j).real, x[1:], L.zeros(3)[:2], x.detach()[:2], ng]
+
+
+def test_detach_in_place_refuses_views():
+    for v in _detach_views(ag):
+        node = v.grad_fn
+        with pytest.raises(RuntimeError, match=r"Can't detach views in-place. Use detach\(\)"):
+            v.detach_()
+        assert v.grad_fn is node and v._base is not None  # unchanged
+    x = ag.tensor([1.0, 2.0, 3.0], dtype=ag.float64, requires_grad=True)
+    y = x * 1
+    v = y[:2]
+    y.detach_()  # a base with live views: allowed, as in torch
+    assert y.is_leaf and not y.requires_grad and v.requires_grad
+
+
+def test_detach_in_place_refuses_views_in_torch_too():
+    torch = pytest.importorskip("torch")
+    for v in _detach_views(torch):
+        with pytest.raises(RuntimeError, match=r"Can't detach views in-place. Use detach\(\)"):
+            v.detach_()
+
+
+def test_write_through_a_view_of_a_memmap_root(tmp_path):
+    # an ndarray subclass shared by from_numpy: its addresses are read as numpy's
+    mm = np.memmap(tmp_path / "buf.dat", dtype=np.float64, mode="w+", shape=(4,))
+    buf = ag.from_numpy(mm)
+    x = ag.tensor([1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    u = buf[1:3]
+    buf[:2].copy_(x)
+    buf[1:3].mul_(x)
+    np.testing.assert_array_equal(np.asarray(mm), [1.0, 2.0, 0.0, 0.0])  # written in the file
+    np.testing.assert_array_equal(np.asarray(u._data), [2.0, 0.0])
+    (g,) = ag.grad((buf * buf).sum() + (u * u).sum(), x)
+    np.testing.assert_allclose(g.numpy(), [18.0, 8.0])  # torch's, on a plain buffer
+
+
+def f_views_outlive_data_setter(x):
+    y = x * 1.0
+    v, w = y[:2], y[1:]
+    y.data = ag.zeros(4, dtype=ag.float64)  # y moves to new memory; v and w keep the old one
+    v.mul_(x[1:])
+    w[1:].add_(x[:1] * x[:1])
+    return _flat(v, w)
+
+
+def test_views_outlive_the_data_setter_of_their_base():
+    x = ag.tensor([1.0, 2.0, 3.0], dtype=ag.float64, requires_grad=True)
+    y = x * 1.0
+    v, w = y[:2], y[1:]
+    y.data = ag.zeros(4, dtype=ag.float64)
+    v.mul_(2.0)  # torch runs it too
+    np.testing.assert_array_equal(v.detach().numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(w.detach().numpy(), [4.0, 3.0])  # a sibling sees the write
+    np.testing.assert_array_equal(y.detach().numpy(), [0.0, 0.0, 0.0, 0.0])
+    (g,) = ag.grad((v * v).sum() + (w * ag.tensor([1.0, 10.0], dtype=ag.float64)).sum(), x)
+    np.testing.assert_allclose(g.numpy(), [8.0, 18.0, 10.0])
+    x2 = _t(3, seed=3)
+    assert ag.gradcheck(f_views_outlive_data_setter, (x2,))
+    assert ag.gradgradcheck(f_views_outlive_data_setter, (x2,))
+
+
+def test_write_through_a_small_view_does_not_copy_a_large_root():
+    import tracemalloc
+
+    n = 200_000  # 1.6 MB of float64
+    x = ag.tensor(np.arange(10.0), requires_grad=True)
+    w = ag.tensor(np.ones(n), requires_grad=True)
+    y = w * 1.0
+    side = y[:8]  # a live view meeting the write: gathered again, O(its size)
+    tracemalloc.start()
+    try:
+        y[5:15].mul_(x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 200_000, peak  # the scatter writes into the root's memory
+    np.testing.assert_array_equal(y[3:16].detach().numpy(), [1, 1] + list(range(10)) + [1])
+    np.testing.assert_array_equal(side.detach().numpy(), [1, 1, 1, 1, 1, 0, 1, 2])
+    gw, gx = ag.grad((y * y).sum() + side.sum(), (w, x))
+    want_w = 2.0 * np.ones(n)
+    want_w[:8] += 1
+    want_w[5:15] = 2.0 * np.arange(10.0) ** 2 + np.r_[np.arange(3.0), np.zeros(7)]
+    np.testing.assert_allclose(gw.numpy(), want_w)
+    np.testing.assert_allclose(gx.numpy(), 2.0 * np.arange(10.0) + np.r_[np.ones(3), np.zeros(7)])
+
+
 # -- refusals ---------------------------------------------------------------------------------
 
 

@@ -466,3 +466,14 @@ def test_bad_dim_raises_index_error():
         x.transpose(0, 5)
     with pytest.raises(IndexError):
         _ = ag.ones(2).mT
+
+
+def test_from_numpy_of_a_memmap_shares_the_file_and_mixes_with_other_tensors(tmp_path):
+    m = np.memmap(tmp_path / "m.dat", dtype=np.float64, mode="w+", shape=(4,))
+    t = ag.from_numpy(m)
+    np.testing.assert_array_equal((t + ag.ones(4, dtype=ag.float64)).numpy(), np.ones(4))
+    assert "tensor" in repr(t)
+    t[1] = 5.0
+    m.flush()
+    back = np.memmap(tmp_path / "m.dat", dtype=np.float64, mode="r", shape=(4,))
+    np.testing.assert_array_equal(back, [0.0, 5.0, 0.0, 0.0])
