@@ -134,7 +134,7 @@ _CPU = _table(
         cosine_embedding_loss nll_loss hinge_embedding_loss poisson_nll_loss smooth_l1_loss
         cross_entropy l1_loss huber_loss margin_ranking_loss soft_margin_loss triplet_margin_loss
         multi_margin_loss kl_div multilabel_margin_loss binary_cross_entropy_with_logits
-        ctc_loss""",
+        ctc_loss avg_pool3d max_pool3d adaptive_avg_pool3d adaptive_max_pool3d pad""",
     PROMOTE="index_copy",
     MIXED="layer_norm group_norm rms_norm batch_norm instance_norm",
     STATE="gru lstm gru_cell lstm_cell",

@@ -15,6 +15,9 @@ import operator
 
 import numpy as np
 
+from ..amp import _active as _amp_on
+from ..amp import _tls as _amp
+from ..amp import autocast_call as _autocast
 from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
@@ -532,6 +535,8 @@ def pad(x, pad, mode="constant", value=0.0):
     x: (..., d) -> (..., d + left + right), etc. Non-constant modes are index selections along
     each padded dim, so their backward is a scatter-add (differentiable again).
     """
+    if _amp_on[0] and mode in ("reflect", "replicate") and _amp.ready:  # CPU: float32
+        return _autocast(_pad_entry, x, pad, mode, value)
     try:
         pads = tuple(operator.index(p) for p in pad)
     except TypeError:
@@ -629,3 +634,6 @@ def tile(x, *reps):
     if len(reps) < n:
         reps = (1,) * (n - len(reps)) + reps
     return repeat(x, reps)
+
+
+_pad_entry = pad  # autocast_call reads the op's name from the function (pad shadows it)

@@ -28,6 +28,9 @@ import numpy as np
 from autograd import Function, ShapeError
 from autograd import matmul as _matmul
 from autograd import tensor as _tensor
+from autograd.amp import _active as _amp_on
+from autograd.amp import _tls as _amp
+from autograd.amp import autocast_call as _autocast
 from backends import array_module, kernels
 from backends.numpy_kernels import _divisor, _valid_offsets
 
@@ -315,6 +318,9 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
 def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):  # fmt: skip
     """3-D max pooling. x: (N, C, D, H, W) or (C, D, H, W). Returns (N, C, Dout, Hout, Wout)."""
+    if _amp_on[0] and _amp.ready:  # torch's CPU autocast: float32
+        args = (x, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+        return _autocast(max_pool3d, *args)
     return _max_pool(
         3, "max_pool3d", x, kernel_size, stride, padding, dilation, ceil_mode, return_indices
     )
@@ -381,6 +387,9 @@ def avg_pool3d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
 
     divisor_override: a nonzero int dividing every window sum instead of the window's count.
     """
+    if _amp_on[0] and _amp.ready:  # torch's CPU autocast: float32
+        args = (x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        return _autocast(avg_pool3d, *args)
     return _avg_pool(3, "avg_pool3d", x, kernel_size, stride, padding, ceil_mode,
                      count_include_pad, divisor_override)  # fmt: skip
 
@@ -470,6 +479,8 @@ def adaptive_avg_pool3d(x, output_size):
     """Adaptive 3-D average pooling. x: (N, C, D, H, W) or (C, D, H, W); output_size: int or
     (d, h, w), None keeping that input size. Returns (N, C, d, h, w), windows per dim as in
     adaptive_avg_pool1d."""
+    if _amp_on[0] and _amp.ready:  # torch's CPU autocast: float32
+        return _autocast(adaptive_avg_pool3d, x, output_size)
     return _adaptive_avg(3, "adaptive_avg_pool3d", x, output_size)
 
 
@@ -541,4 +552,6 @@ def adaptive_max_pool3d(x, output_size, return_indices=False):
     Returns y (N, C, d, h, w), and with return_indices also the int64 argmax positions in
     [0, D H W) of each (n, c) volume (row-major).
     """
+    if _amp_on[0] and _amp.ready:  # torch's CPU autocast: float32
+        return _autocast(adaptive_max_pool3d, x, output_size, return_indices)
     return _adaptive_max(3, "adaptive_max_pool3d", x, output_size, return_indices)

@@ -687,3 +687,36 @@ def test_cpu_autocast_runs_linalg_on_float16_in_float32(name):
     assert x.grad.dtype == F16
     with pytest.raises(TypeError, match="float16 is not supported"):
         f(x)
+
+
+_CPU_F32_LAYERS = {
+    "avg_pool3d": (lambda F, x: F.avg_pool3d(x, 2), 5),
+    "max_pool3d": (lambda F, x: F.max_pool3d(x, 2), 5),
+    "adaptive_avg_pool3d": (lambda F, x: F.adaptive_avg_pool3d(x, 2), 5),
+    "adaptive_max_pool3d": (lambda F, x: F.adaptive_max_pool3d(x, 2), 5),
+    "max_pool2d": (lambda F, x: F.max_pool2d(x, 2), 4),
+    "pad_reflect": (lambda F, x: F.pad(x, (1, 1, 1, 1), mode="reflect"), 4),
+    "pad_replicate": (lambda F, x: F.pad(x, (1, 1, 1, 1), mode="replicate"), 4),
+    "pad_constant": (lambda F, x: F.pad(x, (1, 1)), 4),
+}
+
+
+@pytest.mark.parametrize("name", list(_CPU_F32_LAYERS))
+def test_cpu_autocast_pools_and_pads_dtype(name):
+    """torch's CPU float32 list has the 3-D pools and the reflect/replicate pads; the 2-D pools
+    and constant padding keep float16."""
+    f, nd = _CPU_F32_LAYERS[name]
+    x = ag.tensor(np.random.default_rng(0).standard_normal((1, 2) + (4,) * (nd - 2)))
+    x = x.half().requires_grad_()
+    want = F32 if name.endswith("3d") or name in ("pad_reflect", "pad_replicate") else F16
+    with ag.autocast("cpu"):
+        y = f(F, x)
+    assert y.dtype == want
+    y.float().sum().backward()
+    assert x.grad.dtype == F16
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(x.detach().numpy())
+    with torch.autocast("cpu", dtype=torch.float16):
+        ty = f(torch.nn.functional, tx)
+    assert str(ty.dtype).split(".")[1] == str(y.dtype)
+    np.testing.assert_allclose(y.detach().numpy(), ty.float().numpy(), rtol=1e-3, atol=1e-3)
