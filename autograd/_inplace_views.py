@@ -66,15 +66,61 @@ class MemoryOverlapError(RuntimeError, ValueError):
 
 
 def check_overlap(a, op: str):
-    """Raise MemoryOverlapError when array ``a`` has two elements on one memory location (a
-    zero stride on a dim of size > 1: PyTorch's internal-overlap test)."""
-    strides = a.strides
-    if 0 in strides and a.size and any(s == 0 and n > 1 for n, s in zip(a.shape, strides)):
+    """Raise MemoryOverlapError when array ``a`` has two elements on one memory location: a
+    zero stride on a dim of size > 1 (PyTorch's internal-overlap test), or windows that
+    overlap (``unfold`` with step < size, ``as_strided``).
+
+    PyTorch refuses only the zero strides and writes the rest element by element (its result
+    then depends on the order of the writes); here a write is computed out of place and
+    scattered, which would give other values, so every overlap is refused.
+    """
+    if a.flags.c_contiguous or a.flags.f_contiguous or a.size < 2:
+        return  # one block of memory: no two elements meet
+    if _overlaps(a.shape, a.strides, a.itemsize):
         raise MemoryOverlapError(
             f"{op}: unsupported operation: more than one element of the written-to tensor "
-            f"(shape {tuple(a.shape)}, strides {tuple(strides)}) refers to a single memory "
+            f"(shape {tuple(a.shape)}, strides {tuple(a.strides)}) refers to a single memory "
             "location. Please clone() the tensor before performing the operation."
         )
+
+
+_EXACT_LIMIT = 1 << 22  # elements: above, an undecided layout is let through (as PyTorch)
+
+
+def _overlaps(shape, strides, itemsize: int) -> bool:
+    """Whether a non-empty layout puts two elements on one address. Dims sorted by |stride|:
+    none overlap when each stride spans the extent of the smaller ones (every view made by
+    slicing or permuting); otherwise the addresses are listed and compared (no data read)."""
+    if len(shape) == 2:  # the common strided view, decided without the general machinery
+        (n0, n1), (s0, s1) = shape, strides
+        s0, s1 = abs(s0), abs(s1)
+        if n0 < 2 or n1 < 2:
+            return (s1 if n0 < 2 else s0) == 0
+        if s0 < s1:
+            s0, n0, s1, n1 = s1, n1, s0, n0
+        if s1 >= itemsize and s0 >= itemsize + (n1 - 1) * s1:
+            return False
+    elif len(shape) == 1:
+        return strides[0] == 0
+    dims = sorted((abs(s), n) for n, s in zip(shape, strides) if n > 1)
+    extent = itemsize
+    for s, n in dims:
+        if s < extent:
+            break
+        extent += (n - 1) * s
+    else:
+        return False
+    if any(s == 0 for s, _ in dims):
+        return True
+    size = 1
+    for _, n in dims:
+        size *= n
+    if size > _EXACT_LIMIT:
+        return False
+    addr = np.zeros(1, dtype=np.int64)
+    for s, n in dims:
+        addr = (addr[:, None] + np.arange(n, dtype=np.int64) * s).reshape(-1)
+    return np.unique(addr).size < addr.size
 
 
 def root_of(t):

@@ -135,9 +135,9 @@ class LayoutMethods:
     def unfold(self, dimension, size, step):
         """Sliding windows of ``size`` elements along ``dimension``, ``step`` apart, as a new last
         dim: (..., n, ...) -> (..., (n - size) // step + 1, ..., size), as ``torch.Tensor.unfold``
-        (a 0-d tensor counts as one element: the result is (size,)). Differentiable (overlapping
-        windows sum their gradients). A copy, where PyTorch returns a view: writing into it
-        leaves self alone.
+        (a 0-d tensor counts as one element: the result is (size,)). A view of self, as in
+        PyTorch: it shares self's memory and version counter, so writes to either reach the
+        other. Differentiable (overlapping windows sum their gradients).
         """
         return _unfold(self, dimension, size, step)
 
@@ -277,8 +277,56 @@ def _unfold(x, dimension, size, step):
         raise ValueError(f"{op}: step is {step} but must be > 0")
     if not shape:  # PyTorch's: the result is (size,), the windows' dim absent
         return ops.reshape(x, (1,))[:size]
-    count = (n - size) // step + 1
-    idx = (np.arange(count)[:, None] * step + np.arange(size)[None, :]).reshape(-1)
-    y = ops.index_select(x, d, idx)  # (..., count * size, ...)
-    y = y.reshape(shape[:d] + (count, size) + shape[d + 1 :])
-    return ops.movedim(y, d + 1, -1)
+    return ops.share_version(x, _unfold_fn().apply(x, d, size, step))
+
+
+_UNFOLD = None
+
+
+def _unfold_fn():
+    """The ``Unfold`` Function class, made on first use (``autograd.function`` imports the tensor
+    module, which imports this one)."""
+    global _UNFOLD
+    if _UNFOLD is None:
+        from ..function import Function
+        from ..ops._index import IndexAdd
+
+        class Unfold(Function):
+            """y = the windows of x along dim d, a view of x's memory: (..., n, ...) ->
+            (..., count, ..., size), y[..., i, ..., k] = x[..., i * step + k, ...];
+            gx = the scatter-add of gy's windows (overlapping windows sum)."""
+
+            __slots__ = ("d", "size", "step", "xshape")
+            complex_ok = True  # moves or sums gy only
+
+            def forward(self, x, d, size, step):
+                self.d, self.size, self.step, self.xshape = d, size, step, x.shape
+                count = (x.shape[d] - size) // step + 1
+                st = x.strides
+                xp = _xp(x)
+                return xp.lib.stride_tricks.as_strided(
+                    x,
+                    shape=x.shape[:d] + (count,) + x.shape[d + 1 :] + (size,),
+                    strides=st[:d] + (st[d] * step,) + st[d + 1 :] + (st[d],),
+                )
+
+            def backward(self, gy):
+                d, size, step, shape = self.d, self.size, self.step, self.xshape
+                count = (shape[d] - size) // step + 1
+                ops = _ops()
+                xp = _xp(getattr(gy, "_data", gy))  # gy: an array, or a Tensor (create_graph)
+                idx = xp.asarray(
+                    (np.arange(count)[:, None] * step + np.arange(size)[None, :]).reshape(-1)
+                )
+                g = ops.movedim(gy, -1, d + 1)  # (..., count, size, ...)
+                g = g.reshape(shape[:d] + (count * size,) + shape[d + 1 :])
+                return IndexAdd.apply(g, (slice(None),) * d + (idx,), shape), None, None, None
+
+        _UNFOLD = Unfold
+    return _UNFOLD
+
+
+def _xp(a):
+    from backends import array_module
+
+    return array_module(a)

@@ -983,8 +983,8 @@ def test_unfold_gradcheck_dtype_and_copy():
     assert i.dtype == np.int64 and i.tolist() == [[0, 1], [1, 2], [2, 3], [3, 4]]
     base = ag.zeros(4)
     w = base.unfold(0, 2, 2)
-    w[0, 0] = 5.0  # a copy (documented): the base is unchanged
-    assert base.tolist() == [0.0] * 4
+    w[0, 0] = 5.0  # a view, as torch's: the write reaches the base
+    assert base.tolist() == [5.0, 0.0, 0.0, 0.0]
 
 
 def test_unfold_errors_as_torch():
