@@ -107,3 +107,12 @@ __all__ = [
     "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
     "randint_like", "randperm", "multinomial", "bernoulli", "normal", "poisson",
 ] + list(_ops_all)  # fmt: skip
+
+
+def __getattr__(name):
+    """``ag.viz`` (make_dot, plot_dot_graph) loads on first use: drawing is rare."""
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module(".viz", __name__)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -249,6 +249,26 @@ class Function:
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"
 
+    @property
+    def next_functions(self) -> tuple:
+        """Where backward goes from this record, as torch's ``grad_fn.next_functions``.
+
+        One ``(node, 0)`` pair per input edge: the record that made the input, an
+        ``AccumulateGrad`` (``.variable`` is the leaf) for a leaf that requires grad, or
+        ``None`` for an input that needs no gradient. Trailing ``None`` entries are left out
+        (a record cannot tell a constant tensor from an axis argument), so ``x * c`` with a
+        constant ``c`` lists one edge where torch lists two.
+        """
+        from .graph import AccumulateGrad
+
+        parents = list(self.parents or ())
+        while parents and parents[-1] is None:  # non-tensor arguments (an axis) trail
+            parents.pop()
+        return tuple(
+            (None, 0) if p is None else (AccumulateGrad(p) if p._leaf_edge else p, 0)
+            for p in parents
+        )
+
     @classmethod
     def apply(cls, *args):
         """Run the op on ``args`` and record it when grad mode is on and an input requires grad.

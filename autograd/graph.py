@@ -21,7 +21,35 @@ from . import function as _fn
 from .grad_mode import _state, no_grad
 from .tensor import Tensor, _wrap
 
-__all__ = ["saved_tensors_hooks", "save_on_cpu"]
+__all__ = ["saved_tensors_hooks", "save_on_cpu", "Node", "AccumulateGrad"]
+
+Node = _fn.Function  # torch.autograd.graph.Node: what ``grad_fn`` and next_functions hold
+
+
+class AccumulateGrad:
+    """The end of a backward path at a leaf: ``variable`` is the leaf Tensor whose ``.grad``
+    receives the gradient (torch's ``AccumulateGrad`` node in ``next_functions``). Two are
+    equal when they stand for the same leaf."""
+
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @property
+    def name(self) -> str:
+        """The node's kind, as a record's ``name``."""
+        return "AccumulateGrad"
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
 
 
 class saved_tensors_hooks:  # noqa: N801 (PyTorch's name)
