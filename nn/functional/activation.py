@@ -190,27 +190,41 @@ def leaky_relu(x, negative_slope: float = 0.01, inplace: bool = False):
 
 
 class ELU(Function):
-    """y = x if x > 0 else alpha (e^x - 1); dy/dx = 1 if x > 0 else alpha e^x."""
+    """PyTorch's elu family: y = scale x where x > 0, else alpha scale (e^(input_scale x) - 1);
+    dy/dx = scale where x > 0, else alpha scale input_scale e^(input_scale x).
 
-    __slots__ = ("alpha",)
+    elu is (alpha, 1, 1), selu (SELU_ALPHA, SELU_SCALE, 1), celu (alpha, 1, 1 / alpha). The
+    branch is taken on x itself, so a negative alpha (celu) keeps it. Under create_graph the
+    exponential's derivative is masked by x < 0 as torch's elu double backward is: the second
+    derivative at exactly 0 is 0, the first is the negative branch's (alpha scale input_scale).
+    """
+
+    __slots__ = ("alpha", "scale", "iscale")
     save_inputs = (0,)
 
-    def forward(self, x, alpha):
+    def forward(self, x, alpha, scale, input_scale):
         _float("elu", x)
-        self.alpha = alpha
-        return np.where(x > 0, x, np.expm1(np.minimum(x, 0)) * alpha)
+        self.alpha, self.scale, self.iscale = alpha, scale, input_scale
+        neg = np.minimum(x, 0)
+        if input_scale != 1:
+            neg = neg * input_scale
+        pos = x if scale == 1 else x * scale
+        return np.where(x > 0, pos, np.expm1(neg) * (alpha * scale))
 
     def backward(self, gy):
         (x,) = self.saved
-        neg = ag.exp(ag.minimum(x, 0)) * self.alpha  # e^x, no overflow where x > 0
-        return ag.where(x > 0, gy, gy * neg), None
+        c, s = self.iscale, self.scale
+        inner = ag.where(x < 0, x, 0)  # e^(c x) cannot overflow where x > 0 (not selected)
+        neg = ag.exp(inner if c == 1 else inner * c) * (self.alpha * s * c)
+        pos = gy if s == 1 else gy * s
+        return ag.where(x > 0, pos, gy * neg), None, None, None
 
 
 def elu(x, alpha: float = 1.0, inplace: bool = False):
     """x where x > 0, alpha * (exp(x) - 1) elsewhere. Any shape. ``inplace``: overwrite x."""
     if inplace:
-        return _inplace(x, "elu", ELU.apply, float(alpha))
-    return ELU.apply(x, float(alpha))
+        return _inplace(x, "elu", ELU.apply, float(alpha), 1.0, 1.0)
+    return ELU.apply(x, float(alpha), 1.0, 1.0)
 
 
 def selu(x, inplace: bool = False):
@@ -219,7 +233,7 @@ def selu(x, inplace: bool = False):
     Any shape. ``inplace``: overwrite x and return it."""
     if inplace:
         return _inplace(x, "selu", selu)
-    return ELU.apply(x, SELU_ALPHA) * SELU_SCALE
+    return ELU.apply(x, SELU_ALPHA, SELU_SCALE, 1.0)
 
 
 def celu(x, alpha: float = 1.0, inplace: bool = False):
@@ -229,14 +243,8 @@ def celu(x, alpha: float = 1.0, inplace: bool = False):
         raise ValueError("celu: alpha cannot be 0")
     if inplace:
         return _inplace(x, "celu", celu, alpha)
-    if alpha == 1.0:
-        return ELU.apply(x, 1.0)
-    if alpha > 0:
-        return ELU.apply(x / alpha, 1.0) * alpha
-    # alpha < 0 flips the sign of x / alpha, so ELU's branch test no longer applies; the
-    # exponential only sees min(x, 0) (it cannot overflow where it is not selected), and the
-    # clamp passes its gradient at 0, so celu'(0) = 1 as in PyTorch
-    return relu(x) + ag.expm1(ag.clamp(x, max=0.0) / alpha) * alpha
+    alpha = float(alpha)
+    return ELU.apply(x, alpha, 1.0, 1.0 / alpha)
 
 
 # -- gelu, silu, mish ---------------------------------------------------------------------------

@@ -326,3 +326,33 @@ def test_cuda_rrelu_training_noise_lives_on_the_device():
     ag.manual_seed(3)
     y_cpu = F.rrelu(ag.tensor([-1.0, 0.0, 2.0]), 0.2, 0.4, training=True)
     np.testing.assert_array_equal(y.detach().cpu().numpy(), y_cpu.numpy())
+
+
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        (F.elu, tF.elu),
+        (lambda x: F.elu(x, 2.0), lambda x: tF.elu(x, 2.0)),
+        (F.selu, tF.selu),
+        (F.celu, tF.celu),
+        (lambda x: F.celu(x, 0.5), lambda x: tF.celu(x, 0.5)),
+        (lambda x: F.celu(x, -0.5), lambda x: tF.celu(x, -0.5)),
+    ],
+)
+def test_elu_family_first_and_second_derivatives_at_zero_match_torch(ours, theirs):
+    # torch masks the exponential's derivative by x < 0 in elu's double backward: at exactly
+    # 0 the first derivative is the negative branch's and the second is 0 (a tie split of
+    # minimum(x, 0) gave alpha / 2 there)
+    pts = np.array([-3.0, -1e-300, -0.0, 0.0, 1e-300, 0.7, -30.0, 30.0])
+    x = ag.tensor(pts, requires_grad=True)
+    tx = torch.tensor(pts, requires_grad=True)
+    (g,) = ag.grad(ours(x).sum(), x, create_graph=True)
+    (tg,) = torch.autograd.grad(theirs(tx).sum(), tx, create_graph=True)
+    (gg,) = ag.grad(g.sum(), x)
+    (tgg,) = torch.autograd.grad(tg.sum(), tx)
+    np.testing.assert_allclose(ours(x).detach().numpy(), theirs(tx).detach().numpy(), rtol=1e-15)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-15)
+    np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-15)
+    assert ag.gradgradcheck(
+        ours, (ag.tensor([-0.4, 0.3, -2.0], dtype=ag.float64, requires_grad=True),)
+    )
