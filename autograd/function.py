@@ -241,10 +241,9 @@ class Function:
             g = (g.real if g.dtype in _COMPLEX and dtype not in _COMPLEX else g).astype(dtype)
         return g
 
-    @property
     def name(self) -> str:
-        """The op's class name (used in error messages)."""
-        return type(self).__name__
+        """The record's name as torch's ``grad_fn.name()`` gives it: ``'SinBackward0'``."""
+        return f"{type(self).__name__}Backward0"
 
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"

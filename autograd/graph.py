@@ -37,10 +37,9 @@ class AccumulateGrad:
     def __init__(self, variable):
         self.variable = variable
 
-    @property
     def name(self) -> str:
-        """The node's kind, as a record's ``name``."""
-        return "AccumulateGrad"
+        """The node's kind, as torch's ``name()``: ``'torch::autograd::AccumulateGrad'``."""
+        return "torch::autograd::AccumulateGrad"
 
     def __eq__(self, other):
         return isinstance(other, AccumulateGrad) and other.variable is self.variable

@@ -2,10 +2,10 @@
 
 The graph is walked from the outputs back through their records (``grad_fn``) to the leaves
 that require grad, as backward would, and written as Graphviz DOT source. Each record is a box
-named after its op (``MulBackward``); each leaf is a blue box with its name (from ``params``)
-and shape; each output a green box with its shape. ``Digraph.render`` draws it with Graphviz's
-``dot`` program when it is installed, else with matplotlib (a layered drawing: inputs at the
-top, outputs at the bottom), so a picture comes out on any machine that has either.
+named by its ``name()`` (``MulBackward0``); each leaf is a blue box with its name (from
+``params``) and shape; each output a green box with its shape. ``Digraph.render`` draws it
+with Graphviz's ``dot`` program when it is installed, else with matplotlib (a layered drawing:
+inputs at the top, outputs at the bottom), so a picture comes out on any machine with either.
 
     import autograd as ag
     from autograd.viz import make_dot
@@ -278,7 +278,7 @@ def make_dot(var, params=None, show_attrs: bool = False, show_saved: bool = Fals
     drawn = {}
     for key, (kind, obj) in nodes.items():
         if kind == "op":
-            lines = [f"{type(obj).__name__}Backward"]
+            lines = [obj.name()]
             if show_attrs:
                 lines += _attrs(obj, max_attr_chars)
             if show_saved:

@@ -403,13 +403,14 @@ class Var(Function):
     complex_ok = True
 
     def forward(self, x, axes, keep, correction):
-        _check_float(self.name.lower(), x)
+        name = type(self).__name__.lower()
+        _check_float(name, x)
         self.axes, self.keep, self.xshape = axes, keep, x.shape
         self.dof = _b.max(_count(x.shape, axes) - correction, 0)
         if self.dof > 0:
             return self._finish(x.var(axis=axes, keepdims=keep, ddof=correction))
         warnings.warn(
-            f"{self.name.lower()}(): degrees of freedom is <= 0 (correction {correction} for "
+            f"{name}(): degrees of freedom is <= 0 (correction {correction} for "
             f"{_count(x.shape, axes)} elements); the result is inf or nan",
             RuntimeWarning,
             stacklevel=4,

@@ -97,7 +97,7 @@ def test_make_dot_source_names_params_and_saved():
     g = make_dot(loss, params=dict(m.named_parameters()), show_saved=True, show_attrs=True)
     src = g.source
     assert src.startswith("digraph {") and src.rstrip().endswith("}")
-    for text in ("0.weight\\n(3, 4)", "2.bias\\n(2)", "LinearBackward", "ReluBackward"):
+    for text in ("0.weight\\n(3, 4)", "2.bias\\n(2)", "LinearBackward0", "ReluBackward0"):
         assert text in src
     assert "saved: (5, 4) float32" in src  # the first linear keeps its input
     assert src.count(" -> ") == len(graph_of(loss)[1]) == len(g.edges)
@@ -162,3 +162,28 @@ def test_render_uses_dot_when_installed(tmp_path, monkeypatch):
     assert path == str(tmp_path / "g.pdf") and open(path).read() == "drawn"
     ((cmd, stdin),) = calls
     assert cmd[:2] == ["/usr/bin/dot", "-Tpdf"] and stdin == g.source.encode()
+
+
+def test_name_is_torchs():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    assert x.sin().grad_fn.name() == "SinBackward0"
+    assert (x * x).sum().grad_fn.name() == "SumBackward0"
+    acc = x.sin().grad_fn.next_functions[0][0]
+    assert acc.name() == "torch::autograd::AccumulateGrad"
+
+    class MyExp(ag.Function):
+        @staticmethod
+        def forward(ctx, v):
+            y = v.exp()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, gy):
+            (y,) = ctx.saved_tensors
+            return gy * y
+
+    y = MyExp.apply(x)
+    assert y.grad_fn.name() == "MyExpBackward"
+    assert "MyExpBackward\\n" not in make_dot(y.sum()).source.replace("MyExpBackward", "", 1)
+    assert '"MyExpBackward"' in make_dot(y).source
