@@ -7,8 +7,6 @@ y.backward()
 x.grad                      # tensor([[2., 4.]])
 """
 
-from __future__ import annotations
-
 from . import _torch_autograd as autograd  # noqa: F401 - torch.autograd: ag.autograd.grad, ...
 from . import (
     amp,  # autocast, GradScaler: mixed precision (torch.amp)
@@ -29,11 +27,13 @@ from .dtypes import (
     complex64,
     complex128,
     double,
+    finfo,
     float16,
     float32,
     float64,
     get_default_dtype,
     half,
+    iinfo,
     int8,
     int16,
     int32,
@@ -86,6 +86,7 @@ from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import Tensor, as_tensor, from_dlpack, from_numpy, tensor
 
 bool = bool_  # noqa: A001 - PyTorch's spelling: ag.bool
+vmap = func.vmap  # torch.vmap
 float = float32  # noqa: A001
 int = int32  # noqa: A001
 
@@ -93,7 +94,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "from_dlpack", "Function", "FunctionCtx",
-    "once_differentiable", "grad", "func", "functional", "distributions",
+    "once_differentiable", "grad", "func", "functional", "distributions", "vmap",
+    "finfo", "iinfo",
     "graph", "linalg", "special", "fft", "checkpoint", "amp", "autocast",
     "is_autocast_enabled", "get_autocast_dtype",
     "gradcheck", "gradgradcheck", "GradcheckError",

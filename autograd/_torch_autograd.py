@@ -29,8 +29,24 @@ from .tensor import Tensor
 __all__ = [
     "grad", "backward", "Function", "functional", "graph", "gradcheck", "gradgradcheck",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
-    "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+    "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "Variable",
 ]  # fmt: skip
+
+
+def Variable(data, requires_grad: bool = False, volatile: bool = False):  # noqa: N802
+    """PyTorch's legacy ``torch.autograd.Variable(data, requires_grad=False)``: a Tensor.
+
+    data: a Tensor (its data is shared) or anything ``ag.tensor`` takes. With
+    ``requires_grad=True`` the result is a new leaf that requires grad (a Tensor that already
+    requires grad is returned as it is, as torch does). ``volatile`` is accepted and ignored
+    (torch removed it: use ``no_grad``).
+    """
+    from .tensor import tensor
+
+    t = data if isinstance(data, Tensor) else tensor(data)
+    if requires_grad and not t.requires_grad:
+        t = t.detach().requires_grad_(True)
+    return t
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

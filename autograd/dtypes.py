@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "get_default_dtype",
     "set_default_dtype",
     "as_dtype",
+    "finfo",
+    "iinfo",
 ]
 
 float16 = half = np.dtype(np.float16)
@@ -94,3 +98,50 @@ def as_dtype(dtype):
     if d not in SUPPORTED:
         raise TypeError(f"dtype {d} is not supported")
     return d
+
+
+_int, _float = builtins.int, builtins.float  # the names int and float are dtypes here
+
+
+class finfo:  # noqa: N801 - PyTorch's name
+    """Machine limits of a floating dtype, as ``torch.finfo``: ``bits``, ``eps``, ``max``,
+    ``min``, ``tiny`` (= ``smallest_normal``), ``resolution`` (Python floats) and ``dtype`` (its
+    name). ``finfo()`` describes the default float dtype; a complex dtype gives its parts'."""
+
+    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
+
+    def __init__(self, dtype=None):
+        d = get_default_dtype() if dtype is None else as_dtype(dtype)
+        if d.kind not in "fc":
+            raise TypeError(f"finfo: {d} is not a floating point dtype; use iinfo for integers")
+        info = np.finfo(d)
+        self.bits = _int(info.bits)
+        self.eps, self.max, self.min = _float(info.eps), _float(info.max), _float(info.min)
+        self.tiny = self.smallest_normal = _float(info.smallest_normal)
+        self.resolution = 10.0 ** -_int(info.precision)  # torch: exactly 10^-digits
+        self.dtype = str(real_of(d))
+
+    def __repr__(self):
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+            f"dtype={self.dtype})"
+        )
+
+
+class iinfo:  # noqa: N801 - PyTorch's name
+    """Limits of an integer dtype, as ``torch.iinfo``: ``bits``, ``min``, ``max`` (Python
+    ints) and ``dtype`` (its name). bool is refused, as torch."""
+
+    __slots__ = ("bits", "min", "max", "dtype")
+
+    def __init__(self, dtype):
+        d = as_dtype(dtype)
+        if d.kind not in "iu":
+            raise TypeError(f"iinfo: {d} is not an integer dtype; use finfo for floats")
+        info = np.iinfo(d)
+        self.bits, self.min, self.max = _int(info.bits), _int(info.min), _int(info.max)
+        self.dtype = str(d)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
