@@ -183,6 +183,58 @@ def _f():
     return ops
 
 
+class TanhBackward(Function):
+    """gx = gy (1 - y^2), tanh's backward as one recorded op (torch's tanh_backward).
+
+    Used when a backward records its graph (create_graph): each level of a repeated
+    derivative of tanh then adds one record for this part where ``gy * (1 - y * y)`` added
+    three. Its own backward: d/dgy is this op again, d/dy = -2 gy y. Real dtypes only.
+    """
+
+    __slots__ = ()
+    save_inputs = (0, 1)
+    link_saved = False
+
+    def forward(self, gy, y):
+        return gy * (1 - y * y)
+
+    def backward(self, gg):
+        gy, y = self.saved
+        ggy = TanhBackward.apply(gg, y) if self.needs_grad(0) else None
+        gyy = gg * gy * y * -2 if self.needs_grad(1) else None
+        return ggy, gyy
+
+
+class SigmoidBackward(Function):
+    """gx = gy y (1 - y), sigmoid's backward as one recorded op (torch's sigmoid_backward);
+    see TanhBackward. d/dgy is this op again, d/dy = gy (1 - 2 y). Real dtypes only."""
+
+    __slots__ = ()
+    save_inputs = (0, 1)
+    link_saved = False
+
+    def forward(self, gy, y):
+        return gy * (y * (1 - y))
+
+    def backward(self, gg):
+        gy, y = self.saved
+        ggy = SigmoidBackward.apply(gg, y) if self.needs_grad(0) else None
+        gyy = gg * gy * (1 - y * 2) if self.needs_grad(1) else None
+        return ggy, gyy
+
+
+def _tanh_df(x, y, gy):
+    if gy.__class__ is np.ndarray or y.dtype in COMPLEX:  # raw (no graph) or complex
+        return gy * (1 - y * y)
+    return TanhBackward.apply(gy, y)
+
+
+def _sigmoid_df(x, y, gy):
+    if gy.__class__ is np.ndarray or y.dtype in COMPLEX:
+        return gy * (y * (1 - y))
+    return SigmoidBackward.apply(gy, y)
+
+
 # name: (forward, saved ("x" or "y"), derivative df(x, y, gy) or None for zero gradient)
 _TABLE = {
     "exp": (np.exp, "y", lambda x, y, gy: gy * y),
@@ -195,8 +247,8 @@ _TABLE = {
     "sin": (np.sin, "x", lambda x, y, gy: gy * _f().cos(x)),
     "cos": (np.cos, "x", lambda x, y, gy: -gy * _f().sin(x)),
     "tan": (np.tan, "y", lambda x, y, gy: gy * (y * y + 1)),
-    "tanh": (np.tanh, "y", lambda x, y, gy: gy * (1 - y * y)),
-    "sigmoid": (_sigmoid, "y", lambda x, y, gy: gy * (y * (1 - y))),
+    "tanh": (np.tanh, "y", _tanh_df),
+    "sigmoid": (_sigmoid, "y", _sigmoid_df),
     "relu": (lambda x: np.maximum(x, 0), "y", lambda x, y, gy: drop_where(gy, _raw(y) <= 0)),
     "abs": (np.abs, "x", lambda x, y, gy: gy * _f().sgn(x)),  # complex: z / |z|
     "erf": (_erf, "x", lambda x, y, gy: gy * (_f().exp(-(x * x)) * (2 / math.sqrt(math.pi)))),
