@@ -17,12 +17,33 @@ from __future__ import annotations
 
 import functools
 
+# the shared machinery and vmap live in their own modules; every name is re-exported here
+from ._func_core import (  # noqa: F401
+    _argnums,
+    _depth,
+    _detach_tree,
+    _flatten,
+    _Inputs,
+    _out,
+    _reaches_other_leaves,
+    _run,
+    _split_aux,
+)
+from ._vmap import (  # noqa: F401 - _vmapping is read by nn.functional's batch_norm
+    _in_dims_per_arg,
+    _match_dims,
+    _out_leaves,
+    _spread,
+    _stack_out,
+    _take,
+    _vmapping,
+    vmap,
+)
 from .engine import grad as _grad
 from .factory import zeros_like
-from .functional import _jacobian_forward, _jacobian_reverse, _version
+from .functional import _jacobian_forward, _jacobian_reverse
 from .grad_mode import enable_grad, is_grad_enabled
-from .ops import clone, stack
-from .random import get_rng_state, set_rng_state
+from .ops import stack
 from .tensor import Tensor
 
 __all__ = [
@@ -38,188 +59,6 @@ __all__ = [
     "stack_module_state",
     "replace_all_batch_norm_modules_",
 ]
-
-_depth = [0]  # how many transforms are running: inside one, every backward records its graph
-_vmapping = [0]  # how many vmaps are running (batch_norm refuses to update running stats then)
-
-
-# -- pytrees of tensors (tuples, lists, dicts, Tensors; anything else is a leaf constant) --------
-
-
-def _flatten(tree):
-    """``(leaves, rebuild)``: the Tensors of a nested tuple/list/dict in order, and a function
-    that builds the same structure from a new list of leaves."""
-    if isinstance(tree, Tensor):
-        return [tree], lambda ls: ls[0]
-    if isinstance(tree, (tuple, list)):
-        parts = [_flatten(t) for t in tree]
-        kind = type(tree)
-
-        def rebuild(ls):
-            out, i = [], 0
-            for leaves, rb in parts:
-                out.append(rb(ls[i : i + len(leaves)]))
-                i += len(leaves)
-            return kind(out) if kind in (tuple, list) else kind(*out)  # namedtuples
-
-        return [leaf for leaves, _ in parts for leaf in leaves], rebuild
-    if isinstance(tree, dict):
-        keys = list(tree)
-        parts = [_flatten(tree[k]) for k in keys]
-
-        def rebuild(ls):
-            out, i = {}, 0
-            for k, (leaves, rb) in zip(keys, parts):
-                out[k] = rb(ls[i : i + len(leaves)])
-                i += len(leaves)
-            return type(tree)(out) if type(tree) is not dict else out
-
-        return [leaf for leaves, _ in parts for leaf in leaves], rebuild
-    return [], lambda ls: tree
-
-
-def _argnums(argnums, nargs: int, fn: str) -> tuple:
-    """``argnums`` (int or tuple of ints) as a tuple of checked non-negative positions."""
-    many = isinstance(argnums, tuple)
-    nums = argnums if many else (argnums,)
-    out = []
-    for a in nums:
-        if not isinstance(a, int) or isinstance(a, bool):
-            raise TypeError(f"{fn}: argnums must be an int or a tuple of ints, got {argnums!r}")
-        if not -nargs <= a < nargs:
-            raise ValueError(
-                f"{fn}: argnums {a} is out of range for a function called with {nargs} "
-                "positional arguments"
-            )
-        out.append(a % nargs)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{fn}: argnums {argnums!r} repeats an argument")
-    if not out:
-        raise ValueError(f"{fn}: argnums must name at least one argument")
-    return tuple(out)
-
-
-class _Inputs:
-    """Fresh differentiable stand-ins for the tensors in ``args[nums]``, and the checks a
-    transform runs around ``f``.
-
-    A stand-in is a detached leaf, or a differentiable copy (``clone``) of an input that
-    requires grad while grad mode is on (so gradients also reach the caller's tensor).
-    """
-
-    def __init__(self, args, nums, fn: str):
-        self.fn = fn
-        self.args = list(args)
-        self.groups = []  # per argnum: (stand-ins, rebuild)
-        leaves = []
-        for n in nums:
-            ls, rb = _flatten(args[n])
-            if not ls:
-                raise TypeError(
-                    f"{fn}: argument {n} must be a Tensor or a tuple/list/dict of Tensors, got "
-                    f"{type(args[n]).__name__}"
-                )
-            for i, t in enumerate(ls):
-                if t.dtype.kind not in "fc":
-                    raise TypeError(
-                        f"{fn}: argument {n} holds a tensor of dtype {t.dtype} (leaf {i}); only "
-                        "floating-point inputs can be differentiated"
-                    )
-            leaves.append((n, ls, rb))
-        grad_on = is_grad_enabled()
-        self.record = grad_on and (
-            _depth[0] > 0 or any(t.requires_grad for _, ls, _ in leaves for t in ls)
-        )
-        for n, ls, rb in leaves:
-            new = [
-                clone(t) if grad_on and t.requires_grad else t.detach().requires_grad_() for t in ls
-            ]
-            self.args[n] = rb(new)
-            self.groups.append((n, new, rb))
-        self.flat = [t for _, new, _ in self.groups for t in new]
-        self.versions = [_version(t) for t in self.flat]
-
-    def after(self, outputs):
-        """Check f did not write into a stand-in, and decide whether the backward is
-        recorded: also when f's graph reaches a tensor that requires grad other than the
-        stand-ins (one it closes over), so gradients through it are kept, as torch.func."""
-        for t, v in zip(self.flat, self.versions):
-            if _version(t) != v:
-                n = next(n for n, new, _ in self.groups if any(u is t for u in new))
-                raise RuntimeError(
-                    f"{self.fn}: f modified its input (argument {n}, shape {tuple(t.shape)}) "
-                    "in place; the derivative with respect to it is then not defined (PyTorch "
-                    "raises: a leaf Variable that requires grad is being used in an in-place "
-                    "operation). Clone the input inside f before writing to it."
-                )
-        if not self.record and is_grad_enabled():
-            self.record = _reaches_other_leaves(outputs, {id(t) for t in self.flat})
-        return self.record
-
-    def trees(self, flat_values):
-        """``flat_values`` (one per stand-in) in the structure of each argnum."""
-        out, i = [], 0
-        for _, new, rb in self.groups:
-            out.append(rb(flat_values[i : i + len(new)]))
-            i += len(new)
-        return out
-
-
-def _reaches_other_leaves(outputs, stand_ids) -> bool:
-    """Whether the recorded graph behind ``outputs`` reaches a tensor that requires grad and
-    is not one of ``stand_ids`` (a walk over the records, each visited once)."""
-    stack, seen = [], set()
-    for t in outputs:
-        if not t.requires_grad:
-            continue
-        if t._node is None:
-            if id(t) not in stand_ids:
-                return True
-        else:
-            stack.append(t._node)
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        for p in getattr(node, "parents", ()) or ():
-            if p is None:
-                continue
-            if isinstance(p, Tensor):
-                if id(p) not in stand_ids:
-                    return True
-            else:
-                stack.append(p)
-    return False
-
-
-def _run(func, args, kwargs):
-    _depth[0] += 1
-    try:
-        with enable_grad():
-            return func(*args, **kwargs)
-    finally:
-        _depth[0] -= 1
-
-
-def _split_aux(out, has_aux: bool, fn: str):
-    if not has_aux:
-        return out, None
-    if not (isinstance(out, tuple) and len(out) == 2):
-        raise RuntimeError(
-            f"{fn}(f)(*args): with has_aux=True, f must return a tuple (output, aux), got "
-            f"{type(out).__name__}"
-        )
-    return out
-
-
-def _out(t, record: bool):
-    return t if record else t.detach()
-
-
-def _detach_tree(tree, record: bool):
-    leaves, rb = _flatten(tree)
-    return rb([_out(t, record) for t in leaves])
 
 
 # -- grad / grad_and_value / vjp / jvp -------------------------------------------------------------
@@ -499,215 +338,6 @@ def hessian(func, argnums=0):
     """
     inner = _jac(func, argnums, False, "reverse-mode", "hessian")
     return _jac(inner, argnums, False, "reverse-mode", "hessian")
-
-
-# -- vmap -----------------------------------------------------------------------------------------
-
-
-def _in_dims_per_arg(in_dims, nargs: int):
-    if isinstance(in_dims, (int, type(None))) and not isinstance(in_dims, bool):
-        return (in_dims,) * nargs
-    if not isinstance(in_dims, tuple):
-        raise TypeError(
-            f"vmap: in_dims must be an int, None or a tuple, got {type(in_dims).__name__}"
-        )
-    if len(in_dims) != nargs:
-        raise ValueError(
-            f"vmap: in_dims has {len(in_dims)} entries but the function was called with {nargs} "
-            "positional arguments"
-        )
-    return in_dims
-
-
-def _match_dims(arg, dims, where: str):
-    """Pair ``arg``'s tensors with their mapped dims: ``dims`` is an int/None for the whole of
-    ``arg``, or a pytree of the same structure (tuples/lists of the same length, dicts of the
-    same keys). Returns ``(tensors, dims, rebuild)``; a non-tensor leaf must have dim None."""
-    if dims is None or (isinstance(dims, int) and not isinstance(dims, bool)):
-        if isinstance(arg, Tensor):
-            return [arg], [dims], lambda ls: ls[0]
-        if isinstance(arg, (tuple, list, dict)):
-            return _match_dims(arg, _spread(arg, dims), where)
-        if dims is not None:
-            raise ValueError(
-                f"vmap: in_dim {dims} was given for {where}, which is a "
-                f"{type(arg).__name__}, not a Tensor; use None for inputs that are not mapped"
-            )
-        return [], [], lambda ls: arg
-    if isinstance(dims, (tuple, list)) and isinstance(arg, (tuple, list)):
-        if len(dims) != len(arg):
-            raise ValueError(
-                f"vmap: in_dims for {where} has {len(dims)} entries but the input has {len(arg)}"
-            )
-        keys = range(len(arg))
-    elif isinstance(dims, dict) and isinstance(arg, dict):
-        if set(dims) != set(arg):
-            raise ValueError(
-                f"vmap: in_dims for {where} has keys {sorted(map(str, dims))} but the input has "
-                f"keys {sorted(map(str, arg))}"
-            )
-        keys = list(arg)
-    else:
-        raise ValueError(
-            f"vmap: in_dims for {where} ({type(dims).__name__}) does not match the input's "
-            f"structure ({type(arg).__name__})"
-        )
-    parts = [_match_dims(arg[k], dims[k], f"{where}[{k!r}]") for k in keys]
-
-    def rebuild(ls):
-        out, i = [], 0
-        for ts, _, rb in parts:
-            out.append(rb(ls[i : i + len(ts)]))
-            i += len(ts)
-        if isinstance(arg, dict):
-            return dict(zip(keys, out))
-        return type(arg)(out) if type(arg) in (tuple, list) else type(arg)(*out)
-
-    return (
-        [t for ts, _, _ in parts for t in ts],
-        [d for _, ds, _ in parts for d in ds],
-        rebuild,
-    )
-
-
-def _spread(arg, d):
-    if isinstance(arg, dict):
-        return {k: d for k in arg}
-    return type(arg)(d for _ in arg) if type(arg) in (tuple, list) else tuple(d for _ in arg)
-
-
-def _take(t, dim: int, b: int):
-    return t[(slice(None),) * dim + (b,)]
-
-
-def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=None):
-    """``f -> batched f``: map f over a dimension of its inputs (``torch.func.vmap``).
-
-    in_dims: per positional argument, the dim to map (None: not mapped, passed whole), or a
-    pytree matching the argument; an int for all. Mapped inputs must agree in size B along
-    their dims. out_dims: where the batch dim goes in each output (int, None for an output
-    that does not depend on the batch, or a tuple per output). f returns Tensors (or a
-    tuple/list/dict of them) of the same shapes for every entry; an output of shape S per entry
-    becomes S with B inserted at its out_dim. Keyword arguments are not mapped.
-
-    randomness: ``"error"`` raises if f draws from the global generator, ``"different"`` lets
-    each entry draw its own numbers, ``"same"`` replays one set of draws for every entry.
-    Runs f once per entry (no batching rules): results and gradients equal a batched run's.
-    ``chunk_size`` is accepted for PyTorch compatibility. Batch norm in training mode with
-    running statistics is refused inside f, as torch (see ``replace_all_batch_norm_modules_``).
-    """
-    if randomness not in ("error", "different", "same"):
-        raise ValueError(
-            f"vmap: randomness must be 'error', 'different' or 'same', got {randomness!r}"
-        )
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        dims = _in_dims_per_arg(in_dims, len(args))
-        mapped, size = [], None
-        for n, (a, d) in enumerate(zip(args, dims)):
-            leaves, ds, rb = _match_dims(a, d, f"argument {n}")
-            for t, dd in zip(leaves, ds):
-                if dd is None:
-                    continue
-                if t.ndim == 0 or not -t.ndim <= dd < t.ndim:
-                    raise ValueError(
-                        f"vmap: in_dim {dd} is out of range for argument {n}, a tensor of shape "
-                        f"{tuple(t.shape)}"
-                    )
-                b = t.shape[dd % t.ndim]
-                if size is None:
-                    size = b
-                elif b != size:
-                    raise ValueError(
-                        f"vmap: mapped inputs disagree in batch size: {size} and {b} (argument "
-                        f"{n}, shape {tuple(t.shape)}, in_dim {dd})"
-                    )
-            mapped.append((leaves, ds, rb))
-        if size is None:
-            raise ValueError("vmap: at least one argument must be mapped (in_dims all None)")
-        if size == 0:
-            raise ValueError(
-                "vmap: the mapped dimension has size 0; f runs once per entry here, so the "
-                "output's shape cannot be known"
-            )
-        state = get_rng_state()
-        results = []
-        _vmapping[0] += 1
-        try:
-            for b in range(size):
-                if randomness == "same":
-                    set_rng_state(state)
-                call = []
-                for leaves, ds, rb in mapped:
-                    entry = [
-                        t if d is None else _take(t, d % t.ndim, b) for t, d in zip(leaves, ds)
-                    ]
-                    call.append(rb(entry))
-                results.append(func(*call, **kwargs))
-                if b == 0 and randomness == "error" and get_rng_state() != state:
-                    set_rng_state(state)
-                    raise RuntimeError(
-                        "vmap: f drew random numbers while randomness='error'; pass "
-                        "randomness='different' (independent draws per entry) or 'same'"
-                    )
-        finally:
-            _vmapping[0] -= 1
-        return _stack_out(results, out_dims)
-
-    return wrapper
-
-
-def _out_leaves(tree, where="output"):
-    """The leaves of f's output pytree; every leaf must be a Tensor (as torch.func.vmap)."""
-    if isinstance(tree, Tensor):
-        return [tree]
-    if isinstance(tree, (tuple, list)):
-        return [t for i, x in enumerate(tree) for t in _out_leaves(x, f"{where}[{i}]")]
-    if isinstance(tree, dict):
-        return [t for k, x in tree.items() for t in _out_leaves(x, f"{where}[{k!r}]")]
-    raise RuntimeError(
-        f"vmap: f must return only Tensors (or tuples/lists/dicts of them), but {where} is a "
-        f"{type(tree).__name__}"
-    )
-
-
-def _stack_out(results, out_dims):
-    first = _out_leaves(results[0])
-    _, rb = _flatten(results[0])
-    per = [_out_leaves(r) for r in results]
-    if not isinstance(out_dims, (tuple, list, dict)):
-        odims = [out_dims] * len(first)
-    elif isinstance(results[0], Tensor) and len(out_dims) == 1:
-        odims = list(out_dims)
-    else:
-        odims = _match_dims(results[0], out_dims, "the output")[1]
-    if len(odims) != len(first):
-        raise ValueError(f"vmap: out_dims has {len(odims)} entries but f returns {len(first)}")
-    out = []
-    for i, t0 in enumerate(first):
-        col = [p[i] for p in per]
-        for j, t in enumerate(col):
-            if len(per[j]) != len(first) or tuple(t.shape) != tuple(t0.shape):
-                raise RuntimeError(
-                    f"vmap: output {i} has shape {tuple(t0.shape)} for entry 0 but "
-                    f"{tuple(t.shape)} for entry {j}; every entry must give the same shape"
-                )
-        d = odims[i]
-        if d is None:
-            if any(t is not t0 and not bool((t == t0).all()) for t in col[1:]):
-                raise ValueError(
-                    f"vmap: out_dims is None for output {i}, but its value differs between "
-                    "batch entries; give it a batch dim"
-                )
-            out.append(t0)
-            continue
-        if not isinstance(d, int) or not -(t0.ndim + 1) <= d <= t0.ndim:
-            raise ValueError(
-                f"vmap: out_dim {d!r} is out of range for output {i} of {t0.ndim} dims"
-            )
-        out.append(stack(col, dim=d))
-    return rb(out)
 
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,
