@@ -333,14 +333,16 @@ def test_lbfgs_on_complex_parameters_matches_torch(line_search, torch64):
         loss.backward()
         return loss
 
+    # 15 quasi-Newton iterations amplify rounding: 2e-12 apart on some CPUs (torch's kernels
+    # vectorise differently), so 1e-10; a wrong step is off by far more
     for _ in range(3):
         opt.step(closure)
         opt_t.step(closure_t)
-        np.testing.assert_allclose(z._data, zt.detach().numpy(), rtol=0, atol=1e-12)
-        np.testing.assert_allclose(r._data, rt.detach().numpy(), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(z._data, zt.detach().numpy(), rtol=0, atol=1e-10)
+        np.testing.assert_allclose(r._data, rt.detach().numpy(), rtol=0, atol=1e-10)
     st = opt.state_dict()["state"][0]
     assert st["d"].shape == (3 * 2 + 2,) and st["d"].dtype == np.float64
-    np.testing.assert_allclose(st["d"], opt_t.state_dict()["state"][0]["d"].numpy(), atol=1e-12)
+    np.testing.assert_allclose(st["d"], opt_t.state_dict()["state"][0]["d"].numpy(), atol=1e-10)
     opt2 = optim.LBFGS([z, r], **kw)
     opt2.load_state_dict(opt_t.state_dict())
     assert opt2.state[z]["prev_flat_grad"].shape == (8,)
