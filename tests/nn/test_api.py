@@ -41,7 +41,12 @@ def test_every_public_class_and_function_has_a_docstring(mod):
         if (inspect.isclass(obj) or inspect.isfunction(obj)) and not (obj.__doc__ or "").strip():
             missing.append(name)
         if inspect.isclass(obj) and obj.__module__ == mod.__name__:
-            for meth_name, meth in vars(obj).items():
+            # with the mixins the class is made of (Module's hooks and state_dict)
+            members = {}
+            for klass in reversed(obj.__mro__):
+                if klass.__module__.split(".")[0] == mod.__name__.split(".")[0]:
+                    members.update(vars(klass))
+            for meth_name, meth in members.items():
                 if (not meth_name.startswith("_") and inspect.isfunction(meth)
                         and meth_name not in ("forward", "extra_repr")
                         and not (meth.__doc__ or "").strip()):  # fmt: skip
