@@ -109,14 +109,22 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
 
     randomness: ``"error"`` raises if f draws from the global generator, ``"different"`` lets
     each entry draw its own numbers, ``"same"`` replays one set of draws for every entry.
-    Runs f once per entry (no batching rules): results and gradients equal a batched run's.
-    ``chunk_size`` is accepted for PyTorch compatibility. Batch norm in training mode with
-    running statistics is refused inside f, as torch (see ``replace_all_batch_norm_modules_``).
+    Runs f once per entry (no batching rules): results and gradients equal a batched run's,
+    but a side effect of f happens once per entry: an in-place write into a tensor from
+    outside f (a captured buffer, an argument with in_dim None) is repeated B times, where
+    torch's vmap writes once or raises; return such values instead. Writes into the mapped
+    arguments reach their entries, as in torch. ``chunk_size`` (None or a positive int) is
+    accepted for PyTorch compatibility. Batch norm in training mode with running statistics
+    is refused inside f, as torch (see ``replace_all_batch_norm_modules_``).
     """
     if randomness not in ("error", "different", "same"):
         raise ValueError(
             f"vmap: randomness must be 'error', 'different' or 'same', got {randomness!r}"
         )
+    if chunk_size is not None and (
+        not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size <= 0
+    ):
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
