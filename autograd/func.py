@@ -52,6 +52,7 @@ __all__ = [
     "grad_and_value",
     "vjp",
     "jvp",
+    "linearize",
     "jacrev",
     "jacfwd",
     "hessian",
@@ -241,6 +242,58 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
     if has_aux:
         return result + (_detach_tree(aux, record),)
     return result
+
+
+def linearize(func, *primals):
+    """``(func(*primals), jvp_fn)``: f's value and its linearisation at ``primals``
+    (``torch.func.linearize``, ``jax.linearize``).
+
+    primals: Tensors. ``jvp_fn(*tangents)`` (Tensors shaped as the primals) returns J @ t,
+    shaped as f's output (a pytree as f returns). f runs once; its graph and the graph of
+    ``u -> u^T J`` (one backward with create_graph) are kept, so each call of jvp_fn costs one
+    backward pass through the latter, not a new evaluation of f.
+    """
+    fn = "linearize"
+    ins = _Inputs(primals, tuple(range(len(primals))), fn)
+    out = _run(func, ins.args, {})
+    outs, rb = _flatten(out)
+    if not outs:
+        raise RuntimeError(
+            f"linearize: func must return a Tensor or a pytree of Tensors, got {out!r}"
+        )
+    _check_outputs(outs, fn)
+    with enable_grad():
+        us = [zeros_like(o).requires_grad_() for o in outs]  # g(u) = u^T J is linear in u
+        live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
+        g = (None,) * len(ins.flat)
+        if live:
+            g = _grad(
+                [o for o, _ in live],
+                ins.flat,
+                [u for _, u in live],
+                create_graph=True,
+                retain_graph=True,
+                allow_unused=True,
+            )
+
+    def jvp_fn(*tangents):
+        """J @ tangents: one Tensor per primal, of its shape; returns f's output structure."""
+        vs, _ = _flatten(tuple(tangents))
+        _check_like(vs, ins.flat, "tangent", fn, "primal")
+        pairs = [(gi, v) for gi, v in zip(g, vs) if gi is not None and gi.requires_grad]
+        jv = (None,) * len(us)
+        if pairs:
+            with enable_grad():
+                jv = _grad(
+                    [gi for gi, _ in pairs],
+                    us,
+                    [v for _, v in pairs],
+                    retain_graph=True,
+                    allow_unused=True,
+                )
+        return rb([zeros_like(o) if j is None else _out(j, False) for j, o in zip(jv, outs)])
+
+    return _detach_tree(out, False), jvp_fn
 
 
 # -- Jacobians and the Hessian ---------------------------------------------------------------

@@ -104,3 +104,34 @@ def test_vmap_chunk_size_checked_as_torch():
         with pytest.raises(ValueError, match="chunk_size should be None or greater than 0"):
             ag.vmap(lambda r: r, chunk_size=bad)
     assert ag.vmap(lambda r: r * 2, chunk_size=2)(ag.ones(3, 2)).tolist() == [[2.0, 2.0]] * 3
+
+
+def test_linearize_matches_torch_and_runs_f_once():
+    torch = pytest.importorskip("torch")
+    from autograd.func import linearize
+
+    calls = []
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal(4), rng.standard_normal((4, 3))
+
+    def f(x, w):
+        calls.append(1)
+        return ((x @ w).sin(), (x * x).sum())
+
+    def ft(x, w):
+        return ((x @ w).sin(), (x * x).sum())
+
+    out, jvp_fn = linearize(f, ag.tensor(a), ag.tensor(b))
+    tout, tjvp = torch.func.linearize(ft, torch.tensor(a), torch.tensor(b))
+    for _ in range(3):
+        ta, tb = rng.standard_normal(4), rng.standard_normal((4, 3))
+        ours = jvp_fn(ag.tensor(ta), ag.tensor(tb))
+        theirs = tjvp(torch.tensor(ta), torch.tensor(tb))
+        for o, t in zip(ours, theirs):
+            np.testing.assert_allclose(o.numpy(), t.detach().numpy(), rtol=1e-13, atol=1e-15)
+    assert len(calls) == 1
+    np.testing.assert_allclose(out[0].numpy(), tout[0].numpy(), rtol=1e-14)
+    with pytest.raises(ValueError, match="tangent 1 has shape"):
+        jvp_fn(ag.tensor(a), ag.tensor(a))
+    with pytest.raises(ValueError, match="expected 2 tangent tensors"):
+        jvp_fn(ag.tensor(a))
