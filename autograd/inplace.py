@@ -415,6 +415,15 @@ def setitem(t: Tensor, index, value):
         _assign(t._data if pre is None else t._data[pre], index, v)
     except (ValueError, IndexError) as e:
         raise type(e)(f"setitem: {e} (tensor shape {tuple(t.shape)})") from None
+    except TypeError:
+        vd = getattr(v, "dtype", None)
+        if isinstance(value, complex) or (vd is not None and vd.kind == "c"):
+            raise TypeError(
+                f"setitem: a complex value ({value!r:.60}) can't be written into a tensor of "
+                f"dtype {t.dtype} (torch: cannot be converted without overflow); write its "
+                "real part, or make the tensor complex"
+            ) from None
+        raise
     _bump(t)
 
 

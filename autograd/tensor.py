@@ -315,10 +315,18 @@ class Tensor(TensorMethods):
         return bool(self._data.reshape(()))
 
     def __float__(self):
-        return float(self.item())
+        v = self.item()
+        if isinstance(v, complex):  # Python's message names no tensor; torch's is a RuntimeError
+            raise TypeError(
+                f"float(): a complex tensor ({self.dtype}) has no float value; use .real"
+            )
+        return float(v)
 
     def __int__(self):
-        return int(self.item())
+        v = self.item()
+        if isinstance(v, complex):
+            raise TypeError(f"int(): a complex tensor ({self.dtype}) has no int value; use .real")
+        return int(v)
 
     def __index__(self):
         if self.dtype.kind not in "iub" or self._data.size != 1:

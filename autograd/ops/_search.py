@@ -16,6 +16,7 @@ from ._dims import ndim_of as _ndim
 from ._dims import norm_dim
 from ._reduce_util import _like, _raw
 from ._sort_util import _idx, _positions, _xp
+from .elementwise import _no_order
 from .shape import _along
 
 __all__ = ["SearchSorted", "searchsorted", "bucketize", "unique", "unique_consecutive"]
@@ -30,6 +31,7 @@ class SearchSorted(Function):
     differentiable = False
 
     def forward(self, seq, v, right, out_int32, sorter):
+        _no_order("searchsorted", seq, v)
         xp = _xp(seq)
         # a Python number is weak (NumPy 2): it never widens a float32 sequence, whose entries
         # would then compare in float64 and give other indices than the same value as a tensor
@@ -140,6 +142,7 @@ def bucketize(input, boundaries, right=False, out_int32=False):  # noqa: A002
 
 def _unique(op, x, dim, inverse, counts, consecutive):
     xr = _raw(_operand(x, op))
+    _no_order(op, xr)  # NumPy orders complex numbers lexicographically; torch refuses
     xp = _xp(xr)
     if dim is None:
         rows = xr.reshape(-1, 1)

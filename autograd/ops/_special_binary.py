@@ -21,7 +21,7 @@ from ..amp import _tls as _amp
 from ..amp import autocast_call as _autocast
 from ..errors import ShapeError
 from ..function import Function
-from .arithmetic import Pow, _bshape, _int_zero_divisor, _raw, zero_grad
+from .arithmetic import Pow, _bshape, _int_zero_divisor, _raw, refuse_complex, zero_grad
 from .elementwise import Clamp, _f
 
 _LN2 = math.log(2.0)
@@ -59,6 +59,9 @@ class _Binary(Function):
             return self._fn(x, y)
         except ValueError:
             _bshape(self.op_name, x, y)
+        except TypeError:
+            refuse_complex(self.op_name, x, y)
+            raise
 
     def _grads(self, gx, gw):
         """The pair of gradients (callables of nothing) for the arguments that need one."""

@@ -329,6 +329,16 @@ def _int_zero_divisor(op, x, y):
         raise ZeroDivisionError(f"{op}: integer division by zero")
 
 
+def refuse_complex(name, *args):
+    """TypeError naming ``name`` when an operand is complex (an op torch does not define for
+    complex: floor_divide, remainder, fmod, atan2); called after NumPy refused the operands,
+    so the per-op path pays nothing."""
+    if any(getattr(a, "dtype", None) is not None and a.dtype.kind == "c" or isinstance(a, complex)
+           for a in args):  # fmt: skip
+        dts = " and ".join(str(getattr(a, "dtype", type(a).__name__)) for a in args)
+        raise TypeError(f"{name}: not supported for complex tensors (got {dts})")
+
+
 class FloorDivide(Function):
     """z = floor(x / y): piecewise constant, so the gradient is zero (as in PyTorch)."""
 
@@ -340,6 +350,9 @@ class FloorDivide(Function):
             return x // y
         except ValueError:
             _bshape("floor_divide", x, y)
+        except TypeError:
+            refuse_complex("floor_divide", x, y)
+            raise
 
     def backward(self, gy):
         p0, p1 = self.parents
@@ -361,6 +374,9 @@ class Remainder(Function):
             return x % y
         except ValueError:
             _bshape("remainder", x, y)
+        except TypeError:
+            refuse_complex("remainder", x, y)
+            raise
 
     def backward(self, gy):
         x, y = self.saved

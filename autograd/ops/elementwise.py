@@ -298,6 +298,8 @@ class Round(Function):
     __slots__ = ("decimals",)
 
     def forward(self, x, decimals):
+        if x.dtype.kind == "c":
+            _check_float("round", x)  # torch does not round complex numbers
         self.decimals = decimals
         return np.round(x, decimals)
 

@@ -1,0 +1,54 @@
+"""Complex operands that torch refuses get a TypeError naming the op (not NumPy's ufunc error,
+nor a silent lexicographic order)."""
+
+import pytest
+
+import autograd as ag
+
+Z = [1 + 2j, -3 + 0.5j]
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda z: z % 2, "remainder"),
+        (lambda z: 2.0 % z, "remainder"),
+        (lambda z: ag.tensor([1.0, 2.0]) % z, "remainder"),
+        (lambda z: z // 2, "floor_divide"),
+        (lambda z: ag.fmod(z, 2), "fmod"),
+        (lambda z: ag.atan2(z, z), "atan2"),
+        (lambda z: ag.round(z), "round"),
+        (lambda z: ag.round(z, decimals=1), "round"),
+        (lambda z: ag.unique(z), "unique"),
+        (lambda z: ag.unique_consecutive(z), "unique_consecutive"),
+        (lambda z: ag.searchsorted(ag.tensor([1 + 0j, 2 + 0j]), z), "searchsorted"),
+        (lambda z: ag.searchsorted(ag.tensor([1.0, 2.0]), 1j), "searchsorted"),
+    ],
+)
+def test_refused_with_the_op_name(call, name):
+    with pytest.raises(TypeError, match=f"^{name}: not supported for complex tensors"):
+        call(ag.tensor(Z))
+
+
+def test_real_operands_still_work():
+    x = ag.tensor([5.0, -7.5])
+    assert (x % 2).tolist() == [1.0, 0.5] and (x // 2).tolist() == [2.0, -4.0]
+    assert ag.round(ag.tensor([0.5, 1.5])).tolist() == [0.0, 2.0]
+
+
+def test_complex_value_into_a_real_tensor():
+    x = ag.ones(3)
+    with pytest.raises(TypeError, match=r"setitem: a complex value \(\(2\+3j\)\) can't be"):
+        x[0] = 2 + 3j
+    assert x.tolist() == [1.0, 1.0, 1.0]  # nothing written
+    # a complex tensor is cast, with NumPy's ComplexWarning (torch warns and casts alike)
+    with pytest.warns(Warning, match="discards the imaginary part"):
+        x[1:] = ag.tensor(Z)
+    assert x.tolist() == [1.0, 1.0, -3.0]
+    x[0] = 2.5
+    assert x.tolist() == [2.5, 1.0, -3.0]
+    with pytest.raises(TypeError, match="float\\(\\): a complex tensor"):
+        float(ag.tensor([1 + 2j]))
+    with pytest.raises(TypeError, match="int\\(\\): a complex tensor"):
+        int(ag.tensor([1 + 2j]))
+    assert float(ag.tensor([2.5])) == 2.5
