@@ -18,6 +18,8 @@ from . import (
     linalg,  # inv, det, solve, cholesky, qr, eigh, svd, norms (torch.linalg)
     special,  # erfcx, ndtr, log_ndtr, ndtri, i0/i1(e), entr, xlog1py, ... (torch.special)
 )
+from ._porting_api import *  # noqa: F403 - result_type, logspace, asarray, set_num_threads, relu_, ...
+from ._porting_api import __all__ as _porting_all
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled
 from .checkpoint import checkpoint
 from .dtypes import (
@@ -108,7 +110,7 @@ __all__ = [
     "zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn", "randint",
     "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
     "randint_like", "randperm", "multinomial", "bernoulli", "normal", "poisson",
-] + list(_ops_all)  # fmt: skip
+] + list(_ops_all) + list(_porting_all)  # fmt: skip
 
 
 def __getattr__(name):

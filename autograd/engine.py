@@ -15,6 +15,8 @@ import weakref
 
 import numpy as np
 
+from ._post_hooks import PostHook as _PostHook
+from ._post_hooks import run_post_hooks as _run_post_hooks
 from .function import RELEASED, Function, _user_frame
 from .grad_mode import _refresh, _state
 from .tensor import Tensor, _wrap
@@ -483,12 +485,16 @@ def _gather(inputs, targets, leaf_grads, create_graph):
 
 def _store_leaves(leaf_list, leaf_grads, user_ids, create_graph):
     seen = set()
+    post = None  # leaves with post-accumulate hooks: run once every .grad is stored
     for t in leaf_list:
         if not t._rg:
             continue
         g = leaf_grads[t]
         if t._hooks:
             g = _call_hooks(t._hooks, g, create_graph)
+            if any(h.__class__ is _PostHook for h in t._hooks):
+                post = post or []
+                post.append(t)
         if create_graph:
             gt = g if isinstance(g, Tensor) else _wrap(g, None, False)
             if t._grad is None:
@@ -515,6 +521,8 @@ def _store_leaves(leaf_list, leaf_grads, user_ids, create_graph):
             cur._data += g
         else:
             t._grad = _wrap(cur._data + g, None, False)
+    if post is not None:
+        _run_post_hooks(post)
 
 
 def _own(g, create_graph):
@@ -541,6 +549,8 @@ def backward(t, gradient=None, retain_graph=None, create_graph=False, inputs=Non
             if g is not None:
                 # the gathered gradients may share memory with each other or the caller's seed
                 x._grad = _own(g, create_graph) if x._grad is None else x._grad + g
+                if x._hooks:
+                    _run_post_hooks([x])
         return
     run_backward([t], [gradient], retain_graph, create_graph, None, "backward")
 

@@ -7,6 +7,7 @@ the unary table, reductions, shape) stay in ``tensor.py``.
 
 from __future__ import annotations
 
+from ._porting_extra import PortingMethods
 from .complex import ComplexMethods
 from .indexing import IndexingMethods
 from .inplace import InplaceMethods
@@ -28,6 +29,7 @@ class TensorMethods(
     InplaceMethods,
     ComplexMethods,
     StatisticsMethods,
+    PortingMethods,
 ):
     """All the mixins in one base class of ``Tensor``."""
 

@@ -15,6 +15,9 @@ from ..amp import _tls as _amp
 from ..amp import autocast_call as _autocast
 from ..tensor import Tensor, _wrap
 from ._dims import norm_axes, norm_dim, pick_dim, pick_keep  # noqa: F401
+from ._porting_math import *  # noqa: F403 - fmax, fmin, heaviside, ldexp, frexp, gcd, isin, rsub, addr
+from ._porting_reduce import *  # noqa: F403 - nansum, nanmean, std_mean, dist, renorm, histc, ...
+from ._porting_shape import *  # noqa: F403 - select, *_scatter, masked_fill, cholesky_solve, ...
 from ._stft import *  # noqa: F403 - stft, istft, hann/hamming/blackman/bartlett/kaiser_window
 from .arithmetic import Add, Div, FloorDivide, Matmul, Mul, Neg, Pow, PowConst, Remainder, Sub
 from .complex_parts import *  # noqa: F403 - real, imag, conj, angle, complex, view_as_real, ...

@@ -7,7 +7,8 @@ cotangents, on contiguous and on non-contiguous (strided view) inputs.
 
 Rows live in one list per ops module: ``specs_core.SPECS`` (arithmetic, elementwise),
 ``specs_reduction``, ``specs_shape``, ``specs_special``, ``specs_sorting``, ``specs_indexing``,
-``specs_linalg`` and ``specs_layout``; ``all_specs()`` joins them into the one table.
+``specs_linalg``, ``specs_layout`` and ``specs_porting``; ``all_specs()`` joins them into the
+one table.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def all_specs():
         "specs_indexing",
         "specs_linalg",
         "specs_layout",
+        "specs_porting",
     ):
         try:
             m = __import__(f"tests.autograd.{mod}", fromlist=["SPECS"])
