@@ -483,7 +483,33 @@ def _gather(inputs, targets, leaf_grads, create_graph):
     return out
 
 
+_cycle_warned = [False]
+
+
+def _warn_cycle_once() -> None:
+    """PyTorch's one warning per process for backward(create_graph=True) into leaves."""
+    if not _cycle_warned[0]:
+        _cycle_warned[0] = True
+        import warnings
+
+        frame, level = sys._getframe(0), 1  # point at the user's line, past this package
+        while frame is not None and frame.f_globals.get("__name__", "").startswith("autograd"):
+            frame, level = frame.f_back, level + 1
+
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between "
+            "the parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this "
+            "function, make sure to reset the .grad fields of your parameters to None after "
+            "use to break the cycle and avoid the leak.",
+            UserWarning,
+            stacklevel=level,
+        )
+
+
 def _store_leaves(leaf_list, leaf_grads, user_ids, create_graph):
+    if create_graph and leaf_list:
+        _warn_cycle_once()
     seen = set()
     post = None  # leaves with post-accumulate hooks: run once every .grad is stored
     for t in leaf_list:
@@ -582,17 +608,29 @@ def grad(
     retain_graph=None,
     create_graph=False,
     only_inputs=True,
-    allow_unused=False,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
 ):
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated).
 
     outputs: Tensor or sequence; inputs: Tensor or sequence (leaves or interior tensors).
     grad_outputs: matching gradients (None for scalar outputs). Returns a tuple of Tensors, one
-    per input, each of that input's shape (None for unused inputs when ``allow_unused``).
-    With ``create_graph=True`` the results are themselves differentiable. ``only_inputs``:
-    PyTorch's deprecated argument, ignored (False gives PyTorch's FutureWarning; nothing is
-    accumulated into ``.grad`` either way). The arguments keep PyTorch's positional order.
+    per input, each of that input's shape (None for unused inputs when ``allow_unused``; zeros
+    with ``materialize_grads``, which implies allow_unused). With ``create_graph=True`` the
+    results are themselves differentiable. ``is_grads_batched``: each grad_output carries a
+    leading batch dim B; returns (B, *input shape) per input, one vector-Jacobian product per
+    entry (one backward pass each). ``only_inputs``: PyTorch's deprecated argument, ignored
+    (False gives PyTorch's FutureWarning; nothing is accumulated into ``.grad`` either way).
+    The arguments keep PyTorch's positional order.
     """
+    if materialize_grads:
+        if allow_unused is False:
+            raise ValueError(
+                "grad: Expected allow_unused to be True or not passed when materialize_grads="
+                "True, but got: allow_unused=False."
+            )
+        allow_unused = True
     if not only_inputs:
         import warnings
 
@@ -615,8 +653,20 @@ def grad(
     grad_outputs = list(grad_outputs)
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
-    res = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, "grad")
+    if is_grads_batched:
+        from ._batched_grad import batched_grad
+
+        res = batched_grad(run_backward, outputs, grad_outputs, retain_graph, create_graph, inputs)
+    else:
+        res = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, "grad")
     for i, g in enumerate(res):
+        if g is None and materialize_grads:
+            from .factory import zeros
+
+            x = inputs[i]
+            lead = (grad_outputs[0].shape[0],) if is_grads_batched else ()
+            res[i] = zeros(lead + tuple(x.shape), dtype=x.dtype, device=x.device)
+            continue
         if g is None and not allow_unused:
             raise RuntimeError(
                 f"grad: one of the differentiated Tensors (inputs[{i}], shape "

@@ -186,8 +186,14 @@ class Tensor(TensorMethods):
 
     @property
     def grad(self):
-        """The gradient accumulated by ``backward()`` (a Tensor), or None."""
-        return self._grad
+        """The gradient accumulated by ``backward()`` (a Tensor), or None.
+
+        Reading it on a non-leaf that did not ``retain_grad()`` warns, as PyTorch (backward
+        fills ``.grad`` of leaves only)."""
+        g = self._grad
+        if g is None and self._node is not None:
+            _nonleaf_grad_warning(self)
+        return g
 
     @grad.setter
     def grad(self, value):
@@ -1133,6 +1139,24 @@ class Tensor(TensorMethods):
 # right-hand sides an arithmetic operator declines (Python then raises its clear TypeError:
 # unsupported operand type(s) for +: 'Tensor' and 'str')
 _NOT_OPERANDS = frozenset({str, bytes, type(None), dict, set})
+
+
+def _nonleaf_grad_warning(t) -> None:
+    extra = t._node._extra
+    ref = extra.get("retain") if extra is not None else None
+    if ref is not None and ref() is t:
+        return  # retain_grad() was called: None until a backward reaches it
+    import warnings
+
+    warnings.warn(
+        "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+        ".grad attribute won't be populated during autograd.backward(). If you indeed want the "
+        ".grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf "
+        "Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf "
+        "Tensor instead.",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _size_arg(size):
