@@ -15,6 +15,7 @@ import weakref
 
 import numpy as np
 
+from . import _node_hooks
 from ._post_hooks import PostHook as _PostHook
 from ._post_hooks import run_post_hooks as _run_post_hooks
 from .function import RELEASED, Function, _user_frame
@@ -319,9 +320,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 g = _before(node, g, packed, extra, targets, create_graph)
             node.saved = node._unpack(create_graph) if packed else ()
             grads = node.backward(g)
-            g = None
             if create_graph and node.saved and (node.link_saved or node.mask_grad):
                 grads = _attach(grads, node.saved, node.mask_grad)
+            if extra is not None and "node_post" in extra:  # grad_fn.register_hook
+                grads = _node_hooks.run_post(node, extra["node_post"], grads, g, create_graph)
+            g = None
             node.saved = None
             if not retain_graph:
                 node._saved = RELEASED
@@ -404,6 +407,8 @@ def _before(node, g, packed, extra, targets, create_graph):
         if t is not None:  # also under ag.grad / inputs=: a kept record's gradient is complete
             gt = g if create_graph else _wrap(g.copy(), None, False)
             t._grad = gt if t._grad is None else t._grad + gt
+        if "node_pre" in extra:  # grad_fn.register_prehook
+            g = _node_hooks.run_pre(node, extra["node_pre"], g, create_graph)
     if targets is not None and node in targets:
         targets[node] = g
     return g

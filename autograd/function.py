@@ -248,6 +248,23 @@ class Function:
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"
 
+    def register_prehook(self, hook):
+        """``hook(grad_outputs) -> None or tuple``, run before this record's backward with a
+        1-tuple holding its output's gradient; a returned tuple replaces it (torch's
+        ``Node.register_prehook``). Returns a handle with ``remove()``."""
+        from ._node_hooks import register
+
+        return register(self, "node_pre", hook)
+
+    def register_hook(self, hook):
+        """``hook(grad_inputs, grad_outputs) -> None or tuple``, run after this record's
+        backward: ``grad_inputs`` has one entry per input edge (None where none flows), and a
+        returned tuple of that length replaces them (torch's ``Node.register_hook``). Returns
+        a handle with ``remove()``."""
+        from ._node_hooks import register
+
+        return register(self, "node_post", hook)
+
     @property
     def next_functions(self) -> tuple:
         """Where backward goes from this record, as torch's ``grad_fn.next_functions``.
