@@ -2,7 +2,10 @@
 determinants, solves) and ``decomp_factor.py`` (factorisations, pseudo-inverse): ``LinAlgError``,
 transposes, constant triangular masks, diagonals, the LAPACK error wrapper, the packing of
 several outputs into one array, the zero-cotangent and tie checks of the backward rules, and
-the triangular solve (``SolveTriangular``) that both halves' backward rules use.
+the triangular solve (``SolveTriangular``) that both halves' backward rules use, and LAPACK's
+LU factorisation and substitutions written as loops over whole batches (``_lu_raw``,
+``_tri_loop``, ``_solve_raw``): the fallbacks that give torch's inf / NaN for a singular or
+non-finite matrix where NumPy raises or differs.
 
 Complex matrices use ``_H`` (the conjugate transpose) where the real rules use ``_T``.
 """
@@ -53,14 +56,17 @@ def _eye(like, n):
 
 
 def _tril(x, k=0):
-    """x with the entries above diagonal ``k`` zeroed (a constant mask: differentiable)."""
+    """x with the entries above diagonal ``k`` set to 0 (a constant mask: differentiable). A
+    select, not a product with the mask, so an inf / NaN outside the triangle gives 0, as
+    torch's tril."""
     r = _raw(x)
-    return x * _xp(r).tri(r.shape[-2], r.shape[-1], k, dtype=r.dtype)
+    return _f().where(_xp(r).tri(r.shape[-2], r.shape[-1], k, dtype=bool), x, 0)
 
 
 def _triu(x, k=0):
+    """x with the entries below diagonal ``k`` set to 0 (as ``_tril``)."""
     r = _raw(x)
-    return x * (1 - _xp(r).tri(r.shape[-2], r.shape[-1], k - 1, dtype=r.dtype))
+    return _f().where(_xp(r).tri(r.shape[-2], r.shape[-1], k - 1, dtype=bool), 0, x)
 
 
 def _diag(x):
@@ -69,8 +75,10 @@ def _diag(x):
 
 
 def _diag_embed(v):
-    """(..., n) -> (..., n, n) with v on the diagonal."""
-    return v.reshape(_shape(v) + (1,)) * _eye(v, v.shape[-1])
+    """(..., n) -> (..., n, n) with v on the diagonal (0 elsewhere even where v is inf / NaN)."""
+    r = _raw(v)
+    n = r.shape[-1]
+    return _f().where(_xp(r).eye(n, dtype=bool), v.reshape(_shape(v) + (1,)), 0)
 
 
 def _lapack(op, fn, *args, what="the input matrix is singular"):
@@ -138,6 +146,17 @@ def _unpack(packed, batch, shapes):
     return out
 
 
+def _check_info(op, info, what, batched):
+    """Raise LinAlgError for the first non-zero entry of ``info`` (raw int array)."""
+    flat = info.reshape(-1)
+    bad = flat != 0
+    if not bool(bad.any()):
+        return
+    i = int(bad.astype(np.int8).argmax())
+    where = f"(Batch element {i}): " if batched else ""
+    raise LinAlgError(f"{op}: {where}{what(int(flat[i]))}")
+
+
 def _bshape(op, a, b):
     try:
         return np.broadcast_shapes(a, b)
@@ -167,7 +186,7 @@ class SolveTriangular(Function):
         batch = _bshape("linalg.solve_triangular", t.shape[:-2], b.shape[:-2])
         t = xp.broadcast_to(t, batch + t.shape[-2:])
         b = xp.broadcast_to(b, batch + b.shape[-2:])
-        x = _lapack("linalg.solve_triangular", xp.linalg.solve, t, b)
+        x = _tri_solve(t, b, upper == left, unit)
         return x if left else x.swapaxes(-1, -2)
 
     def backward(self, gy):
@@ -194,3 +213,127 @@ def _tri_part(a, upper, unit):
         keep = xp.tri(n, n, -1 if unit else 0, dtype=bool)
     t = xp.where(keep, a, 0).astype(a.dtype, copy=False)
     return t + xp.eye(n, dtype=a.dtype) if unit else t
+
+
+def _tri_solve(t, b, upper, unit):
+    """X with T X = B for the triangular t (..., n, n) (upper or lower, its other entries 0)
+    and b (..., n, k), batch dims equal. The array module's solve; where T has a zero on its
+    diagonal, or where that solve fails or gives inf / NaN, the substitution of LAPACK's trsm
+    (``_tri_loop``), so a singular T gives torch's inf / NaN and does not raise. The checks
+    read T's diagonal and X only."""
+    xp = _xp(t)
+    if unit or not bool((xp.diagonal(t, 0, -2, -1) == 0).any()):
+        try:
+            x = xp.linalg.solve(t, b)
+        except np.linalg.LinAlgError:
+            pass
+        else:
+            if bool(xp.isfinite(x).all()):
+                return x
+    return _tri_loop(t, b, upper, unit)
+
+
+def _tri_loop(t, b, upper, unit):
+    """Substitution for T X = B (T the upper or lower triangle of t (..., n, n), b (..., n, k),
+    batch dims broadcast), dividing by a zero pivot as it comes (inf / NaN, as LAPACK's trsm:
+    0 / 0 is NaN, a NaN or inf spreads only to the rows that read it)."""
+    xp = _xp(t)
+    n = t.shape[-1]
+    x = xp.zeros(np.broadcast_shapes(t.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=b.dtype)
+    order = range(n - 1, -1, -1) if upper else range(n)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for i in order:
+            lo, hi = (i + 1, n) if upper else (0, i)
+            acc = b[..., i, :]
+            if hi > lo:
+                acc = acc - xp.matmul(t[..., i : i + 1, lo:hi], x[..., lo:hi, :])[..., 0, :]
+            x[..., i, :] = acc if unit else acc / t[..., i, i, None]
+    return x
+
+
+# -- LAPACK's getrf and getrs on whole batches (linalg_lu.py's LU family; the fallbacks) ---------
+
+
+def _flat(a):
+    """(..., m, n) -> (B, m, n) copy, and the batch shape."""
+    batch = a.shape[:-2]
+    return a.reshape((math.prod(batch),) + a.shape[-2:]).copy(), batch
+
+
+def _lu_raw(a, pivot):
+    """LAPACK getrf on a batch: (LU (..., m, n) packed, pivots (..., k) int32 1-based, info
+    (...) int32: the first zero pivot, 1-based, else 0). Right-looking elimination, with
+    partial pivoting (the first largest |entry|, as idamax) when ``pivot``."""
+    xp = _xp(a)
+    lu, batch = _flat(a)
+    nb, m, n = lu.shape
+    k = min(m, n)
+    piv = xp.empty((nb, k), dtype=np.int32)
+    info = xp.zeros((nb,), dtype=np.int32)
+    rows = xp.arange(nb)
+    for j in range(k):
+        if pivot:
+            col = lu[:, j:, j]
+            # complex: izamax's measure |re| + |im| (LAPACK's zgetrf, so torch's), not |z|
+            mag = abs(col.real) + abs(col.imag) if col.dtype.kind == "c" else abs(col)
+            p = j + xp.argmax(mag, axis=1)
+            row_j = lu[:, j, :].copy()
+            lu[:, j, :] = lu[rows, p, :]
+            lu[rows, p, :] = row_j
+            piv[:, j] = p + 1
+        else:
+            piv[:, j] = j + 1
+        d = lu[:, j, j]
+        zero = d == 0
+        info = xp.where((info == 0) & zero, j + 1, info).astype(np.int32)
+        lu[:, j + 1 :, j] /= xp.where(zero, 1, d)[:, None]
+        lu[:, j + 1 :, j + 1 :] -= lu[:, j + 1 :, j, None] * lu[:, j, None, j + 1 :]
+    return lu.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch)
+
+
+def _perm(piv, m, like):
+    """The row order perm (..., m) with P^T A = A[perm] for the LAPACK pivots piv (..., k)
+    (the swaps i <-> piv[i] - 1 applied in turn), as an int64 array on ``like``'s device."""
+    xp = _xp(piv)
+    batch, k = piv.shape[:-1], piv.shape[-1]
+    nb = math.prod(batch)
+    p = piv.reshape((nb, k)).astype(np.int64) - 1
+    perm = xp.broadcast_to(xp.arange(m), (nb, m)).copy()
+    rows = xp.arange(nb)
+    for i in range(k):
+        j = p[:, i]
+        keep = perm[:, i].copy()
+        perm[:, i] = perm[rows, j]
+        perm[rows, j] = keep
+    perm = perm.reshape(batch + (m,))
+    if type(perm) is not type(like):
+        perm = _xp(like).asarray(perm if type(perm) is np.ndarray else perm.get())
+    return perm
+
+
+def _solve_raw(a, b, adjoint=False):
+    """(X, info) for A X = B (``adjoint``: A^H X = B), a (..., n, n), b (..., n, k), batch dims
+    broadcast; info (a's batch dims) int32. The array module's solve, and where it fails (a
+    singular A) or gives inf / NaN, LAPACK's getrf + getrs as written here (``_lu_raw``,
+    ``_tri_loop``), with A's LU either way (as torch's solve and its backward): info the first
+    zero pivot (1-based, else 0) and X the inf / NaN that substitution gives. The check reads X
+    only."""
+    xp = _xp(a)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    b = xp.broadcast_to(b, batch + b.shape[-2:])
+    try:
+        lhs = a.swapaxes(-1, -2).conj() if adjoint else a
+        x = xp.linalg.solve(xp.broadcast_to(lhs, batch + a.shape[-2:]), b)
+    except np.linalg.LinAlgError:
+        pass
+    else:
+        if bool(xp.isfinite(x).all()):
+            return x, xp.zeros(a.shape[:-2], dtype=np.int32)
+    lu_, piv, info = _lu_raw(a, True)
+    perm = xp.broadcast_to(_perm(piv, a.shape[-1], a), batch + a.shape[-1:])[..., None]
+    if not adjoint:  # X = U^-1 L^-1 P^T B
+        y = _tri_loop(lu_, xp.take_along_axis(b, perm, axis=-2), False, True)
+        return _tri_loop(lu_, y, True, False), info
+    luh = lu_.swapaxes(-1, -2).conj()  # X = P L^-H U^-H B
+    y = _tri_loop(luh, _tri_loop(luh, b, False, False), True, True)
+    return xp.take_along_axis(y, xp.argsort(perm, axis=-2), axis=-2), info

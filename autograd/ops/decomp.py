@@ -6,7 +6,11 @@ here; the shared helpers (and ``LinAlgError``) are in ``_decomp_util.py``.
 Each calls the input's array module (``numpy.linalg`` or ``cupy.linalg``) and writes its
 derivative with autograd ops: matmul, transposes, constant triangular masks, and this module's
 own inverse and solves, so every rule is differentiable again (second order works). A failed
-inversion or solve raises ``LinAlgError``.
+inversion or solve raises ``LinAlgError`` (torch's message, naming the zero pivot); where
+torch returns inf / NaN instead (solve_triangular, the backward of slogdet at a singular
+matrix, and the ``_ex`` variants in ``linalg_lu.py``), so does this module, with LAPACK's
+substitutions where NumPy would raise or round differently. A and B of a solve must share a
+dtype, as torch's.
 
 Complex matrices follow PyTorch: conjugate transposes (``_H``) where the real rules transpose,
 and the holomorphic maps (inv, det, solve) backpropagate gy times the conjugate derivative.
@@ -21,6 +25,8 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 
+import numpy as np
+
 from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
@@ -31,9 +37,12 @@ from ._decomp_util import (  # noqa: F401 - LinAlgError re-exported
     LinAlgError,
     SolveTriangular,
     _bshape,
+    _check_info,
+    _diag_embed,
     _is_c,
-    _lapack,
+    _lu_raw,
     _mm,
+    _solve_raw,
 )
 from ._linalg_util import (
     _col,
@@ -78,25 +87,42 @@ LinalgSlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 # -- inverse, determinants, solves --------------------------------------------------------------
 
 
+def _singular(i):
+    return (
+        f"The diagonal element {i} is zero, the inversion could not be completed because the "
+        "input matrix is singular."
+    )
+
+
+def _solver_failed(i):
+    return "The solver failed because the input matrix is singular."
+
+
 class Inv(Function):
-    """Y = A^-1, A (..., n, n); dA = -Y^T gY Y^T (complex: -Y^H gY Y^H)."""
+    """Y = A^-1, A (..., n, n); dA = -Y^T (gY Y^T) (complex: ^H for ^T; torch's order, which
+    keeps its inf / NaN pattern at a singular A). ``check``: LinAlgError for a singular A, else
+    the inf / NaN of LAPACK's substitution (inv_ex, and backward rules, which never raise)."""
 
     __slots__ = ()
     save_output = True
     complex_ok = True
 
-    def forward(self, a):
-        return _lapack("linalg.inv", _xp(a).linalg.inv, a)
+    def forward(self, a, check):
+        y, info = _solve_raw(a, _xp(a).eye(a.shape[-1], dtype=a.dtype))
+        if check:
+            _check_info("linalg.inv", info, _singular, info.ndim > 0)
+        return y
 
     def backward(self, gy):
         (y,) = self.saved
         yt = _H(y) if self.odtype in COMPLEX else _T(y)
-        return -_mm(_mm(yt, gy), yt)
+        return -_mm(yt, _mm(gy, yt)), None
 
 
 def inv(A):
-    """Inverse of square matrices A (..., n, n) -> (..., n, n); LinAlgError when singular."""
-    return Inv.apply(_matrix("linalg.inv", A, square=True))
+    """Inverse of square matrices A (..., n, n) -> (..., n, n); LinAlgError when singular (a
+    zero pivot in A's LU, as torch)."""
+    return Inv.apply(_matrix("linalg.inv", A, square=True), True)
 
 
 def inverse(input):  # noqa: A002
@@ -112,7 +138,10 @@ _DET_COND = 1e8
 class Det(Function):
     """d = det(A), (..., n, n) -> (...); dA = gd d A^-T, the cofactor matrix (through the SVD
     where A is singular, where A^-T does not exist, and for the second order where A is
-    ill-conditioned). Complex A: det is holomorphic, dA = gd conj(d A^-T) = gd conj(d) A^-H."""
+    ill-conditioned; torch's first-order rule returns 0 where d == 0 exactly, its second-order
+    one these cofactors). Complex A: det is holomorphic, dA = gd conj(d A^-T) = gd conj(d)
+    A^-H. Real A with an inf / NaN: d and the solve for d A^-T from LAPACK's LU of A^T, as
+    torch, so its inf / NaN come out alike (the SVD would fail)."""
 
     __slots__ = ()
     save_inputs = (0,)
@@ -120,17 +149,38 @@ class Det(Function):
     complex_ok = True
 
     def forward(self, a):
-        return _xp(a).linalg.det(a)
+        xp = _xp(a)
+        if a.dtype not in COMPLEX and not bool(xp.isfinite(a).all()):
+            return _lu_det(a)[2]  # torch's inf / NaN (NumPy's det of a NaN matrix can be 0)
+        return xp.linalg.det(a)
 
     def backward(self, gy):
         a, d = self.saved
         g = _col(_col(gy))
         c = self.odtype in COMPLEX
+        ra = _raw(a)
+        if not c and not bool(_xp(ra).isfinite(ra).all()):
+            return _inv_h(a, gy * d)  # with forward's LU of A^T: torch's inf / NaN
         if bool((_raw(d) == 0).any()) or (isinstance(a, Tensor) and _ill_conditioned(a)):
             return g * _cofactor(a, c)
-        if c:
-            return g * _col(_col(conj(d))) * _H(Inv.apply(a))
-        return g * _col(_col(d)) * _T(Inv.apply(a))
+        # d and A^-1 from the same LU (NumPy's, of A): their roundings cancel in d A^-T
+        inv = Inv.apply(a, False)
+        return g * _col(_col(conj(d))) * _H(inv) if c else g * _col(_col(d)) * _T(inv)
+
+
+def _lu_det(a):
+    """(sign, log|det|, det) of real a (..., n, n) from LAPACK's LU of a^T, the one torch
+    factors for a row-major matrix: its inf / NaN where a holds inf / NaN (sign 0 at a NaN)."""
+    xp = _xp(a)
+    lu, piv, _ = _lu_raw(a.swapaxes(-1, -2), True)
+    n = a.shape[-1]
+    flip = xp.where((piv != xp.arange(1, n + 1)).sum(axis=-1) % 2 == 1, -1.0, 1.0)
+    diag = xp.diagonal(lu, 0, -2, -1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        sign = flip * xp.where(xp.isnan(diag), 0, xp.sign(diag)).prod(axis=-1)
+        logabs = xp.log(abs(diag)).sum(axis=-1)
+        det = flip * diag.prod(axis=-1)
+    return sign.astype(a.dtype), logabs.astype(a.dtype), det.astype(a.dtype)
 
 
 def _ill_conditioned(a) -> bool:
@@ -179,8 +229,7 @@ class LogAbsDet(Function):
 
     def backward(self, gy):
         (a,) = self.saved
-        inv_t = _H(Inv.apply(a)) if _is_c(a) else _T(Inv.apply(a))
-        return _col(_col(gy)) * inv_t, None
+        return _inv_h(a, gy), None
 
 
 class SlogdetSign(Function):
@@ -197,14 +246,28 @@ class SlogdetSign(Function):
 
     def backward(self, gy):
         a, sign = self.saved
-        c = _complex(None, imag(gy * conj(sign)))
-        return _col(_col(c)) * _H(Inv.apply(a)), None
+        return _inv_h(a, _complex(None, imag(gy * conj(sign)))), None
+
+
+def _inv_h(a, g):
+    """g A^-H (real: g A^-T), g (...) one scalar per matrix, as torch's det and slogdet
+    backward compute it: real A, the solve A^T X = diag(g) with the LU of A^T, so a singular or
+    non-finite A gives torch's inf / NaN (no error); complex A, A's inverse (torch solves with
+    A's LU: so are the roundings of an ill-conditioned A alike)."""
+    r = _raw(a)
+    if r.dtype in COMPLEX:
+        return _col(_col(g)) * _H(Inv.apply(a, False))
+    rhs = _diag_embed(_f().broadcast_to(_col(g), r.shape[:-1]))  # no inf * 0 off the diagonal
+    return Solve.apply(_T(a), rhs, False, False)
 
 
 def _slogdet(op, A, result):
     A = _matrix(op, A, square=True)
     r = _raw(A)
-    sign, logabs = _xp(r).linalg.slogdet(r)
+    xp = _xp(r)
+    sign, logabs = xp.linalg.slogdet(r)
+    if r.dtype not in COMPLEX and not bool(xp.isfinite(logabs).all()):
+        sign, logabs, _ = _lu_det(r)  # inf / NaN: torch's, from its LU (sign 0 at a NaN)
     if r.dtype in COMPLEX:  # the sign of a complex det is a differentiable phase
         return result(SlogdetSign.apply(A, sign), LogAbsDet.apply(A, logabs))
     return result(_like(A, sign), LogAbsDet.apply(A, logabs))
@@ -235,37 +298,53 @@ def logdet(input):  # noqa: A002
 
 
 class Solve(Function):
-    """X = A^-1 B; A (..., n, n), B (..., n, k), batch dims broadcast. gB = A^-T gX,
-    gA = -gB X^T (complex: A^-H gX and -gB X^H)."""
+    """X = A^-1 B, or X = A^-H B with ``adjoint``; A (..., n, n), B (..., n, k), batch dims
+    broadcast. gB = A^-H gX and gA = -gB X^H (adjoint: gB = A^-1 gX, gA = -X gB^H); real: ^T
+    for ^H. Both solves use A's LU, as torch's. ``check``: LinAlgError for a singular A, else
+    the inf / NaN of LAPACK's substitution (solve_ex and the backward rules: no error)."""
 
-    __slots__ = ()
+    __slots__ = ("check", "adjoint")
     save_inputs = (0,)
     save_output = True
     complex_ok = True
 
-    def forward(self, a, b):
-        xp = _xp(a)
-        batch = _bshape("linalg.solve", a.shape[:-2], b.shape[:-2])
-        if a.shape[:-2] != batch:
-            a = xp.broadcast_to(a, batch + a.shape[-2:])
-        if b.shape[:-2] != batch:
-            b = xp.broadcast_to(b, batch + b.shape[-2:])
-        return _lapack("linalg.solve", xp.linalg.solve, a, b)
+    def forward(self, a, b, check, adjoint):
+        self.check, self.adjoint = check, adjoint
+        _bshape("linalg.solve", a.shape[:-2], b.shape[:-2])
+        x, info = _solve_raw(a, b, adjoint)
+        if check:
+            _check_info("linalg.solve", info, _solver_failed, info.ndim > 0)
+        return x
 
     def backward(self, gy):
         a, x = self.saved
         t = _H if self.odtype in COMPLEX else _T
-        gb = Solve.apply(t(a), gy)
-        ga = self.reduce_grad(0, -_mm(gb, t(x))) if self.needs_grad(0) else None
-        return ga, (self.reduce_grad(1, gb) if self.needs_grad(1) else None)
+        gb = Solve.apply(a, gy, self.check, not self.adjoint)
+        ga = None
+        if self.needs_grad(0):
+            ga = self.reduce_grad(0, -_mm(x, t(gb)) if self.adjoint else -_mm(gb, t(x)))
+        return ga, (self.reduce_grad(1, gb) if self.needs_grad(1) else None), None, None
+
+
+def _same_dtype(op, A, B):
+    """TypeError unless A and B have the same dtype (torch promotes neither)."""
+    da, db = _raw(A).dtype, _raw(B).dtype
+    if da != db:
+        raise TypeError(
+            f"{op}: Expected A and B to have the same dtype, but found A of type {da} and B of "
+            f"type {db} instead"
+        )
 
 
 def solve(A, B, *, left=True):
     """X with A X = B (left) or X A = B (left=False). A (..., n, n); B (..., n, k), or a batch
-    of vectors (..., n) when B is 1-D or B.shape == A.shape[:-1]. Batch dims broadcast."""
+    of vectors (..., n) when B is 1-D or B.shape == A.shape[:-1]. Batch dims broadcast. A and B
+    must have the same dtype (TypeError otherwise, as torch: no promotion); LinAlgError when A
+    is singular."""
     op = "linalg.solve"
     A = _matrix(op, A, square=True)
     B = _float_arg(op, B)
+    _same_dtype(op, A, B)
     sa, sb = _shape(A), _shape(B)
     vector = len(sb) == 1 or (len(sb) == len(sa) - 1 and sb == sa[:-1])
     bad = ShapeError(
@@ -282,11 +361,13 @@ def solve(A, B, *, left=True):
             )
         if len(sb) < 2 or sb[-1] != sa[-1]:
             raise bad
-        return _T(Solve.apply(_T(A), _T(B)))
+        if _is_c(A):
+            return _T(Solve.apply(_T(A), _T(B), True, False))
+        return _T(Solve.apply(A, _T(B), True, True))  # A^-T B^T with A's LU, as torch
     if vector:
-        x = Solve.apply(A, _col(B))
+        x = Solve.apply(A, _col(B), True, False)
         return x.reshape(_shape(x)[:-1])
-    return Solve.apply(A, B)
+    return Solve.apply(A, B, True, False)
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False):

@@ -104,7 +104,7 @@ class Eig(Function):
         gw, gv = _unpack(gy, batch, [(n,), (n, n)])
         vh = _H(v)
         if _zero(gv, _any_tie(w)):  # linalg.eigvals: V^-H diag(gL) V^H
-            return self.reduce_grad(0, Solve.apply(vh, _col(gw) * vh)), None
+            return self.reduce_grad(0, Solve.apply(vh, _col(gw) * vh, True, False)), None
         vhgv = _mm(vh, gv)
         d = _diag(vhgv)
         _check_phase(_raw(d))
@@ -114,7 +114,7 @@ class Eig(Function):
         inner = proj / e
         if not _zero(gw):  # torch copies gL onto the diagonal when L's gradient is defined
             inner = inner * (1 - _eye(w, n)) + _diag_embed(gw)
-        return self.reduce_grad(0, Solve.apply(vh, _mm(inner, vh))), None
+        return self.reduce_grad(0, Solve.apply(vh, _mm(inner, vh), True, False)), None
 
 
 def _eig(op, A):

@@ -27,10 +27,13 @@ from ..function import Function
 from ._decomp_util import (
     _H,
     _T,
+    LinAlgError,
     SolveTriangular,
+    _check_info,
     _diag,
     _diag_embed,
     _eye,
+    _flat,
     _is_c,
     _lapack,
     _mm,
@@ -57,9 +60,9 @@ class Cholesky(Function):
     """L with A = L L^T (lower), or U with A = U^T U (``upper``); A (..., n, n) SPD. Only one
     triangle of A is read, as torch (LAPACK's uplo): the lower one for L, the upper one for U.
 
-    gA = L^-T Phi(L^T gL) L^-1 symmetrised, Phi: the lower triangle with the diagonal halved.
-    Complex (Hermitian A = L L^H): PyTorch's gA = L^-H (tril(M) + tril(M, -1)^H) / 2 L^-1,
-    M = L^H gL (the same as the real rule there, with ^H for ^T).
+    PyTorch's gA = L^-H (tril(M) + tril(M, -1)^H) / 2 L^-1, M = L^H gL (real: ^T for ^H),
+    symmetric (Hermitian). LinAlgError naming the first leading minor that is not
+    positive-definite (NaN included), as torch.
     """
 
     __slots__ = ("upper",)
@@ -74,27 +77,63 @@ class Cholesky(Function):
 
     def forward(self, a, upper):
         self.upper = upper
-        what = "the input is not positive-definite, so the factorization could not be completed"
         if upper:  # the upper triangle of A is the lower one of A^H: U = chol(A^H)^H
             a = _conj_t(a)
-        lo = _lapack("linalg.cholesky", _xp(a).linalg.cholesky, a, what=what)
+        xp = _xp(a)
+        try:
+            lo = xp.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            lo = None
+        # NumPy "succeeds" on NaN, CuPy on any failure (NaN out): the loop tells which minor
+        if lo is None or not bool(xp.isfinite(lo).all()):
+            lo, info = _chol_raw(a)
+            _check_info("linalg.cholesky", info, _not_pd, info.ndim > 0)
         return _conj_t(lo) if upper else lo
 
     def backward(self, gy):
         (lo,) = self.saved
-        gl = gy
-        if self.odtype in COMPLEX:
-            return _cholesky_back_c(lo, gy, self.upper), None
-        if self.upper:
-            lo, gl = _T(lo), _T(gy)
-        r = _raw(lo)
-        n = r.shape[-1]
-        xp = _xp(r)
-        phi_mask = xp.tri(n, n, -1, dtype=r.dtype) + 0.5 * xp.eye(n, dtype=r.dtype)
-        phi = _mm(_T(lo), gl) * phi_mask
-        t = SolveTriangular.apply(_T(lo), phi, True, True, False)  # L^-T Phi
-        ga = SolveTriangular.apply(lo, t, False, False, False)  # (L^-T Phi) L^-1
-        return (ga + _T(ga)) * 0.5, None
+        return _cholesky_back(lo, gy, self.upper, self.odtype in COMPLEX), None
+
+
+def _not_pd(i):
+    return (
+        "The factorization could not be completed because the input is not positive-definite "
+        f"(the leading minor of order {i} is not positive-definite)."
+    )
+
+
+def _chol_raw(a):
+    """(L, info) of the lower Cholesky factor: numpy's on success, else a left-looking column
+    loop (as LAPACK's potf2): for a matrix that fails at column j (info = j + 1), the columns
+    before j are L's, L[j, j] holds the non-positive pivot and the rest A's lower triangle."""
+    xp = _xp(a)
+    if type(a) is np.ndarray:  # cuSOLVER's failures are not reliably visible in its output
+        try:
+            L = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            pass
+        else:  # NumPy "succeeds" on NaN input; the loop reports it (d > 0 is False for NaN)
+            if not np.isnan(L).any():
+                return L, np.zeros(a.shape[:-2], dtype=np.int32)
+    a3, batch = _flat(a)
+    nb, n, _ = a3.shape
+    lo = a3 * xp.tri(n, n, dtype=a.dtype)
+    info = xp.zeros((nb,), dtype=np.int32)
+    ok = xp.ones((nb,), dtype=bool)
+    for j in range(n):
+        row = lo[:, j, :j]
+        d = a3[:, j, j] - (row * row.conj()).sum(axis=-1)  # Hermitian: |L_jk|^2
+        if d.dtype.kind == "c":
+            d = d.real.astype(d.dtype)  # A's diagonal is read as real (LAPACK's zpotrf)
+        good = ok & (d.real > 0)
+        info = xp.where(ok & ~good, j + 1, info).astype(np.int32)
+        root = xp.sqrt(xp.where(good, d, 1))
+        lo[:, j, j] = xp.where(good, root, xp.where(ok, d, lo[:, j, j]))
+        dots = xp.matmul(lo[:, j + 1 :, :j], row.conj()[:, :, None])[..., 0]
+        col = (a3[:, j + 1 :, j] - dots) / root[:, None]
+        lo[:, j + 1 :, j] = xp.where(good[:, None], col, lo[:, j + 1 :, j])
+        ok = good
+    return lo.reshape(a.shape), info.reshape(batch)
 
 
 def _conj_t(a):
@@ -103,15 +142,17 @@ def _conj_t(a):
     return t.conj() if t.dtype in COMPLEX else t
 
 
-def _cholesky_back_c(lo, gl, upper):
-    """Cholesky's gA for complex L (PyTorch's cholesky_backward)."""
+def _cholesky_back(lo, gl, upper, c):
+    """Cholesky's gA, PyTorch's cholesky_backward in its order (so a failed factorisation's
+    inf / NaN come out as torch's): M = L^H gL, Phi = (tril(M) + tril(M, -1)^H) / 2,
+    gA = L^-H Phi L^-1 (c: complex; real: ^T for ^H)."""
+    t = _H if c else _T
     if upper:
-        lo, gl = _H(lo), _H(gl)
-    m_ = _mm(_H(lo), gl)
-    low = _tril(m_, -1)
-    phi = (low + _H(low) + _diag_embed(_diag(m_))) * 0.5
-    t = SolveTriangular.apply(_H(lo), phi, True, True, False)  # L^-H Phi
-    return SolveTriangular.apply(lo, t, False, False, False)  # (L^-H Phi) L^-1
+        lo, gl = t(lo), t(gl)
+    m_ = _tril(_mm(t(lo), gl))
+    phi = (m_ + t(_tril(m_, -1))) * 0.5
+    ga = SolveTriangular.apply(t(lo), phi, True, True, False)  # L^-H Phi
+    return SolveTriangular.apply(lo, ga, False, False, False)  # (L^-H Phi) L^-1
 
 
 def cholesky(A, upper=False):
@@ -216,7 +257,7 @@ class Eigh(Function):
 
     def forward(self, a, uplo):
         self.n = a.shape[-1]
-        w, v = _lapack("linalg.eigh", _xp(a).linalg.eigh, a, uplo, what="eigh did not converge")
+        w, v = _eigh_raw("linalg.eigh", a, uplo)
         return _pack([w, v], a.shape[:-2])
 
     def backward(self, gy):
@@ -240,6 +281,27 @@ class Eigh(Function):
                 skew = skew * (1 - _eye(w, n))  # its diagonal i im(V^H gV): gw takes its place
             inner = inner + skew
         return _mm(_mm(v, inner), t(v)), None
+
+
+def _eigh_raw(op, a, uplo="L", vectors=True):
+    """(w, V) of symmetric / Hermitian a (..., n, n) (``vectors`` False: w only), LAPACK's
+    syevd. LinAlgError naming ``op`` where it fails, as torch's: always for a NaN entry (NumPy
+    may return NaN instead), and for an inf one when only w is asked for (with V, torch returns
+    NaN eigenvalues there)."""
+    xp = _xp(a)
+    try:
+        out = xp.linalg.eigh(a, uplo) if vectors else xp.linalg.eigvalsh(a, uplo)
+    except np.linalg.LinAlgError:
+        out = None
+    if out is None or (
+        bool(xp.isnan(out[0] if vectors else out).any())
+        and (not vectors or bool(xp.isnan(a).any()))
+    ):
+        raise LinAlgError(
+            f"{op}: The algorithm failed to converge because the input matrix is ill-conditioned "
+            "or has too many repeated eigenvalues (or holds inf / NaN)"
+        )
+    return out
 
 
 def _check_phase(op, what, a, b):
@@ -272,8 +334,15 @@ def eigh(A, UPLO="L"):  # noqa: N803 - PyTorch's name
 
 
 def eigvalsh(A, UPLO="L"):  # noqa: N803
-    """Eigenvalues (..., n), ascending, of symmetric A (..., n, n)."""
-    return eigh(A, UPLO).eigenvalues
+    """Eigenvalues (..., n), ascending, of symmetric A (..., n, n). LinAlgError where LAPACK
+    fails to converge, an inf entry included (as torch's; its eigh returns NaN there)."""
+    w = eigh(A, UPLO).eigenvalues
+    if bool(_xp(_raw(w)).isnan(_raw(w)).any()):
+        raise LinAlgError(
+            "linalg.eigvalsh: The algorithm failed to converge because the input matrix is "
+            "ill-conditioned or has too many repeated eigenvalues (or holds inf / NaN)"
+        )
+    return w
 
 
 def _svd_shapes(m, n, full):
@@ -385,8 +454,10 @@ def _tols(op, r, atol, rtol, smax):
 
 def _pinv_raw(a, atol, rtol, hermitian):
     xp = _xp(a)
+    if a.size == 0:
+        return xp.zeros(a.shape[:-2] + a.shape[-2:][::-1], dtype=a.dtype)
     if hermitian:
-        w, v = xp.linalg.eigh(a)
+        w, v = _eigh_raw("linalg.pinv", a)
         aw = abs(w)
         smax = aw.max(axis=-1, keepdims=True) if w.shape[-1] else aw
         keep = aw > _tols("linalg.pinv", a, atol, rtol, smax)
@@ -435,7 +506,9 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
     """Moore-Penrose pseudo-inverse of A (..., m, n) -> (..., n, m). Singular values at or below
     max(atol, rtol * largest) count as zero (defaults as PyTorch; ``rcond`` is the older name of
     rtol); ``hermitian`` uses the eigen-decomposition of a symmetric A."""
-    A = _matrix("linalg.pinv", A, square=hermitian)
+    A = _matrix("linalg.pinv", A)
+    if hermitian and _raw(A).size:  # an empty A need not be square (torch)
+        _matrix("linalg.pinv", A, square=True)
     if rcond is not None:
         if rtol is not None:
             raise TypeError("linalg.pinv: pass rcond or rtol, not both")

@@ -378,13 +378,20 @@ def linalg_cross(input, other, *, dim=-1):  # noqa: A002
 
 
 def _chain(mats):
-    """The product of 2-D ``mats`` in the cheapest order (dynamic programming over the splits)."""
+    """The product of 2-D ``mats`` in the cheapest order, chosen as torch's multi_dot chooses
+    it (its rule for three matrices, else dynamic programming over the splits, the first
+    cheapest split winning), so rounding and inf / NaN come out alike."""
     n = len(mats)
     if n == 1:
         return mats[0]
     if n == 2:
         return Matmul.apply(mats[0], mats[1])
     p = [mats[0].shape[0]] + [m.shape[1] for m in mats]
+    if n == 3:  # torch's own rule for three: (A B) C unless A (B C) is strictly cheaper
+        a, b, c, d = p
+        if a * c * (b + d) > b * d * (a + c):
+            return Matmul.apply(mats[0], Matmul.apply(mats[1], mats[2]))
+        return Matmul.apply(Matmul.apply(mats[0], mats[1]), mats[2])
     cost = [[0] * n for _ in range(n)]
     split = [[0] * n for _ in range(n)]
     for length in range(1, n):

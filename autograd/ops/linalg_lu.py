@@ -1,10 +1,11 @@
 """The LU family of ``torch.linalg`` (lu_factor, lu_factor_ex, lu, lu_solve, and
 ``torch.lu_unpack``) and the ``_ex`` variants that report failures in an ``info`` tensor
-(cholesky_ex, inv_ex, solve_ex, which fall back on this module's LU); batched over leading dims
-like PyTorch.
+(cholesky_ex, inv_ex, solve_ex); batched over leading dims like PyTorch. A singular matrix
+gives torch's inf / NaN in lu_solve and the ``_ex`` variants, forward and backward (no error).
 
-Forward passes run on the input's array module (``numpy`` or ``cupy``): the LU and
-partial-Cholesky factorisations NumPy lacks are written here as column loops over whole batches.
+Forward passes run on the input's array module (``numpy`` or ``cupy``): the LU NumPy lacks
+(``_lu_raw``, and the substitutions of LAPACK's getrs) is in ``_decomp_util.py``, the partial
+Cholesky (``_chol_raw``) in ``decomp_factor.py``, both column loops over whole batches.
 Derivatives are written with autograd ops (matmul, constant masks, ``_decomp_util.py``'s
 triangular solves), so every rule is differentiable again; lu_solve is a composition of
 triangular solves. Complex matrices follow PyTorch (LAPACK's zgetrf): pivots chosen by the
@@ -17,7 +18,6 @@ level).
 
 from __future__ import annotations
 
-import math
 from collections import namedtuple
 
 import numpy as np
@@ -25,7 +25,21 @@ import numpy as np
 from ..dtypes import COMPLEX
 from ..errors import ShapeError
 from ..function import Function
-from ._decomp_util import _H, _T, LinAlgError, SolveTriangular, _bshape, _tril, _triu
+from ._decomp_util import (  # noqa: F401 - _flat, _tri_loop re-exported for linalg_extra.py
+    _H,
+    _T,
+    LinAlgError,
+    SolveTriangular,
+    _bshape,
+    _check_info,
+    _flat,
+    _lu_raw,
+    _perm,
+    _solve_raw,
+    _tri_loop,
+    _tril,
+    _triu,
+)
 from ._linalg_util import (
     _arg,
     _col,
@@ -38,8 +52,8 @@ from ._linalg_util import (
     _xp,
 )
 from .arithmetic import Matmul
-from .decomp import Inv, Solve
-from .decomp_factor import Cholesky
+from .decomp import Inv, Solve, _same_dtype, _singular, _solver_failed
+from .decomp_factor import Cholesky, _chol_raw, _not_pd
 
 __all__ = ["lu_unpack"]
 
@@ -56,80 +70,28 @@ def _mm(a, b):
     return Matmul.apply(a, b)
 
 
-def _flat(a):
-    """(..., m, n) -> (B, m, n) copy, and the batch shape."""
-    batch = a.shape[:-2]
-    return a.reshape((math.prod(batch),) + a.shape[-2:]).copy(), batch
-
-
-def _check_info(op, info, what, batched):
-    """Raise LinAlgError for the first non-zero entry of ``info`` (raw int array)."""
-    flat = info.reshape(-1)
-    bad = flat != 0
-    if not bool(bad.any()):
-        return
-    i = int(bad.astype(np.int8).argmax())
-    where = f"(Batch element {i}): " if batched else ""
-    raise LinAlgError(f"{op}: {where}{what(int(flat[i]))}")
-
-
 # -- LU -----------------------------------------------------------------------------------------
-
-
-def _lu_raw(a, pivot):
-    """LAPACK getrf on a batch: (LU (..., m, n) packed, pivots (..., k) int32 1-based, info
-    (...) int32: the first zero pivot, 1-based, else 0). Right-looking elimination, with
-    partial pivoting (the first largest |entry|, as idamax) when ``pivot``."""
-    xp = _xp(a)
-    lu, batch = _flat(a)
-    nb, m, n = lu.shape
-    k = min(m, n)
-    piv = xp.empty((nb, k), dtype=np.int32)
-    info = xp.zeros((nb,), dtype=np.int32)
-    rows = xp.arange(nb)
-    for j in range(k):
-        if pivot:
-            col = lu[:, j:, j]
-            # complex: izamax's measure |re| + |im| (LAPACK's zgetrf, so torch's), not |z|
-            mag = abs(col.real) + abs(col.imag) if col.dtype.kind == "c" else abs(col)
-            p = j + xp.argmax(mag, axis=1)
-            row_j = lu[:, j, :].copy()
-            lu[:, j, :] = lu[rows, p, :]
-            lu[rows, p, :] = row_j
-            piv[:, j] = p + 1
-        else:
-            piv[:, j] = j + 1
-        d = lu[:, j, j]
-        zero = d == 0
-        info = xp.where((info == 0) & zero, j + 1, info).astype(np.int32)
-        lu[:, j + 1 :, j] /= xp.where(zero, 1, d)[:, None]
-        lu[:, j + 1 :, j + 1 :] -= lu[:, j + 1 :, j, None] * lu[:, j, None, j + 1 :]
-    return lu.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch)
-
-
-def _perm(piv, m, like):
-    """The row order perm (..., m) with P^T A = A[perm] for the LAPACK pivots piv (..., k)
-    (the swaps i <-> piv[i] - 1 applied in turn), as an int64 array on ``like``'s device."""
-    xp = _xp(piv)
-    batch, k = piv.shape[:-1], piv.shape[-1]
-    nb = math.prod(batch)
-    p = piv.reshape((nb, k)).astype(np.int64) - 1
-    perm = xp.broadcast_to(xp.arange(m), (nb, m)).copy()
-    rows = xp.arange(nb)
-    for i in range(k):
-        j = p[:, i]
-        keep = perm[:, i].copy()
-        perm[:, i] = perm[rows, j]
-        perm[rows, j] = keep
-    perm = perm.reshape(batch + (m,))
-    if type(perm) is not type(like):
-        perm = _xp(like).asarray(perm if type(perm) is np.ndarray else perm.get())
-    return perm
 
 
 def _pt(perm, dtype):
     """P^T (..., m, m) as a constant array: row i is e_perm[i]."""
     return _xp(perm).eye(perm.shape[-1], dtype=dtype)[perm]
+
+
+def _rows(x, perm):
+    """x (..., m, k) with its rows in the order perm (..., m), batch dims broadcast: P^T x for
+    the LU's P (a gather, differentiable; not a product with P, which would turn an inf of x
+    into NaN)."""
+    sx = _shape(x)
+    shape = np.broadcast_shapes(perm.shape[:-1], sx[:-2]) + sx[-2:]
+    if sx != shape:
+        x = _f().broadcast_to(x, shape)
+    return _f().gather(x, -2, _xp(perm).broadcast_to(perm[..., None], shape))
+
+
+def _unrows(x, perm):
+    """P x: the inverse of ``_rows``."""
+    return _rows(x, _xp(perm).argsort(perm, axis=-1))
 
 
 def _lu_parts(lu, k):
@@ -179,6 +141,7 @@ class LUFactor(Function):
             ga = _f().cat([ga + _tril(gl[..., :k, :], -1), gl[..., k:, :]], dim=-2)
             ga = SolveTriangular.apply(t(up), ga, False, False, False)
         if self.perm is not None:
+            # torch's product with P (not a gather): the same inf / NaN at a singular A
             ga = _mm(_T(_pt(self.perm, _raw(lu).dtype)), ga)
         return ga, None, None
 
@@ -280,8 +243,8 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):  # noqa
 def lu_solve(LU, pivots, B, *, left=True, adjoint=False):  # noqa: N803 - torch's name
     """X with A X = B (``left``) or X A = B, A = P L U given by lu_factor's (LU (..., n, n),
     pivots (..., n)); with ``adjoint`` A^T in place of A. B (..., n, k) (left) or (..., k, n);
-    batch dims broadcast. Differentiable in LU and B (a composition of triangular solves).
-    Raises LinAlgError when U has a zero on its diagonal (torch returns inf / NaN)."""
+    batch dims broadcast. Differentiable in LU and B (a composition of triangular solves). A
+    zero on U's diagonal (a singular A) gives inf / NaN, as torch, forward and backward."""
     op = "linalg.lu_solve"
     LU = _matrix(op, LU, square=True, name="LU")
     B = _matrix(op, B, name="B")
@@ -299,57 +262,20 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False):  # noqa: N803 - torch'
             f"{op}: incompatible shapes of A and B for the equation {eq} ({sa} and {sb})"
         )
     _bshape(op, sa[:-2], sb[:-2])
-    xp = _xp(ra)
-    if ra.size and bool((xp.diagonal(ra, axis1=-2, axis2=-1) == 0).any()):
-        raise LinAlgError(f"{op}: U has a zero on its diagonal: the matrix A is singular")
-    pt = _pt(_perm(rp, n, ra), ra.dtype)
+    perm = _perm(rp, n, ra)
     st = SolveTriangular.apply
     if left and not adjoint:  # X = U^-1 L^-1 P^T B
-        return st(LU, st(LU, _mm(pt, B), False, True, True), True, True, False)
+        return st(LU, st(LU, _rows(B, perm), False, True, True), True, True, False)
     if left:  # A^H X = B: X = P L^-H U^-H B (P real)
         y = st(_H(LU), st(_H(LU), B, False, True, False), True, True, True)
-        return _mm(_T(pt), y)
-    if not adjoint:  # X A = B: X = B U^-1 L^-1 P^T
-        return _mm(st(LU, st(LU, B, True, False, False), False, False, True), pt)
-    y = st(_H(LU), _mm(B, _T(pt)), True, False, True)  # X A^H = B: X = B P L^-H U^-H
+        return _unrows(y, perm)
+    if not adjoint:  # X A = B: X = B U^-1 L^-1 P^T = (P (...)^T)^T
+        return _T(_unrows(_T(st(LU, st(LU, B, True, False, False), False, False, True)), perm))
+    y = st(_H(LU), _T(_rows(_T(B), perm)), True, False, True)  # X A^H = B: X = B P L^-H U^-H
     return st(_H(LU), y, False, False, False)
 
 
 # -- the _ex variants: failures reported in info ------------------------------------------------
-
-
-def _chol_raw(a):
-    """(L, info) of the lower Cholesky factor: numpy's on success, else a left-looking column
-    loop (as LAPACK's potf2): for a matrix that fails at column j (info = j + 1), the columns
-    before j are L's, L[j, j] holds the non-positive pivot and the rest A's lower triangle."""
-    xp = _xp(a)
-    if type(a) is np.ndarray:  # cuSOLVER's failures are not reliably visible in its output
-        try:
-            L = np.linalg.cholesky(a)
-        except np.linalg.LinAlgError:
-            pass
-        else:  # NumPy "succeeds" on NaN input; the loop reports it (d > 0 is False for NaN)
-            if not np.isnan(L).any():
-                return L, np.zeros(a.shape[:-2], dtype=np.int32)
-    a3, batch = _flat(a)
-    nb, n, _ = a3.shape
-    lo = a3 * xp.tri(n, n, dtype=a.dtype)
-    info = xp.zeros((nb,), dtype=np.int32)
-    ok = xp.ones((nb,), dtype=bool)
-    for j in range(n):
-        row = lo[:, j, :j]
-        d = a3[:, j, j] - (row * row.conj()).sum(axis=-1)  # Hermitian: |L_jk|^2
-        if d.dtype.kind == "c":
-            d = d.real.astype(d.dtype)  # A's diagonal is read as real (LAPACK's zpotrf)
-        good = ok & (d.real > 0)
-        info = xp.where(ok & ~good, j + 1, info).astype(np.int32)
-        root = xp.sqrt(xp.where(good, d, 1))
-        lo[:, j, j] = xp.where(good, root, xp.where(ok, d, lo[:, j, j]))
-        dots = xp.matmul(lo[:, j + 1 :, :j], row.conj()[:, :, None])[..., 0]
-        col = (a3[:, j + 1 :, j] - dots) / root[:, None]
-        lo[:, j + 1 :, j] = xp.where(good[:, None], col, lo[:, j + 1 :, j])
-        ok = good
-    return lo.reshape(a.shape), info.reshape(batch)
 
 
 class CholeskyEx(Cholesky):
@@ -377,64 +303,18 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
     a = _raw(A)
     lo, info = _chol_raw(a.swapaxes(-1, -2).conj() if upper else a)
     if check_errors:
-        _check_info(op, info, lambda i: (
-            "The factorization could not be completed because the input is not "
-            f"positive-definite (the leading minor of order {i} is not positive-definite)."
-        ), info.ndim > 0)  # fmt: skip
+        _check_info(op, info, _not_pd, info.ndim > 0)
     return CholeskyExResult(CholeskyEx.apply(A, bool(upper), lo), _like(A, info))
 
 
-def _tri_loop(t, b, upper, unit):
-    """Substitution for T X = B (T the upper or lower triangle of t), dividing by a zero
-    pivot as it comes (inf / NaN, as LAPACK's trsm)."""
-    xp = _xp(t)
-    n = t.shape[-1]
-    x = xp.zeros(np.broadcast_shapes(t.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=b.dtype)
-    order = range(n - 1, -1, -1) if upper else range(n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for i in order:
-            lo, hi = (i + 1, n) if upper else (0, i)
-            acc = b[..., i, :] - xp.matmul(t[..., i : i + 1, lo:hi], x[..., lo:hi, :])[..., 0, :]
-            x[..., i, :] = acc if unit else acc / t[..., i, i, None]
-    return x
-
-
-def _solve_raw(a, b):
-    """(X, info) for A X = B, batch dims broadcast, info (A's batch dims): the array module's
-    solve when A is non-singular; else through this module's LU, info the first zero pivot
-    (1-based) and X the inf / NaN its substitution gives, as LAPACK's getrs."""
-    xp = _xp(a)
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    b = xp.broadcast_to(b, batch + b.shape[-2:])
-    try:
-        x = xp.linalg.solve(xp.broadcast_to(a, batch + a.shape[-2:]), b)
-        if type(x) is np.ndarray or bool(xp.isfinite(x).all()) or not bool(xp.isfinite(a).all()):
-            return x, xp.zeros(a.shape[:-2], dtype=np.int32)
-    except np.linalg.LinAlgError:
-        pass
-    lu_, piv, info = _lu_raw(a, True)
-    perm = xp.broadcast_to(_perm(piv, a.shape[-1], a), batch + a.shape[-1:])
-    y = _tri_loop(lu_, xp.take_along_axis(b, perm[..., None], axis=-2), False, True)
-    return _tri_loop(lu_, y, True, False), info
-
-
 class InvEx(Inv):
-    """inv_ex's inverse (computed by the entry point, passed in); backward as Inv's."""
+    """inv_ex's inverse (computed by the entry point, passed in); backward as Inv's (the
+    inputs (a, y) match Inv's (a, check): its (gA, None) fits)."""
 
     __slots__ = ()
 
     def forward(self, a, y):
         return y
-
-    def backward(self, gy):
-        return super().backward(gy), None
-
-
-def _singular(i):
-    return (
-        f"The diagonal element {i} is zero, the inversion could not be completed because the "
-        "input matrix is singular."
-    )
 
 
 def inv_ex(A, *, check_errors=False):
@@ -451,15 +331,15 @@ def inv_ex(A, *, check_errors=False):
 
 
 class SolveEx(Solve):
-    """solve_ex's X (computed by the entry point, passed in); backward as Solve's."""
+    """solve_ex's X = A^-1 B (``adjoint``: A^-H B), computed by the entry point and passed in;
+    backward as Solve's without the singularity check (inf / NaN at a singular A, as torch).
+    The inputs (a, b, x, adjoint) are as many as Solve's (a, b, check, adjoint)."""
 
     __slots__ = ()
 
-    def forward(self, a, b, x):
+    def forward(self, a, b, x, adjoint):
+        self.check, self.adjoint = False, adjoint
         return x
-
-    def backward(self, gy):
-        return (*super().backward(gy), None)
 
 
 def solve_ex(A, B, *, left=True, check_errors=False):
@@ -469,6 +349,7 @@ def solve_ex(A, B, *, left=True, check_errors=False):
     op = "linalg.solve_ex"
     A = _matrix(op, A, square=True)
     B = _float_arg(op, B)
+    _same_dtype(op, A, B)
     sa, sb = _shape(A), _shape(B)
     vector = len(sb) == 1 or (len(sb) == len(sa) - 1 and sb == sa[:-1])
     bad = ShapeError(
@@ -480,15 +361,16 @@ def solve_ex(A, B, *, left=True, check_errors=False):
     if not left and (vector or len(sb) < 2 or sb[-1] != sa[-1]):
         raise bad
     _bshape(op, sa[:-2], sb[:-1] if vector else sb[:-2])
+    # X A = B: X^T = A^-T B^T, with A's LU (as torch) when A is real
+    adjoint = not left and _raw(A).dtype not in COMPLEX
     if not left:
-        A, B = _T(A), _T(B)
+        A, B = (A if adjoint else _T(A)), _T(B)
     elif vector:
         B = _col(B)
-    x, info = _solve_raw(_raw(A), _raw(B))
+    x, info = _solve_raw(_raw(A), _raw(B), adjoint)
     if check_errors:
-        _check_info(op, info, lambda i: "The solver failed because the input matrix is singular.",
-                    info.ndim > 0)  # fmt: skip
-    x = SolveEx.apply(A, B, x)
+        _check_info(op, info, _solver_failed, info.ndim > 0)
+    x = SolveEx.apply(A, B, x, adjoint)
     if not left:
         x = _T(x)
     elif vector:

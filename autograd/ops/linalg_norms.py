@@ -22,13 +22,15 @@ import numpy as np
 from ..amp import _active as _amp_on
 from ..amp import _tls as _amp
 from ..amp import autocast_call as _autocast
-from ..dtypes import COMPLEX, as_dtype
+from ..dtypes import COMPLEX, as_dtype, real_of
 from ..errors import ShapeError
 from ..function import Function
+from ._decomp_util import _lapack, _solve_raw
 from ._dims import norm_dim
 from ._linalg_util import _arg, _check_float, _col, _f, _like, _matrix, _raw, _shape, _xp
 from .decomp import inv
-from .decomp_factor import _tols, svdvals
+from .decomp_factor import _eigh_raw, _tols, svdvals
+from .linalg_lu import InvEx
 
 __all__ = ["cdist"]
 
@@ -38,16 +40,22 @@ __all__ = ["cdist"]
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
     """Number of singular values above max(atol, rtol * largest) of A (..., m, n) -> int64
-    (...). No gradient. ``tol`` is an older name of atol."""
-    A = _matrix("linalg.matrix_rank", A, square=hermitian)
+    (...). No gradient. ``tol`` is an older name of atol. An empty A has rank 0 (hermitian
+    too, square or not, as torch)."""
+    op = "linalg.matrix_rank"
+    A = _matrix(op, A)
     if tol is not None:
         atol = tol
     r = _raw(A)
     xp = _xp(r)
-    s = abs(xp.linalg.eigvalsh(r)) if hermitian else xp.linalg.svd(r, compute_uv=False)
+    if r.size == 0:
+        return _like(A, xp.zeros(r.shape[:-2], dtype=np.int64))
     if hermitian:
-        s = xp.sort(s, axis=-1)[..., ::-1]
-    tol_ = _tols("linalg.matrix_rank", r, atol, rtol, s[..., :1])
+        _matrix(op, A, square=True)
+        s = xp.sort(abs(_eigh_raw(op, r, vectors=False)), axis=-1)[..., ::-1]
+    else:
+        s = _lapack(op, xp.linalg.svd, r, False, False, what="the SVD did not converge")
+    tol_ = _tols(op, r, atol, rtol, s[..., :1])
     return _like(A, (s > tol_).sum(axis=-1).astype(np.int64))
 
 
@@ -87,7 +95,29 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     if isinstance(ord, str):
         raise ValueError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     x = _norm_dtype("linalg.vector_norm", x, dtype)
+    if ord < 0 or ord == math.inf:
+        _empty_reduction(x, ord, dim)
     return _f().norm(x, p=ord, dim=dim, keepdim=keepdim)
+
+
+def _empty_reduction(x, ord, dim):  # noqa: A002
+    """RuntimeError, as torch's, when a norm with no identity (ord < 0 or inf: a max or min)
+    reduces an empty tensor over all dims (dim None) or over an empty dim."""
+    s = _shape(x)
+    if 0 not in s:
+        return
+    dims = () if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:
+        raise RuntimeError(
+            f"linalg.vector_norm: cannot compute the {ord} norm on an empty tensor because the "
+            "operation does not have an identity"
+        )
+    for d in dims:
+        if s[norm_dim(d, len(s), "linalg.vector_norm")] == 0:
+            raise RuntimeError(
+                f"linalg.vector_norm: cannot compute the {ord} norm on the dimension {d} because "
+                "this dimension is empty and the operation does not have an identity"
+            )
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # noqa: A002
@@ -112,7 +142,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # no
         raise ValueError(f"{op}: order {ord!r} not supported")
     A = _norm_dtype(op, A, dtype)
     ops = _f()
-    if ord == "fro":
+    # 2, 1, inf of an empty matrix: a max over nothing, which torch takes as 0 (as 'fro' gives)
+    if ord == "fro" or (ord in (2, 1, math.inf) and 0 in (s[d0], s[d1])):
         return ops.norm(A, 2, dim=(d0, d1), keepdim=keepdim)
     rest = [i for i in range(len(s)) if i not in (d0, d1)]
     kshape = tuple(1 if i in (d0, d1) else v for i, v in enumerate(s))
@@ -159,27 +190,36 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A
 
 
 def cond(A, p=None):
-    """Condition number of A (..., m, n) -> (...) in the norm ``p``: None or 2 (largest over
-    smallest singular value), -2 (its inverse), or 'fro', 'nuc', inf, -inf, 1, -1 (square A:
-    norm(A) * norm(A^-1), inf where A is singular)."""
+    """Condition number of A (..., m, n) -> (...) (real) in the norm ``p``, as torch's: None or
+    2 (largest over smallest singular value), -2 (its inverse), 'nuc' (sum(s) * sum(1 / s),
+    square A), or 'fro', inf, -inf, 1, -1 (square A: norm(A) * norm(A^-1); inf where A is
+    singular, and where that product is NaN). An empty A gives 0 (numeric p: square or not)."""
     op = "linalg.cond"
-    A = _matrix(op, A, square=p not in (None, 2, -2))
-    ops = _f()
-    if p in (None, 2, -2):
-        sv = svdvals(A)
-        big, small = sv[..., 0], sv[..., -1]
-        return big / small if p != -2 else small / big
-    if p not in ("fro", "nuc", math.inf, -math.inf, 1, -1):
+    if p not in (None, 2, -2, "fro", "nuc", math.inf, -math.inf, 1, -1):
         raise ValueError(f"{op}: order {p!r} not supported")
+    A = _matrix(op, A, square=p in ("fro", "nuc"))
     r = _raw(A)
     xp = _xp(r)
-    singular = xp.linalg.slogdet(r)[0] == 0
+    if r.size == 0:
+        return _like(A, xp.zeros(r.shape[:-2], dtype=real_of(r.dtype)))
+    ops = _f()
+    if p in (None, 2, -2, "nuc"):
+        sv = svdvals(A)
+        if p == "nuc":  # not through matrix_norm(inv): torch's formula
+            return ops.sum(sv, dim=-1) * ops.sum(1 / sv, dim=-1)
+        big, small = sv[..., 0], sv[..., -1]
+        return big / small if p != -2 else small / big
+    _matrix(op, A, square=True)
+    eye = xp.eye(r.shape[-1], dtype=r.dtype)
+    y, info = _solve_raw(r, eye)  # one LU: A^-1 and where A is singular (as torch's inv_ex)
+    singular = info != 0
     if bool(singular.any()):
-        eye = xp.eye(r.shape[-1], dtype=r.dtype)
         safe = ops.where(_col(_col(singular)), eye, A)
-        out = matrix_norm(safe, p) * matrix_norm(inv(safe), p)
-        return ops.where(singular, math.inf, out)
-    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+        out = ops.where(singular, math.inf, matrix_norm(A, p) * matrix_norm(inv(safe), p))
+    else:
+        out = matrix_norm(A, p) * matrix_norm(InvEx.apply(A, y), p)
+    nan = xp.isnan(_raw(out))
+    return ops.where(nan, math.inf, out) if bool(nan.any()) else out
 
 
 # -- cdist ---------------------------------------------------------------------------------------

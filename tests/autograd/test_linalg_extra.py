@@ -575,11 +575,6 @@ PIV = np.array([1, 2, 3], dtype=np.int32)
             r"lu_solve: .*B must have at least 2",
         ),
         (
-            lambda: LA.lu_solve(_t(np.zeros((3, 3))), PIV, _t(A3)),
-            LA.LinAlgError,
-            r"lu_solve: U has a zero",
-        ),
-        (
             lambda: LA.lu_solve(_t(A3), PIV, _t(A3, dtype=np.float32)),
             TypeError,
             r"lu_solve: .*same dtype",
