@@ -1093,8 +1093,9 @@ class Tensor(TensorMethods):
         return _ops.scatter_add(self, dim, index, src)
 
     def masked_fill(self, mask, value):
-        """``value`` where ``mask`` is True, else self (differentiable in self)."""
-        return _ops.where(mask, value, self)
+        """``value`` where ``mask`` (bool, broadcast to self) is True, else self; the value is
+        cast to self's dtype as torch (see ``ag.masked_fill``). Differentiable in self."""
+        return _ops.masked_fill(self, mask, value)
 
     def masked_fill_(self, mask, value) -> Tensor:
         """``self[mask] = value`` in place (mask broadcast to self's shape)."""

@@ -216,6 +216,11 @@ def masked_fill(input, mask, value):  # noqa: A002 - PyTorch's names
             )
         v = value if value.dtype == a.dtype else cast(value, a.dtype)
     elif isinstance(value, numbers.Number):
+        if isinstance(value, complex) and a.dtype.kind != "c":
+            raise TypeError(
+                f"masked_fill: a complex value ({value!r}) can't fill a tensor of dtype "
+                f"{a.dtype} (torch: cannot be converted without overflow)"
+            )
         v = _xp(a).asarray(value).astype(a.dtype)
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {value!r}")

@@ -52,3 +52,13 @@ def test_complex_value_into_a_real_tensor():
     with pytest.raises(TypeError, match="int\\(\\): a complex tensor"):
         int(ag.tensor([1 + 2j]))
     assert float(ag.tensor([2.5])) == 2.5
+
+
+def test_tensor_masked_fill_casts_and_checks_as_torch():
+    x = ag.arange(3)
+    assert x.masked_fill(x > 0, 1.5).tolist() == [0, 1, 1]  # cast to int64, as torch
+    assert x.masked_fill(x > 0, 1.5).dtype == ag.int64
+    with pytest.raises(TypeError, match="a complex value \\(1j\\) can't fill"):
+        ag.ones(2).masked_fill(ag.tensor([True, False]), 1j)
+    with pytest.raises(TypeError, match="only supports boolean masks"):
+        ag.ones(3).masked_fill(ag.tensor([1, 0, 1]), 7.0)
