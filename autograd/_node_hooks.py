@@ -17,7 +17,7 @@ from .tensor import Tensor, _wrap
 def register(node, kind: str, hook):
     """Add ``hook`` to ``node``'s list ``kind`` ("node_pre" or "node_post"); returns a handle
     with ``remove()``."""
-    from .engine import _extra, _Handle
+    from ._engine_hooks import _extra, _Handle
 
     if not callable(hook):
         raise TypeError(f"register_hook: hook must be callable, got {type(hook).__name__}")
