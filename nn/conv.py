@@ -103,19 +103,41 @@ class _ConvNd(Module):
         ks = k[0] if len(set(k)) == 1 else k
         return f"{type(self).__name__}({self.in_channels}, {self.out_channels}, kernel_size={ks})"
 
-    def _check_input(self, x):
+    def _check_input(self, x, w):
+        """x's rank and channel count, against the layer's actual weight ``w`` (a swapped-in
+        weight of another shape counts, as in PyTorch); ShapeError naming the layer."""
         d = self._d
-        shape = input_shape(self._short(), x)
+        shape = getattr(x, "shape", None)
+        shape = input_shape(self._short(), x) if shape is None else tuple(shape)
         if len(shape) not in (d + 1, d + 2):
             raise ShapeError(
                 f"{self._short()}: expected a {d + 1}-D (unbatched) or {d + 2}-D (batched) "
                 f"input, got {shape}"
             )
-        channels = shape[len(shape) - d - 1]
-        if channels != self.in_channels:
+        ws = getattr(w, "shape", ())
+        if len(ws) != d + 2:
             raise ShapeError(
-                f"{self._short()}: expected input with {self.in_channels} channels, got {shape}"
+                f"{self._short()}: the weight must be {d + 2}-D, got shape {tuple(ws)}"
             )
+        want = ws[0] if self._transposed else ws[1] * self.groups
+        if shape[len(shape) - d - 1] != want:
+            swapped = ws != self._wshape()
+            raise ShapeError(
+                f"{self._short()}: expected input with {want} channels, got {shape}"
+                + (f" (the layer's weight has shape {tuple(ws)})" if swapped else "")
+            )
+
+    def _wshape(self) -> tuple:
+        """The weight shape the constructor made."""
+        i, o, g = self.in_channels, self.out_channels, self.groups
+        return ((i, o // g) if self._transposed else (o, i // g)) + tuple(self.kernel_size)
+
+    def _call(self, fn, *args):
+        """``fn(*args)`` (a functional conv); its ShapeError re-raised naming the layer."""
+        try:
+            return fn(*args)
+        except ShapeError as e:
+            raise ShapeError(f"{self._short()}: {e}") from None
 
     def extra_repr(self) -> str:
         s = (
@@ -147,16 +169,15 @@ class _Conv(_ConvNd):
         )  # fmt: skip
 
     def forward(self, x):
-        self._check_input(x)
+        w, b = self.weight, self.bias  # read once: a parametrized weight is computed
+        self._check_input(x, w)
         conv = (_F.conv1d, _F.conv2d, _F.conv3d)[self._d - 1]
         if self.padding_mode == "zeros":
-            return conv(
-                x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-            )
+            return self._call(conv, x, w, b, self.stride, self.padding, self.dilation, self.groups)
         # pad explicitly (torch.nn.functional.pad order: last dim first), then convolve
         flat = [p for lo_hi in reversed(self._pads) for p in lo_hi]
         x = _pad(x, flat, mode=self.padding_mode)
-        return conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return self._call(conv, x, w, b, self.stride, 0, self.dilation, self.groups)
 
 
 class Conv1d(_Conv):
@@ -236,10 +257,11 @@ class _ConvTranspose(_ConvNd):
         return tuple(pads)
 
     def forward(self, x, output_size=None):
-        self._check_input(x)
+        w, b = self.weight, self.bias  # read once: a parametrized weight is computed
+        self._check_input(x, w)
         conv_t = (_F.conv_transpose1d, _F.conv_transpose2d, _F.conv_transpose3d)[self._d - 1]
-        return conv_t(
-            x, self.weight, self.bias, self.stride, self.padding,
+        return self._call(
+            conv_t, x, w, b, self.stride, self.padding,
             self._output_padding(x, output_size), self.groups, self.dilation,
         )  # fmt: skip
 

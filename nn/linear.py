@@ -67,19 +67,19 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, input):
-        shape = input_shape(
-            f"Linear(in_features={self.in_features}, out_features={self.out_features})", input
-        )
-        if len(shape) == 0 or shape[-1] != self.in_features:
-            raise ShapeError(
-                f"Linear(in_features={self.in_features}, out_features={self.out_features}): "
-                f"expected input with last dimension {self.in_features}, got "
-                f"{None if shape is None else tuple(shape)}"
-            )
+        shape = input_shape(self, input)
         weight, b = self.weight, self.bias  # read once: a parametrized weight is computed
+        x, w = (input._data if isinstance(input, Tensor) else input), weight._data
+        ws = w.shape  # the weight's own shape: a swapped-in weight may differ from the sizes
+        if (
+            len(ws) != 2
+            or not shape
+            or shape[-1] != ws[1]
+            or (b is not None and b._data.shape != ws[:1] and b._data.shape not in ((), (1,)))
+        ):
+            self._shape_error(shape, ws, b)
         if _amp_on[0] and _amp.ready:
             return _autocast(F.linear, input, weight, b)
-        x, w = (input._data if isinstance(input, Tensor) else input), weight._data
         if x.dtype != w.dtype or (b is not None and b._data.dtype != w.dtype):
             check_dtypes(  # raises, naming the layer (the name is built only then)
                 f"Linear(in_features={self.in_features}, out_features={self.out_features})",
@@ -88,6 +88,23 @@ class Linear(Module):
                 None if b is None else b._data,
             )
         return _LinearFn.apply(input, weight, b)
+
+    def _shape_error(self, shape, ws, b):
+        """ShapeError naming the layer, the input's and the weight's (and bias's) shapes."""
+        name = f"Linear(in_features={self.in_features}, out_features={self.out_features})"
+        ws = tuple(ws)
+        if len(ws) != 2:
+            raise ShapeError(f"{name}: weight must be 2-D (out, in), got shape {ws}")
+        if not shape or shape[-1] != ws[1]:
+            swapped = ws != (self.out_features, self.in_features)
+            raise ShapeError(  # the input and weight can't be multiplied
+                f"{name}: expected input with last dimension {ws[1]}, got {shape}"
+                + (f" (the layer's weight has shape {ws})" if swapped else "")
+            )
+        raise ShapeError(
+            f"{name}: bias shape {tuple(b.shape)} doesn't match weight shape {ws}: expected "
+            f"({ws[0]},)"
+        )
 
     def extra_repr(self) -> str:
         return (
@@ -261,8 +278,8 @@ class Embedding(Module):
             )
         try:
             return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
-        except IndexError as e:
-            raise IndexError(f"{self._get_name()}({self.extra_repr()}): {e}") from None
+        except (IndexError, ShapeError) as e:  # e.g. a swapped-in weight that is not 2-D
+            raise type(e)(f"{self._get_name()}({self.extra_repr()}): {e}") from None
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"

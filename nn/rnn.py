@@ -398,6 +398,7 @@ class RNNBase(Module):
             for d in range(dirs):
                 k = layer * dirs + d
                 w = tuple(None if n is None else weight(n) for n in self._slots[k])
+                self._check_weights(k, w)
                 out, h, c = _run(self.mode, x, h0[k], c0[k] if lstm else None, w, d == 1, lengths)
                 outs.append(out)
                 hn.append(h)
@@ -406,6 +407,26 @@ class RNNBase(Module):
             if self.dropout > 0 and self.training and layer + 1 < self.num_layers:
                 x = F.dropout(x, self.dropout, True)
         return x, ag.stack(hn), (ag.stack(cn) if lstm else None)
+
+    def _check_weights(self, k, w):
+        """ShapeError naming the layer unless layer-and-direction k's weights w (w_ih, w_hh,
+        b_ih, b_hh, w_hr) have the shapes its sizes give (a swapped-in weight may not)."""
+        dirs = 2 if self.bidirectional else 1
+        gates, p = _GATES[self.mode] * self.hidden_size, self.proj_size or self.hidden_size
+        want = (
+            (gates, self.input_size if k < dirs else p * dirs),
+            (gates, p),
+            (gates,),
+            (gates,),
+            (self.proj_size, self.hidden_size),
+        )
+        for pname, t, shape in zip(self._slots[k], w, want):
+            if pname is not None and (t is None or tuple(t.shape) != shape):
+                got = "None" if t is None else f"shape {tuple(t.shape)}"
+                layer = f"{self._get_name()}({self.extra_repr()})"
+                raise ShapeError(
+                    f"{layer}: {pname} has {got}, expected {shape} from the layer's sizes"
+                )
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -479,7 +500,11 @@ def _reject_kwargs(name, kwargs):
 class RNNCellBase(Module):
     """Base of the cells: ``weight_ih`` (G*H, input_size), ``weight_hh`` (G*H, H), ``bias_ih``
     and ``bias_hh`` (G*H,) (or None without bias), G = ``num_chunks`` gates, all drawn from
-    U(-1/sqrt(H), 1/sqrt(H))."""
+    U(-1/sqrt(H), 1/sqrt(H)). As in PyTorch, forward checks the input and state against the
+    weights themselves (input_size = weight_ih.shape[1], H = weight_hh.shape[1]): swapped-in
+    weights of other, consistent shapes work."""
+
+    _chunks = 1  # G
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
                  device=None, dtype=None, generator=None):  # fmt: skip
@@ -518,43 +543,61 @@ class RNNCellBase(Module):
         return s
 
     def _input(self, input):
-        """(name, input as (N, input_size), batched)."""
+        """(name, input as (N, input_size), batched, weights): the weights (w_ih, w_hh, b_ih,
+        b_hh) read once (a parametrized one is computed) and checked with the input."""
         name = self._get_name()
+        w = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         x, shape = _tensor(name, input)
         if len(shape) not in (1, 2):
             raise ShapeError(
                 f"{name}: Expected input to be 1D or 2D, got {len(shape)}D instead (shape {shape})"
             )
-        if shape[-1] != self.input_size:
+        si, sh = tuple(w[0].shape), tuple(w[1].shape)
+        g = sh[1] * self._chunks if len(sh) == 2 else None
+        if (
+            len(si) != 2
+            or si[0] != g
+            or sh[0] != g
+            or any(b is not None and tuple(b.shape) != (g,) for b in w[2:])
+        ):
+            bs = ", ".join(f"{n} {None if b is None else tuple(b.shape)}" for n, b in
+                           (("bias_ih", w[2]), ("bias_hh", w[3])))  # fmt: skip
             raise ShapeError(
-                f"{name}: input.size(-1) must be equal to input_size. Expected "
-                f"{self.input_size}, got {shape[-1]}"
+                f"{name}({self.extra_repr()}): the weights don't fit together: weight_ih {si}, "
+                f"weight_hh {sh}, {bs}; expected ({self._chunks}*H, input_size), "
+                f"({self._chunks}*H, H) and ({self._chunks}*H,) for one hidden size H"
             )
-        _check_dtype(name, "input", x, self.weight_ih)
+        if shape[-1] != si[1]:
+            raise ShapeError(
+                f"{name}: input.size(-1) must be equal to input_size. Expected {si[1]}, got "
+                f"{shape[-1]}" + ("" if si[1] == self.input_size else f" (weight_ih {si})")
+            )
+        _check_dtype(name, "input", x, w[0])
         batched = len(shape) == 2
-        return name, (x if batched else x.unsqueeze(0)), batched
+        return name, (x if batched else x.unsqueeze(0)), batched, w
 
-    def _hidden(self, name, what, hx, x, batched):
-        """hx as (N, hidden_size) (zeros when None), checked against input x (N, input_size)."""
+    def _hidden(self, name, what, hx, x, batched, w):
+        """hx as (N, H) (zeros when None), H = w_hh.shape[1], checked against input x
+        (N, input_size)."""
+        hid = w[1].shape[1]
         if hx is None:
-            return ag.zeros((x.shape[0], self.hidden_size), dtype=x.dtype, device=x.device)
+            return ag.zeros((x.shape[0], hid), dtype=x.dtype, device=x.device)
         hx, shape = _tensor(name, hx)
-        want = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
+        want = (x.shape[0], hid) if batched else (hid,)
         if shape != want:
             raise ShapeError(
                 f"{name}: Expected {what} size {want} for input of shape "
                 f"{tuple(x.shape) if batched else tuple(x.shape[1:])}, got {shape}"
             )
-        _check_dtype(name, what, hx, self.weight_ih)
+        _check_dtype(name, what, hx, w[0])
         return hx if batched else hx.unsqueeze(0)
 
-    def _step(self, cell, x, hx):
-        """``cell(x, hx, weights...)``, through autocast while a region is open (the cell's
-        policy casts x, hx and the weights)."""
-        args = (x, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+    def _step(self, cell, x, hx, w):
+        """``cell(x, hx, *w)``, through autocast while a region is open (the cell's policy
+        casts x, hx and the weights)."""
         if _amp_on[0] and _amp.ready:
-            return _autocast(cell, *args)
-        return cell(*args)
+            return _autocast(cell, x, hx, *w)
+        return cell(x, hx, *w)
 
 
 class RNNCell(RNNCellBase):
@@ -574,9 +617,10 @@ class RNNCell(RNNCellBase):
     def forward(self, input, hx=None):
         """(N, input_size) or (input_size,), hx as the result or None -> h' (N, hidden_size)
         or (hidden_size,)."""
-        name, x, batched = self._input(input)
-        h = self._hidden(name, "hidden", hx, x, batched)
-        y = self._step(_rnn_tanh_cell if self.nonlinearity == "tanh" else _rnn_relu_cell, x, h)
+        name, x, batched, w = self._input(input)
+        h = self._hidden(name, "hidden", hx, x, batched, w)
+        cell = _rnn_tanh_cell if self.nonlinearity == "tanh" else _rnn_relu_cell
+        y = self._step(cell, x, h, w)
         return y if batched else y[0]
 
 
@@ -587,6 +631,8 @@ class LSTMCell(RNNCellBase):
     (N, hidden_size) or (hidden_size,), zeros when None. Returns (h', c').
     """
 
+    _chunks = 4
+
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None, generator=None):  # fmt: skip
         super().__init__(input_size, hidden_size, bias, 4, device, dtype, generator)
@@ -594,17 +640,17 @@ class LSTMCell(RNNCellBase):
     def forward(self, input, hx=None):
         """(N, input_size) or (input_size,), hx a tuple (h, c) or None -> (h', c'), each
         (N, hidden_size) or (hidden_size,)."""
-        name, x, batched = self._input(input)
+        name, x, batched, w = self._input(input)
         if hx is None:
-            h = c = self._hidden(name, "hx[0]", None, x, batched)
+            h = c = self._hidden(name, "hx[0]", None, x, batched, w)
         else:
             if not (isinstance(hx, (tuple, list)) and len(hx) == 2):
                 raise TypeError(
                     f"{name}: hx must be a tuple (h, c) of two Tensors, got {type(hx).__name__}"
                 )
-            h = self._hidden(name, "hx[0]", hx[0], x, batched)
-            c = self._hidden(name, "hx[1]", hx[1], x, batched)
-        h, c = self._step(_lstm_cell, x, (h, c))
+            h = self._hidden(name, "hx[0]", hx[0], x, batched, w)
+            c = self._hidden(name, "hx[1]", hx[1], x, batched, w)
+        h, c = self._step(_lstm_cell, x, (h, c), w)
         return (h, c) if batched else (h[0], c[0])
 
 
@@ -616,6 +662,8 @@ class GRUCell(RNNCellBase):
     (hidden_size,), zeros when None. Returns h' shaped as hx.
     """
 
+    _chunks = 3
+
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None, generator=None):  # fmt: skip
         super().__init__(input_size, hidden_size, bias, 3, device, dtype, generator)
@@ -623,7 +671,7 @@ class GRUCell(RNNCellBase):
     def forward(self, input, hx=None):
         """(N, input_size) or (input_size,), hx as the result or None -> h' (N, hidden_size)
         or (hidden_size,)."""
-        name, x, batched = self._input(input)
-        h = self._hidden(name, "hidden", hx, x, batched)
-        y = self._step(_gru_cell, x, h)
+        name, x, batched, w = self._input(input)
+        h = self._hidden(name, "hidden", hx, x, batched, w)
+        y = self._step(_gru_cell, x, h, w)
         return y if batched else y[0]

@@ -16,13 +16,12 @@ direction d = -H g from the two-loop recursion over the last ``history_size`` cu
 (s = step, y = change of gradient; a pair is kept only when y.s > 1e-10), scaled by
 H0 = y.s / y.y; the first iteration steps by min(1, 1 / |g|_1) * lr along -g. With
 ``line_search_fn=None`` the step is lr; with ``"strong_wolfe"`` a bracketing line search with
-cubic interpolation finds t meeting the strong Wolfe conditions (c1 = 1e-4, c2 = 0.9, at most 25
-evaluations).
+cubic interpolation finds t meeting the strong Wolfe conditions (c1 = 1e-4, c2 = 0.9, at most
+the ``max_eval`` evaluations left in the step), as PyTorch's: on a piecewise-linear loss, where
+the interpolating cubic degenerates, it clamps to the bracket as PyTorch's tensor arithmetic does.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -52,8 +51,10 @@ class LBFGS(Optimizer):
     State (in ``state_dict``): the iteration counters, the last direction and step size, the
     previous gradient and loss, and the curvature pairs (flat vectors). The scalars of the
     recursion (y.s, step sizes, line-search values) are Python floats (double precision): with
-    float64 parameters the iterates equal PyTorch's; with float32 ones they differ from
-    PyTorch's float32 arithmetic by rounding (about 1e-4 over a few dozen iterations).
+    float64 parameters the iterates equal PyTorch's up to the last bit of its fused p + t d
+    (a degenerate line search, e.g. on a linear loss, can amplify that); with float32 ones they
+    differ from PyTorch's float32 arithmetic by rounding (about 1e-4 over a few dozen
+    iterations).
     A complex parameter counts as its real view (..., 2), as in PyTorch: the flat vectors are
     real, with two entries (re, im) per complex element.
     """
@@ -130,6 +131,7 @@ class LBFGS(Optimizer):
 
     def _add(self, t: float, d) -> None:
         """p += t * d (d's slice of each parameter's real view), in place."""
+        t = float(t)  # a Python scalar: float32 parameters stay float32 arithmetic
         offset = 0
         with no_grad():
             for p in self._params:
@@ -224,9 +226,11 @@ class LBFGS(Optimizer):
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
             if state["n_iter"] == 1:
-                t = min(1.0, 1.0 / float(xp.abs(flat_grad).sum())) * lr
+                # below 1 a 0-d tensor in PyTorch, here a NumPy float64 (see _cubic_interpolate)
+                t0 = min(1.0, np.float64(1.0) / np.float64(xp.abs(flat_grad).sum())) * lr
             else:
-                t = lr
+                t0 = lr
+            t = float(t0)
             gtd = float(flat_grad @ d)
             if gtd > -tol_change:  # not a descent direction (any more)
                 break
@@ -239,7 +243,11 @@ class LBFGS(Optimizer):
                 def obj(t_, x0=x0, d=d):
                     return self._directional(closure, x0, t_, d)
 
-                loss, flat_grad, t, ls_evals = _strong_wolfe(obj, t, d, loss, flat_grad, gtd)
+                # at most the evaluations left in this step (PyTorch's max_ls)
+                loss, flat_grad, t, ls_evals = _strong_wolfe(
+                    obj, t0, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals
+                )
+                t = float(t)
                 self._add(t, d)
                 opt_cond = _absmax(flat_grad) <= tol_grad
             else:
@@ -363,18 +371,34 @@ def _two_loop(g, old_dirs, old_stps, h_diag):
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     """The minimiser of the cubic through (x1, f1, slope g1) and (x2, f2, slope g2), clipped
-    to ``bounds`` (default: between x1 and x2); their midpoint when the cubic has none."""
+    to ``bounds`` (default: between x1 and x2); their midpoint when the cubic has none.
+
+    PyTorch's arithmetic step for step. PyTorch does it on 0-d tensors (the slopes are, and so
+    are the steps the line search derived from them) mixed with Python floats; here a 0-d
+    tensor is a NumPy float64 and a Python float stays one, so the rounding is the same:
+    ``float / tensor`` is ``tensor.reciprocal() * float`` in PyTorch. A zero denominator (equal
+    end slopes on a linear piece, or x1 == x2) gives inf or NaN rather than raising: an
+    infinite minimiser is clamped to a bound by min/max, a NaN one is returned (Python's
+    min/max keep a NaN first argument, as with PyTorch's tensors).
+    """
     lo, hi = bounds if bounds is not None else ((x1, x2) if x1 <= x2 else (x2, x1))
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    d2_square = d1 * d1 - g1 * g2
-    if d2_square >= 0:
-        d2 = math.sqrt(d2_square)
-        if x1 <= x2:
-            pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+    g1, g2 = np.float64(g1), np.float64(g2)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        dx, df3 = x1 - x2, 3 * (f1 - f2)
+        if isinstance(dx, np.floating) or dx == 0:
+            slope3 = np.reciprocal(np.float64(dx)) * df3
         else:
-            pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
-        return min(max(pos, lo), hi)
-    return (lo + hi) / 2.0
+            slope3 = df3 / dx  # Python floats: true division, as in PyTorch
+        d1 = g1 + g2 - slope3
+        d2_square = d1**2 - g1 * g2
+        if d2_square >= 0:
+            d2 = np.sqrt(d2_square)
+            if x1 <= x2:
+                pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+            else:
+                pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+            return min(max(pos, lo), hi)
+        return (lo + hi) / 2.0
 
 
 def _strong_wolfe(obj, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import numbers
+import operator
 
 import numpy as np
 
@@ -43,9 +44,18 @@ def _shape_of(size) -> tuple:
     if isinstance(size, (int, np.integer)):
         return (int(size),)
     try:
-        shape = tuple(int(s) for s in size)
+        items = tuple(size)
     except TypeError:
         raise TypeError(f"expected a shape (a tuple of ints), got {size!r}") from None
+    shape = []
+    for i, s in enumerate(items):
+        try:  # integers only (as torch.Size): int() would truncate 2.5 to 2
+            shape.append(operator.index(s))
+        except TypeError:
+            raise TypeError(
+                f"expected a shape (a tuple of ints), got {size!r} (item {i} is {type(s).__name__})"
+            ) from None
+    shape = tuple(shape)
     if any(s < 0 for s in shape):
         raise ValueError(f"negative dimension in shape {shape}")
     return shape

@@ -312,7 +312,9 @@ class StudentT(Distribution):
         df = self.df
         safe = _ops.where(df > 2, df, 3.0)
         v = self.scale.pow(2) * safe / (safe - 2)
-        return _ops.where(df > 2, v, _ops.where(df > 1, math.inf, math.nan))
+        # each where has a tensor operand, so the fill keeps df's dtype (two Python floats
+        # alone would make a float64 array)
+        return _ops.where(df > 1, _ops.where(df > 2, v, math.inf), math.nan)
 
     def rsample(self, sample_shape=()) -> Tensor:
         """loc + scale X / sqrt(Z / df), X ~ N(0, 1), Z ~ Chi2(df); shape ``sample_shape +

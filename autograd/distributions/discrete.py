@@ -157,6 +157,29 @@ class Bernoulli(_BinaryParam, Distribution):
         return _enumerate(values, self._batch_shape, expand)
 
 
+def _binomial(g, n, p, shape):
+    """Binomial(n, p) counts of ``shape`` (float64) from generator g; n, p: float64 arrays
+    broadcastable to ``shape``. Out-of-range parameters as PyTorch's sampler (see
+    ``Binomial.sample``); a count above 2**62 raises ValueError."""
+    ok = (n > 0) & (n < 2.0**62) & (p > 0) & (p < 1)  # False for NaN
+    if ok.all():
+        return g.binomial(n.astype(np.int64), p, size=shape)
+    n, p = np.broadcast_to(n, shape), np.broadcast_to(p, shape)
+    ok = np.broadcast_to(ok, shape)
+    big = (n >= 2.0**62) & np.isfinite(n) & (p > 0) & (p < 1)
+    if np.any(big):
+        raise ValueError(
+            f"Binomial.sample: total_count {float(n[big].max())} is too large to sample "
+            "(at most 2**62)"
+        )
+    out = np.full(shape, np.nan)
+    out[(n <= 0) | (p <= 0)] = 0.0
+    full = (p >= 1) & (n > 0)
+    out[full] = n[full]
+    out[ok] = g.binomial(n[ok].astype(np.int64), p[ok])
+    return out
+
+
 class Binomial(_BinaryParam, Distribution):
     """The number of successes in ``total_count`` Bernoulli(probs) trials.
 
@@ -211,10 +234,15 @@ class Binomial(_BinaryParam, Distribution):
         return self.total_count * self.probs * (1 - self.probs)
 
     def sample(self, sample_shape=()) -> Tensor:
-        """Counts of shape ``sample_shape + batch_shape`` (the parameter's dtype); no gradient."""
+        """Counts of shape ``sample_shape + batch_shape`` (the parameter's dtype); no gradient.
+
+        Parameters that ``validate_args=False`` lets through give PyTorch's values: 0 where
+        total_count <= 0 or probs <= 0, total_count where probs >= 1, NaN where probs is NaN
+        (and where total_count is NaN or infinite, on which PyTorch does not return).
+        """
         shape = self._extended_shape(sample_shape)
         n, p = _host_params(self.total_count, self.probs)
-        return _draw(self._param, shape, lambda g, s: g.binomial(n.astype(np.int64), p, size=s))
+        return _draw(self._param, shape, lambda g, s: _binomial(g, n, p, s))
 
     def log_prob(self, value) -> Tensor:
         """log C(n, k) + k logits - n log(1 + e^logits), written stably."""

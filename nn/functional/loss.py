@@ -89,6 +89,10 @@ def _check_same(op: str, input, target):
         )
 
 
+class LossValueError(ValueError, RuntimeError):
+    """A value a loss refuses (PyTorch raises RuntimeError): either catch works."""
+
+
 def _check_float(op: str, name: str, v):
     if _raw(v).dtype.kind == "c":
         raise TypeError(f"{op}: not supported for complex tensors ({name} is {_raw(v).dtype})")
@@ -197,9 +201,15 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     _check_float("binary_cross_entropy", "input", input)
     p = _raw(input)
     if p.size and (bool((p < 0).any()) or bool((p > 1).any())):
-        raise ValueError(
+        raise LossValueError(
             "binary_cross_entropy: all elements of input should be between 0 and 1 "
             f"(got min {float(p.min())}, max {float(p.max())})"
+        )
+    t = _raw(target) if hasattr(target, "dtype") else np.asarray(target)
+    if t.size and not bool(((t >= 0) & (t <= 1)).all()):  # NaN too, as PyTorch
+        raise LossValueError(
+            "binary_cross_entropy: all elements of target should be between 0 and 1 (got "
+            f"min {float(t.min())}, max {float(t.max())})"
         )
     target = _as_operand(target, input)
     loss = BinaryCrossEntropy.apply(input, target)
@@ -496,7 +506,8 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
 
     input: logits (N, C), (N, C, d1, ...) or (C,). target: either class indices (N), (N, d1,
     ...) or () (integer), or class probabilities with input's shape (float). weight: (C,) class
-    weights. ignore_index: targets equal to it contribute nothing (indices only).
+    weights. ignore_index: targets equal to it contribute nothing (indices only; with
+    probabilities only a negative one, e.g. the default -100, is accepted, as PyTorch).
     label_smoothing in [0, 1]: the target becomes (1 - eps) target + eps / C.
     ``'mean'`` follows PyTorch: for indices, divided by the summed weight of the non-ignored
     targets; for probabilities, divided by the number of samples N (* d1 * ...).
@@ -530,8 +541,14 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
                 t = t.copy()  # is copied, a target Tensor's version is checked at backward
             loss = SoftmaxCrossEntropy.apply(input, t, reduction == "mean")
             return guard_index(loss, op, target)
+    probs = hasattr(t, "dtype") and t.dtype.kind == "f"
+    if probs and ignore_index >= 0:  # PyTorch's rule: a negative one can match no class
+        raise LossValueError(
+            f"{op}: ignore_index is not supported for floating point target (class "
+            f"probabilities, dtype {t.dtype}), got ignore_index={ignore_index}"
+        )
     logp = ag.log_softmax(input, cdim)
-    if hasattr(t, "dtype") and t.dtype.kind == "f":
+    if probs:
         return _cross_entropy_probs(op, logp, target, weight, reduction, label_smoothing, cdim)
     return _nll(op, logp, target, weight, ignore_index, reduction, label_smoothing)
 
@@ -570,8 +587,10 @@ def _cross_entropy_probs(op, logp, target, weight, reduction, eps, cdim):
 def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     """KL divergence KL(target || q) with ``input`` = log q (log-probabilities).
 
-    Pointwise: target * (log target - input), 0 where target = 0; with ``log_target`` the
-    target is given as log-probabilities: exp(target) * (target - input). input, target: same
+    Pointwise (PyTorch's formula): xlogy(target, target) - target * input, so 0 where
+    target = 0 and NaN where it is negative or NaN; with ``log_target`` the target is given as
+    log-probabilities: exp(target) * (target - input). The gradient with respect to the target
+    at target = 0 is -input (PyTorch's is NaN there). input, target: same
     shape. reduction: ``'batchmean'`` (sum / N: the true KL per sample), ``'sum'``, ``'none'``,
     or ``'mean'`` (PyTorch's default: the mean over all elements, not the KL).
     """
@@ -582,16 +601,19 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     _check_real("kl_div", input, target)
     target = _as_operand(target, input)
     if log_target:
-        loss = ag.exp(target) * (target - input)
+        with np.errstate(invalid="ignore"):  # exp(-inf) * (-inf - input): NaN, as PyTorch
+            loss = ag.exp(target) * (target - input)
     else:
         t = _raw(target)
-        pos = t > 0
-        if isinstance(pos, np.generic):  # a 0-d target: NumPy gives a scalar
-            pos = np.asarray(pos)
+        zero = t == 0
+        if isinstance(zero, np.generic):  # a 0-d target: NumPy gives a scalar
+            zero = np.asarray(zero)
         if isinstance(target, Tensor):
-            pos = _wrap(pos, None, False)
-        safe = ag.where(pos, target, 1.0)
-        loss = ag.where(pos, target * ag.log(safe), 0.0) - target * input
+            zero = _wrap(zero, None, False)
+        safe = ag.where(zero, 1.0, target)
+        with np.errstate(invalid="ignore"):  # log of a negative target: NaN, as PyTorch
+            xlogx = ag.where(zero, 0.0, target * ag.log(safe))
+        loss = xlogx - target * input
     if reduction == "batchmean":
         n = _shape(input)[0] if _shape(input) else 1
         return loss.sum() / n

@@ -152,10 +152,12 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     """Batch normalisation over every dim but the channels (dim 1).
 
     x: (N, C) or (N, C, *S); running_mean, running_var: (C,) Tensors or None; weight, bias:
-    (C,) or None. training (or no running statistics): normalise with the batch statistics and,
-    when running statistics are given, update them in place:
+    (C,) or None. training: normalise with the batch statistics and, when running statistics
+    are given, update them in place:
     ``running = (1 - momentum) running + momentum batch`` (the variance unbiased, as PyTorch).
-    Otherwise normalise with the running statistics. Returns x's shape.
+    Otherwise normalise with the running statistics. As PyTorch, the running statistics are
+    both given or both None (ValueError), and given when not training (RuntimeError).
+    Returns x's shape.
     """
     if _amp_on[0] and _amp.ready:
         return _autocast(
@@ -169,19 +171,29 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     for name, p in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):  # fmt: skip
         _check_param(op, name, p, (C,), x.dtype)
+    if not training and (running_mean is None or running_var is None):
+        missing = "running_mean" if running_mean is None else "running_var"
+        raise RuntimeError(
+            f"{op}: {missing} must be defined in evaluation mode (training=False normalises "
+            "with the running statistics)"
+        )
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(
+            f"{op}: running_mean and running_var must either both be None or neither be None"
+        )
     bshape = (1, C) + (1,) * (x.ndim - 2)
-    if training or running_mean is None or running_var is None:
+    if training:
         axes = (0,) + tuple(range(2, x.ndim))
         n = math.prod(x.shape[i] for i in axes)
-        if training and n <= 1:
+        if n <= 1:
             raise ValueError(
                 f"{op}: expected more than 1 value per channel when training, got input of "
                 f"shape {x.shape}"
             )
-        if training and running_mean is not None and running_var is not None:
+        if running_mean is not None:
             _refuse_under_vmap(op)
         mean, var = _moments(x, axes)
-        if training and running_mean is not None and running_var is not None:
+        if running_mean is not None:
             _update_running(running_mean, running_var, mean.reshape(C), var.reshape(C), momentum, n)
         w = None if weight is None else weight.reshape(bshape)
         b = None if bias is None else bias.reshape(bshape)
