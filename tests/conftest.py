@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -12,6 +13,9 @@ import autograd as ag
 @pytest.fixture(autouse=True)
 def _seed():
     ag.manual_seed(0)
+    torch = sys.modules.get("torch")  # torch's modules initialise from its own generator
+    if torch is not None:
+        torch.manual_seed(0)
 
 
 def _has_gpu() -> bool:
