@@ -3,8 +3,8 @@
 Each runs the op of the same name in ``autograd.ops`` on the raw arrays and writes the result
 back through ``autograd.inplace.apply_op``, so it has the out-of-place op's argument checks and
 the in-place safety rules (refused on tensors that require grad while recording; the version
-counter bumped). The hand-written in-place ops (``add_``, ``mul_``, ``fill_``, ``copy_``, ...) stay
-in ``tensor.py``.
+counter bumped). The hand-written in-place ops (``add_``, ``mul_``, ``fill_``, ``copy_``, ...) are
+in ``_tensor_inplace.py``.
 """
 
 from __future__ import annotations

@@ -27,178 +27,40 @@ import functools
 import itertools
 import math
 import numbers
-import queue
-import threading
-import time
-import weakref
 
 import numpy as np
 
-from autograd import dtypes as _dt
 from autograd import random as _random
-from autograd.errors import ShapeError
-from autograd.tensor import Tensor
 
+# collate and the loading thread live in their own modules; every name is importable from here
+from ._loader_collate import (  # noqa: F401
+    _collate_numbers,
+    _is_array,
+    _rebuild,
+    _stack,
+    _to_device,
+    default_collate,
+    default_convert,
+)
+from ._loader_workers import (  # noqa: F401
+    _END,
+    WorkerInfo,
+    _Failure,
+    _LoaderIter,
+    _produce,
+    _Progress,
+    _put,
+    _shutdown,
+    _worker,
+    get_worker_info,
+)
 from .dataset import IterableDataset, batch_fetcher
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, as_generator
 
 __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info", "WorkerInfo"]
 
 
-# -- collate ---------------------------------------------------------------------------------
-
-
-def _is_array(x) -> bool:
-    return isinstance(x, np.ndarray) or type(x).__module__.startswith("cupy")
-
-
-def _stack(arrays, where: str):
-    shapes = {tuple(a.shape) for a in arrays}
-    if len(shapes) > 1:
-        raise ShapeError(
-            f"collate: samples{where} have different shapes {sorted(shapes)}; they cannot be "
-            "stacked into one batch (pad them, or pass a collate_fn)"
-        )
-    if type(arrays[0]) is np.ndarray:
-        return Tensor(np.stack(arrays))
-    from backends import array_module
-
-    return Tensor(array_module(arrays[0]).stack(arrays))
-
-
-def _collate_numbers(samples, where):
-    """Scalars (Python or NumPy) as one tensor whose dtype fits them all: bool, int64, or the
-    default float dtype for Python floats (NumPy scalars keep their promoted dtype)."""
-    if not all(isinstance(s, (numbers.Number, np.generic)) for s in samples):
-        raise TypeError(f"collate: samples{where} mix numbers and other types")
-    if all(isinstance(s, np.generic) for s in samples):
-        return Tensor(np.array(samples, dtype=np.result_type(*samples)))
-    if all(isinstance(s, (bool, np.bool_)) for s in samples):
-        return Tensor(np.array(samples, dtype=np.bool_))
-    if all(isinstance(s, (numbers.Integral, np.integer)) for s in samples):
-        return Tensor(np.array(samples, dtype=np.int64))
-    return Tensor(np.array(samples, dtype=_dt.get_default_dtype()))
-
-
-def default_collate(samples, _where: str = ""):
-    """Merge a list of samples into one batch, field by field.
-
-    Tensors and arrays of shape S -> a Tensor (B, *S) (dtype and device kept); Python floats ->
-    a (B,) Tensor of the default float dtype; ints -> int64; bools -> bool; numpy scalars keep
-    their dtype; str / bytes -> a list; tuples, lists, namedtuples and dicts -> the same
-    container of collated fields. Samples of unequal shapes raise a ShapeError naming the field.
-    """
-    if not isinstance(samples, (list, tuple)) or not samples:
-        raise ValueError("collate: expected a non-empty list of samples")
-    elem = samples[0]
-    if isinstance(elem, Tensor):
-        return _stack(
-            [s._data if isinstance(s, Tensor) else np.asarray(s) for s in samples], _where
-        )
-    if _is_array(elem):
-        return _stack(samples, _where)
-    if isinstance(elem, (str, bytes)):  # before np.generic: numpy.str_ is a str
-        return list(samples)
-    if isinstance(elem, (numbers.Number, np.generic)):
-        return _collate_numbers(samples, _where)
-    if isinstance(elem, cabc.Mapping):
-        keys = list(elem)
-        for s in samples:
-            if not isinstance(s, cabc.Mapping) or set(s) != set(keys):
-                raise ValueError(f"collate: dict samples{_where} have different keys")
-        out = {k: default_collate([s[k] for s in samples], f"{_where}[{k!r}]") for k in keys}
-        return out if type(elem) is dict else _rebuild(type(elem), out)
-    if isinstance(elem, (tuple, list)):
-        n = len(elem)
-        if any(len(s) != n for s in samples):
-            raise ValueError(f"collate: samples{_where} are sequences of different lengths")
-        fields = [default_collate(list(f), f"{_where}[{i}]") for i, f in enumerate(zip(*samples))]
-        if isinstance(elem, tuple) and hasattr(elem, "_fields"):
-            return type(elem)(*fields)
-        return tuple(fields) if isinstance(elem, tuple) else fields
-    raise TypeError(
-        f"collate: samples{_where} of type {type(elem).__name__} cannot be batched; expected "
-        "Tensors, arrays, numbers, str, or tuples / lists / dicts of them (or pass a collate_fn)"
-    )
-
-
-def _rebuild(cls, d):
-    try:
-        return cls(d)
-    except Exception:
-        return d
-
-
-def _to_device(batch, device):
-    if isinstance(batch, Tensor):
-        return batch.to(device)
-    if isinstance(batch, dict):
-        return type(batch)((k, _to_device(v, device)) for k, v in batch.items())
-    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
-        return type(batch)(*(_to_device(v, device) for v in batch))
-    if isinstance(batch, (tuple, list)):
-        return type(batch)(_to_device(v, device) for v in batch)
-    return batch
-
-
-def default_convert(sample):
-    """One sample, unbatched (``batch_size=None``): arrays and NumPy scalars -> Tensors (arrays
-    of strings or objects kept), tuples / lists / namedtuples / dicts converted field by field,
-    anything else (Tensors, Python numbers, str) as it is. PyTorch's ``default_convert``."""
-    if isinstance(sample, Tensor) or isinstance(sample, (str, bytes)):
-        return sample
-    if _is_array(sample):
-        return sample if sample.dtype.kind in "USOV" else Tensor(sample)
-    if isinstance(sample, np.generic):
-        return sample if sample.dtype.kind in "USOV" else Tensor(np.asarray(sample))
-    if isinstance(sample, cabc.Mapping):
-        out = {k: default_convert(v) for k, v in sample.items()}
-        return out if type(sample) is dict else _rebuild(type(sample), out)
-    if isinstance(sample, tuple) and hasattr(sample, "_fields"):
-        return type(sample)(*(default_convert(v) for v in sample))
-    if isinstance(sample, (tuple, list)):
-        return type(sample)(default_convert(v) for v in sample)
-    return sample
-
-
-# -- workers ---------------------------------------------------------------------------------
-
-
-class WorkerInfo:
-    """What ``get_worker_info()`` returns inside a ``worker_init_fn``: the loading thread is
-    worker ``id`` 0 of ``num_workers`` 1; ``seed`` is the epoch's seed; ``dataset`` is the
-    loader's dataset itself (not a copy, as a worker process would have)."""
-
-    __slots__ = ("id", "num_workers", "seed", "dataset")
-
-    def __init__(self, id, num_workers, seed, dataset):
-        self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
-
-    def __repr__(self) -> str:
-        return f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed})"
-
-
-_worker = threading.local()  # .info: set while a worker_init_fn runs
-
-
-def get_worker_info() -> WorkerInfo | None:
-    """None: there are no worker processes (``IterableDataset.__iter__`` code written for
-    PyTorch takes its single-process branch and yields everything once). Inside a
-    ``worker_init_fn`` only, a ``WorkerInfo`` (worker 0 of 1), as PyTorch guarantees there."""
-    return getattr(_worker, "info", None)
-
-
 # -- the loader --------------------------------------------------------------------------------
-
-
-class _Progress:
-    """Where the latest epoch is: its index, its seed, how many batches were yielded, and
-    whether its iterator ran out (an epoch's length is not always known in advance)."""
-
-    __slots__ = ("epoch", "seed", "done", "finished")
-
-    def __init__(self, epoch, seed, done):
-        self.epoch, self.seed, self.done, self.finished = epoch, seed, done, False
 
 
 # Spawn keys of an epoch's seed: (k,) is batch k's generator; these two are streams of their own
@@ -727,148 +589,3 @@ class DataLoader:
         else:
             self._resume = None
             self._next_epoch = int(epoch) + (1 if done == nb and done > 0 else 0)
-
-
-# -- iteration, with an optional producer thread ---------------------------------------------------
-
-_END = object()
-
-
-class _Failure:
-    __slots__ = ("exc",)
-
-    def __init__(self, exc):
-        self.exc = exc
-
-
-def _produce(fetch, start, stop, q, stop_event):
-    """Producer thread: put batches ``start..stop-1`` (stop None: until ``fetch`` raises
-    StopIteration) then _END (or the exception) into ``q``."""
-    item = _END
-    try:
-        k = start
-        while stop is None or k < stop:
-            if stop_event.is_set():
-                return
-            try:
-                batch = fetch(k)
-            except StopIteration:
-                break
-            if not _put(q, batch, stop_event):
-                return
-            k += 1
-    except BaseException as e:  # handed to the consumer, which re-raises it
-        item = _Failure(e)
-    _put(q, item, stop_event)
-
-
-def _put(q, item, stop_event) -> bool:
-    while not stop_event.is_set():
-        try:
-            q.put(item, timeout=0.05)
-            return True
-        except queue.Full:
-            continue
-    return False
-
-
-def _shutdown(stop_event, q, thread):
-    stop_event.set()
-    try:
-        while True:
-            q.get_nowait()
-    except queue.Empty:
-        pass
-    if thread is not threading.current_thread():
-        thread.join(timeout=5.0)
-
-
-class _LoaderIter:
-    """One epoch's iterator; ``close()`` (or dropping it) stops its prefetch thread.
-
-    Batches ``start, start + 1, ...`` until ``stop`` (None: until ``fetch`` raises
-    StopIteration); ``length``: the epoch's number of batches when known (for ``len``).
-    timeout > 0: seconds to wait for the prefetch thread's next batch before a RuntimeError."""
-
-    def __init__(self, fetch, start, stop, length, progress, prefetch, timeout=0):
-        self._fetch = fetch
-        self._k = start
-        self._stop = stop
-        self._length = length
-        self._progress = progress
-        self._timeout = timeout
-        self._done = False
-        self._thread = None
-        if prefetch > 0 and (stop is None or start < stop):
-            self._queue = queue.Queue(maxsize=prefetch)
-            stop_event = threading.Event()
-            self._thread = threading.Thread(
-                target=_produce,
-                args=(fetch, start, stop, self._queue, stop_event),
-                name="tapegrad-DataLoader-prefetch",
-                daemon=True,
-            )
-            self._thread.start()
-            self._finalizer = weakref.finalize(
-                self, _shutdown, stop_event, self._queue, self._thread
-            )
-
-    def __iter__(self):
-        return self
-
-    def __len__(self) -> int:
-        """Batches left in this epoch (TypeError when the sampler or dataset has no len)."""
-        if self._done:
-            return 0
-        if self._length is None:
-            raise TypeError("this DataLoader's sampler or dataset has no len()")
-        return max(self._length - self._k, 0)
-
-    def _end(self):
-        self._progress.finished = True
-        self.close()
-        raise StopIteration
-
-    def __next__(self):
-        if self._done:
-            raise StopIteration
-        if self._stop is not None and self._k >= self._stop:
-            self._end()
-        if self._thread is None:
-            try:
-                batch = self._fetch(self._k)
-            except StopIteration:
-                self._end()
-        else:
-            batch = self._get()
-            if batch is _END:
-                self._end()
-            if isinstance(batch, _Failure):
-                self.close()
-                raise batch.exc
-        self._k += 1
-        self._progress.done = self._k
-        return batch
-
-    def _get(self):
-        """The prefetch thread's next item, waiting at most ``timeout`` seconds if > 0."""
-        deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
-        while True:
-            wait = 0.1 if deadline is None else min(0.1, max(deadline - time.monotonic(), 0.0))
-            try:
-                return self._queue.get(timeout=wait)
-            except queue.Empty:
-                if not self._thread.is_alive() and self._queue.empty():
-                    raise RuntimeError(
-                        "DataLoader: the prefetch thread stopped unexpectedly"
-                    ) from None
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise RuntimeError(
-                        f"DataLoader timed out after {self._timeout} seconds"
-                    ) from None
-
-    def close(self) -> None:
-        """Stop the prefetch thread (if any) and wait for it; ``next`` then raises StopIteration."""
-        self._done = True
-        if self._thread is not None:
-            self._finalizer()
