@@ -72,9 +72,12 @@ def _call_hooks(hooks, g, create_graph):
     return g
 
 
-def _before(node, g, packed, extra, targets, create_graph):
-    """The rare per-record work: released check, hooks, retain_grad, ag.grad targets."""
-    if packed is RELEASED:
+def _before(node, g, packed, extra, targets, create_graph, ends=None):
+    """The rare per-record work: released check, hooks, retain_grad, ag.grad targets.
+
+    ends: records whose backward will not run (``autograd.grad``'s interior inputs leading to
+    no other input): no released check for them."""
+    if packed is RELEASED and not (ends and node in ends):
         node._unpack(False)  # raises the "backward a second time" error
     if extra is not None:
         if "index_versions" in extra:  # index tensors the op kept (ops.shape.guard_index)
@@ -86,10 +89,11 @@ def _before(node, g, packed, extra, targets, create_graph):
         if t is not None:  # also under ag.grad / inputs=: a kept record's gradient is complete
             gt = g if create_graph else _wrap(g.copy(), None, False)
             t._grad = gt if t._grad is None else t._grad + gt
-        if "node_pre" in extra:  # grad_fn.register_prehook
-            g = _node_hooks.run_pre(node, extra["node_pre"], g, create_graph)
-    if targets is not None and node in targets:
+    if targets is not None and node in targets:  # as torch: before the record's own pre-hooks
         targets[node] = g
+    # grad_fn.register_prehook (not for a record that will not run)
+    if extra is not None and "node_pre" in extra and not (ends and node in ends):
+        g = _node_hooks.run_pre(node, extra["node_pre"], g, create_graph)
     return g
 
 

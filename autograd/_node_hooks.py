@@ -3,8 +3,8 @@
 
 A pre-hook ``hook(grad_outputs)`` runs before the record's backward, with a one-element tuple
 (a record has one output); it may return a tuple whose first element replaces the gradient.
-A hook ``hook(grad_inputs, grad_outputs)`` runs after it, with one entry per input edge (None
-where no gradient flows); it may return a tuple of the same length that replaces them.
+A hook ``hook(grad_inputs, grad_outputs)`` runs after it, with one entry per input edge (as
+``next_functions``: None where no gradient flows); a returned tuple of that length replaces them.
 Gradients are Tensors for the hooks; what they return is checked against what it replaces.
 Hooks live in the record's ``_extra`` dict, so a record without any pays nothing.
 """
@@ -69,16 +69,17 @@ def run_post(node, hooks, grads, g, create_graph):
     """The record's hooks on its input gradients ``grads`` (as backward returned them) and
     output gradient ``g``; returns the input gradients to use (a tuple)."""
     grads = grads if isinstance(grads, tuple) else (grads,)
-    n = len(node.parents)
-    grads = tuple(grads) + (None,) * (n - len(grads))
+    total = len(node.parents)
+    grads = tuple(grads) + (None,) * (total - len(grads))
+    n = len(node.next_functions)  # one entry per input edge, as torch (no trailing non-tensors)
     gout = (_as_tensor(g),)
     for hook in list(hooks):
-        gin = tuple(_as_tensor(x) for x in grads)
+        gin = tuple(_as_tensor(x) for x in grads[:n])
         r = hook(gin, gout)
         if r is not None:
             r = _as_tuple(r, n, node, "input gradients")
             grads = tuple(
                 _replacement(new, old, f"input {i}", node, create_graph)
                 for i, (new, old) in enumerate(zip(r, gin))
-            )
+            ) + grads[n:]
     return grads

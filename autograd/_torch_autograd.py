@@ -33,20 +33,21 @@ __all__ = [
 ]  # fmt: skip
 
 
-def Variable(data, requires_grad: bool = False, volatile: bool = False):  # noqa: N802
-    """PyTorch's legacy ``torch.autograd.Variable(data, requires_grad=False)``: a Tensor.
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor)
 
-    data: a Tensor (its data is shared) or anything ``ag.tensor`` takes. With
-    ``requires_grad=True`` the result is a new leaf that requires grad (a Tensor that already
-    requires grad is returned as it is, as torch does). ``volatile`` is accepted and ignored
-    (torch removed it: use ``no_grad``).
-    """
-    from .tensor import tensor
 
-    t = data if isinstance(data, Tensor) else tensor(data)
-    if requires_grad and not t.requires_grad:
-        t = t.detach().requires_grad_(True)
-    return t
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's legacy ``torch.autograd.Variable(data, requires_grad=False)``: a new leaf
+    Tensor sharing ``data``'s memory (a Tensor; its graph is not followed), requiring grad when
+    asked; ``isinstance(t, Variable)`` holds for every Tensor, as in torch. ``volatile`` is
+    accepted and ignored (torch removed it: use ``no_grad``)."""
+
+    def __new__(cls, data, requires_grad: bool = False, volatile: bool = False):
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        return data.detach().requires_grad_(bool(requires_grad))
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

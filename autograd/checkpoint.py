@@ -73,6 +73,8 @@ def _record_class(n: int):
 class _CheckpointBase(Function):
     """out = fn(args), computed before (the record's forward only hands the output over)."""
 
+    twice_differentiable = False  # see Function.twice_differentiable
+
     __slots__ = ("call",)
     op_name = "checkpoint"
 

@@ -233,10 +233,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     for t, g, created in roots:
         seed(t, g, created)
 
-    targets = allowed = None
+    targets = allowed = ends = None
     if inputs is not None:
         targets = {t._node: None for t in inputs if t._node is not None}
-        allowed = set(_prune(_collect(list(node_grads)), inputs))
+        order = _collect(list(node_grads))
+        allowed = set(_prune(order, inputs))
+        ends = _ends(order, inputs) if targets else None
         allowed_leaves = {t for t in inputs if t._node is None}
 
     # Records run newest first. A record is queued when its first gradient arrives; every record
@@ -268,7 +270,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             packed = node._saved
             extra = node._extra
             if extra is not None or targets is not None or packed is RELEASED:
-                g = _before(node, g, packed, extra, targets, create_graph)
+                g = _before(node, g, packed, extra, targets, create_graph, ends)
+                if ends and node in ends:  # an input's record leading to no other input
+                    g = None
+                    current = heapq.heappop(heap)[1] if heap else None
+                    continue
             node.saved = node._unpack(create_graph) if packed else ()
             grads = node.backward(g)
             if create_graph and node.saved and (node.link_saved or node.mask_grad):
@@ -373,9 +379,6 @@ def _prune(order, inputs):
     want_leaves = {id(t) for t in inputs if t._node is None}
     useful = set()
     for node in reversed(order):  # oldest first: parents are decided before children
-        if node in want_nodes:
-            useful.add(node)
-            continue
         for p in node.parents:
             if p is None:
                 continue
@@ -384,7 +387,28 @@ def _prune(order, inputs):
             ):
                 useful.add(node)
                 break
+        else:
+            if node in want_nodes:  # its gradient is wanted, its backward is not
+                useful.add(node)
     return [n for n in order if n in useful]
+
+
+def _ends(order, inputs):
+    """The records of interior ``inputs`` whose backward leads to no other input: their
+    gradient is captured and their backward never runs (nor its hooks), as in torch."""
+    want_leaves = {id(t) for t in inputs if t._node is None}
+    want_nodes = {t._node for t in inputs if t._node is not None}
+    through = set()
+    for node in reversed(order):
+        for p in node.parents:
+            if p is None:
+                continue
+            if (isinstance(p, Tensor) and id(p) in want_leaves) or (
+                isinstance(p, Function) and (p in through or p in want_nodes)
+            ):
+                through.add(node)
+                break
+    return want_nodes - through
 
 
 def _gather(inputs, targets, leaf_grads, create_graph):

@@ -44,7 +44,7 @@ from .factory import zeros_like
 from .functional import _jacobian_forward, _jacobian_reverse
 from .grad_mode import enable_grad, is_grad_enabled
 from .ops import stack
-from .random import get_rng_state
+from .random import get_rng_state, set_rng_state
 from .tensor import Tensor
 
 __all__ = [
@@ -341,14 +341,23 @@ def _builtin_graph(outs, ins) -> bool:
             continue
         seen.add(id(rec))
         klass = type(rec)
-        # a PyTorch-protocol record (``_forward_cls``: the user's Function) is never trusted
-        if hasattr(klass, "_forward_cls") or not klass.__module__.startswith(_OWN_MODULES):
+        # a PyTorch-protocol record (``_forward_cls``: the user's Function) is never trusted,
+        # nor one whose gradient a hook may change (a hook need not be linear in it)
+        if (
+            hasattr(klass, "_forward_cls")
+            or not klass.twice_differentiable
+            or not klass.__module__.startswith(_OWN_MODULES)
+        ):
+            return False
+        extra = rec._extra
+        if extra is not None and not _HOOK_FREE.issuperset(extra):
             return False
         stack.extend(p for p in rec.parents or () if p is not None and not p._leaf_edge)
     return True
 
 
 _OWN_MODULES = ("autograd.", "nn.")
+_HOOK_FREE = frozenset({"retain", "index_versions"})  # _extra entries that change no gradient
 
 
 def _builder(strategy, outs, ins):
@@ -374,6 +383,7 @@ def _jac(func, argnums, has_aux, strategy, fn, randomness="same"):
         state = get_rng_state() if randomness == "error" else None
         out, aux = _split_aux(_run(func, ins.args, kwargs), has_aux, fn)
         if state is not None and get_rng_state() != state:
+            set_rng_state(state)  # as vmap: the generator as it was before f ran
             raise RuntimeError(
                 f"{fn}: f drew random numbers while randomness='error'; pass "
                 "randomness='same' or 'different' (f runs once here, so every column sees "
@@ -391,7 +401,13 @@ def _jac(func, argnums, has_aux, strategy, fn, randomness="same"):
         _depth[0] += 1  # the passes record when asked: an outer transform may read them
         try:
             with enable_grad():
-                blocks = build(outs, ins.flat, record, False, fn)
+                try:
+                    blocks = build(outs, ins.flat, record, False, fn)
+                except RuntimeError:
+                    if build is not _jacobian_forward or strategy != "reverse-mode":
+                        raise
+                    # jacrev's own choice of forward mode met an op refusing double backward
+                    blocks = _jacobian_reverse(outs, ins.flat, record, False, fn)
         finally:
             _depth[0] -= 1
         per_out = []

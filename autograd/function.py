@@ -199,6 +199,10 @@ class Function:
     # Classes in PyTorch's protocol (static forward with ctx) are not guarded: their backward is
     # taken as written for torch, whose convention this is.
     complex_ok: bool = False
+    # False for ops whose backward is not differentiable again on purpose (ctc_loss, a
+    # reentrant checkpoint, module backward hooks running user code): jacrev does not switch to
+    # its forward (double backward) strategy through them
+    twice_differentiable: bool = True
 
     def forward(self, *args):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
@@ -275,13 +279,13 @@ class Function:
         (a record cannot tell a constant tensor from an axis argument), so ``x * c`` with a
         constant ``c`` lists one edge where torch lists two.
         """
-        from .graph import AccumulateGrad
+        from .graph import accumulate_grad_of
 
         parents = list(self.parents or ())
         while parents and parents[-1] is None:  # non-tensor arguments (an axis) trail
             parents.pop()
         return tuple(
-            (None, 0) if p is None else (AccumulateGrad(p) if p._leaf_edge else p, 0)
+            (None, 0) if p is None else (accumulate_grad_of(p) if p._leaf_edge else p, 0)
             for p in parents
         )
 

@@ -16,6 +16,7 @@ the context is open, whenever their backward runs. The pack hook runs with recor
 from __future__ import annotations
 
 import threading
+import weakref
 
 from . import function as _fn
 from .grad_mode import _state, no_grad
@@ -31,7 +32,7 @@ class AccumulateGrad:
     receives the gradient (torch's ``AccumulateGrad`` node in ``next_functions``). Two are
     equal when they stand for the same leaf."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("variable", "__weakref__")
     next_functions = ()
 
     def __init__(self, variable):
@@ -49,6 +50,20 @@ class AccumulateGrad:
 
     def __repr__(self):
         return "<AccumulateGrad>"
+
+
+# leaf id -> its AccumulateGrad while some graph walker holds the node (weakly: the node holds
+# the leaf, so the id cannot be reused meanwhile): next_functions hands out one node per leaf,
+# as torch (walkers such as torchviz key nodes by id)
+_acc_nodes = weakref.WeakValueDictionary()
+
+
+def accumulate_grad_of(leaf) -> AccumulateGrad:
+    """The ``AccumulateGrad`` node of ``leaf``: the same object while one is held."""
+    node = _acc_nodes.get(id(leaf))
+    if node is None or node.variable is not leaf:
+        node = _acc_nodes[id(leaf)] = AccumulateGrad(leaf)
+    return node
 
 
 class saved_tensors_hooks:  # noqa: N801 (PyTorch's name)

@@ -82,6 +82,8 @@ class _Call:
 class _Out(Function):
     """y = x (the module's output); backward runs the pre-hooks and records grad_output."""
 
+    twice_differentiable = False  # see Function.twice_differentiable
+
     __slots__ = ("call",)
 
     def forward(self, x, call):
@@ -109,6 +111,8 @@ class _Out(Function):
 
 class _Gate(Function):
     """A 0-d token whose parents are the module's inputs; backward hands them the hooks' say."""
+
+    twice_differentiable = False  # see Function.twice_differentiable
 
     __slots__ = ("call",)
 
@@ -141,6 +145,8 @@ def _zeros(meta, like):
 
 class _Pass(Function):
     """y = the input's array (identity); its gradient is stored for the gate, not passed on."""
+
+    twice_differentiable = False  # see Function.twice_differentiable
 
     __slots__ = ("call", "pos")
 

@@ -68,6 +68,8 @@ class _ReparamGrad(Function):
     """g = dx/da for standard Gamma samples x at concentrations a (broadcast); host numerics.
     Its own derivative is not implemented (torch's ``_standard_gamma_grad`` has none either)."""
 
+    twice_differentiable = False  # see Function.twice_differentiable
+
     __slots__ = ()
 
     def forward(self, a, x):
@@ -81,6 +83,8 @@ class _ReparamGrad(Function):
 class _LogReparamGrad(Function):
     """d log(x) / da for standard Gamma samples given as log x (``log_reparam_grad``); as
     ``_ReparamGrad``, no derivative of its own."""
+
+    twice_differentiable = False  # see Function.twice_differentiable
 
     __slots__ = ()
 
@@ -101,6 +105,8 @@ class _StandardGamma(Function):
     """x ~ Gamma(a, 1) drawn elementwise (x >= the dtype's tiny, as torch's); dx/da by implicit
     reparameterisation (``_ReparamGrad``). a: any shape, float; x: a's shape and dtype."""
 
+    twice_differentiable = False  # see Function.twice_differentiable
+
     __slots__ = ()
     save_inputs = (0,)
     save_output = True
@@ -119,6 +125,8 @@ class _StandardGamma(Function):
 class _LogStandardGamma(Function):
     """log x, x ~ Gamma(a, 1) drawn elementwise, finite however small x is; d log(x) / da by
     implicit reparameterisation in log space (``_LogReparamGrad``). a: float64, any shape."""
+
+    twice_differentiable = False  # see Function.twice_differentiable
 
     __slots__ = ()
     save_inputs = (0,)
@@ -152,6 +160,8 @@ class _SampleRange(Function):
 class _GammaCdf(Function):
     """y = P(a, x), the regularised lower incomplete gamma function (broadcast);
     dy/dx = p(a, x) = x^(a-1) e^-x / Gamma(a), dy/da = -p(a, x) dx/da (first order only)."""
+
+    twice_differentiable = False  # see Function.twice_differentiable
 
     __slots__ = ()
     save_inputs = (0, 1)

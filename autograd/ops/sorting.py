@@ -460,6 +460,27 @@ def cummin(x, dim=None, *, axis=None):
     return _cum_extreme("cummin", x, dim, axis, "minimum", CumminResult)
 
 
+# under create_graph, slices of n entries take the dense rule while batch * n * n stays below this
+_DENSE_MAX = 1 << 22
+
+
+def _lcse_grad_dense(ops, gy, x, y, ax):
+    """dx[j] = sum_{i >= j} gy[i] W[i, j], W[i, j] = exp(x[j] - y[i]) (a prefix softmax: each
+    entry <= 1, no overflow), with conj(W) for complex x; as a product with the lower-triangular
+    W. Linear in gy, so its derivative in gy is right at gy = 0 too, where the log-space rule's
+    sign split is flat: forward mode (double backward at a zero cotangent) needs that."""
+    xt, yt, gt = (ops.movedim(v, ax, -1) for v in (x, y, gy))
+    n = xt.shape[-1]
+    rows = np.arange(n)
+    below = _xp(_raw(xt)).asarray(rows[None, :] <= rows[:, None])  # j <= i
+    d = ops.where(below, ops.unsqueeze(xt, -2) - ops.unsqueeze(yt, -1), -np.inf)
+    w = ops.exp(d)
+    if _raw(w).dtype.kind == "c":
+        w = ops.conj(w)
+    g = ops.matmul(ops.unsqueeze(gt, -2), w).squeeze(-2)
+    return ops.movedim(g, -1, ax)
+
+
 def _rlcse(v, axis):
     """Reverse logcumsumexp: out[i] = log sum_{k >= i} exp(v[k])."""
     return Flip.apply(LogCumSumExp.apply(Flip.apply(v, (axis,)), axis), (axis,))
@@ -511,6 +532,9 @@ class LogCumSumExp(Function):
         ninf = _raw(y).real == -np.inf
         if bool(ninf.any()):
             y = ops.where(ninf, 0, y)
+        n = gr.shape[ax]
+        if isinstance(gy, Tensor) and gr.size * n <= _DENSE_MAX:  # create_graph
+            return _lcse_grad_dense(ops, gy, x, y, ax), None
         if gr.dtype.kind == "c":
             # no sign split: dx = conj(exp(x + rlcse(log(conj gy) - y))) (torch's complex rule)
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

@@ -80,6 +80,8 @@ class CTC(Function):
     lengths. The loss is inf for an impossible alignment (0 with zero_infinity, gradient 0).
     """
 
+    twice_differentiable = False  # see Function.twice_differentiable
+
     __slots__ = ("ext", "skip", "il", "tl", "lin", "blank", "zero_inf")
     save_inputs = (0,)
     save_private = True
@@ -177,6 +179,8 @@ class CTC(Function):
 class _NotTwice(Function):
     """g itself, recorded on the tensors ctc_loss's gradient depends on, so that differentiating
     that gradient raises (PyTorch: derivative for _ctc_loss_backward is not implemented)."""
+
+    twice_differentiable = False  # see Function.twice_differentiable
 
     __slots__ = ()
 

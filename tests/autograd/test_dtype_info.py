@@ -44,12 +44,17 @@ def test_top_level_vmap_and_no_leaked_names():
     assert not hasattr(ag, "annotations")
 
 
-def test_variable_is_a_tensor():
-    base = ag.tensor([1.0, 2.0])
-    v = ag.autograd.Variable(base, requires_grad=True)
-    assert isinstance(v, ag.Tensor) and v.requires_grad and v.is_leaf
-    assert ag.autograd.Variable(base) is base  # no copy, as torch
-    assert ag.autograd.Variable(v, requires_grad=True) is v
-    (v * v).sum().backward()
-    assert v.grad.tolist() == [2.0, 4.0] and not base.requires_grad
-    assert ag.autograd.Variable([1.0]).tolist() == [1.0]
+def test_variable_is_a_new_leaf_sharing_data_as_torch():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    v = ag.autograd.Variable(y)  # the graph behind y is not followed
+    assert v.is_leaf and not v.requires_grad and v is not y
+    (v * y).sum().backward()
+    assert x.grad.tolist() == [4.0, 8.0]  # torch's; following v's graph would give [8, 16]
+    w = ag.autograd.Variable(x, requires_grad=True)
+    assert w is not x and w.requires_grad and w.is_leaf
+    w.detach()[0] = 5.0  # shares memory
+    assert x.detach().tolist()[0] == 5.0
+    assert isinstance(x, ag.autograd.Variable) and not isinstance(3, ag.autograd.Variable)
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+        ag.autograd.Variable([1.0])

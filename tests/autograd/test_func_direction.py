@@ -135,3 +135,47 @@ def test_linearize_matches_torch_and_runs_f_once():
         jvp_fn(ag.tensor(a), ag.tensor(a))
     with pytest.raises(ValueError, match="expected 2 tangent tensors"):
         jvp_fn(ag.tensor(a))
+
+
+def test_jacrev_stays_reverse_where_hooks_or_refusals_are():
+    x = ag.tensor([0.3, -0.7], dtype=ag.float64)
+
+    def hooked(v):
+        y = v.sin()
+        y.register_hook(lambda g: g.clamp(max=0.1))  # not linear in the gradient
+        return y[:, None] * ag.ones(2, 6, dtype=ag.float64)
+
+    J = jacrev(hooked)(x)
+    J_rev = ag.functional.jacobian(hooked, x, strategy="reverse-mode")
+    np.testing.assert_allclose(J.numpy(), J_rev.numpy(), rtol=1e-15)
+
+    def node_hooked(v):
+        y = v.exp()
+        y.grad_fn.register_hook(lambda gi, go: (gi[0] + 1,))
+        return y[:, None] * ag.ones(2, 6, dtype=ag.float64)
+
+    np.testing.assert_allclose(
+        jacrev(node_hooked)(x).numpy(),
+        ag.functional.jacobian(node_hooked, x, strategy="reverse-mode").numpy(),
+        rtol=1e-15,
+    )
+
+
+def test_forward_mode_through_logcumsumexp():
+    # its backward must be linear in the cotangent at 0 (forward mode seeds with zeros)
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(1).standard_normal((3, 4)) * 3
+    for ax in (0, 1):
+        ours = jacrev(lambda v, ax=ax: ag.logcumsumexp(v, ax))(ag.tensor(a))
+        fwd = jacfwd(lambda v, ax=ax: ag.logcumsumexp(v, ax))(ag.tensor(a))
+        theirs = torch.func.jacrev(lambda v, ax=ax: torch.logcumsumexp(v, ax))(torch.tensor(a))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(fwd.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_jacfwd_randomness_error_restores_the_generator():
+    ag.manual_seed(3)
+    state = ag.get_rng_state()
+    with pytest.raises(RuntimeError, match="randomness='error'"):
+        jacfwd(lambda v: v * ag.rand(3))(ag.ones(3))
+    assert ag.get_rng_state() == state

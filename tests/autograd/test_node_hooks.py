@@ -73,3 +73,33 @@ def test_hooks_under_create_graph_stay_differentiable():
     (gg,) = ag.grad(g.sum(), x)
     xv = x.detach().numpy()
     np.testing.assert_allclose(gg.numpy(), -np.sin(xv) * xv + np.cos(xv), rtol=1e-12)
+
+
+def test_grad_inputs_per_input_edge_as_torch():
+    x = ag.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    seen = []
+    for y in (x.sum(0), x.reshape(3, 1), x**3, x.clamp(-1.0, 1.0), x[0]):
+        y.grad_fn.register_hook(lambda gi, go: (seen.append(len(gi)), (gi[0] * 2,))[1])
+        y.sum().backward()
+    assert seen == [1] * 5
+
+
+def test_grad_of_an_interior_input_skips_its_records_hooks_and_backward():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    calls = []
+    y.grad_fn.register_prehook(lambda go: (calls.append("pre"), (go[0] * 10,))[1])
+    y.grad_fn.register_hook(lambda gi, go: calls.append("post"))
+    (g,) = ag.grad((y * 2).sum(), y)
+    assert g.tolist() == [2.0, 2.0] and calls == []  # torch: 2, the record never runs
+    y2 = x.exp()
+    y2.sum().backward()  # y2's record is released
+    (g2,) = ag.grad((y2 * 3).sum(), y2)  # fine: that record is not run
+    assert g2.tolist() == [3.0, 3.0]
+
+
+def test_accumulate_grad_node_is_one_object_per_leaf():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    a, b = (f for f, _ in y.grad_fn.next_functions)
+    assert a is b and a.variable is x
