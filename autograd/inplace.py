@@ -301,6 +301,11 @@ def apply(t: Tensor, op: str, *args) -> Tensor:
             if v.numel() != 1:
                 raise RuntimeError(f"fill_: value must have one element, got shape {v.shape}")
             v = v.item()
+        if isinstance(v, complex) and d.dtype.kind != "c":
+            raise TypeError(
+                f"fill_: a complex value ({v!r}) can't fill a tensor of dtype {d.dtype} (torch: "
+                "cannot be converted without overflow)"
+            )
         d[...] = v
     elif op == "copy_":
         src = _arr(args[0], t, op)

@@ -219,6 +219,12 @@ class Digraph:
         return layers, pos
 
     def _draw(self, path: str) -> None:
+        if len(self.nodes) > _MPL_MAX_NODES:
+            raise RuntimeError(
+                f"Digraph.render: {len(self.nodes):,} nodes are too many for the matplotlib "
+                f"drawing (at most {_MPL_MAX_NODES:,}); install Graphviz's 'dot', or write the "
+                "DOT text with save()"
+            )
         try:
             from matplotlib.backends.backend_agg import FigureCanvasAgg
             from matplotlib.figure import Figure
@@ -252,6 +258,7 @@ class Digraph:
         fig.savefig(path)
 
 
+_MPL_MAX_NODES = 2000  # beyond this the drawing takes minutes and is unreadable anyway
 _MPL_COLOURS = {_OUTPUT: "#caff70", _LEAF: "#add8e6", _OP: "#d3d3d3", _SAVED: "#ffa500"}
 
 

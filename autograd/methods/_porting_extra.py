@@ -122,9 +122,9 @@ class PortingMethods:
         """self *= other, in place (``mul_``)."""
         return self.mul_(other)
 
-    def divide_(self, other):
+    def divide_(self, other, *, rounding_mode=None):
         """self /= other, in place (``div_``)."""
-        return self.div_(other)
+        return self.div_(other, rounding_mode=rounding_mode)
 
     true_divide_ = divide_
 

@@ -140,9 +140,11 @@ class ElementwiseMethods:
         """self * other."""
         return self * other
 
-    def div(self, other):
-        """self / other."""
-        return self / other
+    def div(self, other, *, rounding_mode=None):
+        """self / other; ``rounding_mode`` "floor" or "trunc" as ``autograd.div``."""
+        if rounding_mode is None:
+            return self / other
+        return _ops.div(self, other, rounding_mode=rounding_mode)
 
     def matmul(self, other):
         """See ``autograd.matmul``: Matrix product. x: (..., n, k) or (k,); y: (..., k, m)..."""

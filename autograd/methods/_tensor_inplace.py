@@ -7,8 +7,8 @@ from __future__ import annotations
 
 # names of autograd/tensor.py, bound by its last line (``bind_tensor_names``): this module
 # loads before they exist, since ``Tensor`` inherits from the class below
-_FROM_TENSOR = ("Tensor", "_inplace")
-Tensor = _inplace = None
+_FROM_TENSOR = ("Tensor", "_inplace", "_ops")
+Tensor = _inplace = _ops = None
 
 
 class InplaceOpMethods:
@@ -30,9 +30,11 @@ class InplaceOpMethods:
         """self *= other, in place."""
         return _inplace.apply(self, "mul_", other)
 
-    def div_(self, other) -> Tensor:
-        """self /= other, in place."""
-        return _inplace.apply(self, "div_", other)
+    def div_(self, other, *, rounding_mode=None) -> Tensor:
+        """self /= other, in place; ``rounding_mode`` "floor" or "trunc" as ``autograd.div``."""
+        if rounding_mode is None:
+            return _inplace.apply(self, "div_", other)
+        return self.copy_(_ops.div(self, other, rounding_mode=rounding_mode))
 
     def pow_(self, other) -> Tensor:
         """self **= other, in place."""

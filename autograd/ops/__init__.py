@@ -98,9 +98,27 @@ def mul(x, y):
 multiply = mul
 
 
-def div(x, y):
-    """x / y (true division) with broadcasting."""
-    return Div.apply(x, y)
+def div(x, y, *, rounding_mode=None):
+    """x / y with broadcasting: true division, or with ``rounding_mode`` "floor" (floor(x / y))
+    or "trunc" (rounded toward zero), as torch; the rounded forms keep integer dtypes and have
+    zero gradient."""
+    if rounding_mode is None:
+        return Div.apply(x, y)
+    if rounding_mode == "floor":
+        return FloorDivide.apply(x, y)
+    if rounding_mode == "trunc":
+        kinds = [getattr(v, "dtype", np.dtype(type(v))).kind for v in (x, y)]  # no builtins here
+        if kinds[0] in "iub" and kinds[1] in "iub":
+            # integers: floor division, one up where it rounded a negative quotient down
+            q = FloorDivide.apply(x, y)
+            inexact = ne(Remainder.apply(x, y), 0)
+            negative = logical_xor(lt(x, 0), lt(y, 0))
+            return where(logical_and(inexact, negative), q + 1, q)
+        return trunc(Div.apply(x, y))
+    raise ValueError(
+        f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+        f"{rounding_mode!r}"
+    )
 
 
 divide = true_divide = div

@@ -62,3 +62,36 @@ def test_tensor_masked_fill_casts_and_checks_as_torch():
         ag.ones(2).masked_fill(ag.tensor([True, False]), 1j)
     with pytest.raises(TypeError, match="only supports boolean masks"):
         ag.ones(3).masked_fill(ag.tensor([1, 0, 1]), 7.0)
+
+
+def test_fill_with_a_complex_value_names_the_op():
+    r = ag.ones(2)
+    with pytest.raises(TypeError, match="fill_: a complex value \\(1j\\) can't fill"):
+        r.fill_(1j)
+    assert r.tolist() == [1.0, 1.0]
+    z = ag.ones(2, dtype=ag.complex64)
+    assert z.fill_(1j).tolist() == [1j, 1j]
+
+
+def test_div_rounding_modes_match_torch():
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    vals = [-7, 7, -8, 6, 0]
+    for a, b in [(vals, 2), (vals, -3), ([-7.0, 7.5, -0.5], 2), (vals, [2, -2, 3, -3, 1])]:
+        for mode in ("floor", "trunc"):
+            ours = ag.div(
+                ag.tensor(a), b if isinstance(b, int) else ag.tensor(b), rounding_mode=mode
+            )
+            theirs = torch.div(
+                torch.tensor(a), b if isinstance(b, int) else torch.tensor(b), rounding_mode=mode
+            )
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+            assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    x = ag.tensor([1.5, -2.5], requires_grad=True)
+    x.div(2, rounding_mode="trunc").sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+    y = ag.tensor([-7.0, 3.0])
+    assert y.div_(2, rounding_mode="floor").tolist() == [-4.0, 1.0]
+    with pytest.raises(ValueError, match="rounding_mode to be one of None, 'trunc', or 'floor'"):
+        ag.div(y, 2, rounding_mode="round")

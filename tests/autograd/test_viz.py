@@ -187,3 +187,14 @@ def test_name_is_torchs():
     assert y.grad_fn.name() == "MyExpBackward"
     assert "MyExpBackward\\n" not in make_dot(y.sum()).source.replace("MyExpBackward", "", 1)
     assert '"MyExpBackward"' in make_dot(y).source
+
+
+def test_matplotlib_drawing_refuses_huge_graphs(tmp_path, monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    x = ag.tensor([0.5], requires_grad=True)
+    y = x
+    for _ in range(2100):
+        y = y * 1.0001
+    with pytest.raises(RuntimeError, match="too many for the matplotlib drawing"):
+        make_dot(y).render(str(tmp_path / "big"))
+    assert make_dot(y).save(str(tmp_path / "big.dot")).endswith("big.dot")
