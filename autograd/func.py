@@ -188,6 +188,25 @@ def vjp(func, *primals, has_aux: bool = False):
     return result, vjp_fn
 
 
+def _seed_vjp(outs, flat):
+    """``(us, g)``: zero cotangents ``us`` that require grad, one per output, and
+    g(u) = u^T J as a graph (create_graph): linear in u, so J v is its gradient against u
+    (jvp and linearize by double backward). g has one entry per input (None: unreached)."""
+    us = [zeros_like(o).requires_grad_() for o in outs]
+    live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
+    if not live:
+        return us, (None,) * len(flat)
+    g = _grad(
+        [o for o, _ in live],
+        flat,
+        [u for _, u in live],
+        create_graph=True,
+        retain_graph=True,
+        allow_unused=True,
+    )
+    return us, g
+
+
 def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False):
     """``(func(*primals), J @ tangents)``: the Jacobian-vector product (``torch.func.jvp``).
 
@@ -212,18 +231,7 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
     _check_outputs(outs, fn)
     record = ins.after(outs) or (is_grad_enabled() and any(v.requires_grad for v in vs))
     with enable_grad():
-        us = [zeros_like(o).requires_grad_() for o in outs]  # g(u) = u^T J is linear in u
-        live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
-        g = (None,) * len(ins.flat)
-        if live:
-            g = _grad(
-                [o for o, _ in live],
-                ins.flat,
-                [u for _, u in live],
-                create_graph=True,
-                retain_graph=True,
-                allow_unused=True,
-            )
+        us, g = _seed_vjp(outs, ins.flat)
         pairs = [(gi, v) for gi, v in zip(g, vs) if gi is not None and gi.requires_grad]
         if strict and len(pairs) != len(vs):
             raise RuntimeError("jvp: an output is independent of an input, which strict forbids")
@@ -263,18 +271,7 @@ def linearize(func, *primals):
         )
     _check_outputs(outs, fn)
     with enable_grad():
-        us = [zeros_like(o).requires_grad_() for o in outs]  # g(u) = u^T J is linear in u
-        live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
-        g = (None,) * len(ins.flat)
-        if live:
-            g = _grad(
-                [o for o, _ in live],
-                ins.flat,
-                [u for _, u in live],
-                create_graph=True,
-                retain_graph=True,
-                allow_unused=True,
-            )
+        us, g = _seed_vjp(outs, ins.flat)
 
     def jvp_fn(*tangents):
         """J @ tangents: one Tensor per primal, of its shape; returns f's output structure."""
