@@ -16,13 +16,16 @@ from .tensor import Tensor, _wrap
 
 
 class _Handle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+    """Returned by the ``register_*hook`` methods; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_hook")
 
     def __init__(self, hooks, hook):
         self._hooks = hooks
         self._hook = hook
 
     def remove(self):
+        """Unregister the hook (again: nothing)."""
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
 

@@ -11,6 +11,8 @@ accumulates nothing, so it runs none, as PyTorch).
 
 from __future__ import annotations
 
+from ._engine_hooks import _Handle  # the one handle class of every hook
+
 __all__ = ["PostHook", "add_post_accumulate_hook", "run_post_hooks"]
 
 
@@ -24,21 +26,6 @@ class PostHook:
 
     def __call__(self, grad):
         return None
-
-
-class _Handle:
-    """Returned by ``register_post_accumulate_grad_hook``; ``remove()`` unregisters the hook."""
-
-    __slots__ = ("_hooks", "_hook")
-
-    def __init__(self, hooks, hook):
-        self._hooks = hooks
-        self._hook = hook
-
-    def remove(self):
-        """Unregister the hook (again: nothing)."""
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
 
 
 def add_post_accumulate_hook(t, hook):
