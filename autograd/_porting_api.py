@@ -27,8 +27,8 @@ __all__ = [
 # -- dtypes ----------------------------------------------------------------------------------------
 
 
-def result_type(tensor1, tensor2):
-    """The dtype PyTorch gives an arithmetic op on ``tensor1`` and ``tensor2`` (Tensors or
+def result_type(tensor, other):
+    """The dtype PyTorch gives an arithmetic op on ``tensor`` and ``other`` (Tensors or
     numbers): operands with dims decide within a category (bool < integer < float < complex);
     a 0-d tensor or a number counts only when of a higher category, then giving its own dtype
     (a Python float: the default float dtype; an int: int64).
@@ -36,7 +36,7 @@ def result_type(tensor1, tensor2):
     This is PyTorch's rule (``result_type(int64 tensor, 2.5)`` is float32). This library's own
     elementwise ops follow NumPy 2's promotion, which can give a wider dtype (float64 there).
     """
-    return torch_result_type(tensor1, tensor2)
+    return torch_result_type(tensor, other)
 
 
 def promote_types(type1, type2):
@@ -85,25 +85,53 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     start, end = _number(start, "logspace", "start"), _number(end, "logspace", "end")
     base = _number(base, "logspace", "base")
     d = _dt.get_default_dtype() if dtype is None else _dt.as_dtype(dtype)
+    if d.kind in "iu":
+        return _finish(_int_logspace(start, end, steps, base, d), device, requires_grad)
     cplx = any(isinstance(v, complex) for v in (start, end, base))
     exps = np.linspace(start, end, steps, dtype=np.complex128 if cplx else np.float64)
     with np.errstate(over="ignore"):
         vals = np.power(complex(base) if cplx else float(base), exps)
-    if d.kind in "iub":
+    if d.kind == "b":
         vals = vals.real if cplx else vals
     return _finish(vals.astype(d), device, requires_grad)
 
 
+def _int_logspace(start, end, steps, base, d):
+    """logspace into integer dtype ``d`` as torch's CPU kernel: start and end converted to
+    ``d`` first (truncated; RuntimeError when they don't fit), the powers taken in float64 with
+    torch's two-sided steps, then truncated; a power beyond the range gives the dtype's (int8 /
+    int16 / uint8: int32's) minimum, wrapped, as torch's casts on x86."""
+    from .ops._porting_shape import _check_fill
+
+    start, end = (int(_check_fill("logspace", v, d)) for v in (start, end))
+    if isinstance(base, complex):
+        raise TypeError(f"logspace: a complex base ({base!r}) can't give dtype {d}")
+    i = np.arange(steps, dtype=np.float64)
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    exps = np.where(i < steps // 2, start + step * i, end - step * (steps - i - 1))
+    if steps == 1:
+        exps[0] = start
+    with np.errstate(over="ignore", invalid="ignore"):
+        vals = np.power(float(base), exps)
+    wide = np.dtype(np.int64) if d.itemsize == 8 else np.dtype(np.int32)
+    info = np.iinfo(wide)
+    ok = np.isfinite(vals) & (vals > info.min - 1.0) & (vals < info.max + 1.0)
+    out = np.where(ok, vals, 0).astype(wide)
+    out[~ok] = info.min
+    return out.astype(d)
+
+
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A 0-d tensor holding the number ``s``, of ``dtype`` (default the default float dtype,
-    whatever the number's type, as PyTorch)."""
+    whatever the number's type, as PyTorch). RuntimeError when the dtype can't hold it (NaN or
+    an out-of-range value into an integer dtype, a complex one into a real dtype)."""
     from .factory import _finish
+    from .ops._porting_shape import _check_fill
 
     s = _number(s, "scalar_tensor", "s")
     d = _dt.get_default_dtype() if dtype is None else _dt.as_dtype(dtype)
-    if isinstance(s, complex) and d.kind != "c":
-        raise TypeError(f"scalar_tensor: complex value {s!r} cannot be converted to {d}")
-    return _finish(np.asarray(s, dtype=d), device, requires_grad)
+    s = _check_fill("scalar_tensor", s, d)  # RuntimeError as torch when d can't hold s
+    return _finish(np.asarray(s).astype(d), device, requires_grad)
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> Tensor:
@@ -112,9 +140,10 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> T
 
     copy: None shares when no conversion is needed, True always copies, False never does
     (ValueError when a dtype or device conversion is needed). A Tensor comes back itself when
-    nothing changes; ``copy=True`` gives a differentiable clone; a dtype or device conversion
-    gives a tensor outside the graph. requires_grad: None keeps a Tensor's (False for other
-    objects); True makes the result a leaf that requires grad; False detaches it.
+    nothing changes; ``copy=True`` gives a differentiable clone, and a dtype or device conversion
+    a differentiable ``Tensor.to`` (as torch's ToCopyBackward0). requires_grad: None keeps a
+    Tensor's (False for other objects); True makes the result a leaf that requires grad; False
+    detaches it.
     """
     from .tensor import as_tensor, tensor
 
@@ -130,7 +159,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> T
                 f"{want or obj.dtype} on {device or obj.device} without a copy (copy=False)"
             )
         if change:
-            out = obj.detach().to(*(v for v in (device, want) if v is not None))
+            out = obj.to(*(v for v in (device, want) if v is not None))  # on the graph, as torch
         else:
             out = obj.clone() if copy else obj
     elif copy:
@@ -249,7 +278,7 @@ def get_num_threads() -> int:
 
 def initial_seed() -> int:
     """The seed of the global random generator: the last ``manual_seed`` (or ``seed``) value,
-    else the entropy it was made from at start-up (a large random int)."""
+    else the 64-bit seed drawn at start-up."""
     from .random import default_generator
 
     seq = getattr(default_generator().bit_generator, "seed_seq", None)
@@ -258,11 +287,9 @@ def initial_seed() -> int:
 
 def seed() -> int:
     """Seed the global random generator with a non-deterministic 64-bit number; returns it."""
-    from .random import manual_seed
+    from . import random
 
-    s = int(np.random.SeedSequence().entropy) & (2**64 - 1)
-    manual_seed(s)
-    return s
+    return random.seed()
 
 
 _deterministic = {"mode": False, "warn_only": False}

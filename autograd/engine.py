@@ -510,14 +510,19 @@ def backward(t, gradient=None, retain_graph=None, create_graph=False, inputs=Non
     """``t.backward(...)``: accumulate gradients of ``t`` into the leaves' ``.grad``.
 
     t: the output Tensor; gradient: same shape as t (needed unless t has one element).
-    inputs: optional Tensors to restrict accumulation to.
+    inputs: optional Tensors to restrict accumulation to (a tensor named twice counts once, as
+    torch: its gradient is accumulated and its post-accumulate hooks run once).
     """
     if inputs is not None:
-        inputs = _check_inputs(inputs, "backward")
+        inputs = list({id(x): x for x in _check_inputs(inputs, "backward")}.values())
         if not inputs:
             raise RuntimeError("backward: the inputs argument cannot be empty")
         gs = run_backward([t], [gradient], retain_graph, create_graph, inputs, "backward")
         for x, g in zip(inputs, gs):
+            extra = x._node._extra if x._node is not None else None
+            ref = extra.get("retain") if extra else None
+            if ref is not None and ref() is x:
+                continue  # retain_grad: the pass stored x.grad already (once, as torch)
             if g is not None:
                 # the gathered gradients may share memory with each other or the caller's seed
                 x._grad = _own(g, create_graph) if x._grad is None else x._grad + g

@@ -23,7 +23,15 @@ __all__ = ["manual_seed", "default_generator", "seed", "get_rng_state", "set_rng
 # also used by the sampling functions and the in-place fills: gen, host, check_fill, draw_fill,
 # cast_below
 
-_gen = [np.random.default_rng()]
+
+def _entropy64() -> int:
+    """A non-deterministic 64-bit seed (torch's seeds are uint64)."""
+    return int(np.random.SeedSequence().entropy) & (2**64 - 1)
+
+
+# seeded from a 64-bit draw, so that ``initial_seed()`` is a uint64 as torch's and
+# ``manual_seed(initial_seed())`` reproduces the start-up stream
+_gen = [np.random.default_rng(_entropy64())]
 _local = threading.local()  # .gen: this thread's stand-in for the global generator, if any
 
 
@@ -35,7 +43,12 @@ def manual_seed(seed: int) -> np.random.Generator:
     return _gen[0]
 
 
-seed = manual_seed
+def seed() -> int:
+    """Seed the global generator with a non-deterministic 64-bit number; returns it (as
+    ``torch.random.seed``, which takes no argument)."""
+    s = _entropy64()
+    manual_seed(s)
+    return s
 
 
 def default_generator() -> np.random.Generator:

@@ -30,6 +30,39 @@ def _alias(name: str, doc: str):
     return method
 
 
+def _zero_grad_inplace(name: str):
+    """The method ``name_`` of a comparison or logical op (``eq_``, ``logical_and_`` ...): self
+    overwritten with ``autograd.name(self, ...)`` cast to self's dtype; returns self. On a float
+    non-leaf that requires grad, self stays on the graph with a zero gradient (as torch's
+    ``EqBackward0``), through ``where(True, result, self)``."""
+
+    def method(self, *args, **kwargs):
+        from ..inplace import apply_op
+        from ..tensor import Tensor
+
+        ops = _ops()
+        fn = getattr(ops, name)
+
+        def compute(x, *a, **k):
+            r = fn(x, *a, **k)
+            if isinstance(x, Tensor) and x.requires_grad:  # recorded: keep x, zero gradient
+                from ..ops._porting_math import _xp
+
+                keep = _xp(x).ones(tuple(x.shape), dtype=bool)
+                r = ops.where(keep, ops.cast(r, x.dtype), x)
+            return r
+
+        return apply_op(self, name + "_", compute, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = (
+        f"In place: self overwritten with ``autograd.{name}(self, ...)`` cast to self's dtype "
+        "(same arguments); returns self. A non-leaf that requires grad keeps requires_grad "
+        "with a zero gradient, as torch."
+    )
+    return method
+
+
 def _binary_inplace(op: str):
     """``self.op(other)`` in place through ``autograd.inplace.apply`` (``floor_divide_``...)."""
 
@@ -133,16 +166,16 @@ class PortingMethods:
         return _ops().where(condition, self, y)
 
     # -- in-place forms ------------------------------------------------------------------------
-    eq_ = _inplace("eq")
-    ne_ = not_equal_ = _inplace("ne")
-    lt_ = less_ = _inplace("lt")
-    le_ = less_equal_ = _inplace("le")
-    gt_ = greater_ = _inplace("gt")
-    ge_ = greater_equal_ = _inplace("ge")
-    logical_and_ = _inplace("logical_and")
-    logical_or_ = _inplace("logical_or")
-    logical_xor_ = _inplace("logical_xor")
-    logical_not_ = _inplace("logical_not")
+    eq_ = _zero_grad_inplace("eq")
+    ne_ = not_equal_ = _zero_grad_inplace("ne")
+    lt_ = less_ = _zero_grad_inplace("lt")
+    le_ = less_equal_ = _zero_grad_inplace("le")
+    gt_ = greater_ = _zero_grad_inplace("gt")
+    ge_ = greater_equal_ = _zero_grad_inplace("ge")
+    logical_and_ = _zero_grad_inplace("logical_and")
+    logical_or_ = _zero_grad_inplace("logical_or")
+    logical_xor_ = _zero_grad_inplace("logical_xor")
+    logical_not_ = _zero_grad_inplace("logical_not")
     remainder_ = _binary_inplace("remainder_")
     floor_divide_ = _binary_inplace("floor_divide_")
     cumsum_ = _inplace("cumsum")

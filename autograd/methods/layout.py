@@ -19,6 +19,8 @@ _TYPE_NAMES = {
     np.dtype(np.int32): "IntTensor",
     np.dtype(np.int64): "LongTensor",
     np.dtype(np.bool_): "BoolTensor",
+    np.dtype(np.complex64): "ComplexFloatTensor",
+    np.dtype(np.complex128): "ComplexDoubleTensor",
 }
 _BY_NAME = {v: k for k, v in _TYPE_NAMES.items()}
 
@@ -176,7 +178,8 @@ class LayoutMethods:
         """With no dtype: the type name, PyTorch's legacy name under this library's prefix:
         ``'autograd.FloatTensor'`` (float32), ``DoubleTensor``, ``HalfTensor``, ``CharTensor``
         (int8), ``ByteTensor`` (uint8), ``ShortTensor``, ``IntTensor``, ``LongTensor``,
-        ``BoolTensor``; ``'autograd.cuda.FloatTensor'`` on a GPU. With a dtype, a dtype name
+        ``BoolTensor``, ``ComplexFloatTensor``, ``ComplexDoubleTensor``;
+        ``'autograd.cuda.FloatTensor'`` on a GPU. With a dtype, a dtype name
         (``'float64'``) or a type name (``'autograd.DoubleTensor'``, ``'torch.DoubleTensor'``,
         ``'torch.cuda.FloatTensor'``: also moves to that device): self cast as ``to()`` does
         (self itself when nothing changes)."""

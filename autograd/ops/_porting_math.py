@@ -42,6 +42,16 @@ def _xp(*vals):
     return np
 
 
+def _broadcastable(op: str, *vals):
+    """ShapeError naming ``op`` unless the shapes of ``vals`` (numbers: ()) broadcast."""
+    shapes = [tuple(getattr(_raw(v), "shape", ())) for v in vals]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        shown = " and ".join(str(s) for s in shapes)
+        raise ShapeError(f"{op}: shapes {shown} are not broadcastable") from None
+
+
 def _dtype(v):
     """v's dtype, or None for a Python number."""
     return getattr(_raw(v), "dtype", None)
@@ -183,10 +193,18 @@ class NextAfter(Function):
     def forward(self, x, y):
         for name, v in (("input", x), ("other", y)):
             dt = _dtype(v)
-            if (dt is not None and dt.kind != "f") or (dt is None and isinstance(v, complex)):
-                raise TypeError(f"nextafter: {name} must be a floating point tensor, got {dt}")
+            if (dt is not None and dt.kind == "c") or (dt is None and isinstance(v, complex)):
+                raise TypeError(f"nextafter: {name} must be a real tensor, got {dt or v!r}")
+        rt = torch_result_type(x, y)  # an int or bool operand promotes to float, as torch
+        if rt.kind != "f":
+            raise TypeError(
+                f"nextafter: needs a floating point operand, got {_dtype(x)} and "
+                f"{_dtype(y) or type(y).__name__}"
+            )
+        xp = _xp(x, y)
+        x, y = (xp.asarray(v).astype(rt, copy=False) for v in (x, y))
         try:
-            return _xp(x, y).nextafter(x, y)
+            return xp.nextafter(x, y)
         except ValueError:
             _bshape("nextafter", x, y)
 
@@ -201,8 +219,9 @@ class NextAfter(Function):
 def nextafter(input, other):  # noqa: A002 - PyTorch's names
     """The next representable floating point value after input towards other, elementwise.
 
-    input, other: float tensors (or a number for other) of broadcastable shapes; the result
-    has their promoted dtype. Gradient: 1 to input, 0 to other (PyTorch's).
+    input, other: real tensors (or a number for other) of broadcastable shapes, at least one
+    floating point; the result has their promoted dtype (PyTorch's). Gradient: 1 to input, 0
+    to other (PyTorch's).
     """
     _tensor_arg("nextafter", "input", input)
     _operand("nextafter", "other", other)
@@ -223,6 +242,7 @@ def ldexp(input, other):  # noqa: A002 - PyTorch's names
     _operand("ldexp", "other", other)
     from . import cast, mul, pow
 
+    _broadcastable("ldexp", input, other)
     dt = torch_result_type(input, other)
     if dt.kind not in "fc":
         dt = np.dtype(get_default_dtype())
@@ -261,7 +281,8 @@ def frexp(input):  # noqa: A002 - PyTorch's name
     a = _tensor_arg("frexp", "input", input)
     if a.dtype.kind != "f":
         raise TypeError(f"frexp: only supports floating point dtypes, got {a.dtype}")
-    e = _xp(a).frexp(a)[1].astype(np.int32)
+    xp = _xp(a)
+    e = xp.asarray(xp.frexp(a)[1]).astype(np.int32)  # a 0-d array for 0-d input, not a scalar
     m = Frexp.apply(input)
     if isinstance(input, Tensor):
         return FrexpResult(m, _wrap(e, None, False))
@@ -288,8 +309,12 @@ def _gcd_lcm(op, input, other):
         bad = (dt is not None and dt.kind not in "iu") or (
             dt is None and not isinstance(v, numbers.Integral)
         )
-        if bad or isinstance(v, bool) or (dt is not None and dt.kind == "b"):
+        if dt is not None and dt.kind == "b":
+            continue  # a bool tensor promotes to the other's integer dtype, as torch
+        if bad or isinstance(v, bool):
             raise TypeError(f"{op}: only integer tensors are supported, {name} has {dt or v!r}")
+    if all(_dtype(v) is not None and _dtype(v).kind == "b" for v in (input, other)):
+        raise TypeError(f"{op}: not implemented for two bool tensors (torch neither)")
 
     def fn(x, y):
         try:
@@ -303,7 +328,8 @@ def _gcd_lcm(op, input, other):
 def gcd(input, other):  # noqa: A002 - PyTorch's names
     """Greatest common divisor of integer tensors elementwise (non-negative; gcd(0, 0) = 0).
 
-    input, other: integer tensors (or an int) of broadcastable shapes; no gradient.
+    input, other: integer tensors (or an int; one may be a bool tensor) of broadcastable shapes;
+    no gradient.
     """
     return _gcd_lcm("gcd", input, other)
 
@@ -311,7 +337,8 @@ def gcd(input, other):  # noqa: A002 - PyTorch's names
 def lcm(input, other):  # noqa: A002 - PyTorch's names
     """Least common multiple of integer tensors elementwise (non-negative; 0 if either is 0).
 
-    input, other: integer tensors (or an int) of broadcastable shapes; no gradient.
+    input, other: integer tensors (or an int; one may be a bool tensor) of broadcastable shapes;
+    no gradient.
     """
     return _gcd_lcm("lcm", input, other)
 
@@ -386,6 +413,13 @@ def rsub(input, other, *, alpha=1):  # noqa: A002 - PyTorch's names
     _tensor_arg("rsub", "input", input)
     _operand("rsub", "other", other)
     from . import mul, sub
+
+    if any(_dtype(v) == np.bool_ for v in (input, other)):
+        raise RuntimeError(
+            "rsub: subtraction, the `-` operator, with a bool tensor is not supported; use the "
+            "`^` or logical_xor() operator (or `~` / logical_not() to invert a mask) instead"
+        )
+    _broadcastable("rsub", input, other)
 
     return sub(other, input if alpha == 1 else mul(input, alpha))
 

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..tensor import Tensor, _wrap
 from ._dims import norm_dim, pick_dim, pick_keep
-from ._porting_math import _tensor_arg, _xp
+from ._porting_math import _broadcastable, _tensor_arg, _xp
 
 __all__ = ["nansum", "nanmean", "std_mean", "var_mean", "dist", "renorm", "histc", "histogram"]
 
@@ -93,6 +93,8 @@ def _moments(op, fn, input, dim, unbiased, keepdim, correction, axis, keepdims, 
     _float_arg(op, input)
     spread = fn(input, dim, unbiased, keepdim, correction=correction, axis=axis,
                 keepdims=keepdims, ddof=ddof)  # fmt: skip
+    if isinstance(dim, bool):  # std_mean(x, False): the bool is ``unbiased``; reduce over all
+        dim = None
     return spread, mean(input, pick_dim(dim, axis, op), pick_keep(keepdim, keepdims))
 
 
@@ -146,6 +148,7 @@ def dist(input, other, p=2):  # noqa: A002 - PyTorch's names
     p = _p_arg("dist", p)
     _float_arg("dist", input)
     _tensor_arg("dist", "other", other)
+    _broadcastable("dist", input, other)
     return vector_norm(sub(input, other), p)
 
 
@@ -169,8 +172,11 @@ def renorm(input, p, dim, maxnorm):  # noqa: A002 - PyTorch's names
         raise ValueError(f"renorm: non-positive norm not supported, got p={p}")
     if not maxnorm >= 0:
         raise ValueError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
-    norm = vector_norm(input, p, tuple(k for k in range(a.ndim) if k != d), True)
-    over = _raw_of(norm) > maxnorm  # a constant mask
+    dims = tuple(k for k in range(a.ndim) if k != d)
+    over = _raw_of(vector_norm(a, p, dims, True)) > maxnorm  # a constant mask (NaN: False)
+    # the norm of the rescaled slices only (the others read as 1s): a slice left alone, NaN
+    # norm included, gets the plain pass-through gradient, with no 0 * NaN through the norm
+    norm = vector_norm(where(over, input, 1.0), p, dims, True)
     return input * where(over, maxnorm / (norm + 1e-7), 1.0)
 
 
@@ -237,14 +243,15 @@ def _edges(xp, lo, hi, n, dtype):
     return xp.asarray(e.astype(dtype))
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False):  # noqa: A001, A002
+def histogram(input, bins=100, *, range=None, weight=None, density=False):  # noqa: A001, A002
     """A histogram of input's elements: the named tuple ``(hist, bin_edges)``.
 
-    bins: an int (that many equal-width bins over ``range``, default the data's min and max,
-    widened by 0.5 each way when equal) or a 1-D increasing tensor of edges. Elements outside
-    the edges are not counted; the last edge falls in the last bin. weight: input's shape,
-    each element's weight (default 1). density: hist / (total * bin width). hist (nbins,) and
-    bin_edges (nbins + 1,) have input's (floating point) dtype; no gradient.
+    bins: an int (default 100: that many equal-width bins over ``range``, default the data's
+    min and max, widened by 0.5 each way when equal, [0, 1] for empty input) or a 1-D
+    increasing tensor of edges. Elements outside the edges are not counted; the last edge falls
+    in the last bin. weight: input's shape, each element's weight (default 1). density: hist /
+    (total * bin width). hist (nbins,) and bin_edges (nbins + 1,) have input's (floating point)
+    dtype; no gradient.
     """
     a = _real_arg("histogram", input)
     xp = _xp(a)
@@ -265,7 +272,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False):  # noqa: 
         elif flat.size:
             lo, hi = _host_float(flat.min()), _host_float(flat.max())
         else:
-            lo = hi = 0.0
+            lo, hi = 0.0, 1.0  # no data and no range: [0, 1], as torch
         if lo > hi:
             raise ValueError(f"histogram: min must not exceed max, got range ({lo}, {hi})")
         if not (math.isfinite(lo) and math.isfinite(hi)):

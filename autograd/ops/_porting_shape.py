@@ -12,6 +12,7 @@ L, as if A = L L^H with every entry of L); cholesky_inverse is cholesky_solve of
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 
@@ -23,7 +24,7 @@ from ..function import Function
 from ..tensor import Tensor, _wrap
 from ._dims import norm_dim
 from ._layout_util import _index, _two_dims
-from ._porting_math import _tensor_arg, _xp
+from ._porting_math import _broadcastable, _tensor_arg, _xp
 from .shape import cat
 
 __all__ = [
@@ -37,6 +38,45 @@ concat = cat  # torch.concat: an alias of cat
 
 def _shape_of(v) -> tuple:
     return tuple(getattr(v, "shape", ()))
+
+
+def _item(v):
+    """The Python number held by a 0-d tensor or array (numpy or cupy)."""
+    raw = v._data if isinstance(v, Tensor) else v
+    return raw.reshape(()).item()
+
+
+def _check_fill(op: str, value, dtype):
+    """``value`` (a Python number) ready to be cast to ``dtype``, or PyTorch's RuntimeError when
+    the dtype can't hold it: NaN / inf or a value out of range into an integer dtype (an
+    unsigned one takes the ints -max..max, wrapping the negatives, as torch), a finite value
+    beyond a float dtype's range, or a non-zero imaginary part into a real dtype.
+    Representable values are returned (1.5 into an integer dtype truncates later, as torch); a
+    bool dtype takes anything."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return bool(value)
+    given, bad = value, False
+    if isinstance(value, complex) and dtype.kind != "c":
+        bad, value = value.imag != 0, value.real
+    parts = (value.real, value.imag) if isinstance(value, complex) else (value,)
+    for part in parts:
+        finite = isinstance(part, numbers.Integral) or math.isfinite(part)
+        if dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            lo = int(info.min)
+            if dtype.kind == "u" and isinstance(part, numbers.Integral):
+                lo = -int(info.max)  # torch wraps a negative int: -1 -> 255 (not -1.0)
+            bad = bad or not finite or not lo <= part <= int(info.max)
+        elif dtype.kind in "fc":
+            bad = bad or (finite and abs(part) > float(np.finfo(dtype).max))
+    if bad:
+        raise RuntimeError(
+            f"{op}: value {given!r} cannot be converted to type {dtype} without overflow"
+        )
+    if dtype.kind == "u" and value < 0:
+        return int(value) + int(np.iinfo(dtype).max) + 1  # wraps as torch: -1 -> 255
+    return value
 
 
 def _size_tuple(op: str, s) -> tuple:
@@ -202,26 +242,28 @@ def masked_fill(input, mask, value):  # noqa: A002 - PyTorch's names
     tensor that requires grad gets the gradient of every filled element). Differentiable in
     input (zero gradient where filled).
     """
-    from . import cast, where
+    from . import cast, real, where
 
     a = _tensor_arg("masked_fill", "input", input)
     m = _tensor_arg("masked_fill", "mask", mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: only supports boolean masks, got a mask of dtype {m.dtype}")
+    _broadcastable("masked_fill", a, m)
     if isinstance(value, Tensor) or hasattr(value, "dtype"):
         if _shape_of(value) != ():
             raise ShapeError(
                 "masked_fill: only supports a 0-dimensional value tensor, got one of shape "
                 f"{_shape_of(value)}"
             )
-        v = value if value.dtype == a.dtype else cast(value, a.dtype)
+        if value.dtype == a.dtype:
+            v = value
+        else:
+            _check_fill("masked_fill", _item(value), a.dtype)
+            if np.dtype(value.dtype).kind == "c" and a.dtype.kind != "c":
+                value = real(value)  # imag is 0 (checked): drop it without a ComplexWarning
+            v = cast(value, a.dtype)
     elif isinstance(value, numbers.Number):
-        if isinstance(value, complex) and a.dtype.kind != "c":
-            raise TypeError(
-                f"masked_fill: a complex value ({value!r}) can't fill a tensor of dtype "
-                f"{a.dtype} (torch: cannot be converted without overflow)"
-            )
-        v = _xp(a).asarray(value).astype(a.dtype)
+        v = _xp(a).asarray(_check_fill("masked_fill", value, a.dtype)).astype(a.dtype)
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {value!r}")
     return where(mask, v, input)
@@ -258,7 +300,12 @@ def sum_to_size(x, *size):
 
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    size = tuple(operator.index(s) for s in size)
+    try:
+        size = tuple(operator.index(s) for s in size)
+    except TypeError:
+        raise TypeError(
+            f"sum_to_size: size must be ints or one sequence of ints, got {size!r}"
+        ) from None
     shape = _shape_of(x)
     lead = len(shape) - len(size)
     ok = lead >= 0 and all(s in (1, n) for s, n in zip(size, shape[lead:]))
@@ -287,8 +334,16 @@ def fill_diagonal(x, fill_value, wrap=False):
         raise ShapeError(
             f"fill_diagonal_: all dimensions of input must be of equal length, got {a.shape}"
         )
+    if isinstance(fill_value, Tensor) or hasattr(fill_value, "dtype"):
+        if _shape_of(fill_value) != () or getattr(fill_value, "requires_grad", False):
+            raise TypeError(
+                "fill_diagonal_: fill_value must be a number or a 0-d tensor that does not "
+                f"require grad, got a tensor of shape {_shape_of(fill_value)}"
+            )
+        fill_value = _item(fill_value)
     if not isinstance(fill_value, numbers.Number):
         raise TypeError(f"fill_diagonal_: fill_value must be a number, got {fill_value!r}")
+    fill_value = _check_fill("fill_diagonal_", fill_value, a.dtype)
     mask = np.zeros(a.shape, dtype=bool)
     np.fill_diagonal(mask, True, wrap=bool(wrap))
     xp = _xp(a)
@@ -373,15 +428,16 @@ def _raw(v):
     return v._data if isinstance(v, Tensor) else v
 
 
-def cholesky_solve(B, L, upper=False):  # noqa: N803 - PyTorch's names
+def cholesky_solve(input, input2, upper=False):  # noqa: A002 - PyTorch's names
     """X solving A X = B for A = L L^H, given its Cholesky factor L (upper: A = U^H U).
 
-    B: (*, n, k); L: (*, n, n), lower triangular (upper triangular when ``upper``; only that
-    triangle is read). Batch dims broadcast; returns (*, n, k). Differentiable in B and L with
-    PyTorch's gradients.
+    input: B, (*, n, k); input2: L, (*, n, n), lower triangular (upper triangular when
+    ``upper``; only that triangle is read). Batch dims broadcast; returns (*, n, k).
+    Differentiable in B and L with PyTorch's gradients.
     """
     from . import expand
 
+    B, L = input, input2
     batch = _chol_args("cholesky_solve", B, L)
     bs = _shape_of(B)
     if tuple(bs[:-2]) != tuple(batch):
@@ -389,21 +445,38 @@ def cholesky_solve(B, L, upper=False):  # noqa: N803 - PyTorch's names
     return CholeskySolve.apply(B, L, bool(upper))
 
 
-def cholesky_inverse(L, upper=False):  # noqa: N803 - PyTorch's names
-    """A^-1 for A = L L^H given its Cholesky factor L (upper: A = U^H U).
+def cholesky_inverse(input, upper=False):  # noqa: A002 - PyTorch's names
+    """A^-1 for A = L L^H given its Cholesky factor L = ``input`` (upper: A = U^H U).
 
-    L: (*, n, n), lower triangular (upper triangular when ``upper``); returns (*, n, n).
-    Differentiable with PyTorch's gradient (cholesky_solve of the identity).
+    input: (*, n, n), lower triangular (upper triangular when ``upper``); returns (*, n, n).
+    Differentiable with PyTorch's gradient (cholesky_solve of the identity). A factor with a
+    zero on its diagonal (A singular) raises ``LinAlgError``, as torch.
     """
-    a = _tensor_arg("cholesky_inverse", "L", L)
+    from ._decomp_util import _check_info
+
+    L = input
+    a = _tensor_arg("cholesky_inverse", "input", L)
     if a.ndim < 2:
-        raise ShapeError(f"cholesky_inverse: L must have at least 2 dims, got shape {a.shape}")
+        raise ShapeError(f"cholesky_inverse: input must have at least 2 dims, got shape {a.shape}")
     if a.shape[-1] != a.shape[-2]:
         raise ShapeError(
-            f"cholesky_inverse: L must be batches of square matrices, got shape {a.shape}"
+            f"cholesky_inverse: input must be batches of square matrices, got shape {a.shape}"
         )
     if a.dtype.kind not in "fc":
-        raise TypeError(f"cholesky_inverse: L must be floating point or complex, got {a.dtype}")
+        raise TypeError(f"cholesky_inverse: input must be floating point or complex, got {a.dtype}")
     n = a.shape[-1]
-    eye = _xp(a).broadcast_to(_xp(a).eye(n, dtype=a.dtype), a.shape)
+    xp = _xp(a)
+    if n:
+        zero = xp.diagonal(a, axis1=-2, axis2=-1) == 0
+        info = xp.where(zero.any(-1), zero.argmax(-1) + 1, 0)
+        _check_info(
+            "cholesky_inverse",
+            info,
+            lambda k: (
+                f"The diagonal element {k} is zero, the inversion could not be completed "
+                "because the input matrix is singular."
+            ),
+            a.ndim > 2,
+        )
+    eye = xp.broadcast_to(xp.eye(n, dtype=a.dtype), a.shape)
     return cholesky_solve(eye, L, upper)

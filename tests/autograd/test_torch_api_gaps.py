@@ -300,7 +300,9 @@ def test_factories_match_torch():
     assert ag.asarray(x) is x
     c = ag.asarray(x, copy=True)
     assert c is not x and c.grad_fn is not None
-    assert not ag.asarray(x, dtype=ag.float64).requires_grad
+    cv = ag.asarray(x, dtype=ag.float64)  # on the graph, as torch (ToCopyBackward0)
+    assert cv.requires_grad and cv.grad_fn is not None
+    assert not ag.asarray(x, dtype=ag.float64, requires_grad=False).requires_grad
     assert not ag.asarray(x, requires_grad=False).requires_grad
     assert ag.asarray(arr, requires_grad=True).requires_grad
     for bad in (
