@@ -78,8 +78,11 @@ def run_post(node, hooks, grads, g, create_graph):
         r = hook(gin, gout)
         if r is not None:
             r = _as_tuple(r, n, node, "input gradients")
-            grads = tuple(
-                _replacement(new, old, f"input {i}", node, create_graph)
-                for i, (new, old) in enumerate(zip(r, gin))
-            ) + grads[n:]
+            grads = (
+                tuple(
+                    _replacement(new, old, f"input {i}", node, create_graph)
+                    for i, (new, old) in enumerate(zip(r, gin))
+                )
+                + grads[n:]
+            )
     return grads
