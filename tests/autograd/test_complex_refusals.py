@@ -58,8 +58,8 @@ def test_tensor_masked_fill_casts_and_checks_as_torch():
     x = ag.arange(3)
     assert x.masked_fill(x > 0, 1.5).tolist() == [0, 1, 1]  # cast to int64, as torch
     assert x.masked_fill(x > 0, 1.5).dtype == ag.int64
-    with pytest.raises(TypeError, match="a complex value \\(1j\\) can't fill"):
-        ag.ones(2).masked_fill(ag.tensor([True, False]), 1j)
+    with pytest.raises(RuntimeError, match="masked_fill: value 1j cannot be converted to type"):
+        ag.ones(2).masked_fill(ag.tensor([True, False]), 1j)  # torch's error and wording
     with pytest.raises(TypeError, match="only supports boolean masks"):
         ag.ones(3).masked_fill(ag.tensor([1, 0, 1]), 7.0)
 
