@@ -7,7 +7,6 @@ the determinism flag, and the in-place spellings ``autograd.relu_(x)`` ... of Te
 from __future__ import annotations
 
 import numbers
-import operator
 import os
 
 import numpy as np
@@ -74,14 +73,9 @@ def _number(v, op: str, what: str):
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """``steps`` values base ** linspace(start, end, steps): (steps,) of ``dtype`` (default the
     default float dtype). start / end: numbers or one-element tensors; steps >= 0."""
-    from .factory import _finish
+    from .factory import _finish, _steps
 
-    try:
-        steps = operator.index(steps)
-    except TypeError:
-        raise TypeError(f"logspace: steps must be an int, got {steps!r}") from None
-    if steps < 0:
-        raise ValueError(f"logspace: number of steps must be non-negative, got {steps}")
+    steps = _steps("logspace", steps)
     start, end = _number(start, "logspace", "start"), _number(end, "logspace", "end")
     base = _number(base, "logspace", "base")
     d = _dt.get_default_dtype() if dtype is None else _dt.as_dtype(dtype)

@@ -159,15 +159,21 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _finish(arr, device, requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """``steps`` evenly spaced values from start to end inclusive (complex start or end: the
-    complex default dtype, or a complex ``dtype``)."""
+def _steps(op: str, steps) -> int:
+    """``steps`` as a non-negative int, or the TypeError / ValueError naming ``op``."""
     try:
         steps = operator.index(steps)
     except TypeError:
-        raise TypeError(f"linspace: steps must be an int, got {steps!r}") from None
+        raise TypeError(f"{op}: steps must be an int, got {steps!r}") from None
     if steps < 0:
-        raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
+        raise ValueError(f"{op}: number of steps must be non-negative, got {steps}")
+    return steps
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from start to end inclusive (complex start or end: the
+    complex default dtype, or a complex ``dtype``)."""
+    steps = _steps("linspace", steps)
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     cplx = _is_complex_number(start) or _is_complex_number(end)
     if dtype is None and cplx:
